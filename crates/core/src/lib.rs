@@ -1,0 +1,11 @@
+//! Ownpace's pure core.
+//!
+//! Everything here is deterministic computation over plain values: no files, no network,
+//! no database, no clock. Courses arrive as in-memory source files and leave as validated
+//! [`course::Course`] values; learner models take answers and return probabilities. The
+//! storage, web and binary crates depend on this crate; it depends on nothing of ours.
+//! (The dataset readers in [`learner::datasets`] parse text they are handed.)
+
+pub mod course;
+pub mod learner;
+pub mod progress;

@@ -1,0 +1,275 @@
+//! People, their sessions and failed logins.
+//!
+//! Passwords arrive here already hashed (the web layer owns Argon2id); session tokens
+//! arrive already hashed too, so a copy of the database never holds a usable cookie.
+
+use crate::{Result, Store, StoreError, new_id, now_ms};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Teacher,
+    Student,
+    Guardian,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Teacher, Role::Student, Role::Guardian];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Teacher => "teacher",
+            Role::Student => "student",
+            Role::Guardian => "guardian",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "admin" => Ok(Role::Admin),
+            "teacher" => Ok(Role::Teacher),
+            "student" => Ok(Role::Student),
+            "guardian" => Ok(Role::Guardian),
+            other => Err(format!(
+                "unknown role `{other}`: use admin, teacher, student or guardian"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub created_at: i64,
+    pub disabled: bool,
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub password_hash: &'a str,
+}
+
+/// A live session, found by the hash of its cookie token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+type UserRow = (String, String, String, String, i64, i64);
+
+fn user_from_row((id, username, display_name, role, created_at, disabled): UserRow) -> Result<User> {
+    let role = role
+        .parse()
+        .map_err(|detail| StoreError::Corrupt { what: "users.role", detail })?;
+    Ok(User { id, username, display_name, role, created_at, disabled: disabled != 0 })
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, role, created_at, disabled";
+
+impl Store {
+    pub async fn create_user(&self, new: NewUser<'_>) -> Result<User> {
+        if self.user_by_username(new.username).await?.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "a user named `{}` already exists: choose another username",
+                new.username
+            )));
+        }
+        let id = new_id();
+        let created_at = now_ms();
+        sqlx::query(
+            "INSERT INTO users (id, username, display_name, role, password_hash, created_at, disabled) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0)",
+        )
+        .bind(&id)
+        .bind(new.username)
+        .bind(new.display_name)
+        .bind(new.role.as_str())
+        .bind(new.password_hash)
+        .bind(created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(User {
+            id,
+            username: new.username.to_string(),
+            display_name: new.display_name.to_string(),
+            role: new.role,
+            created_at,
+            disabled: false,
+        })
+    }
+
+    pub async fn user(&self, id: &str) -> Result<Option<User>> {
+        let row: Option<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(user_from_row).transpose()
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+        let row: Option<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(user_from_row).transpose()
+    }
+
+    /// The user and their password hash, for checking a login.
+    pub async fn credentials(&self, username: &str) -> Result<Option<(User, String)>> {
+        let row: Option<(String, String, String, String, i64, i64, String)> = sqlx::query_as(
+            &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1"),
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            None => Ok(None),
+            Some((a, b, c, d, e, f, hash)) => Ok(Some((user_from_row((a, b, c, d, e, f))?, hash))),
+        }
+    }
+
+    pub async fn users(&self, role: Option<Role>) -> Result<Vec<User>> {
+        let rows: Vec<UserRow> = match role {
+            Some(role) => sqlx::query_as(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE role = $1 ORDER BY display_name, id"
+            ))
+            .bind(role.as_str())
+            .fetch_all(&self.pool)
+            .await?,
+            None => sqlx::query_as(&format!(
+                "SELECT {USER_COLUMNS} FROM users ORDER BY role, display_name, id"
+            ))
+            .fetch_all(&self.pool)
+            .await?,
+        };
+        rows.into_iter().map(user_from_row).collect()
+    }
+
+    pub async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "user", id: user_id.to_string() });
+        }
+        // A new password ends every existing session.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        csrf_token: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(now_ms())
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The live session for a token hash; expired sessions and disabled users find none.
+    pub async fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>> {
+        let row: Option<(String, String, String, String, i64, i64, String, i64)> =
+            sqlx::query_as(
+                "SELECT u.id, u.username, u.display_name, u.role, u.created_at, u.disabled, \
+                 s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            None => Ok(None),
+            Some((a, b, c, d, e, f, csrf_token, expires_at)) => Ok(Some(Session {
+                user: user_from_row((a, b, c, d, e, f))?,
+                csrf_token,
+                expires_at,
+            })),
+        }
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn record_login_failure(&self, username: &str, at: i64) -> Result<()> {
+        sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)")
+            .bind(username)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Failed logins for `username` since `since`.
+    pub async fn login_failures_since(&self, username: &str, since: i64) -> Result<i64> {
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM login_failures WHERE username = $1 AND at >= $2",
+        )
+        .bind(username)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count)
+    }
+
+    pub async fn clear_login_failures(&self, username: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            .bind(username)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

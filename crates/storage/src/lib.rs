@@ -1,0 +1,240 @@
+//! Ownpace storage: the one place that talks to the database.
+//!
+//! [`Store`] wraps a sqlx `AnyPool` so that the same migrations (`migrations/`) and the
+//! same query text run on SQLite (the embedded default) and PostgreSQL (scale-out). The
+//! SQL is written to the common subset of both: `$1` placeholders (SQLite accepts them),
+//! TEXT ids, BIGINT times in milliseconds and 0/1 flags, and explicit casts wherever
+//! PostgreSQL would otherwise return NUMERIC (which the Any driver cannot decode).
+//!
+//! Invariants kept here:
+//! - learner interactions are appended to `events` and never updated; the `mastery` table
+//!   is a projection written in the same transaction and rebuildable from the events;
+//! - a transaction that writes starts with its write, so SQLite takes the write lock up
+//!   front (waiting on `busy_timeout`) instead of failing on a lock upgrade;
+//! - SQLite runs in WAL mode with `synchronous=FULL`: an acknowledged answer survives a crash.
+
+mod accounts;
+mod courses;
+mod events;
+mod roster;
+
+pub use accounts::{NewUser, Role, Session, User};
+pub use courses::{CourseVersion, ImportOutcome, StoredAsset};
+pub use events::{AnswerRecord, EventRecord, MasteryRow, RecordedAnswer, StoredEvent};
+pub use roster::{Class, StudentRelation};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::sync::Once;
+use std::time::Duration;
+
+/// Errors from the storage layer. The web and CLI layers turn them into messages.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("could not apply database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{what} not found: {id}")]
+    NotFound { what: &'static str, id: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("stored data is unreadable ({what}): {detail}")]
+    Corrupt { what: &'static str, detail: String },
+    #[error(
+        "unsupported database URL `{0}`: use sqlite://PATH (embedded) or postgres://USER@HOST/DB"
+    )]
+    UnsupportedUrl(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database engine a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A handle on the database: cheap to clone, shared by every request.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://PATH` or `postgres://…`), creating the SQLite file if
+    /// needed, and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Store> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(install_default_drivers);
+
+        let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
+            let url = if rest.contains("mode=") {
+                url.to_string()
+            } else if rest.contains('?') {
+                format!("{url}&mode=rwc")
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            (Backend::Sqlite, url)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+
+        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        if backend == Backend::Sqlite {
+            options = options.max_connections(8).after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(sqlx::raw_sql(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    ))
+                    .await?;
+                    Ok(())
+                })
+            });
+        } else {
+            options = options.max_connections(16);
+        }
+        let pool = options.connect(&url).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks that the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every connection (on shutdown; SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Appends a row to the audit log: `actor` read or changed `student`'s record.
+    pub async fn audit(&self, actor_id: &str, action: &str, student_id: Option<&str>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (id, at, actor_id, action, student_id) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(new_id())
+        .bind(now_ms())
+        .bind(actor_id)
+        .bind(action)
+        .bind(student_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Audit entries about one student, newest first.
+    pub async fn audit_entries_for(&self, student_id: &str, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT a.at, COALESCE(u.display_name, a.actor_id), a.action FROM audit_log a \
+             LEFT JOIN users u ON u.id = a.actor_id WHERE a.student_id = $1 \
+             ORDER BY a.at DESC, a.id DESC LIMIT $2",
+        )
+        .bind(student_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, actor, action)| AuditEntry { at, actor, action })
+            .collect())
+    }
+}
+
+/// One row of the audit log as shown to the people it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+}
+
+/// A new time-ordered identifier (UUIDv7, hyphenated).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// The wall clock in milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
+
+pub mod testing {
+    //! Scratch databases for tests: a fresh SQLite file or a fresh PostgreSQL database.
+    use super::*;
+
+    /// The PostgreSQL server tests use: `OWNPACE_TEST_POSTGRES_URL`, or the local server
+    /// that CI starts. A test that asks for PostgreSQL and cannot reach it fails.
+    pub fn postgres_admin_url() -> String {
+        std::env::var("OWNPACE_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+    }
+
+    /// A database that exists for one test. SQLite files live in a temporary folder that
+    /// is removed on drop; PostgreSQL databases are created fresh (and left for the
+    /// server's owner to drop; their names say they are scratch).
+    pub struct ScratchDatabase {
+        pub url: String,
+        _dir: Option<TempDir>,
+    }
+
+    /// A temporary directory removed on drop (kept tiny to avoid a dependency here).
+    struct TempDir(std::path::PathBuf);
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    pub async fn scratch(backend: Backend) -> ScratchDatabase {
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("ownpace-test-{}", new_id()));
+                std::fs::create_dir_all(&dir).expect("create a temporary folder");
+                ScratchDatabase {
+                    url: format!("sqlite://{}", dir.join("ownpace.sqlite3").display()),
+                    _dir: Some(TempDir(dir)),
+                }
+            }
+            Backend::Postgres => {
+                static DRIVERS: Once = Once::new();
+                DRIVERS.call_once(install_default_drivers);
+                let admin = postgres_admin_url();
+                let pool = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "PostgreSQL tests need a server at {admin} (set OWNPACE_TEST_POSTGRES_URL; \
+                             .ci/run starts one): {e}"
+                        )
+                    });
+                let name = format!("ownpace_scratch_{}", new_id().replace('-', ""));
+                pool.execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .expect("create a scratch PostgreSQL database");
+                pool.close().await;
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+                ScratchDatabase { url: format!("{base}/{name}"), _dir: None }
+            }
+        }
+    }
+}
