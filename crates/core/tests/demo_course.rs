@@ -1,0 +1,141 @@
+//! The demo course `courses/fractions` ships with the product (SPEC C1): it must import
+//! cleanly and every item must grade its own correct answer as correct.
+
+use ownpace_core::course::{grade, parse_course, AnswerSpec, Course, Modality, Response, SourceFile};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn course_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/fractions")
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect(root, &path, out);
+        } else {
+            let rel = path.strip_prefix(root).expect("path under the course folder");
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            let bytes = std::fs::read(&path).expect("readable course file");
+            out.push(SourceFile { path: rel, bytes });
+        }
+    }
+}
+
+fn load() -> Course {
+    let root = course_dir();
+    let mut files = Vec::new();
+    collect(&root, &root, &mut files);
+    assert!(!files.is_empty(), "no files found in {}", root.display());
+    match parse_course(&files) {
+        Ok(course) => course,
+        Err(errors) => {
+            let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            panic!("the demo course has {} error(s):\n{}", list.len(), list.join("\n"));
+        }
+    }
+}
+
+/// Formats a numeric answer the way a student might type it.
+fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
+}
+
+#[test]
+fn demo_course_parses_and_is_complete() {
+    let course = load();
+    assert_eq!(course.id, "fractions-ratios-6");
+    assert!(course.skills.len() >= 25, "only {} skills", course.skills.len());
+    assert!(course.items.len() >= 150, "only {} items", course.items.len());
+
+    // Skills come in topological order.
+    let mut seen = BTreeSet::new();
+    for skill in &course.skills {
+        for p in &skill.prerequisites {
+            assert!(seen.contains(p.as_str()), "{} listed before its prerequisite {p}", skill.id);
+        }
+        seen.insert(skill.id.as_str());
+    }
+
+    for skill in &course.skills {
+        let items = course.items_for_skill(&skill.id).count();
+        assert!(items >= 5, "skill {} has only {items} items", skill.id);
+        let lessons = course.lessons_for_skill(&skill.id).count();
+        assert!(lessons >= 1, "skill {} has no lesson", skill.id);
+    }
+
+    let mut modalities: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for lesson in &course.lessons {
+        *modalities.entry(lesson.modality.label()).or_default() += 1;
+        if lesson.modality == Modality::Watch {
+            let media = lesson.media.as_deref().unwrap_or_else(|| panic!("watch lesson {} has no media", lesson.id));
+            assert!(course.assets.iter().any(|a| a == media), "lesson {} media {media} is not an asset", lesson.id);
+        }
+    }
+    assert!(modalities.len() >= 3, "lessons cover only {modalities:?}");
+
+    assert!(course.projects.len() >= 3, "only {} projects", course.projects.len());
+    for project in &course.projects {
+        assert!(!project.rubric.is_empty(), "project {} has no rubric", project.id);
+        for criterion in &project.rubric {
+            assert!(!criterion.levels.is_empty(), "project {} criterion {} has no levels", project.id, criterion.name);
+        }
+    }
+}
+
+#[test]
+fn every_demo_item_grades_its_own_answer() {
+    let course = load();
+    let mut failures = Vec::new();
+    for item in &course.items {
+        match &item.answer {
+            AnswerSpec::Choice { choices } => {
+                let correct: Vec<usize> = (0..choices.len()).filter(|&i| choices[i].correct).collect();
+                if correct.len() != 1 {
+                    failures.push(format!("{}: {} correct choices", item.id, correct.len()));
+                    continue;
+                }
+                for i in 0..choices.len() {
+                    let g = grade(item, &Response::Choice(i));
+                    if g.correct != choices[i].correct {
+                        failures.push(format!("{}: choice {i} graded correct={}", item.id, g.correct));
+                    }
+                    if !choices[i].correct && choices[i].feedback.trim().is_empty() {
+                        failures.push(format!("{}: wrong choice {i} has no feedback", item.id));
+                    }
+                }
+            }
+            AnswerSpec::Numeric { value, .. } => {
+                let typed = format_number(*value);
+                if !grade(item, &Response::Text(typed.clone())).correct {
+                    failures.push(format!("{}: numeric answer {typed} graded incorrect", item.id));
+                }
+            }
+            AnswerSpec::Text { accepted, .. } => match accepted.first() {
+                Some(first) => {
+                    if !grade(item, &Response::Text(first.clone())).correct {
+                        failures.push(format!("{}: accepted answer {first:?} graded incorrect", item.id));
+                    }
+                }
+                None => failures.push(format!("{}: no accepted answers", item.id)),
+            },
+        }
+        if item.explanation.trim().is_empty() {
+            failures.push(format!("{}: no explanation", item.id));
+        }
+    }
+    assert!(failures.is_empty(), "{} problem(s):\n{}", failures.len(), failures.join("\n"));
+}
