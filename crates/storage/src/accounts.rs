@@ -85,7 +85,11 @@ fn user_from_row((id, username, display_name, role, created_at, disabled): UserR
     Ok(User { id, username, display_name, role, created_at, disabled: disabled != 0 })
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, role, created_at, disabled";
+macro_rules! user_columns {
+    () => {
+        "id, username, display_name, role, created_at, disabled"
+    };
+}
 
 impl Store {
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User> {
@@ -121,7 +125,7 @@ impl Store {
 
     pub async fn user(&self, id: &str) -> Result<Option<User>> {
         let row: Option<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1"))
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -130,7 +134,7 @@ impl Store {
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
         let row: Option<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
+            sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE username = $1"))
                 .bind(username)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -140,7 +144,7 @@ impl Store {
     /// The user and their password hash, for checking a login.
     pub async fn credentials(&self, username: &str) -> Result<Option<(User, String)>> {
         let row: Option<(String, String, String, String, i64, i64, String)> = sqlx::query_as(
-            &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1"),
+            concat!("SELECT ", user_columns!(), ", password_hash FROM users WHERE username = $1"),
         )
         .bind(username)
         .fetch_optional(&self.pool)
@@ -153,14 +157,14 @@ impl Store {
 
     pub async fn users(&self, role: Option<Role>) -> Result<Vec<User>> {
         let rows: Vec<UserRow> = match role {
-            Some(role) => sqlx::query_as(&format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE role = $1 ORDER BY display_name, id"
+            Some(role) => sqlx::query_as(concat!(
+                "SELECT ", user_columns!(), " FROM users WHERE role = $1 ORDER BY display_name, id"
             ))
             .bind(role.as_str())
             .fetch_all(&self.pool)
             .await?,
-            None => sqlx::query_as(&format!(
-                "SELECT {USER_COLUMNS} FROM users ORDER BY role, display_name, id"
+            None => sqlx::query_as(concat!(
+                "SELECT ", user_columns!(), " FROM users ORDER BY role, display_name, id"
             ))
             .fetch_all(&self.pool)
             .await?,

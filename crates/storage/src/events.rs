@@ -98,8 +98,12 @@ fn progress_from(
     }
 }
 
-const MASTERY_COLUMNS: &str =
-    "m.student_id, m.skill_id, m.p_mastery, m.attempts, m.correct, m.consecutive_wrong, m.mastered_at, m.last_at";
+macro_rules! mastery_columns {
+    () => {
+        "m.student_id, m.skill_id, m.p_mastery, m.attempts, m.correct, m.consecutive_wrong, \
+         m.mastered_at, m.last_at"
+    };
+}
 
 fn join_skills(skills: &[String]) -> String {
     skills.join(" ")
@@ -217,8 +221,8 @@ impl Store {
 
     /// Mastery rows of one student in one course.
     pub async fn student_mastery(&self, student_id: &str, course_id: &str) -> Result<Vec<MasteryRow>> {
-        let rows: Vec<MasteryColumns> = sqlx::query_as(&format!(
-            "SELECT {MASTERY_COLUMNS} FROM mastery m WHERE m.student_id = $1 AND m.course_id = $2 \
+        let rows: Vec<MasteryColumns> = sqlx::query_as(concat!(
+            "SELECT ", mastery_columns!(), " FROM mastery m WHERE m.student_id = $1 AND m.course_id = $2 \
              ORDER BY m.skill_id"
         ))
         .bind(student_id)
@@ -230,8 +234,8 @@ impl Store {
 
     /// Mastery rows of every student enrolled in a class, for the class's course.
     pub async fn class_mastery(&self, class_id: &str) -> Result<Vec<MasteryRow>> {
-        let rows: Vec<MasteryColumns> = sqlx::query_as(&format!(
-            "SELECT {MASTERY_COLUMNS} FROM mastery m \
+        let rows: Vec<MasteryColumns> = sqlx::query_as(concat!(
+            "SELECT ", mastery_columns!(), " FROM mastery m \
              JOIN enrollments e ON e.student_id = m.student_id \
              JOIN classes c ON c.id = e.class_id AND c.course_id = m.course_id \
              WHERE e.class_id = $1 ORDER BY m.student_id, m.skill_id"
@@ -351,8 +355,8 @@ async fn load_progress(
     course_id: &str,
     skill_id: &str,
 ) -> Result<Option<SkillProgress>> {
-    let row: Option<MasteryColumns> = sqlx::query_as(&format!(
-        "SELECT {MASTERY_COLUMNS} FROM mastery m \
+    let row: Option<MasteryColumns> = sqlx::query_as(concat!(
+        "SELECT ", mastery_columns!(), " FROM mastery m \
          WHERE m.student_id = $1 AND m.course_id = $2 AND m.skill_id = $3"
     ))
     .bind(student_id)

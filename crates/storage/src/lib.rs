@@ -228,7 +228,7 @@ pub mod testing {
                         )
                     });
                 let name = format!("ownpace_scratch_{}", new_id().replace('-', ""));
-                pool.execute(format!("CREATE DATABASE {name}").as_str())
+                pool.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .await
                     .expect("create a scratch PostgreSQL database");
                 pool.close().await;

@@ -5,6 +5,8 @@
 
 use crate::accounts::{Role, User};
 use crate::{Result, Store, StoreError, new_id, now_ms};
+// Fragments passed to AssertSqlSafe below are `&'static str` literals of this module.
+use sqlx::AssertSqlSafe;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Class {
@@ -169,11 +171,11 @@ impl Store {
         .await
     }
 
-    async fn users_where(&self, join_and_filter: &str, param: &str) -> Result<Vec<User>> {
-        let rows: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(&format!(
+    async fn users_where(&self, join_and_filter: &'static str, param: &str) -> Result<Vec<User>> {
+        let rows: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT u.id, u.username, u.display_name, u.role, u.created_at, u.disabled \
              FROM users u {join_and_filter} ORDER BY u.display_name, u.id"
-        ))
+        )))
         .bind(param)
         .fetch_all(&self.pool)
         .await?;
@@ -236,8 +238,10 @@ impl Store {
         })
     }
 
-    async fn exists(&self, sql: &str, a: &str, b: &str) -> Result<bool> {
-        let row: Option<(i64,)> = sqlx::query_as(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM ({sql}) AS found"))
+    async fn exists(&self, sql: &'static str, a: &str, b: &str) -> Result<bool> {
+        let row: Option<(i64,)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM ({sql}) AS found"
+        )))
             .bind(a)
             .bind(b)
             .fetch_optional(&self.pool)
