@@ -1,0 +1,377 @@
+//! Checks that span files: unique ids, skill references, and the prerequisite graph.
+//!
+//! Each file can be well-formed on its own and the course still be broken: two items
+//! with one id, a lesson for a skill nobody defined, prerequisites that go round in a
+//! circle. These checks run once every file is parsed; they also expand templates (so
+//! generated ids take part in the uniqueness check) and put the skills in the
+//! topological order the rest of the product relies on.
+
+use super::fields::{Errors, edit_distance};
+use super::template::{self, TemplateSpec};
+use super::{Item, Lesson, Project, Skill};
+use std::collections::{BTreeSet, HashMap};
+
+/// A parsed value with where it came from.
+#[derive(Debug, Clone)]
+pub(crate) struct Located<T> {
+    pub file: String,
+    /// Line of its id.
+    pub line: usize,
+    /// Line of its skill references (`skills`, or `prerequisites` for a skill).
+    pub refs_line: usize,
+    pub value: T,
+}
+
+fn duplicates<'a>(
+    errors: &mut Errors,
+    kind: &str,
+    entries: impl IntoIterator<Item = (&'a str, &'a str, usize)>,
+) {
+    let mut seen: HashMap<&str, (&str, usize)> = HashMap::new();
+    for (id, file, line) in entries {
+        match seen.get(id) {
+            Some((f, l)) => errors.at(
+                file,
+                Some(line),
+                format!(
+                    "duplicate {kind} id `{id}`, already used at {f}:{l}; give each {kind} its own id"
+                ),
+            ),
+            None => {
+                seen.insert(id, (file, line));
+            }
+        }
+    }
+}
+
+fn unknown_skills(
+    errors: &mut Errors,
+    known: &BTreeSet<&str>,
+    file: &str,
+    line: usize,
+    what: &str,
+    refs: &[String],
+) {
+    for r in refs {
+        if known.contains(r.as_str()) {
+            continue;
+        }
+        let hint = known
+            .iter()
+            .map(|k| (edit_distance(k, r), *k))
+            .filter(|(d, _)| *d <= 3)
+            .min()
+            .map(|(_, k)| format!("did you mean `{k}`? "))
+            .unwrap_or_default();
+        errors.at(
+            file,
+            Some(line),
+            format!(
+                "unknown skill `{r}` in {what}; {hint}every skill must be defined in skills.toml"
+            ),
+        );
+    }
+}
+
+/// Runs every cross-file check, expands templates into `items` (placing each
+/// template's instances at the template's position in its file) and returns the skills
+/// in topological order.
+pub(crate) fn check(
+    errors: &mut Errors,
+    skills: Vec<Located<Skill>>,
+    lessons: &[Located<Lesson>],
+    items: &mut Vec<Located<Item>>,
+    templates: &[Located<TemplateSpec>],
+    projects: &[Located<Project>],
+) -> Vec<Skill> {
+    let known: BTreeSet<&str> = skills.iter().map(|s| s.value.id.as_str()).collect();
+    duplicates(
+        errors,
+        "skill",
+        skills
+            .iter()
+            .map(|s| (s.value.id.as_str(), s.file.as_str(), s.line)),
+    );
+    duplicates(
+        errors,
+        "lesson",
+        lessons
+            .iter()
+            .map(|s| (s.value.id.as_str(), s.file.as_str(), s.line)),
+    );
+    duplicates(
+        errors,
+        "project",
+        projects
+            .iter()
+            .map(|s| (s.value.id.as_str(), s.file.as_str(), s.line)),
+    );
+    duplicates(
+        errors,
+        "template",
+        templates
+            .iter()
+            .map(|s| (s.value.id.as_str(), s.file.as_str(), s.line)),
+    );
+
+    for s in &skills {
+        let what = format!("the prerequisites of skill `{}`", s.value.id);
+        unknown_skills(
+            errors,
+            &known,
+            &s.file,
+            s.refs_line,
+            &what,
+            &s.value.prerequisites,
+        );
+    }
+    for l in lessons {
+        let what = format!("lesson `{}`", l.value.id);
+        unknown_skills(errors, &known, &l.file, l.refs_line, &what, &l.value.skills);
+    }
+    for i in items.iter() {
+        let what = format!("item `{}`", i.value.id);
+        unknown_skills(errors, &known, &i.file, i.refs_line, &what, &i.value.skills);
+    }
+    for t in templates {
+        let what = format!("template `{}`", t.value.id);
+        unknown_skills(errors, &known, &t.file, t.refs_line, &what, &t.value.skills);
+    }
+    for p in projects {
+        let what = format!("project `{}`", p.value.id);
+        unknown_skills(errors, &known, &p.file, p.refs_line, &what, &p.value.skills);
+    }
+
+    for t in templates {
+        for item in template::expand(&t.value, errors) {
+            items.push(Located {
+                file: t.file.clone(),
+                line: t.line,
+                refs_line: t.refs_line,
+                value: item,
+            });
+        }
+    }
+    // Stable: authored items and instances of one template keep their relative order.
+    items.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    duplicates(
+        errors,
+        "item",
+        items
+            .iter()
+            .map(|i| (i.value.id.as_str(), i.file.as_str(), i.line)),
+    );
+
+    order_skills(errors, skills)
+}
+
+/// Sorts skills so every skill comes after its prerequisites, keeping file order where
+/// the graph allows; reports each cycle once, naming its skills.
+pub(crate) fn order_skills(errors: &mut Errors, skills: Vec<Located<Skill>>) -> Vec<Skill> {
+    let index: HashMap<&str, usize> = skills
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.value.id.as_str(), i))
+        .collect();
+    let prereqs: Vec<Vec<usize>> = skills
+        .iter()
+        .map(|s| {
+            let mut p: Vec<usize> = s
+                .value
+                .prerequisites
+                .iter()
+                .filter_map(|p| index.get(p.as_str()).copied())
+                .collect();
+            p.sort_unstable();
+            p.dedup();
+            p
+        })
+        .collect();
+
+    for cycle in cycles(&prereqs) {
+        let first = &skills[cycle[0]];
+        let mut names: Vec<&str> = cycle.iter().map(|&i| skills[i].value.id.as_str()).collect();
+        names.push(first.value.id.as_str());
+        errors.at(
+            &first.file,
+            Some(first.refs_line),
+            format!(
+                "prerequisites form a cycle: {} (each needs the next); remove one of these prerequisites",
+                names.join(" → ")
+            ),
+        );
+    }
+
+    // Kahn's algorithm, always taking the earliest skill in file order that is ready.
+    let mut missing: Vec<usize> = prereqs.iter().map(Vec::len).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); skills.len()];
+    for (i, ps) in prereqs.iter().enumerate() {
+        for &p in ps {
+            dependents[p].push(i);
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..skills.len()).filter(|&i| missing[i] == 0).collect();
+    let mut order = Vec::with_capacity(skills.len());
+    while let Some(i) = ready.pop_first() {
+        order.push(i);
+        for &d in &dependents[i] {
+            missing[d] -= 1;
+            if missing[d] == 0 {
+                ready.insert(d);
+            }
+        }
+    }
+    let mut slots: Vec<Option<Skill>> = skills.into_iter().map(|s| Some(s.value)).collect();
+    // Skills on a cycle are left out; the cycle error keeps the course from importing.
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+/// Every elementary cycle found by depth-first search, each reported once (as the list
+/// of skill indices starting from its earliest skill).
+fn cycles(prereqs: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Active,
+        Done,
+    }
+    let n = prereqs.len();
+    let mut mark = vec![Mark::New; n];
+    let mut found: Vec<Vec<usize>> = Vec::new();
+    let mut seen: BTreeSet<Vec<usize>> = BTreeSet::new();
+    for start in 0..n {
+        if mark[start] != Mark::New {
+            continue;
+        }
+        // Iterative DFS: (node, next prerequisite to visit).
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        mark[start] = Mark::Active;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&p) = prereqs[node].get(*next) {
+                *next += 1;
+                match mark[p] {
+                    Mark::New => {
+                        mark[p] = Mark::Active;
+                        stack.push((p, 0));
+                    }
+                    Mark::Active => {
+                        let pos = stack.iter().position(|&(x, _)| x == p).unwrap_or(0);
+                        // The path runs from dependent to prerequisite; report it in
+                        // the same direction, starting from the earliest skill.
+                        let mut cycle: Vec<usize> = stack[pos..].iter().map(|&(x, _)| x).collect();
+                        let min = cycle
+                            .iter()
+                            .enumerate()
+                            .min_by_key(|&(_, &x)| x)
+                            .map_or(0, |(i, _)| i);
+                        cycle.rotate_left(min);
+                        let mut key = cycle.clone();
+                        key.sort_unstable();
+                        if seen.insert(key) {
+                            found.push(cycle);
+                        }
+                    }
+                    Mark::Done => {}
+                }
+            } else {
+                mark[node] = Mark::Done;
+                stack.pop();
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skill(id: &str, pre: &[&str], line: usize) -> Located<Skill> {
+        Located {
+            file: "skills.toml".into(),
+            line,
+            refs_line: line + 1,
+            value: Skill {
+                id: id.into(),
+                name: id.into(),
+                description: String::new(),
+                prerequisites: pre.iter().map(|s| s.to_string()).collect(),
+                standards: Vec::new(),
+            },
+        }
+    }
+
+    fn ids(v: &[Skill]) -> Vec<&str> {
+        v.iter().map(|s| s.id.as_str()).collect()
+    }
+
+    #[test]
+    fn topological_order_keeps_file_order_where_possible() {
+        let mut e = Errors::default();
+        let order = order_skills(
+            &mut e,
+            vec![
+                skill("c", &["b"], 1),
+                skill("a", &[], 5),
+                skill("b", &["a"], 9),
+                skill("d", &[], 13),
+            ],
+        );
+        assert!(e.0.is_empty());
+        assert_eq!(ids(&order), ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn diamond() {
+        let mut e = Errors::default();
+        let order = order_skills(
+            &mut e,
+            vec![
+                skill("top", &["left", "right"], 1),
+                skill("left", &["base"], 3),
+                skill("right", &["base"], 5),
+                skill("base", &[], 7),
+            ],
+        );
+        assert!(e.0.is_empty());
+        assert_eq!(ids(&order), ["base", "left", "right", "top"]);
+    }
+
+    #[test]
+    fn cycle_is_reported_once_with_its_skills() {
+        let mut e = Errors::default();
+        let order = order_skills(
+            &mut e,
+            vec![
+                skill("a", &["c"], 1),
+                skill("b", &["a"], 4),
+                skill("c", &["b"], 7),
+                skill("d", &[], 10),
+            ],
+        );
+        assert_eq!(e.0.len(), 1, "{:?}", e.0);
+        assert_eq!(e.0[0].line, Some(2));
+        assert!(
+            e.0[0].message.contains("a → c → b → a"),
+            "{}",
+            e.0[0].message
+        );
+        assert_eq!(ids(&order), ["d"]);
+    }
+
+    #[test]
+    fn self_loop_and_two_cycles() {
+        let mut e = Errors::default();
+        order_skills(
+            &mut e,
+            vec![
+                skill("a", &["a"], 1),
+                skill("b", &["c"], 4),
+                skill("c", &["b"], 7),
+            ],
+        );
+        assert_eq!(e.0.len(), 2, "{:?}", e.0);
+        assert!(e.0[0].message.contains("a → a"));
+        assert!(e.0[1].message.contains("b → c → b"));
+    }
+}
