@@ -153,15 +153,6 @@ impl<'a, 'i> Table<'a, 'i> {
             .collect()
     }
 
-    /// Line of the first key of the table: the best anchor for inline tables and
-    /// `[[array]]` entries whose own span is not a line the author would recognise.
-    pub fn first_line(&self) -> Option<usize> {
-        self.table
-            .iter()
-            .map(|(k, _)| self.doc.line(k.span().start))
-            .min()
-    }
-
     pub fn err(&self, errors: &mut Errors, line: Option<usize>, message: impl Into<String>) {
         errors.at(self.doc.file, line.or(self.line), message);
     }
@@ -347,10 +338,9 @@ impl<'a, 'i> Table<'a, 'i> {
                 for (n, e) in a.iter().enumerate() {
                     match e.get_ref() {
                         DeValue::Table(t) => {
-                            let mut tab =
-                                Table::new(self.doc, t, format!("{what} {}", n + 1), None);
-                            tab.line = tab.first_line().or(Some(line));
-                            out.push(tab);
+                            // The element's span is its `[[header]]` (or its `{`).
+                            let at = Some(self.doc.line(e.span().start));
+                            out.push(Table::new(self.doc, t, format!("{what} {}", n + 1), at));
                         }
                         other => self.mistyped(
                             errors,
