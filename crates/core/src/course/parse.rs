@@ -1003,6 +1003,8 @@ fn variables_of(t: &mut Table<'_, '_>, errors: &mut Errors) -> Vec<(String, Var,
             out.push((name, p, line));
         }
     }
+    // Draw order decides the instances; never let it depend on how toml orders keys.
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
 
