@@ -529,3 +529,53 @@ fn every_broken_fixture_is_tested() {
         );
     }
 }
+
+/// A cheap stand-in for fuzzing: deleting any one line or truncating any text file of the
+/// valid course must give a course or errors, never a panic, and every error must be
+/// pinned to a real file and a line inside it.
+#[test]
+fn mangled_courses_never_panic() {
+    let files = read_folder("valid");
+    for (n, f) in files.iter().enumerate() {
+        if !(f.path.ends_with(".toml") || f.path.ends_with(".md")) {
+            continue;
+        }
+        let text = String::from_utf8(f.bytes.clone()).expect("utf-8 fixture");
+        let lines: Vec<&str> = text.lines().collect();
+        let mut variants: Vec<String> = (0..lines.len())
+            .map(|skip| {
+                let kept: Vec<&str> = lines
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| i != skip)
+                    .map(|(_, l)| *l)
+                    .collect();
+                kept.join("\n")
+            })
+            .collect();
+        variants.extend(
+            text.char_indices()
+                .step_by(7)
+                .map(|(i, _)| text[..i].to_string()),
+        );
+        for v in variants {
+            let line_count = v.lines().count().max(1);
+            let mut mangled = files.clone();
+            mangled[n].bytes = v.into_bytes();
+            if let Err(errors) = parse_course(&mangled) {
+                assert!(!errors.is_empty());
+                for e in &errors {
+                    assert!(!e.message.is_empty());
+                    if e.file == f.path
+                        && let Some(line) = e.line
+                    {
+                        assert!(
+                            line >= 1 && line <= line_count + 1,
+                            "{e} in {line_count} lines"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
