@@ -139,3 +139,52 @@ fn every_demo_item_grades_its_own_answer() {
     }
     assert!(failures.is_empty(), "{} problem(s):\n{}", failures.len(), failures.join("\n"));
 }
+
+#[test]
+fn demo_items_are_complete_and_fully_rendered() {
+    let course = load();
+    let mut failures = Vec::new();
+    let mut ids = BTreeSet::new();
+    for item in &course.items {
+        if !ids.insert(item.id.as_str()) {
+            failures.push(format!("{}: duplicate id", item.id));
+        }
+        if item.hints.is_empty() || item.hints.len() > 3 {
+            failures.push(format!("{}: {} hints (want 1 to 3)", item.id, item.hints.len()));
+        }
+        let mut texts: Vec<&str> = vec![&item.prompt, &item.explanation];
+        texts.extend(item.hints.iter().map(String::as_str));
+        match &item.answer {
+            AnswerSpec::Choice { choices } => {
+                texts.extend(choices.iter().flat_map(|c| [c.text.as_str(), c.feedback.as_str()]));
+            }
+            AnswerSpec::Text { accepted, .. } => texts.extend(accepted.iter().map(String::as_str)),
+            AnswerSpec::Numeric { value, .. } => {
+                if !value.is_finite() {
+                    failures.push(format!("{}: answer {value} is not finite", item.id));
+                }
+            }
+        }
+        for t in texts {
+            if t.contains('{') || t.contains('}') || t.contains("NaN") || t.contains("inf") {
+                failures.push(format!("{}: unrendered or broken text {t:?}", item.id));
+            }
+        }
+    }
+    // Every skill is taught in at least one lesson and practised with every answer kind
+    // somewhere in the course.
+    let kinds: BTreeSet<&str> = course
+        .items
+        .iter()
+        .map(|i| match i.answer {
+            AnswerSpec::Choice { .. } => "choice",
+            AnswerSpec::Numeric { .. } => "numeric",
+            AnswerSpec::Text { .. } => "text",
+        })
+        .collect();
+    assert_eq!(kinds.len(), 3, "answer kinds used: {kinds:?}");
+    let watch = course.lessons.iter().filter(|l| l.modality == Modality::Watch).count();
+    let offline = course.lessons.iter().filter(|l| l.modality.is_offline()).count();
+    assert!(watch >= 4 && offline >= 7, "watch {watch}, offline {offline}");
+    assert!(failures.is_empty(), "{} problem(s):\n{}", failures.len(), failures.join("\n"));
+}
