@@ -39,7 +39,7 @@ pub const PARAMS_VERSION: u32 = 1;
 
 /// Names of the dense history features, in order (also the keys of
 /// [`LogisticParams::dense`]).
-pub const DENSE_FEATURES: [&str; 17] = [
+pub const DENSE_FEATURES: [&str; 49] = [
     "log_total_correct",
     "log_total_wrong",
     "log_skill_correct",
@@ -57,8 +57,47 @@ pub const DENSE_FEATURES: [&str; 17] = [
     "retry_after_correct",
     "retry_after_wrong",
     "log_skill_gap",
+    "skill_ability",
+    "skill_ability_decayed",
+    "ability_decayed",
+    "skill_streak_correct",
+    "skill_streak_wrong",
+    "streak_correct",
+    "streak_wrong",
+    "cell_c0_w0",
+    "cell_c0_w1",
+    "cell_c0_w2",
+    "cell_c0_w3",
+    "cell_c0_w4",
+    "cell_c1_w0",
+    "cell_c1_w1",
+    "cell_c1_w2",
+    "cell_c1_w3",
+    "cell_c1_w4",
+    "cell_c2_w0",
+    "cell_c2_w1",
+    "cell_c2_w2",
+    "cell_c2_w3",
+    "cell_c2_w4",
+    "cell_c3_w0",
+    "cell_c3_w1",
+    "cell_c3_w2",
+    "cell_c3_w3",
+    "cell_c3_w4",
+    "cell_c4_w0",
+    "cell_c4_w1",
+    "cell_c4_w2",
+    "cell_c4_w3",
+    "cell_c4_w4",
 ];
 const D: usize = DENSE_FEATURES.len();
+const ALL_DENSE: u64 = (1 << D) - 1;
+
+impl FeatureSet {
+    fn uses(&self, j: usize) -> bool {
+        self.dense & (1 << j) != 0
+    }
+}
 
 /// Which features a fit uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,8 +108,8 @@ pub struct FeatureSet {
     pub skill: bool,
     /// Per-skill weights on the skill's correct/wrong counts (PFA's γ and ρ).
     pub per_skill_counts: Option<CountScale>,
-    /// Which of [`DENSE_FEATURES`] are used.
-    pub dense: [bool; D],
+    /// Which of [`DENSE_FEATURES`] are used: bit j for feature j.
+    pub dense: u64,
 }
 
 /// How counts enter the per-skill count features.
@@ -103,10 +142,10 @@ impl Default for FitOptions {
                 item: true,
                 skill: true,
                 per_skill_counts: Some(CountScale::Log),
-                dense: [true; D],
+                dense: ALL_DENSE,
             },
-            l2: 1e-5,
-            l2_item: 1e-5,
+            l2: 3e-5,
+            l2_item: 5e-6,
             max_iter: 300,
             min_count: 1,
         }
@@ -116,10 +155,7 @@ impl Default for FitOptions {
 impl FitOptions {
     /// Item, skill and log history counts only (the baseline of the datasets' README).
     pub fn plain() -> Self {
-        let mut dense = [false; D];
-        for i in 0..4 {
-            dense[i] = true;
-        }
+        let dense = 0b1111;
         FitOptions {
             features: FeatureSet {
                 item: true,
@@ -139,7 +175,7 @@ impl FitOptions {
                 item: false,
                 skill: true,
                 per_skill_counts: Some(CountScale::Raw),
-                dense: [false; D],
+                dense: 0,
             },
             ..FitOptions::default()
         }
@@ -185,6 +221,7 @@ pub struct LogisticParams {
 const PRIOR_STRENGTH: f64 = 5.0;
 const FAST_DECAY: f32 = 0.5;
 const SLOW_DECAY: f32 = 0.85;
+const RESIDUAL_DECAY: f64 = 0.8;
 
 #[derive(Debug, Clone, Copy, Default)]
 struct SkillHistory {
@@ -195,6 +232,11 @@ struct SkillHistory {
     last_correct: bool,
     /// Index of the student's answer that last practised this skill.
     last_seen: u32,
+    /// Sum and decayed sum of (answer − item prior) on this skill.
+    residual: f32,
+    residual_decayed: f32,
+    /// Current run of equal answers on this skill (positive: correct, negative: wrong).
+    streak: i32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -210,6 +252,7 @@ struct History {
     /// Bit i is the answer i+1 steps back (1 = correct).
     recent: u32,
     residual_sum: f64,
+    residual_decayed: f64,
     skills: HashMap<u32, SkillHistory>,
     items: HashMap<u32, ItemHistory>,
     last: Option<(u32, bool)>,
@@ -224,6 +267,11 @@ impl History {
         f[1] = (wrong as f32).ln_1p();
         let k = skills.len().max(1) as f32;
         for s in skills {
+            let (c, w) = self
+                .skills
+                .get(s)
+                .map_or((0.0, 0.0), |h| (h.correct, h.wrong));
+            f[24 + 5 * (c.min(4.0) as usize) + w.min(4.0) as usize] += 1.0 / k;
             match self.skills.get(s) {
                 Some(h) => {
                     f[2] += h.correct.ln_1p();
@@ -236,6 +284,13 @@ impl History {
                     f[6] += h.fast;
                     f[7] += h.slow;
                     f[16] += ((self.answers - h.last_seen) as f32).ln_1p();
+                    f[17] += h.residual / (h.correct + h.wrong + 2.0);
+                    f[18] += h.residual_decayed;
+                    if h.streak > 0 {
+                        f[20] += (h.streak as f32).ln_1p();
+                    } else {
+                        f[21] += (-h.streak as f32).ln_1p();
+                    }
                 }
                 None => f[8] += 1.0,
             }
@@ -244,6 +299,21 @@ impl History {
             *v /= k;
         }
         f[16] /= k;
+        f[17] /= k;
+        f[18] /= k;
+        f[19] = self.residual_decayed as f32;
+        f[20] /= k;
+        f[21] /= k;
+        if self.answers > 0 {
+            let last = self.recent & 1;
+            let run = if last == 1 {
+                self.recent.trailing_ones()
+            } else {
+                self.recent.trailing_zeros()
+            };
+            let run = run.min(self.answers) as f32;
+            f[if last == 1 { 22 } else { 23 }] = run.ln_1p();
+        }
         let window = |n: u32| {
             let m = self.answers.min(n);
             if m == 0 {
@@ -275,7 +345,9 @@ impl History {
         self.answers += 1;
         self.correct += u32::from(correct);
         self.recent = (self.recent << 1) | u32::from(correct);
-        self.residual_sum += f64::from(u8::from(correct)) - prior;
+        let residual = f64::from(u8::from(correct)) - prior;
+        self.residual_sum += residual;
+        self.residual_decayed = RESIDUAL_DECAY * self.residual_decayed + residual;
         let y = if correct { 1.0 } else { -1.0 };
         for &s in skills {
             let h = self.skills.entry(s).or_default();
@@ -286,8 +358,16 @@ impl History {
             }
             h.fast = FAST_DECAY * h.fast + y;
             h.slow = SLOW_DECAY * h.slow + y;
+            h.streak = match (correct, h.streak) {
+                (true, s) if s > 0 => s + 1,
+                (true, _) => 1,
+                (false, s) if s < 0 => s - 1,
+                (false, _) => -1,
+            };
             h.last_correct = correct;
             h.last_seen = self.answers;
+            h.residual += residual as f32;
+            h.residual_decayed = RESIDUAL_DECAY as f32 * h.residual_decayed + residual as f32;
         }
         self.items.insert(
             item,
@@ -396,7 +476,7 @@ pub fn fit(train: &[Sequence], options: &FitOptions) -> LogisticParams {
                 d.value.push(1.0);
                 let dense = h.dense(Some(a.item), &a.skills);
                 for (j, &v) in dense.iter().enumerate() {
-                    if fs.dense[j] && v != 0.0 {
+                    if fs.uses(j) && v != 0.0 {
                         d.index.push((1 + j) as u32);
                         d.value.push(v);
                     }
@@ -455,24 +535,44 @@ pub fn fit(train: &[Sequence], options: &FitOptions) -> LogisticParams {
     for p in &mut penalty[item_base..skill_base] {
         *p = options.l2_item;
     }
-    let mut w0 = vec![0.0; width];
-    w0[0] = logit(mean_prior.clamp(1e-3, 1.0 - 1e-3));
-    let chunk = (rows / 32).max(1024);
-    let (w, _) = lbfgs::minimize(
-        |w, grad| {
-            let (loss, g) = (0..rows)
-                .into_par_iter()
-                .chunks(chunk)
-                .map(|rs| {
+    // Diagonal preconditioning by change of variables, w = scale ⊙ u with scale² the
+    // inverse of the Hessian's diagonal bound: rare items and large-valued features would
+    // otherwise make L-BFGS crawl.
+    let n = rows.max(1) as f64;
+    let mut curvature = penalty.clone();
+    for (&j, &v) in design.index.iter().zip(&design.value) {
+        curvature[j as usize] += 0.25 * f64::from(v) * f64::from(v) / n;
+    }
+    let scale: Vec<f64> = curvature
+        .iter()
+        .map(|c| 1.0 / c.max(1e-12).sqrt())
+        .collect();
+    let mut u0 = vec![0.0; width];
+    u0[0] = logit(mean_prior.clamp(1e-3, 1.0 - 1e-3)) / scale[0];
+    let chunk = (rows / 16).max(4096);
+    let ranges: Vec<(usize, usize)> = (0..rows)
+        .step_by(chunk)
+        .map(|a| (a, (a + chunk).min(rows)))
+        .collect();
+    let mut w = vec![0.0; width];
+    let (u, _) = lbfgs::minimize(
+        |u, grad| {
+            for j in 0..width {
+                w[j] = u[j] * scale[j];
+            }
+            let w = &w;
+            // Fixed chunks summed in order: the fit is deterministic.
+            let parts: Vec<(f64, Vec<f64>)> = ranges
+                .par_iter()
+                .map(|&(a, b)| {
                     let mut g = vec![0.0; width];
                     let mut loss = 0.0;
-                    for r in rs {
+                    for r in a..b {
                         let span = design.starts[r]..design.starts[r + 1];
                         let mut z = 0.0;
                         for i in span.clone() {
                             z += w[design.index[i] as usize] * f64::from(design.value[i]);
                         }
-                        let p = sigmoid(z);
                         let y = f64::from(u8::from(design.label[r]));
                         // log(1 + e^z) - y z, stable for large |z|.
                         loss += if z > 0.0 {
@@ -480,39 +580,39 @@ pub fn fit(train: &[Sequence], options: &FitOptions) -> LogisticParams {
                         } else {
                             z.exp().ln_1p()
                         } - y * z;
-                        let err = p - y;
+                        let err = sigmoid(z) - y;
                         for i in span {
                             g[design.index[i] as usize] += err * f64::from(design.value[i]);
                         }
                     }
                     (loss, g)
                 })
-                .reduce(
-                    || (0.0, vec![0.0; width]),
-                    |(la, mut ga), (lb, gb)| {
-                        for (a, b) in ga.iter_mut().zip(&gb) {
-                            *a += b;
-                        }
-                        (la + lb, ga)
-                    },
-                );
-            let n = rows.max(1) as f64;
+                .collect();
+            grad.iter_mut().for_each(|v| *v = 0.0);
+            let mut loss = 0.0;
+            for (l, g) in parts {
+                loss += l;
+                for (a, b) in grad.iter_mut().zip(&g) {
+                    *a += b;
+                }
+            }
             let mut total = loss / n;
             for j in 0..width {
-                grad[j] = g[j] / n + penalty[j] * w[j];
+                grad[j] = (grad[j] / n + penalty[j] * w[j]) * scale[j];
                 total += 0.5 * penalty[j] * w[j] * w[j];
             }
             total
         },
-        w0,
+        u0,
         options.max_iter,
         1e-9,
     );
+    let w: Vec<f64> = u.iter().zip(&scale).map(|(u, s)| u * s).collect();
 
     let dense = DENSE_FEATURES
         .iter()
         .enumerate()
-        .filter(|&(j, _)| fs.dense[j])
+        .filter(|&(j, _)| fs.uses(j))
         .map(|(j, name)| (name.to_string(), w[1 + j]))
         .collect();
     let item_params: BTreeMap<u32, ItemParams> = items
