@@ -153,6 +153,15 @@ impl Store {
         row.map(decode_course).transpose()
     }
 
+    /// The number of the current version of a course (a cheap check for caches).
+    pub async fn current_course_version(&self, course_id: &str) -> Result<Option<i64>> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT current_version FROM courses WHERE id = $1")
+            .bind(course_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(v,)| v).filter(|v| *v > 0))
+    }
+
     pub async fn course_asset(
         &self,
         course_id: &str,

@@ -137,6 +137,21 @@ impl Store {
         Ok(())
     }
 
+    /// Appends one audit row per student, in one statement (a dashboard reads many records).
+    pub async fn audit_many(&self, actor_id: &str, action: &str, student_ids: &[&str]) -> Result<()> {
+        if student_ids.is_empty() {
+            return Ok(());
+        }
+        let at = now_ms();
+        let mut insert =
+            sqlx::QueryBuilder::<sqlx::Any>::new("INSERT INTO audit_log (id, at, actor_id, action, student_id) ");
+        insert.push_values(student_ids, |mut row, student| {
+            row.push_bind(new_id()).push_bind(at).push_bind(actor_id.to_string()).push_bind(action.to_string()).push_bind(student.to_string());
+        });
+        insert.build().execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Audit entries about one student, newest first.
     pub async fn audit_entries_for(&self, student_id: &str, limit: i64) -> Result<Vec<AuditEntry>> {
         let rows: Vec<(i64, String, String)> = sqlx::query_as(

@@ -1,1 +1,155 @@
-//! Web.
+//! Ownpace's web layer: authentication, authorization, server-rendered pages and the
+//! JSON API, all on one axum router.
+//!
+//! Layout of the crate:
+//! - [`policy`] holds the route table: every route with who may call it. The router is
+//!   built *from* that table, so a route cannot exist without a policy, and the
+//!   authorization guard (role, then relation to the student/class/course named in the
+//!   path) runs before any handler. Deny is the default.
+//! - `auth` owns passwords (Argon2id), sessions (hashed random tokens), CSRF and login
+//!   throttling.
+//! - `practice` is the learning loop shared by pages and API: choose the next item, grade
+//!   an answer, record it and update mastery in one transaction.
+//! - `pages` renders HTML (askama templates in `templates/`), `api` serves JSON and the
+//!   OpenAPI document.
+//! - `assets/` holds the CSS and JS Ownpace serves itself; no page loads anything from
+//!   another origin (the Content-Security-Policy header says so to the browser).
+
+mod api;
+mod auth;
+mod error;
+mod pages;
+pub mod policy;
+mod practice;
+mod views;
+
+pub use auth::{hash_password, verify_password};
+pub use error::WebError;
+pub use policy::{Access, Subject};
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use ownpace_core::learner::bkt::BktParams;
+use ownpace_storage::{CourseVersion, Store};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Milliseconds since the Unix epoch. Injectable so tests can move time forward.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// Settings of a running server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Mark cookies `Secure` (set when Ownpace is served over TLS, directly or behind a
+    /// proxy). Requests carrying `X-Forwarded-Proto: https` get Secure cookies regardless.
+    pub secure_cookies: bool,
+    /// How long a session lasts without a new login.
+    pub session_hours: i64,
+    /// Failed logins for one username within [`Config::throttle_minutes`] before further
+    /// attempts are refused.
+    pub max_failed_logins: i64,
+    pub throttle_minutes: i64,
+    /// Days without activity after which a student shows as inactive on the dashboard.
+    pub inactive_days: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            secure_cookies: false,
+            session_hours: 12,
+            max_failed_logins: 5,
+            throttle_minutes: 15,
+            inactive_days: 7,
+        }
+    }
+}
+
+/// Shared state of every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    courses: Arc<RwLock<HashMap<String, CourseVersion>>>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> AppState {
+        AppState::with_clock(store, config, Arc::new(ownpace_storage::now_ms))
+    }
+
+    pub fn with_clock(store: Store, config: Config, clock: Clock) -> AppState {
+        AppState { store, config: Arc::new(config), clock, courses: Arc::default() }
+    }
+
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// The current version of a course, cached in memory and refreshed when the database
+    /// says a newer version was imported (by this process or another).
+    pub async fn course(&self, course_id: &str) -> Result<Option<CourseVersion>, WebError> {
+        let cached = self.courses.read().ok().and_then(|c| c.get(course_id).cloned());
+        let current = self.store.current_course_version(course_id).await?;
+        match (cached, current) {
+            (_, None) => Ok(None),
+            (Some(hit), Some(version)) if hit.version == version => Ok(Some(hit)),
+            (_, Some(_)) => {
+                let fresh = self.store.current_course(course_id).await?;
+                if let (Some(fresh), Ok(mut cache)) = (&fresh, self.courses.write()) {
+                    cache.insert(course_id.to_string(), fresh.clone());
+                }
+                Ok(fresh)
+            }
+        }
+    }
+
+    /// Learner-model parameters for a skill. Fitted parameters replace these defaults
+    /// once `ownpace fit` has run on enough of the school's own data.
+    pub fn bkt_params(&self, _skill_id: &str) -> BktParams {
+        BktParams::default()
+    }
+}
+
+/// The whole application: routes from the policy table plus the security headers.
+pub fn router(state: AppState) -> Router {
+    policy::build_router(state)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; \
+                 script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; \
+                 frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+}
+
+/// Serves the application on `listener` until `shutdown` resolves, then finishes the
+/// requests in flight and returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

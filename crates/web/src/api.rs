@@ -1,0 +1,306 @@
+//! The JSON API: the same actions as the pages (sign in, next item, submit an answer,
+//! class mastery) for apps and integrations, described by an OpenAPI document served at
+//! `/api/openapi.json`. Clients authenticate with the bearer token that `POST
+//! /api/v1/login` returns; no cookies are involved, so no CSRF token is either.
+
+use crate::auth::{self, LoginRefused};
+use crate::policy::MaybeUser;
+use crate::practice::{self, Submission};
+use crate::{AppState, WebError};
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ownpace_core::course::AnswerSpec;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Ownpace API", description = "Practice, mastery and class data of an Ownpace server."),
+    paths(login, logout, me, next_item, submit_answer, class_mastery),
+    components(schemas(LoginRequest, LoginResponse, Me, NextItem, ChoiceOut, AnswerRequest, AnswerValue, AnswerResult, MasteryChange, ClassMastery, StudentMastery, ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document as a JSON value (also used by tests).
+pub fn openapi_document() -> serde_json::Value {
+    serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
+}
+
+pub async fn openapi() -> Json<serde_json::Value> {
+    Json(openapi_document())
+}
+
+/// An error: what went wrong and how to fix it.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    error: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    token: String,
+    user: Me,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    id: String,
+    username: String,
+    display_name: String,
+    role: String,
+}
+
+impl From<&ownpace_storage::User> for Me {
+    fn from(u: &ownpace_storage::User) -> Me {
+        Me { id: u.id.clone(), username: u.username.clone(), display_name: u.display_name.clone(), role: u.role.to_string() }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/login", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(State(state): State<AppState>, Json(body): Json<LoginRequest>) -> Result<Response, WebError> {
+    match auth::login(&state, body.username.trim(), &body.password).await? {
+        Ok((user, token)) => Ok(Json(LoginResponse { token, user: Me::from(&user) }).into_response()),
+        Err(LoginRefused::BadCredentials) => Ok((
+            StatusCode::UNAUTHORIZED,
+            Json(ErrorBody { error: "username and password do not match".into() }),
+        )
+            .into_response()),
+        Err(LoginRefused::Throttled { minutes }) => Err(WebError::TooManyRequests(format!(
+            "too many failed attempts for this username; try again in {minutes} minutes"
+        ))),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/logout", security(("bearer" = [])), responses((status = 204)))]
+pub async fn logout(State(state): State<AppState>, Extension(user): Extension<MaybeUser>) -> Result<StatusCode, WebError> {
+    let current = user.0.ok_or(WebError::Unauthenticated)?;
+    state.store.delete_session(&current.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])), responses((status = 200, body = Me)))]
+pub async fn me(Extension(user): Extension<MaybeUser>) -> Result<Json<Me>, WebError> {
+    let current = user.0.ok_or(WebError::Unauthenticated)?;
+    Ok(Json(Me::from(&current.user)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChoiceOut {
+    index: usize,
+    /// Markdown.
+    text: String,
+}
+
+/// An item to answer. The answer itself is never sent to the client.
+#[derive(Serialize, ToSchema)]
+pub struct NextItem {
+    item_id: String,
+    skills: Vec<String>,
+    /// `choice`, `numeric` or `text`.
+    kind: String,
+    /// Markdown.
+    prompt: String,
+    choices: Vec<ChoiceOut>,
+    unit: Option<String>,
+    hint_count: usize,
+    /// Current probability of mastery of the requested skill.
+    mastery: f64,
+}
+
+#[utoipa::path(get, path = "/api/v1/courses/{course}/skills/{skill}/next-item", security(("bearer" = [])),
+    params(("course" = String, Path), ("skill" = String, Path)),
+    responses((status = 200, body = NextItem), (status = 404, body = ErrorBody)))]
+pub async fn next_item(
+    State(state): State<AppState>,
+    Extension(user): Extension<MaybeUser>,
+    Path((course_id, skill_id)): Path<(String, String)>,
+) -> Result<Json<NextItem>, WebError> {
+    let current = user.0.ok_or(WebError::Unauthenticated)?;
+    let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
+    course.course.skill(&skill_id).ok_or(WebError::NotFound)?;
+    let answered = state.store.answered_items(&current.user.id, &course_id).await?;
+    let item = practice::next_item(&course.course, &skill_id, &answered).ok_or(WebError::NotFound)?;
+    let mastery = state
+        .store
+        .student_mastery(&current.user.id, &course_id)
+        .await?
+        .into_iter()
+        .find(|m| m.skill_id == skill_id)
+        .map_or(state.bkt_params(&skill_id).init, |m| m.progress.p_mastery);
+    let (kind, choices, unit) = match &item.answer {
+        AnswerSpec::Choice { choices } => (
+            "choice",
+            choices.iter().enumerate().map(|(index, c)| ChoiceOut { index, text: c.text.clone() }).collect(),
+            None,
+        ),
+        AnswerSpec::Numeric { unit, .. } => ("numeric", vec![], unit.clone()),
+        AnswerSpec::Text { .. } => ("text", vec![], None),
+    };
+    Ok(Json(NextItem {
+        item_id: item.id.clone(),
+        skills: item.skills.clone(),
+        kind: kind.into(),
+        prompt: item.prompt.clone(),
+        choices,
+        unit,
+        hint_count: item.hints.len(),
+        mastery,
+    }))
+}
+
+/// A choice index (for multiple choice) or the typed answer.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum AnswerValue {
+    Index(usize),
+    Text(String),
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AnswerRequest {
+    item_id: String,
+    response: AnswerValue,
+    /// Chosen by the client (a UUID); resending the same key records the answer once.
+    idempotency_key: String,
+    /// Time the student spent on the item, in milliseconds.
+    duration_ms: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MasteryChange {
+    skill: String,
+    before: f64,
+    after: f64,
+    mastered: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AnswerResult {
+    correct: bool,
+    /// Markdown; the distractor-specific message for a wrong choice.
+    feedback: String,
+    /// Markdown worked solution.
+    explanation: String,
+    mastery: Vec<MasteryChange>,
+    /// True when this idempotency key had been used: this is the original outcome.
+    duplicate: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/courses/{course}/answers", security(("bearer" = [])),
+    params(("course" = String, Path)), request_body = AnswerRequest,
+    responses((status = 200, body = AnswerResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn submit_answer(
+    State(state): State<AppState>,
+    Extension(user): Extension<MaybeUser>,
+    Path(course_id): Path<String>,
+    Json(body): Json<AnswerRequest>,
+) -> Result<Json<AnswerResult>, WebError> {
+    let current = user.0.ok_or(WebError::Unauthenticated)?;
+    let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
+    let item = course.course.item(&body.item_id).ok_or_else(|| {
+        WebError::BadRequest(format!("item_id: no item `{}` in course `{course_id}`", body.item_id))
+    })?;
+    let raw = match body.response {
+        AnswerValue::Index(i) => i.to_string(),
+        AnswerValue::Text(t) => t,
+    };
+    let response = practice::parse_response(item, &raw)?;
+    let outcome = practice::submit(
+        &state,
+        Submission {
+            student_id: &current.user.id,
+            course: &course,
+            item,
+            response,
+            idempotency_key: &body.idempotency_key,
+            duration_ms: body.duration_ms,
+        },
+    )
+    .await?;
+    Ok(Json(AnswerResult {
+        correct: outcome.grade.correct,
+        feedback: outcome.grade.feedback,
+        explanation: item.explanation.clone(),
+        mastery: outcome
+            .mastery
+            .into_iter()
+            .map(|(skill, before, after)| MasteryChange { skill, before, after: after.p_mastery, mastered: after.is_mastered() })
+            .collect(),
+        duplicate: outcome.duplicate,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StudentMastery {
+    id: String,
+    display_name: String,
+    /// Skill id → probability of mastery, for skills the student has practised.
+    mastery: BTreeMap<String, f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClassMastery {
+    class_id: String,
+    course_id: String,
+    /// Skill ids in course order.
+    skills: Vec<String>,
+    students: Vec<StudentMastery>,
+}
+
+#[utoipa::path(get, path = "/api/v1/classes/{class}/mastery", security(("bearer" = [])),
+    params(("class" = String, Path)), responses((status = 200, body = ClassMastery), (status = 404, body = ErrorBody)))]
+pub async fn class_mastery(
+    State(state): State<AppState>,
+    Extension(user): Extension<MaybeUser>,
+    Path(class_id): Path<String>,
+) -> Result<Json<ClassMastery>, WebError> {
+    let current = user.0.ok_or(WebError::Unauthenticated)?;
+    let class = state.store.class(&class_id).await?.ok_or(WebError::NotFound)?;
+    let course = state.course(&class.course_id).await?.ok_or(WebError::NotFound)?;
+    let rows = state.store.class_mastery(&class_id).await?;
+    let students = state.store.class_students(&class_id).await?;
+    let ids: Vec<&str> = students.iter().map(|s| s.id.as_str()).collect();
+    state.store.audit_many(&current.user.id, "read class mastery (API)", &ids).await?;
+    Ok(Json(ClassMastery {
+        class_id,
+        course_id: class.course_id.clone(),
+        skills: course.course.skills.iter().map(|s| s.id.clone()).collect(),
+        students: students
+            .iter()
+            .map(|s| StudentMastery {
+                id: s.id.clone(),
+                display_name: s.display_name.clone(),
+                mastery: rows
+                    .iter()
+                    .filter(|r| r.student_id == s.id)
+                    .map(|r| (r.skill_id.clone(), r.progress.p_mastery))
+                    .collect(),
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,315 @@
+//! The learning loop shared by the pages and the API: where a student stands on each
+//! skill, which item comes next, and what happens when they answer.
+
+use crate::{AppState, WebError};
+use ownpace_core::course::{Course, Grade, Item, Response, Skill, grade};
+use ownpace_core::progress::SkillProgress;
+use ownpace_storage::{AnswerRecord, CourseVersion, EventRecord, MasteryRow};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Where a student stands on one skill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum SkillState {
+    Mastered,
+    /// Practised, not yet mastered.
+    InProgress,
+    /// Not started; every prerequisite is mastered.
+    Ready,
+    /// Not started; these prerequisites are not mastered yet.
+    Locked { missing: Vec<String> },
+}
+
+impl SkillState {
+    pub fn label(&self) -> &'static str {
+        match self {
+            SkillState::Mastered => "Mastered",
+            SkillState::InProgress => "In progress",
+            SkillState::Ready => "Ready",
+            SkillState::Locked { .. } => "Locked",
+        }
+    }
+    pub fn css(&self) -> &'static str {
+        match self {
+            SkillState::Mastered => "mastered",
+            SkillState::InProgress => "in-progress",
+            SkillState::Ready => "ready",
+            SkillState::Locked { .. } => "locked",
+        }
+    }
+}
+
+/// One skill of a course as a student sees it.
+#[derive(Debug, Clone)]
+pub struct SkillStanding<'a> {
+    pub skill: &'a Skill,
+    pub state: SkillState,
+    pub progress: Option<SkillProgress>,
+}
+
+impl SkillStanding<'_> {
+    pub fn p_mastery(&self, state: &AppState) -> f64 {
+        self.progress
+            .as_ref()
+            .map_or_else(|| state.bkt_params(&self.skill.id).init, |p| p.p_mastery)
+    }
+}
+
+/// Every skill of `course` with the student's state, in the course's (topological) order.
+pub fn standings<'a>(course: &'a Course, mastery: &[MasteryRow]) -> Vec<SkillStanding<'a>> {
+    let by_skill: HashMap<&str, &SkillProgress> =
+        mastery.iter().map(|row| (row.skill_id.as_str(), &row.progress)).collect();
+    let mastered = |id: &str| by_skill.get(id).is_some_and(|p| p.is_mastered());
+    course
+        .skills
+        .iter()
+        .map(|skill| {
+            let progress = by_skill.get(skill.id.as_str()).map(|p| (*p).clone());
+            let state = match &progress {
+                Some(p) if p.is_mastered() => SkillState::Mastered,
+                Some(p) if p.attempts > 0 => SkillState::InProgress,
+                _ => {
+                    let missing: Vec<String> = skill
+                        .prerequisites
+                        .iter()
+                        .filter(|pre| !mastered(pre))
+                        .cloned()
+                        .collect();
+                    if missing.is_empty() {
+                        SkillState::Ready
+                    } else {
+                        SkillState::Locked { missing }
+                    }
+                }
+            };
+            SkillStanding { skill, state, progress }
+        })
+        .collect()
+}
+
+/// The item a student should see next on a skill: one never answered if any (in course
+/// order), otherwise the one answered longest ago. `None` when the skill has no items.
+pub fn next_item<'a>(
+    course: &'a Course,
+    skill_id: &str,
+    answered: &HashMap<String, (i64, i64)>,
+) -> Option<&'a Item> {
+    course
+        .items
+        .iter()
+        .filter(|item| item.skills.iter().any(|s| s == skill_id))
+        .enumerate()
+        .min_by_key(|(order, item)| {
+            let (count, last_at) = answered.get(&item.id).copied().unwrap_or((0, 0));
+            (count > 0, last_at, *order)
+        })
+        .map(|(_, item)| item)
+}
+
+/// What the student is told after answering.
+#[derive(Debug, Clone)]
+pub struct AnswerOutcome {
+    pub grade: Grade,
+    /// Per skill: (skill id, mastery before, mastery after).
+    pub mastery: Vec<(String, f64, SkillProgress)>,
+    /// The same submission had been recorded before; this is its original outcome.
+    pub duplicate: bool,
+    pub response: Response,
+}
+
+/// A student's answer as submitted.
+pub struct Submission<'a> {
+    pub student_id: &'a str,
+    pub course: &'a CourseVersion,
+    pub item: &'a Item,
+    pub response: Response,
+    pub idempotency_key: &'a str,
+    pub duration_ms: Option<i64>,
+}
+
+/// Grades an answer, appends it to the event log and updates mastery, atomically.
+/// A repeated idempotency key returns the first submission's outcome.
+pub async fn submit(state: &AppState, submission: Submission<'_>) -> Result<AnswerOutcome, WebError> {
+    let Submission { student_id, course, item, response, idempotency_key, duration_ms } = submission;
+    if idempotency_key.is_empty() || idempotency_key.len() > 100 {
+        return Err(WebError::BadRequest(
+            "idempotency_key must be 1 to 100 characters (a UUID is ideal)".into(),
+        ));
+    }
+    let graded = grade(item, &response);
+    let response_json =
+        serde_json::to_string(&response).map_err(|e| WebError::Internal(e.to_string()))?;
+    let recorded = state
+        .store
+        .record_answer(
+            &AnswerRecord {
+                student_id,
+                course_id: &course.course.id,
+                course_version: course.version,
+                item_id: &item.id,
+                skills: &item.skills,
+                response: &response_json,
+                correct: graded.correct,
+                occurred_at: state.now(),
+                duration_ms: duration_ms.map(|d| d.clamp(0, 3_600_000)),
+                idempotency_key,
+            },
+            |skill| state.bkt_params(skill),
+        )
+        .await?;
+    if recorded.duplicate {
+        // Grade the stored response again: grading is deterministic, so the student sees
+        // exactly what they saw the first time.
+        let first: Response = serde_json::from_str(&recorded.response)
+            .map_err(|e| WebError::Internal(format!("stored response unreadable: {e}")))?;
+        return Ok(AnswerOutcome {
+            grade: grade(item, &first),
+            mastery: recorded.mastery,
+            duplicate: true,
+            response: first,
+        });
+    }
+    Ok(AnswerOutcome { grade: graded, mastery: recorded.mastery, duplicate: false, response })
+}
+
+/// Records a non-answer interaction (a hint asked, a lesson finished).
+pub async fn record_interaction(
+    state: &AppState,
+    student_id: &str,
+    course: &CourseVersion,
+    kind: &str,
+    skills: &[String],
+    item_id: Option<&str>,
+    idempotency_key: &str,
+    duration_ms: Option<i64>,
+) -> Result<(), WebError> {
+    state
+        .store
+        .record_event(&EventRecord {
+            student_id,
+            course_id: &course.course.id,
+            course_version: course.version,
+            kind,
+            skills,
+            item_id,
+            data: None,
+            occurred_at: state.now(),
+            duration_ms: duration_ms.map(|d| d.clamp(0, 3_600_000)),
+            idempotency_key,
+        })
+        .await?;
+    Ok(())
+}
+
+/// Reads a typed response for an item from form or JSON text: a choice index for
+/// multiple choice, the raw text otherwise.
+pub fn parse_response(item: &Item, raw: &str) -> Result<Response, WebError> {
+    match item.answer {
+        ownpace_core::course::AnswerSpec::Choice { ref choices } => {
+            let index: usize = raw.trim().parse().map_err(|_| {
+                WebError::BadRequest("choose one of the options before submitting".into())
+            })?;
+            if index >= choices.len() {
+                return Err(WebError::BadRequest(format!(
+                    "choice {index} does not exist: this item has {} options",
+                    choices.len()
+                )));
+            }
+            Ok(Response::Choice(index))
+        }
+        _ => {
+            if raw.trim().is_empty() {
+                return Err(WebError::BadRequest("type an answer before submitting".into()));
+            }
+            if raw.len() > 500 {
+                return Err(WebError::BadRequest("the answer is too long (500 characters at most)".into()));
+            }
+            Ok(Response::Text(raw.to_string()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ownpace_core::course::AnswerSpec;
+
+    fn skill(id: &str, pre: &[&str]) -> Skill {
+        Skill {
+            id: id.into(),
+            name: id.into(),
+            description: String::new(),
+            prerequisites: pre.iter().map(|s| s.to_string()).collect(),
+            standards: vec![],
+        }
+    }
+
+    fn item(id: &str, skill: &str) -> Item {
+        Item {
+            id: id.into(),
+            skills: vec![skill.into()],
+            prompt: String::new(),
+            answer: AnswerSpec::Numeric { value: 1.0, tolerance: 0.0, unit: None },
+            hints: vec![],
+            explanation: String::new(),
+            template: None,
+        }
+    }
+
+    fn course() -> Course {
+        Course {
+            id: "c".into(),
+            title: "c".into(),
+            description: String::new(),
+            level: String::new(),
+            language: "en".into(),
+            skills: vec![skill("a", &[]), skill("b", &["a"]), skill("c", &["a", "b"])],
+            lessons: vec![],
+            items: vec![item("a1", "a"), item("a2", "a"), item("a3", "a"), item("b1", "b")],
+            projects: vec![],
+            assets: vec![],
+        }
+    }
+
+    fn row(skill: &str, p: f64, attempts: u32) -> MasteryRow {
+        MasteryRow {
+            student_id: "s".into(),
+            skill_id: skill.into(),
+            progress: SkillProgress {
+                p_mastery: p,
+                attempts,
+                correct: attempts,
+                consecutive_wrong: 0,
+                mastered_at: None,
+                last_at: 1,
+            },
+        }
+    }
+
+    #[test]
+    fn states_follow_prerequisites_and_progress() {
+        let c = course();
+        let fresh = standings(&c, &[]);
+        assert_eq!(fresh[0].state, SkillState::Ready);
+        assert_eq!(fresh[1].state, SkillState::Locked { missing: vec!["a".into()] });
+        assert_eq!(fresh[2].state, SkillState::Locked { missing: vec!["a".into(), "b".into()] });
+        let later = standings(&c, &[row("a", 0.97, 6), row("b", 0.5, 2)]);
+        assert_eq!(later[0].state, SkillState::Mastered);
+        assert_eq!(later[1].state, SkillState::InProgress);
+        assert_eq!(later[2].state, SkillState::Locked { missing: vec!["b".into()] });
+    }
+
+    #[test]
+    fn next_item_prefers_unseen_then_least_recent() {
+        let c = course();
+        let mut answered = HashMap::new();
+        assert_eq!(next_item(&c, "a", &answered).map(|i| i.id.as_str()), Some("a1"));
+        answered.insert("a1".to_string(), (1, 10));
+        assert_eq!(next_item(&c, "a", &answered).map(|i| i.id.as_str()), Some("a2"));
+        answered.insert("a2".to_string(), (1, 20));
+        answered.insert("a3".to_string(), (2, 5));
+        assert_eq!(next_item(&c, "a", &answered).map(|i| i.id.as_str()), Some("a3"));
+        assert!(next_item(&c, "zzz", &answered).is_none());
+    }
+}

@@ -1,0 +1,98 @@
+//! Small helpers for what pages show: Markdown from courses as safe HTML, percentages,
+//! times, and the colour bands of the mastery heatmap.
+
+use std::borrow::Cow;
+
+/// Renders course Markdown to HTML, sanitised (course files are teacher-written text, not
+/// trusted markup), with relative links and images pointing at the course's media route.
+pub fn markdown(course_id: &str, text: &str) -> String {
+    let mut html = String::new();
+    let options = pulldown_cmark::Options::ENABLE_TABLES
+        | pulldown_cmark::Options::ENABLE_STRIKETHROUGH
+        | pulldown_cmark::Options::ENABLE_SMART_PUNCTUATION;
+    pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new_ext(text, options));
+    ammonia::Builder::default()
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(MediaPrefix(format!(
+            "/courses/{course_id}/media/"
+        )))))
+        .clean(&html)
+        .to_string()
+}
+
+/// Points relative URLs in course Markdown at the course's media route.
+struct MediaPrefix(String);
+
+impl ammonia::UrlRelativeEvaluate<'_> for MediaPrefix {
+    fn evaluate<'url>(&self, url: &'url str) -> Option<Cow<'url, str>> {
+        Some(Cow::Owned(format!("{}{}", self.0, url.trim_start_matches("./"))))
+    }
+}
+
+/// `0.617` → `"62%"`.
+pub fn percent(p: f64) -> String {
+    format!("{:.0}%", (p * 100.0).clamp(0.0, 100.0))
+}
+
+/// A relative time such as "3 days ago", from two times in ms.
+pub fn ago(now: i64, then: i64) -> String {
+    let minutes = (now - then).max(0) / 60_000;
+    match minutes {
+        0 => "just now".to_string(),
+        1 => "1 minute ago".to_string(),
+        m if m < 60 => format!("{m} minutes ago"),
+        m if m < 120 => "1 hour ago".to_string(),
+        m if m < 60 * 24 => format!("{} hours ago", m / 60),
+        m if m < 60 * 48 => "yesterday".to_string(),
+        m => format!("{} days ago", m / (60 * 24)),
+    }
+}
+
+/// A duration in ms as "12 min" or "1 h 5 min".
+pub fn duration(ms: i64) -> String {
+    let minutes = (ms.max(0) + 30_000) / 60_000;
+    if minutes < 60 {
+        format!("{minutes} min")
+    } else {
+        format!("{} h {} min", minutes / 60, minutes % 60)
+    }
+}
+
+/// The heatmap colour band (CSS class) of a mastery probability; `None` = not started.
+pub fn band(p: Option<f64>) -> &'static str {
+    match p {
+        None => "band-none",
+        Some(p) if p >= ownpace_core::progress::MASTERY_THRESHOLD => "band-4",
+        Some(p) if p >= 0.7 => "band-3",
+        Some(p) if p >= 0.4 => "band-2",
+        Some(p) if p >= 0.2 => "band-1",
+        Some(_) => "band-0",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_is_sanitised_and_media_links_are_rewritten() {
+        let html = markdown("c1", "Hi <script>alert(1)</script>\n\n![bar](media/bar.svg)");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(html.contains(r#"src="/courses/c1/media/media/bar.svg""#), "{html}");
+    }
+
+    #[test]
+    fn bands_cover_the_range() {
+        assert_eq!(band(None), "band-none");
+        assert_eq!(band(Some(0.1)), "band-0");
+        assert_eq!(band(Some(0.5)), "band-2");
+        assert_eq!(band(Some(0.96)), "band-4");
+    }
+
+    #[test]
+    fn times_read_naturally() {
+        assert_eq!(ago(10 * 86_400_000, 7 * 86_400_000), "3 days ago");
+        assert_eq!(ago(1_000, 0), "just now");
+        assert_eq!(duration(65 * 60_000), "1 h 5 min");
+        assert_eq!(percent(0.617), "62%");
+    }
+}
