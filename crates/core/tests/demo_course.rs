@@ -183,6 +183,17 @@ fn demo_items_are_complete_and_fully_rendered() {
         })
         .collect();
     assert_eq!(kinds.len(), 3, "answer kinds used: {kinds:?}");
+    // The platform shows choices in file order, so the right answer must not always sit
+    // in the same place.
+    let positions: BTreeSet<usize> = course
+        .items
+        .iter()
+        .filter_map(|i| match &i.answer {
+            AnswerSpec::Choice { choices } => choices.iter().position(|c| c.correct),
+            _ => None,
+        })
+        .collect();
+    assert!(positions.len() >= 3, "correct choices only at positions {positions:?}");
     let watch = course.lessons.iter().filter(|l| l.modality == Modality::Watch).count();
     let offline = course.lessons.iter().filter(|l| l.modality.is_offline()).count();
     assert!(watch >= 4 && offline >= 7, "watch {watch}, offline {offline}");
