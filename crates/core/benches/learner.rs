@@ -20,7 +20,7 @@ fn synthetic(students: usize) -> Vec<Sequence> {
             let attempts = (0..80)
                 .map(|_| {
                     let item: u32 = rng.random_range(0..2000);
-                    let skills = if item % 7 == 0 {
+                    let skills = if item.is_multiple_of(7) {
                         vec![item % 100, (item + 1) % 100]
                     } else {
                         vec![item % 100]

@@ -110,11 +110,15 @@ pub struct SkillFit {
     pub log_likelihood: Vec<f64>,
 }
 
+/// One skill's training data: its items (local index → item id) and, per student, the
+/// sequence of (local item index, correct).
+type SkillData = (Vec<u32>, Vec<Vec<(u32, bool)>>);
+
 /// Fits every skill by EM, in parallel over skills. An attempt tagged with several skills
 /// is an observation in each of their sequences.
 pub fn fit(train: &[Sequence], variant: BktVariant) -> BktFit {
     // Per skill: per student sequence of (local item index, correct).
-    let mut per_skill: HashMap<u32, (Vec<u32>, Vec<Vec<(u32, bool)>>)> = HashMap::new();
+    let mut per_skill: HashMap<u32, SkillData> = HashMap::new();
     let mut local: HashMap<(u32, u32), u32> = HashMap::new();
     for seq in train {
         let mut started: Vec<u32> = Vec::new();
@@ -136,7 +140,7 @@ pub fn fit(train: &[Sequence], variant: BktVariant) -> BktFit {
             }
         }
     }
-    let mut skills: Vec<(u32, (Vec<u32>, Vec<Vec<(u32, bool)>>))> = per_skill.into_iter().collect();
+    let mut skills: Vec<(u32, SkillData)> = per_skill.into_iter().collect();
     skills.sort_unstable_by_key(|(s, _)| *s);
     let fitted: Vec<(u32, SkillFit, Vec<u32>)> = skills
         .into_par_iter()
@@ -325,9 +329,14 @@ impl BktModel {
 
     /// A fresh student with no history.
     pub fn student(&self) -> BktStudent<'_> {
+        self.resume(HashMap::new())
+    }
+
+    /// A student whose stored per-skill mastery is `mastery` (see [`BktStudent::masteries`]).
+    pub fn resume(&self, mastery: HashMap<u32, f64>) -> BktStudent<'_> {
         BktStudent {
             model: self,
-            mastery: HashMap::new(),
+            mastery,
         }
     }
 
@@ -354,6 +363,13 @@ impl LearnerModel for BktModel {
 pub struct BktStudent<'m> {
     model: &'m BktModel,
     mastery: HashMap<u32, f64>,
+}
+
+impl BktStudent<'_> {
+    /// Mastery of every skill practised so far: the whole online state, to store.
+    pub fn masteries(&self) -> &HashMap<u32, f64> {
+        &self.mastery
+    }
 }
 
 impl StudentModel for BktStudent<'_> {

@@ -223,7 +223,7 @@ const FAST_DECAY: f32 = 0.5;
 const SLOW_DECAY: f32 = 0.85;
 const RESIDUAL_DECAY: f64 = 0.8;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 struct SkillHistory {
     correct: f32,
     wrong: f32,
@@ -239,14 +239,16 @@ struct SkillHistory {
     streak: i32,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct ItemHistory {
     last_correct: bool,
 }
 
-/// What a student has done so far, as the logistic features need it.
-#[derive(Debug, Clone, Default)]
-struct History {
+/// What a student has done so far, as the logistic features need it: the whole online
+/// state of a [`LogisticStudent`]. Serializable, so the product can store it between
+/// answers instead of replaying the student's log.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
     answers: u32,
     correct: u32,
     /// Bit i is the answer i+1 steps back (1 = correct).
@@ -703,17 +705,22 @@ impl LogisticModel {
 
     /// A fresh student with no history.
     pub fn student(&self) -> LogisticStudent<'_> {
+        self.resume(History::default())
+    }
+
+    /// A student whose stored state is `history` (see [`LogisticStudent::history`]).
+    pub fn resume(&self, history: History) -> LogisticStudent<'_> {
         LogisticStudent {
             model: self,
-            history: History::default(),
+            history,
         }
     }
 
     fn score(&self, h: &History, item: Option<u32>, skills: &[u32]) -> f64 {
         let f = h.dense(item, skills);
         let mut z = self.params.bias;
-        for j in 0..D {
-            z += self.dense[j] * f64::from(f[j]);
+        for (w, v) in self.dense.iter().zip(f) {
+            z += w * f64::from(v);
         }
         if let Some(ip) = item.and_then(|i| self.items.get(&i)) {
             z += ip.easiness;
@@ -751,6 +758,13 @@ impl LearnerModel for LogisticModel {
 pub struct LogisticStudent<'m> {
     model: &'m LogisticModel,
     history: History,
+}
+
+impl LogisticStudent<'_> {
+    /// The online state, to store between answers.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
 }
 
 impl StudentModel for LogisticStudent<'_> {
@@ -843,6 +857,9 @@ mod tests {
         }
         assert!(s.mastery(1) > before);
         assert!(s.predict(5, &[1]) > model.student().predict(5, &[1]));
+        let stored = serde_json::to_string(s.history()).unwrap();
+        let resumed = model.resume(serde_json::from_str(&stored).unwrap());
+        assert!((resumed.predict(5, &[1]) - s.predict(5, &[1])).abs() < 1e-9);
     }
 
     #[test]
