@@ -1,1 +1,465 @@
-fn main() {}
+//! `ownpace`: one binary for the whole product. Each subcommand is a thin wrapper over the
+//! library crates; see ARCHITECTURE.md for the layers.
+
+mod evaluate;
+
+use anyhow::{Context, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use ownpace::config::{Overrides, Settings};
+use ownpace::{course_dir, demo};
+use ownpace_storage::{ImportOutcome, NewUser, Role, Store};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "ownpace",
+    version,
+    about = "Self-hosted personalized learning: every student at their own pace toward mastery."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Folder for the embedded SQLite database.
+    #[arg(long, env = "OWNPACE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL (postgres://…) or SQLite (sqlite://…) URL; overrides --data-dir.
+    #[arg(long, env = "OWNPACE_DATABASE_URL")]
+    database_url: Option<String>,
+    /// TOML settings file (keys: listen, data_dir, database_url, secure_cookies, session_hours, inactive_days).
+    #[arg(long, env = "OWNPACE_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address and port to listen on.
+    #[arg(long, env = "OWNPACE_LISTEN")]
+    listen: Option<String>,
+    /// Mark cookies Secure (when serving over TLS).
+    #[arg(long, env = "OWNPACE_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve Ownpace (migrations are applied on start).
+    Serve(ServeArgs),
+    /// Create a demo school (if the database has none yet) and serve it.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Students in the demo class.
+        #[arg(long, default_value_t = 25)]
+        students: usize,
+        /// Create the demo school and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Validate a course folder and import it (a changed course becomes a new version).
+    Import {
+        /// The course folder (holding course.toml).
+        dir: PathBuf,
+        /// Only validate; store nothing.
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Manage accounts.
+    Users {
+        #[command(subcommand)]
+        action: UsersAction,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Manage classes.
+    Classes {
+        #[command(subcommand)]
+        action: ClassesAction,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Recompute every student's mastery from the event log.
+    Rebuild {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Evaluate the learner models on a public dataset (5-fold, as in the papers).
+    Evaluate(evaluate::EvaluateArgs),
+}
+
+#[derive(Subcommand)]
+enum UsersAction {
+    /// Create an account; the password is read from standard input.
+    Add {
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+    /// List accounts.
+    List {
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+    },
+    /// Set a new password (read from standard input); ends the user's sessions.
+    Passwd { username: String },
+    /// Link a guardian account to a student account.
+    LinkGuardian { guardian: String, student: String },
+}
+
+#[derive(Subcommand)]
+enum ClassesAction {
+    /// Create a class for a course.
+    Create {
+        name: String,
+        #[arg(long)]
+        course: String,
+    },
+    /// Add a teacher or a student to a class.
+    Add { class_id: String, username: String },
+    /// List classes.
+    List,
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    text.parse()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        Command::Evaluate(args) => evaluate::run(args),
+        other => runtime.block_on(run(other)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Structured logs on stderr: `OWNPACE_LOG` sets the filter (default `info`),
+/// `OWNPACE_LOG_FORMAT=json` switches to JSON lines.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OWNPACE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("OWNPACE_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn settings(db: DbArgs, listen: Option<String>, secure_cookies: bool) -> anyhow::Result<Settings> {
+    Settings::resolve(Overrides {
+        listen,
+        data_dir: db.data_dir,
+        database_url: db.database_url,
+        secure_cookies,
+        config: db.config,
+    })
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Store> {
+    Store::connect(&settings.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database ({})",
+                redact(&settings.database_url)
+            )
+        })
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{}{}@{}", &url[..scheme + 3], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => {
+            let settings = settings(args.db, args.listen, args.secure_cookies)?;
+            let store = open(&settings).await?;
+            serve(settings, store, None).await
+        }
+        Command::Demo {
+            serve: args,
+            students,
+            no_serve,
+        } => {
+            let settings = settings(args.db, args.listen, args.secure_cookies)?;
+            let store = open(&settings).await?;
+            let school = if demo::exists(&store).await? {
+                eprintln!(
+                    "The demo school already exists in {}; serving it.",
+                    redact(&settings.database_url)
+                );
+                None
+            } else {
+                eprintln!(
+                    "Creating the demo school (course, classes, {students} students with simulated histories)…"
+                );
+                let school = demo::seed(&store, ownpace_storage::now_ms(), students, 2026).await?;
+                Some(school)
+            };
+            if no_serve {
+                return Ok(());
+            }
+            let logins = format!(
+                "Demo logins (password for all: {pw}):\n  teacher:  teacher      (class dashboard)\n  student:  {student}          (practice)\n  guardian: guardian     (child: {student})\n  admin:    admin\n  another teacher: teacher2",
+                pw = demo::DEMO_PASSWORD,
+                student = school
+                    .as_ref()
+                    .and_then(|s| s.students.first().cloned())
+                    .unwrap_or_else(|| "ana".into()),
+            );
+            serve(settings, store, Some(logins)).await
+        }
+        Command::Import { dir, check, db } => {
+            let files = course_dir::read_folder(&dir)?;
+            let loaded = match course_dir::load(&files) {
+                Ok(loaded) => loaded,
+                Err(errors) => {
+                    for error in &errors {
+                        eprintln!("{}", with_folder(&dir, error));
+                    }
+                    bail!(
+                        "{} problem{} in {}: nothing was imported. Fix them and run the import again.",
+                        errors.len(),
+                        if errors.len() == 1 { "" } else { "s" },
+                        dir.display()
+                    );
+                }
+            };
+            let c = &loaded.course;
+            let summary = format!(
+                "{} skills, {} items, {} lessons, {} projects",
+                c.skills.len(),
+                c.items.len(),
+                c.lessons.len(),
+                c.projects.len()
+            );
+            if check {
+                println!("{} is valid: {summary}.", dir.display());
+                return Ok(());
+            }
+            let settings = settings(db, None, false)?;
+            let store = open(&settings).await?;
+            match store.import_course(c, &loaded.assets).await? {
+                ImportOutcome::Created { version } => {
+                    println!("Imported course `{}` (version {version}): {summary}.", c.id)
+                }
+                ImportOutcome::NewVersion { version } => println!(
+                    "Updated course `{}` to version {version}: {summary}. Student history is kept.",
+                    c.id
+                ),
+                ImportOutcome::Unchanged { version } => {
+                    println!("Course `{}` is unchanged (still version {version}).", c.id)
+                }
+            }
+            Ok(())
+        }
+        Command::Users { action, db } => {
+            let store = open(&settings(db, None, false)?).await?;
+            users(&store, action).await
+        }
+        Command::Classes { action, db } => {
+            let store = open(&settings(db, None, false)?).await?;
+            classes(&store, action).await
+        }
+        Command::Rebuild { db } => {
+            let store = open(&settings(db, None, false)?).await?;
+            let replayed = store.rebuild_mastery(|_| Default::default()).await?;
+            println!("Rebuilt mastery from {replayed} answers.");
+            Ok(())
+        }
+        Command::Evaluate(_) => unreachable!("evaluate runs outside the async runtime"),
+    }
+}
+
+fn with_folder(dir: &std::path::Path, error: &ownpace_core::course::CourseError) -> String {
+    let file = dir.join(&error.file);
+    match error.line {
+        Some(line) => format!("{}:{}: {}", file.display(), line, error.message),
+        None => format!("{}: {}", file.display(), error.message),
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("reading the password from standard input")?;
+    let password = text.lines().next().unwrap_or("").to_string();
+    if password.chars().count() < 8 {
+        bail!("the password (first line of standard input) must have at least 8 characters");
+    }
+    Ok(password)
+}
+
+async fn users(store: &Store, action: UsersAction) -> anyhow::Result<()> {
+    match action {
+        UsersAction::Add {
+            username,
+            name,
+            role,
+        } => {
+            ownpace_web::validate_new_user(&username, &name, "xxxxxxxx")
+                .map_err(|e| anyhow!("{e}"))?;
+            let password = read_password()?;
+            let hash = ownpace_web::hash_password(password)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            let user = store
+                .create_user(NewUser {
+                    username: &username,
+                    display_name: &name,
+                    role,
+                    password_hash: &hash,
+                })
+                .await?;
+            println!(
+                "Created {} `{}` (id {}).",
+                user.role, user.username, user.id
+            );
+        }
+        UsersAction::List { role } => {
+            for user in store.users(role).await? {
+                println!(
+                    "{:<10} {:<20} {}",
+                    user.role, user.username, user.display_name
+                );
+            }
+        }
+        UsersAction::Passwd { username } => {
+            let user = store
+                .user_by_username(&username)
+                .await?
+                .ok_or_else(|| anyhow!("no account named `{username}`"))?;
+            let hash = ownpace_web::hash_password(read_password()?)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            store.set_password_hash(&user.id, &hash).await?;
+            println!("Password changed for `{username}`; their sessions were ended.");
+        }
+        UsersAction::LinkGuardian { guardian, student } => {
+            let find = |name: String| async move {
+                store
+                    .user_by_username(&name)
+                    .await?
+                    .ok_or_else(|| anyhow!("no account named `{name}`"))
+            };
+            let (g, s) = (find(guardian).await?, find(student).await?);
+            store.add_guardian(&g.id, &s.id).await?;
+            println!(
+                "{} is now a guardian of {}.",
+                g.display_name, s.display_name
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn classes(store: &Store, action: ClassesAction) -> anyhow::Result<()> {
+    match action {
+        ClassesAction::Create { name, course } => {
+            let class = store.create_class(&name, &course).await?;
+            println!("Created class `{}` (id {}).", class.name, class.id);
+        }
+        ClassesAction::Add { class_id, username } => {
+            let user = store
+                .user_by_username(&username)
+                .await?
+                .ok_or_else(|| anyhow!("no account named `{username}`"))?;
+            store.add_to_class(&class_id, &user.id).await?;
+            println!("Added {} to the class.", user.display_name);
+        }
+        ClassesAction::List => {
+            for class in store.classes().await? {
+                let students = store.class_students(&class.id).await?.len();
+                println!(
+                    "{}  {:<30} course {:<20} {students} students",
+                    class.id, class.name, class.course_id
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn serve(settings: Settings, store: Store, banner: Option<String>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {}: is another program using it? Choose another with --listen",
+                settings.listen
+            )
+        })?;
+    let address = listener.local_addr()?;
+    let state = ownpace_web::AppState::new(store.clone(), settings.web.clone());
+    println!("Ownpace is listening on http://{address}/");
+    if let Some(banner) = banner {
+        println!("{banner}");
+    }
+    tracing::info!(%address, backend = ?store.backend(), "serving");
+    ownpace_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

@@ -78,11 +78,21 @@ pub struct Session {
 
 type UserRow = (String, String, String, String, i64, i64);
 
-fn user_from_row((id, username, display_name, role, created_at, disabled): UserRow) -> Result<User> {
-    let role = role
-        .parse()
-        .map_err(|detail| StoreError::Corrupt { what: "users.role", detail })?;
-    Ok(User { id, username, display_name, role, created_at, disabled: disabled != 0 })
+fn user_from_row(
+    (id, username, display_name, role, created_at, disabled): UserRow,
+) -> Result<User> {
+    let role = role.parse().map_err(|detail| StoreError::Corrupt {
+        what: "users.role",
+        detail,
+    })?;
+    Ok(User {
+        id,
+        username,
+        display_name,
+        role,
+        created_at,
+        disabled: disabled != 0,
+    })
 }
 
 macro_rules! user_columns {
@@ -124,31 +134,40 @@ impl Store {
     }
 
     pub async fn user(&self, id: &str) -> Result<Option<User>> {
-        let row: Option<UserRow> =
-            sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<UserRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(user_from_row).transpose()
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
-        let row: Option<UserRow> =
-            sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE username = $1"))
-                .bind(username)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<UserRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE username = $1"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(user_from_row).transpose()
     }
 
     /// The user and their password hash, for checking a login.
     pub async fn credentials(&self, username: &str) -> Result<Option<(User, String)>> {
-        let row: Option<(String, String, String, String, i64, i64, String)> = sqlx::query_as(
-            concat!("SELECT ", user_columns!(), ", password_hash FROM users WHERE username = $1"),
-        )
-        .bind(username)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<(String, String, String, String, i64, i64, String)> =
+            sqlx::query_as(concat!(
+                "SELECT ",
+                user_columns!(),
+                ", password_hash FROM users WHERE username = $1"
+            ))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
         match row {
             None => Ok(None),
             Some((a, b, c, d, e, f, hash)) => Ok(Some((user_from_row((a, b, c, d, e, f))?, hash))),
@@ -157,17 +176,25 @@ impl Store {
 
     pub async fn users(&self, role: Option<Role>) -> Result<Vec<User>> {
         let rows: Vec<UserRow> = match role {
-            Some(role) => sqlx::query_as(concat!(
-                "SELECT ", user_columns!(), " FROM users WHERE role = $1 ORDER BY display_name, id"
-            ))
-            .bind(role.as_str())
-            .fetch_all(&self.pool)
-            .await?,
-            None => sqlx::query_as(concat!(
-                "SELECT ", user_columns!(), " FROM users ORDER BY role, display_name, id"
-            ))
-            .fetch_all(&self.pool)
-            .await?,
+            Some(role) => {
+                sqlx::query_as(concat!(
+                    "SELECT ",
+                    user_columns!(),
+                    " FROM users WHERE role = $1 ORDER BY display_name, id"
+                ))
+                .bind(role.as_str())
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query_as(concat!(
+                    "SELECT ",
+                    user_columns!(),
+                    " FROM users ORDER BY role, display_name, id"
+                ))
+                .fetch_all(&self.pool)
+                .await?
+            }
         };
         rows.into_iter().map(user_from_row).collect()
     }
@@ -179,7 +206,10 @@ impl Store {
             .execute(&self.pool)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound { what: "user", id: user_id.to_string() });
+            return Err(StoreError::NotFound {
+                what: "user",
+                id: user_id.to_string(),
+            });
         }
         // A new password ends every existing session.
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
@@ -212,16 +242,15 @@ impl Store {
 
     /// The live session for a token hash; expired sessions and disabled users find none.
     pub async fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>> {
-        let row: Option<(String, String, String, String, i64, i64, String, i64)> =
-            sqlx::query_as(
-                "SELECT u.id, u.username, u.display_name, u.role, u.created_at, u.disabled, \
+        let row: Option<(String, String, String, String, i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT u.id, u.username, u.display_name, u.role, u.created_at, u.disabled, \
                  s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
-            )
-            .bind(token_hash)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
         match row {
             None => Ok(None),
             Some((a, b, c, d, e, f, csrf_token, expires_at)) => Ok(Some(Session {

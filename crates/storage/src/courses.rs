@@ -67,7 +67,11 @@ impl Store {
             hasher.update([0]);
             hasher.update(&asset.bytes);
         }
-        let hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let hash: String = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
 
         let mut tx = self.pool.begin().await?;
         // Write first, so SQLite takes the write lock before we read.
@@ -155,10 +159,11 @@ impl Store {
 
     /// The number of the current version of a course (a cheap check for caches).
     pub async fn current_course_version(&self, course_id: &str) -> Result<Option<i64>> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT current_version FROM courses WHERE id = $1")
-            .bind(course_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT current_version FROM courses WHERE id = $1")
+                .bind(course_id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(|(v,)| v).filter(|v| *v > 0))
     }
 
@@ -182,14 +187,23 @@ impl Store {
                 what: "course_assets.content_base64",
                 detail: e.to_string(),
             })?;
-            Ok(StoredAsset { path: path.to_string(), media_type, bytes })
+            Ok(StoredAsset {
+                path: path.to_string(),
+                media_type,
+                bytes,
+            })
         })
         .transpose()
     }
 }
 
 fn decode_course((version, content): (i64, String)) -> Result<CourseVersion> {
-    let course: Course = serde_json::from_str(&content)
-        .map_err(|e| StoreError::Corrupt { what: "course_versions.content", detail: e.to_string() })?;
-    Ok(CourseVersion { course: Arc::new(course), version })
+    let course: Course = serde_json::from_str(&content).map_err(|e| StoreError::Corrupt {
+        what: "course_versions.content",
+        detail: e.to_string(),
+    })?;
+    Ok(CourseVersion {
+        course: Arc::new(course),
+        version,
+    })
 }

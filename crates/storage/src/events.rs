@@ -176,7 +176,14 @@ impl Store {
                 .unwrap_or_else(|| SkillProgress::initial(&params));
             let before = progress.p_mastery;
             progress.apply_answer(&params, answer.correct, answer.occurred_at);
-            save_progress(&mut tx, answer.student_id, answer.course_id, skill, &progress).await?;
+            save_progress(
+                &mut tx,
+                answer.student_id,
+                answer.course_id,
+                skill,
+                &progress,
+            )
+            .await?;
             mastery.push((skill.clone(), before, progress));
         }
         tx.commit().await?;
@@ -220,9 +227,15 @@ impl Store {
     }
 
     /// Mastery rows of one student in one course.
-    pub async fn student_mastery(&self, student_id: &str, course_id: &str) -> Result<Vec<MasteryRow>> {
+    pub async fn student_mastery(
+        &self,
+        student_id: &str,
+        course_id: &str,
+    ) -> Result<Vec<MasteryRow>> {
         let rows: Vec<MasteryColumns> = sqlx::query_as(concat!(
-            "SELECT ", mastery_columns!(), " FROM mastery m WHERE m.student_id = $1 AND m.course_id = $2 \
+            "SELECT ",
+            mastery_columns!(),
+            " FROM mastery m WHERE m.student_id = $1 AND m.course_id = $2 \
              ORDER BY m.skill_id"
         ))
         .bind(student_id)
@@ -235,7 +248,9 @@ impl Store {
     /// Mastery rows of every student enrolled in a class, for the class's course.
     pub async fn class_mastery(&self, class_id: &str) -> Result<Vec<MasteryRow>> {
         let rows: Vec<MasteryColumns> = sqlx::query_as(concat!(
-            "SELECT ", mastery_columns!(), " FROM mastery m \
+            "SELECT ",
+            mastery_columns!(),
+            " FROM mastery m \
              JOIN enrollments e ON e.student_id = m.student_id \
              JOIN classes c ON c.id = e.class_id AND c.course_id = m.course_id \
              WHERE e.class_id = $1 ORDER BY m.student_id, m.skill_id"
@@ -257,7 +272,10 @@ impl Store {
         .bind(class_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().filter_map(|(s, at)| at.map(|at| (s, at))).collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|(s, at)| at.map(|at| (s, at)))
+            .collect())
     }
 
     /// A student's events in a course, newest first.
@@ -267,7 +285,16 @@ impl Store {
         course_id: &str,
         limit: i64,
     ) -> Result<Vec<StoredEvent>> {
-        type Row = (String, String, String, Option<String>, Option<String>, Option<i64>, i64, Option<i64>);
+        type Row = (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            i64,
+            Option<i64>,
+        );
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, kind, skills, item_id, response, correct, occurred_at, duration_ms FROM events \
              WHERE student_id = $1 AND course_id = $2 ORDER BY occurred_at DESC, id DESC LIMIT $3",
@@ -279,21 +306,29 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, kind, skills, item_id, response, correct, occurred_at, duration_ms)| StoredEvent {
-                id,
-                kind,
-                skills: split_skills(&skills),
-                item_id,
-                response,
-                correct: correct.map(|c| c != 0),
-                occurred_at,
-                duration_ms,
-            })
+            .map(
+                |(id, kind, skills, item_id, response, correct, occurred_at, duration_ms)| {
+                    StoredEvent {
+                        id,
+                        kind,
+                        skills: split_skills(&skills),
+                        item_id,
+                        response,
+                        correct: correct.map(|c| c != 0),
+                        occurred_at,
+                        duration_ms,
+                    }
+                },
+            )
             .collect())
     }
 
     /// Per item a student has answered in a course: how often, and when last.
-    pub async fn answered_items(&self, student_id: &str, course_id: &str) -> Result<HashMap<String, (i64, i64)>> {
+    pub async fn answered_items(
+        &self,
+        student_id: &str,
+        course_id: &str,
+    ) -> Result<HashMap<String, (i64, i64)>> {
         let rows: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT item_id, CAST(COUNT(*) AS BIGINT), MAX(occurred_at) FROM events \
              WHERE student_id = $1 AND course_id = $2 AND kind = 'answer' AND item_id IS NOT NULL \
@@ -303,11 +338,19 @@ impl Store {
         .bind(course_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(|(item, n, at)| (item, (n, at))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(item, n, at)| (item, (n, at)))
+            .collect())
     }
 
     /// Total time (ms) a student spent on recorded work in a course since `since`.
-    pub async fn time_spent_since(&self, student_id: &str, course_id: &str, since: i64) -> Result<i64> {
+    pub async fn time_spent_since(
+        &self,
+        student_id: &str,
+        course_id: &str,
+        since: i64,
+    ) -> Result<i64> {
         let (total,): (Option<i64>,) = sqlx::query_as(
             "SELECT CAST(SUM(duration_ms) AS BIGINT) FROM events \
              WHERE student_id = $1 AND course_id = $2 AND occurred_at >= $3",
@@ -356,7 +399,9 @@ async fn load_progress(
     skill_id: &str,
 ) -> Result<Option<SkillProgress>> {
     let row: Option<MasteryColumns> = sqlx::query_as(concat!(
-        "SELECT ", mastery_columns!(), " FROM mastery m \
+        "SELECT ",
+        mastery_columns!(),
+        " FROM mastery m \
          WHERE m.student_id = $1 AND m.course_id = $2 AND m.skill_id = $3"
     ))
     .bind(student_id)

@@ -123,7 +123,12 @@ impl Store {
     }
 
     /// Appends a row to the audit log: `actor` read or changed `student`'s record.
-    pub async fn audit(&self, actor_id: &str, action: &str, student_id: Option<&str>) -> Result<()> {
+    pub async fn audit(
+        &self,
+        actor_id: &str,
+        action: &str,
+        student_id: Option<&str>,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO audit_log (id, at, actor_id, action, student_id) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -138,17 +143,33 @@ impl Store {
     }
 
     /// Appends one audit row per student, in one statement (a dashboard reads many records).
-    pub async fn audit_many(&self, actor_id: &str, action: &str, student_ids: &[&str]) -> Result<()> {
+    pub async fn audit_many(
+        &self,
+        actor_id: &str,
+        action: &str,
+        student_ids: &[&str],
+    ) -> Result<()> {
         if student_ids.is_empty() {
             return Ok(());
         }
+        // Numbered placeholders built here (sqlx's QueryBuilder writes `?` for the Any
+        // driver, which PostgreSQL rejects); only the numbers are dynamic.
         let at = now_ms();
-        let mut insert =
-            sqlx::QueryBuilder::<sqlx::Any>::new("INSERT INTO audit_log (id, at, actor_id, action, student_id) ");
-        insert.push_values(student_ids, |mut row, student| {
-            row.push_bind(new_id()).push_bind(at).push_bind(actor_id.to_string()).push_bind(action.to_string()).push_bind(student.to_string());
-        });
-        insert.build().execute(&self.pool).await?;
+        let rows: Vec<String> = (0..student_ids.len())
+            .map(|i| format!("($1, $2, $3, ${}, ${})", 4 + 2 * i, 5 + 2 * i))
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_log (at, actor_id, action, id, student_id) VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(at)
+            .bind(actor_id)
+            .bind(action);
+        for student in student_ids {
+            query = query.bind(new_id()).bind(*student);
+        }
+        query.execute(&self.pool).await?;
         Ok(())
     }
 
@@ -248,7 +269,10 @@ pub mod testing {
                     .expect("create a scratch PostgreSQL database");
                 pool.close().await;
                 let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-                ScratchDatabase { url: format!("{base}/{name}"), _dir: None }
+                ScratchDatabase {
+                    url: format!("{base}/{name}"),
+                    _dir: None,
+                }
             }
         }
     }

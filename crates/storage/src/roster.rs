@@ -32,13 +32,21 @@ pub enum StudentRelation {
 type ClassRow = (String, String, String, i64);
 
 fn class_from_row((id, name, course_id, created_at): ClassRow) -> Class {
-    Class { id, name, course_id, created_at }
+    Class {
+        id,
+        name,
+        course_id,
+        created_at,
+    }
 }
 
 impl Store {
     pub async fn create_class(&self, name: &str, course_id: &str) -> Result<Class> {
         if self.current_course(course_id).await?.is_none() {
-            return Err(StoreError::NotFound { what: "course", id: course_id.to_string() });
+            return Err(StoreError::NotFound {
+                what: "course",
+                id: course_id.to_string(),
+            });
         }
         let class = Class {
             id: new_id(),
@@ -46,13 +54,15 @@ impl Store {
             course_id: course_id.to_string(),
             created_at: now_ms(),
         };
-        sqlx::query("INSERT INTO classes (id, name, course_id, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(&class.id)
-            .bind(&class.name)
-            .bind(&class.course_id)
-            .bind(class.created_at)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO classes (id, name, course_id, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&class.id)
+        .bind(&class.name)
+        .bind(&class.course_id)
+        .bind(class.created_at)
+        .execute(&self.pool)
+        .await?;
         Ok(class)
     }
 
@@ -100,9 +110,15 @@ impl Store {
         let user = self
             .user(user_id)
             .await?
-            .ok_or_else(|| StoreError::NotFound { what: "user", id: user_id.to_string() })?;
+            .ok_or_else(|| StoreError::NotFound {
+                what: "user",
+                id: user_id.to_string(),
+            })?;
         if self.class(class_id).await?.is_none() {
-            return Err(StoreError::NotFound { what: "class", id: class_id.to_string() });
+            return Err(StoreError::NotFound {
+                what: "class",
+                id: class_id.to_string(),
+            });
         }
         let sql = match user.role {
             Role::Teacher => {
@@ -117,11 +133,19 @@ impl Store {
                 return Err(StoreError::Conflict(format!(
                     "`{}` is {} account: only teachers and students belong to classes",
                     user.username,
-                    if other == Role::Admin { "an admin" } else { "a guardian" }
+                    if other == Role::Admin {
+                        "an admin"
+                    } else {
+                        "a guardian"
+                    }
                 )));
             }
         };
-        sqlx::query(sql).bind(class_id).bind(user_id).execute(&self.pool).await?;
+        sqlx::query(sql)
+            .bind(class_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -172,19 +196,28 @@ impl Store {
     }
 
     async fn users_where(&self, join_and_filter: &'static str, param: &str) -> Result<Vec<User>> {
-        let rows: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT u.id, u.username, u.display_name, u.role, u.created_at, u.disabled \
+        let rows: Vec<(String, String, String, String, i64, i64)> =
+            sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT u.id, u.username, u.display_name, u.role, u.created_at, u.disabled \
              FROM users u {join_and_filter} ORDER BY u.display_name, u.id"
-        )))
-        .bind(param)
-        .fetch_all(&self.pool)
-        .await?;
+            )))
+            .bind(param)
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter()
             .map(|(id, username, display_name, role, created_at, disabled)| {
-                let role = role
-                    .parse()
-                    .map_err(|detail| StoreError::Corrupt { what: "users.role", detail })?;
-                Ok(User { id, username, display_name, role, created_at, disabled: disabled != 0 })
+                let role = role.parse().map_err(|detail| StoreError::Corrupt {
+                    what: "users.role",
+                    detail,
+                })?;
+                Ok(User {
+                    id,
+                    username,
+                    display_name,
+                    role,
+                    created_at,
+                    disabled: disabled != 0,
+                })
             })
             .collect()
     }
@@ -208,7 +241,11 @@ impl Store {
     }
 
     /// How `viewer` relates to the student `student_id`.
-    pub async fn student_relation(&self, viewer: &User, student_id: &str) -> Result<StudentRelation> {
+    pub async fn student_relation(
+        &self,
+        viewer: &User,
+        student_id: &str,
+    ) -> Result<StudentRelation> {
         Ok(match viewer.role {
             Role::Student if viewer.id == student_id => StudentRelation::Own,
             Role::Teacher
@@ -242,10 +279,10 @@ impl Store {
         let row: Option<(i64,)> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT CAST(COUNT(*) AS BIGINT) FROM ({sql}) AS found"
         )))
-            .bind(a)
-            .bind(b)
-            .fetch_optional(&self.pool)
-            .await?;
+        .bind(a)
+        .bind(b)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.is_some_and(|(n,)| n > 0))
     }
 }

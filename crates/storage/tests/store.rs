@@ -3,7 +3,7 @@
 use ownpace_core::course::{AnswerSpec, Course, Item, Skill};
 use ownpace_core::learner::bkt::BktParams;
 use ownpace_storage::testing::{ScratchDatabase, scratch};
-use ownpace_storage::{AnswerRecord, Backend, ImportOutcome, NewUser, Role, StoredAsset, Store};
+use ownpace_storage::{AnswerRecord, Backend, ImportOutcome, NewUser, Role, Store, StoredAsset};
 
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
@@ -38,7 +38,11 @@ fn course(title: &str) -> Course {
         id: id.into(),
         skills: skills.iter().map(|s| s.to_string()).collect(),
         prompt: "2 + 2?".into(),
-        answer: AnswerSpec::Numeric { value: 4.0, tolerance: 0.0, unit: None },
+        answer: AnswerSpec::Numeric {
+            value: 4.0,
+            tolerance: 0.0,
+            unit: None,
+        },
         hints: vec![],
         explanation: String::new(),
         template: None,
@@ -59,13 +63,25 @@ fn course(title: &str) -> Course {
 
 async fn student(store: &Store, name: &str) -> String {
     store
-        .create_user(NewUser { username: name, display_name: name, role: Role::Student, password_hash: "x" })
+        .create_user(NewUser {
+            username: name,
+            display_name: name,
+            role: Role::Student,
+            password_hash: "x",
+        })
         .await
         .expect("create student")
         .id
 }
 
-fn answer<'a>(student: &'a str, item: &'a str, skills: &'a [String], correct: bool, at: i64, key: &'a str) -> AnswerRecord<'a> {
+fn answer<'a>(
+    student: &'a str,
+    item: &'a str,
+    skills: &'a [String],
+    correct: bool,
+    at: i64,
+    key: &'a str,
+) -> AnswerRecord<'a> {
     AnswerRecord {
         student_id: student,
         course_id: "c",
@@ -85,15 +101,28 @@ async fn answers_are_idempotent_and_update_mastery(backend: Backend) {
     store.import_course(&course("C"), &[]).await.unwrap();
     let s = student(&store, "sam").await;
     let skills = vec!["a".to_string(), "b".to_string()];
-    let first = store.record_answer(&answer(&s, "i2", &skills, true, 1_000, "k1"), |_| BktParams::default()).await.unwrap();
+    let first = store
+        .record_answer(&answer(&s, "i2", &skills, true, 1_000, "k1"), |_| {
+            BktParams::default()
+        })
+        .await
+        .unwrap();
     assert!(!first.duplicate);
     assert_eq!(first.mastery.len(), 2);
     for (_, before, after) in &first.mastery {
         assert!((before - 0.2).abs() < 1e-12);
-        assert!((after.p_mastery - 0.6).abs() < 1e-9, "hand-computed BKT update is 0.6");
+        assert!(
+            (after.p_mastery - 0.6).abs() < 1e-9,
+            "hand-computed BKT update is 0.6"
+        );
     }
     // The same key again, even with a different answer, stores nothing and reports the first.
-    let again = store.record_answer(&answer(&s, "i2", &skills, false, 2_000, "k1"), |_| BktParams::default()).await.unwrap();
+    let again = store
+        .record_answer(&answer(&s, "i2", &skills, false, 2_000, "k1"), |_| {
+            BktParams::default()
+        })
+        .await
+        .unwrap();
     assert!(again.duplicate);
     assert!(again.correct);
     assert_eq!(again.event_id, first.event_id);
@@ -117,32 +146,91 @@ async fn rebuild_reproduces_the_projection(backend: Backend) {
         let at = 1_000 * (i as i64 + 1);
         let key1 = format!("one-{i}");
         let key2 = format!("two-{i}");
-        store.record_answer(&answer(&s1, "i1", &a, *correct, at, &key1), |_| BktParams::default()).await.unwrap();
-        store.record_answer(&answer(&s2, "i2", &ab, !*correct, at, &key2), |_| BktParams::default()).await.unwrap();
+        store
+            .record_answer(&answer(&s1, "i1", &a, *correct, at, &key1), |_| {
+                BktParams::default()
+            })
+            .await
+            .unwrap();
+        store
+            .record_answer(&answer(&s2, "i2", &ab, !*correct, at, &key2), |_| {
+                BktParams::default()
+            })
+            .await
+            .unwrap();
     }
-    let before = (store.student_mastery(&s1, "c").await.unwrap(), store.student_mastery(&s2, "c").await.unwrap());
-    let replayed = store.rebuild_mastery(|_| BktParams::default()).await.unwrap();
+    let before = (
+        store.student_mastery(&s1, "c").await.unwrap(),
+        store.student_mastery(&s2, "c").await.unwrap(),
+    );
+    let replayed = store
+        .rebuild_mastery(|_| BktParams::default())
+        .await
+        .unwrap();
     assert_eq!(replayed, 16);
-    let after = (store.student_mastery(&s1, "c").await.unwrap(), store.student_mastery(&s2, "c").await.unwrap());
+    let after = (
+        store.student_mastery(&s1, "c").await.unwrap(),
+        store.student_mastery(&s2, "c").await.unwrap(),
+    );
     assert_eq!(before, after);
     // A rebuild with other parameters really recomputes.
-    store.rebuild_mastery(|_| BktParams { learn: 0.01, ..BktParams::default() }).await.unwrap();
+    store
+        .rebuild_mastery(|_| BktParams {
+            learn: 0.01,
+            ..BktParams::default()
+        })
+        .await
+        .unwrap();
     assert_ne!(store.student_mastery(&s1, "c").await.unwrap(), before.0);
 }
 
 async fn reimport_creates_versions_and_keeps_history(backend: Backend) {
     let (store, _db) = open(backend).await;
-    let svg = StoredAsset { path: "media/x.svg".into(), media_type: "image/svg+xml".into(), bytes: b"<svg/>".to_vec() };
-    assert_eq!(store.import_course(&course("C"), std::slice::from_ref(&svg)).await.unwrap(), ImportOutcome::Created { version: 1 });
-    assert_eq!(store.import_course(&course("C"), std::slice::from_ref(&svg)).await.unwrap(), ImportOutcome::Unchanged { version: 1 });
+    let svg = StoredAsset {
+        path: "media/x.svg".into(),
+        media_type: "image/svg+xml".into(),
+        bytes: b"<svg/>".to_vec(),
+    };
+    assert_eq!(
+        store
+            .import_course(&course("C"), std::slice::from_ref(&svg))
+            .await
+            .unwrap(),
+        ImportOutcome::Created { version: 1 }
+    );
+    assert_eq!(
+        store
+            .import_course(&course("C"), std::slice::from_ref(&svg))
+            .await
+            .unwrap(),
+        ImportOutcome::Unchanged { version: 1 }
+    );
     let s = student(&store, "cy").await;
     let a = vec!["a".to_string()];
-    store.record_answer(&answer(&s, "i1", &a, true, 1, "k"), |_| BktParams::default()).await.unwrap();
-    assert_eq!(store.import_course(&course("C, revised"), &[svg.clone()]).await.unwrap(), ImportOutcome::NewVersion { version: 2 });
+    store
+        .record_answer(&answer(&s, "i1", &a, true, 1, "k"), |_| {
+            BktParams::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .import_course(&course("C, revised"), &[svg.clone()])
+            .await
+            .unwrap(),
+        ImportOutcome::NewVersion { version: 2 }
+    );
     let current = store.current_course("c").await.unwrap().expect("course");
-    assert_eq!((current.version, current.course.title.as_str()), (2, "C, revised"));
+    assert_eq!(
+        (current.version, current.course.title.as_str()),
+        (2, "C, revised")
+    );
     assert_eq!(store.student_mastery(&s, "c").await.unwrap().len(), 1);
-    let asset = store.course_asset("c", 2, "media/x.svg").await.unwrap().expect("asset");
+    let asset = store
+        .course_asset("c", 2, "media/x.svg")
+        .await
+        .unwrap()
+        .expect("asset");
     assert_eq!(asset.bytes, b"<svg/>");
 }
 
@@ -150,8 +238,14 @@ async fn failed_import_writes_nothing(backend: Backend) {
     let (store, _db) = open(backend).await;
     store.import_course(&course("C"), &[]).await.unwrap();
     // Two assets with the same path violate the primary key half-way through the import.
-    let dup = StoredAsset { path: "p.svg".into(), media_type: "image/svg+xml".into(), bytes: vec![1] };
-    let err = store.import_course(&course("C2"), &[dup.clone(), dup]).await;
+    let dup = StoredAsset {
+        path: "p.svg".into(),
+        media_type: "image/svg+xml".into(),
+        bytes: vec![1],
+    };
+    let err = store
+        .import_course(&course("C2"), &[dup.clone(), dup])
+        .await;
     assert!(err.is_err());
     let current = store.current_course("c").await.unwrap().expect("course");
     assert_eq!((current.version, current.course.title.as_str()), (1, "C"));

@@ -76,18 +76,32 @@ pub struct Me {
 
 impl From<&ownpace_storage::User> for Me {
     fn from(u: &ownpace_storage::User) -> Me {
-        Me { id: u.id.clone(), username: u.username.clone(), display_name: u.display_name.clone(), role: u.role.to_string() }
+        Me {
+            id: u.id.clone(),
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role.to_string(),
+        }
     }
 }
 
 #[utoipa::path(post, path = "/api/v1/login", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn login(State(state): State<AppState>, Json(body): Json<LoginRequest>) -> Result<Response, WebError> {
+pub async fn login(
+    State(state): State<AppState>,
+    Json(body): Json<LoginRequest>,
+) -> Result<Response, WebError> {
     match auth::login(&state, body.username.trim(), &body.password).await? {
-        Ok((user, token)) => Ok(Json(LoginResponse { token, user: Me::from(&user) }).into_response()),
+        Ok((user, token)) => Ok(Json(LoginResponse {
+            token,
+            user: Me::from(&user),
+        })
+        .into_response()),
         Err(LoginRefused::BadCredentials) => Ok((
             StatusCode::UNAUTHORIZED,
-            Json(ErrorBody { error: "username and password do not match".into() }),
+            Json(ErrorBody {
+                error: "username and password do not match".into(),
+            }),
         )
             .into_response()),
         Err(LoginRefused::Throttled { minutes }) => Err(WebError::TooManyRequests(format!(
@@ -97,7 +111,10 @@ pub async fn login(State(state): State<AppState>, Json(body): Json<LoginRequest>
 }
 
 #[utoipa::path(post, path = "/api/v1/logout", security(("bearer" = [])), responses((status = 204)))]
-pub async fn logout(State(state): State<AppState>, Extension(user): Extension<MaybeUser>) -> Result<StatusCode, WebError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    Extension(user): Extension<MaybeUser>,
+) -> Result<StatusCode, WebError> {
     let current = user.0.ok_or(WebError::Unauthenticated)?;
     state.store.delete_session(&current.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -143,8 +160,12 @@ pub async fn next_item(
     let current = user.0.ok_or(WebError::Unauthenticated)?;
     let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
     course.course.skill(&skill_id).ok_or(WebError::NotFound)?;
-    let answered = state.store.answered_items(&current.user.id, &course_id).await?;
-    let item = practice::next_item(&course.course, &skill_id, &answered).ok_or(WebError::NotFound)?;
+    let answered = state
+        .store
+        .answered_items(&current.user.id, &course_id)
+        .await?;
+    let item =
+        practice::next_item(&course.course, &skill_id, &answered).ok_or(WebError::NotFound)?;
     let mastery = state
         .store
         .student_mastery(&current.user.id, &course_id)
@@ -155,7 +176,14 @@ pub async fn next_item(
     let (kind, choices, unit) = match &item.answer {
         AnswerSpec::Choice { choices } => (
             "choice",
-            choices.iter().enumerate().map(|(index, c)| ChoiceOut { index, text: c.text.clone() }).collect(),
+            choices
+                .iter()
+                .enumerate()
+                .map(|(index, c)| ChoiceOut {
+                    index,
+                    text: c.text.clone(),
+                })
+                .collect(),
             None,
         ),
         AnswerSpec::Numeric { unit, .. } => ("numeric", vec![], unit.clone()),
@@ -223,7 +251,10 @@ pub async fn submit_answer(
     let current = user.0.ok_or(WebError::Unauthenticated)?;
     let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
     let item = course.course.item(&body.item_id).ok_or_else(|| {
-        WebError::BadRequest(format!("item_id: no item `{}` in course `{course_id}`", body.item_id))
+        WebError::BadRequest(format!(
+            "item_id: no item `{}` in course `{course_id}`",
+            body.item_id
+        ))
     })?;
     let raw = match body.response {
         AnswerValue::Index(i) => i.to_string(),
@@ -249,7 +280,12 @@ pub async fn submit_answer(
         mastery: outcome
             .mastery
             .into_iter()
-            .map(|(skill, before, after)| MasteryChange { skill, before, after: after.p_mastery, mastered: after.is_mastered() })
+            .map(|(skill, before, after)| MasteryChange {
+                skill,
+                before,
+                after: after.p_mastery,
+                mastered: after.is_mastered(),
+            })
             .collect(),
         duplicate: outcome.duplicate,
     }))
@@ -280,12 +316,22 @@ pub async fn class_mastery(
     Path(class_id): Path<String>,
 ) -> Result<Json<ClassMastery>, WebError> {
     let current = user.0.ok_or(WebError::Unauthenticated)?;
-    let class = state.store.class(&class_id).await?.ok_or(WebError::NotFound)?;
-    let course = state.course(&class.course_id).await?.ok_or(WebError::NotFound)?;
+    let class = state
+        .store
+        .class(&class_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let course = state
+        .course(&class.course_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
     let rows = state.store.class_mastery(&class_id).await?;
     let students = state.store.class_students(&class_id).await?;
     let ids: Vec<&str> = students.iter().map(|s| s.id.as_str()).collect();
-    state.store.audit_many(&current.user.id, "read class mastery (API)", &ids).await?;
+    state
+        .store
+        .audit_many(&current.user.id, "read class mastery (API)", &ids)
+        .await?;
     Ok(Json(ClassMastery {
         class_id,
         course_id: class.course_id.clone(),

@@ -39,7 +39,11 @@ pub async fn hash_password(password: String) -> Result<String, WebError> {
 pub async fn verify_password(password: String, stored: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -54,7 +58,10 @@ pub fn random_token() -> Result<String, WebError> {
 }
 
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The signed-in person of a request, put into request extensions by the policy guard.
@@ -68,7 +75,11 @@ pub struct CurrentUser {
 
 impl From<(Session, String)> for CurrentUser {
     fn from((session, token_hash): (Session, String)) -> Self {
-        CurrentUser { user: session.user, csrf_token: session.csrf_token, token_hash }
+        CurrentUser {
+            user: session.user,
+            csrf_token: session.csrf_token,
+            token_hash,
+        }
     }
 }
 
@@ -89,7 +100,11 @@ pub async fn session_of(
     };
     let Some(token) = token else { return Ok(None) };
     let hash = token_hash(&token);
-    Ok(state.store.session(&hash, state.now()).await?.map(|s| (s, hash).into()))
+    Ok(state
+        .store
+        .session(&hash, state.now())
+        .await?
+        .map(|s| (s, hash).into()))
 }
 
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -139,9 +154,14 @@ pub async fn login(
 ) -> Result<Result<(User, String), LoginRefused>, WebError> {
     let now = state.now();
     let window_start = now - state.config.throttle_minutes * 60_000;
-    let failures = state.store.login_failures_since(username, window_start).await?;
+    let failures = state
+        .store
+        .login_failures_since(username, window_start)
+        .await?;
     if failures >= state.config.max_failed_logins {
-        return Ok(Err(LoginRefused::Throttled { minutes: state.config.throttle_minutes }));
+        return Ok(Err(LoginRefused::Throttled {
+            minutes: state.config.throttle_minutes,
+        }));
     }
     let credentials = state.store.credentials(username).await?;
     // Verify against a fixed hash when the user does not exist, so timing says nothing.
@@ -158,16 +178,22 @@ pub async fn login(
     let token = random_token()?;
     let csrf = random_token()?;
     let expires = now + state.config.session_hours * 3_600_000;
-    state.store.create_session(&token_hash(&token), &user.id, &csrf, expires).await?;
+    state
+        .store
+        .create_session(&token_hash(&token), &user.id, &csrf, expires)
+        .await?;
     Ok(Ok((user, token)))
 }
 
 /// Argon2id hash of a random password nobody knows, used to spend the same time on
 /// unknown usernames as on known ones.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
 
 /// Compares two tokens in constant time.
 pub fn tokens_match(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }

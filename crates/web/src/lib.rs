@@ -25,6 +25,7 @@ mod views;
 
 pub use auth::{hash_password, verify_password};
 pub use error::WebError;
+pub use pages::validate_new_user;
 pub use policy::{Access, Subject};
 
 use axum::Router;
@@ -82,7 +83,12 @@ impl AppState {
     }
 
     pub fn with_clock(store: Store, config: Config, clock: Clock) -> AppState {
-        AppState { store, config: Arc::new(config), clock, courses: Arc::default() }
+        AppState {
+            store,
+            config: Arc::new(config),
+            clock,
+            courses: Arc::default(),
+        }
     }
 
     pub fn now(&self) -> i64 {
@@ -92,7 +98,11 @@ impl AppState {
     /// The current version of a course, cached in memory and refreshed when the database
     /// says a newer version was imported (by this process or another).
     pub async fn course(&self, course_id: &str) -> Result<Option<CourseVersion>, WebError> {
-        let cached = self.courses.read().ok().and_then(|c| c.get(course_id).cloned());
+        let cached = self
+            .courses
+            .read()
+            .ok()
+            .and_then(|c| c.get(course_id).cloned());
         let current = self.store.current_course_version(course_id).await?;
         match (cached, current) {
             (_, None) => Ok(None),
@@ -135,7 +145,9 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+            HeaderValue::from_static(
+                "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+            ),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
@@ -151,5 +163,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

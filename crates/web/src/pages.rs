@@ -46,11 +46,17 @@ impl Layout {
             None => vec![],
         }
         .into_iter()
-        .map(|(href, label)| NavLink { href, label, current: active.starts_with(href) })
+        .map(|(href, label)| NavLink {
+            href,
+            label,
+            current: active.starts_with(href),
+        })
         .collect();
         Layout {
             title: title.into(),
-            user_name: current.map(|c| c.user.display_name.clone()).unwrap_or_default(),
+            user_name: current
+                .map(|c| c.user.display_name.clone())
+                .unwrap_or_default(),
             role: current.map(|c| c.user.role.to_string()).unwrap_or_default(),
             csrf: current.map(|c| c.csrf_token.clone()).unwrap_or_default(),
             nav,
@@ -78,8 +84,12 @@ struct ErrorPage {
 
 pub fn error_page(status: StatusCode, message: &str) -> Response {
     let title = status.canonical_reason().unwrap_or("Error").to_string();
-    ErrorPage { layout: Layout::new(title, None, ""), status: status.as_u16(), message: message.to_string() }
-        .into_response()
+    ErrorPage {
+        layout: Layout::new(title, None, ""),
+        status: status.as_u16(),
+        message: message.to_string(),
+    }
+    .into_response()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -91,18 +101,35 @@ pub async fn healthz(State(state): State<AppState>) -> Result<&'static str, WebE
 }
 
 const ASSETS: &[(&str, &str, &str)] = &[
-    ("app.css", "text/css; charset=utf-8", include_str!("../assets/app.css")),
-    ("app.js", "text/javascript; charset=utf-8", include_str!("../assets/app.js")),
-    ("favicon.svg", "image/svg+xml", include_str!("../assets/favicon.svg")),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../assets/app.css"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/app.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../assets/favicon.svg"),
+    ),
 ];
 
 pub async fn static_asset(Path(file): Path<String>) -> Result<Response, WebError> {
-    let (_, media_type, body) =
-        ASSETS.iter().find(|(name, _, _)| *name == file).ok_or(WebError::NotFound)?;
+    let (_, media_type, body) = ASSETS
+        .iter()
+        .find(|(name, _, _)| *name == file)
+        .ok_or(WebError::NotFound)?;
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(media_type)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
         ],
         *body,
     )
@@ -124,9 +151,15 @@ pub async fn course_media(
     Ok((
         [
             (header::CONTENT_TYPE, media_type),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=3600"),
+            ),
             // SVG from a course may not run script, even when opened on its own.
-            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'")),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+            ),
         ],
         asset.bytes,
     )
@@ -175,7 +208,11 @@ pub async fn login_form(
     if let Some(current) = &user.0 {
         return Ok(Redirect::to(role_home(current.user.role)).into_response());
     }
-    let token = auth::random_token()?;
+    // Keep an existing token so several open login forms (tabs) all stay valid.
+    let token = match auth::cookie_value(&headers, LOGIN_CSRF_COOKIE) {
+        Some(token) if token.len() >= 32 => token,
+        _ => auth::random_token()?,
+    };
     let page = LoginPage {
         layout: Layout::new("Sign in", None, "/login"),
         login_csrf: token.clone(),
@@ -183,7 +220,12 @@ pub async fn login_form(
         username: String::new(),
         error: String::new(),
     };
-    let cookie = auth::set_cookie(LOGIN_CSRF_COOKIE, &token, 3_600, auth::secure_request(&state, &headers));
+    let cookie = auth::set_cookie(
+        LOGIN_CSRF_COOKIE,
+        &token,
+        3_600,
+        auth::secure_request(&state, &headers),
+    );
     Ok(([(header::SET_COOKIE, cookie)], page).into_response())
 }
 
@@ -209,24 +251,36 @@ pub async fn login_submit(
                 state.store.delete_session(&previous.token_hash).await?;
             }
             let secure = auth::secure_request(&state, &headers);
-            let target = safe_next(Some(&form.next)).unwrap_or_else(|| role_home(user_now.role).to_string());
+            let target =
+                safe_next(Some(&form.next)).unwrap_or_else(|| role_home(user_now.role).to_string());
             let mut response = Redirect::to(&target).into_response();
             let cookies = response.headers_mut();
             cookies.append(
                 header::SET_COOKIE,
-                auth::set_cookie(SESSION_COOKIE, &token, state.config.session_hours * 3_600, secure),
+                auth::set_cookie(
+                    SESSION_COOKIE,
+                    &token,
+                    state.config.session_hours * 3_600,
+                    secure,
+                ),
             );
-            cookies.append(header::SET_COOKIE, auth::set_cookie(LOGIN_CSRF_COOKIE, "", 0, secure));
+            cookies.append(
+                header::SET_COOKIE,
+                auth::set_cookie(LOGIN_CSRF_COOKIE, "", 0, secure),
+            );
             Ok(response)
         }
         Err(refused) => {
             let (status, error) = match refused {
-                LoginRefused::BadCredentials => {
-                    (StatusCode::UNAUTHORIZED, "That username and password do not match.".to_string())
-                }
+                LoginRefused::BadCredentials => (
+                    StatusCode::UNAUTHORIZED,
+                    "That username and password do not match.".to_string(),
+                ),
                 LoginRefused::Throttled { minutes } => (
                     StatusCode::TOO_MANY_REQUESTS,
-                    format!("Too many failed attempts for this username. Try again in {minutes} minutes, or ask your teacher or administrator to reset your password."),
+                    format!(
+                        "Too many failed attempts for this username. Try again in {minutes} minutes, or ask your teacher or administrator to reset your password."
+                    ),
                 ),
             };
             let page = LoginPage {
@@ -248,7 +302,12 @@ pub async fn logout(
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
     state.store.delete_session(&current.token_hash).await?;
-    let cookie = auth::set_cookie(SESSION_COOKIE, "", 0, auth::secure_request(&state, &headers));
+    let cookie = auth::set_cookie(
+        SESSION_COOKIE,
+        "",
+        0,
+        auth::secure_request(&state, &headers),
+    );
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
 }
 
@@ -284,10 +343,18 @@ pub async fn student_home(
     let mut courses = Vec::new();
     for class in classes {
         if let Some(course) = state.course(&class.course_id).await? {
-            courses.push(CourseLink { id: class.course_id, title: course.course.title.clone(), class_name: class.name });
+            courses.push(CourseLink {
+                id: class.course_id,
+                title: course.course.title.clone(),
+                class_name: class.name,
+            });
         }
     }
-    Ok(StudentHome { layout: Layout::new("My learning", Some(current), "/learn"), courses }.into_response())
+    Ok(StudentHome {
+        layout: Layout::new("My learning", Some(current), "/learn"),
+        courses,
+    }
+    .into_response())
 }
 
 struct SkillCard {
@@ -346,17 +413,28 @@ pub async fn student_course(
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
     let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
-    let mastery = state.store.student_mastery(&current.user.id, &course_id).await?;
+    let mastery = state
+        .store
+        .student_mastery(&current.user.id, &course_id)
+        .await?;
     let standings = practice::standings(&course.course, &mastery);
-    let names: HashMap<&str, &str> =
-        course.course.skills.iter().map(|s| (s.id.as_str(), s.name.as_str())).collect();
+    let names: HashMap<&str, &str> = course
+        .course
+        .skills
+        .iter()
+        .map(|s| (s.id.as_str(), s.name.as_str()))
+        .collect();
     let (mut continuing, mut ready, mut mastered, mut locked) = (vec![], vec![], vec![], vec![]);
     for standing in &standings {
         let p = standing.p_mastery(&state);
         let unlock_hint = match &standing.state {
             SkillState::Locked { missing } => format!(
                 "Unlocks when you master: {}",
-                missing.iter().map(|m| names.get(m.as_str()).copied().unwrap_or(m)).collect::<Vec<_>>().join(", ")
+                missing
+                    .iter()
+                    .map(|m| names.get(m.as_str()).copied().unwrap_or(m))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             _ => String::new(),
         };
@@ -434,12 +512,18 @@ pub async fn practice(
     let current = signed_in(&user)?;
     let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
     let skill = course.course.skill(&skill_id).ok_or(WebError::NotFound)?;
-    let mastery = state.store.student_mastery(&current.user.id, &course_id).await?;
+    let mastery = state
+        .store
+        .student_mastery(&current.user.id, &course_id)
+        .await?;
     let standing = practice::standings(&course.course, &mastery)
         .into_iter()
         .find(|s| s.skill.id == skill.id)
         .ok_or(WebError::NotFound)?;
-    let answered = state.store.answered_items(&current.user.id, &course_id).await?;
+    let answered = state
+        .store
+        .answered_items(&current.user.id, &course_id)
+        .await?;
     let item = match query.item.as_deref().and_then(|id| course.course.item(id)) {
         Some(item) if item.skills.contains(&skill_id) => Some(item),
         _ => practice::next_item(&course.course, &skill_id, &answered),
@@ -450,7 +534,12 @@ pub async fn practice(
     if let SkillState::Locked { missing } = &standing.state {
         let names: Vec<&str> = missing
             .iter()
-            .map(|m| course.course.skill(m).map_or(m.as_str(), |s| s.name.as_str()))
+            .map(|m| {
+                course
+                    .course
+                    .skill(m)
+                    .map_or(m.as_str(), |s| s.name.as_str())
+            })
             .collect();
         page.locked_message = format!(
             "This skill builds on {}. You can try it now, but mastering those first will make it easier.",
@@ -480,18 +569,30 @@ fn practice_page(
         None => (uuid::Uuid::new_v4().to_string(), state.now()),
     };
     let (item_id, prompt_html, choices, unit, hints_html, more_hints) = match item {
-        None => (String::new(), String::new(), vec![], String::new(), vec![], false),
+        None => (
+            String::new(),
+            String::new(),
+            vec![],
+            String::new(),
+            vec![],
+            false,
+        ),
         Some(item) => {
             let choices = match &item.answer {
                 AnswerSpec::Choice { choices } => choices
                     .iter()
                     .enumerate()
-                    .map(|(index, c)| ChoiceView { index, html: md(&c.text) })
+                    .map(|(index, c)| ChoiceView {
+                        index,
+                        html: md(&c.text),
+                    })
                     .collect(),
                 _ => vec![],
             };
             let unit = match &item.answer {
-                AnswerSpec::Numeric { unit: Some(unit), .. } => unit.clone(),
+                AnswerSpec::Numeric {
+                    unit: Some(unit), ..
+                } => unit.clone(),
                 _ => String::new(),
             };
             let shown = hints_shown.min(item.hints.len());
@@ -569,13 +670,32 @@ pub async fn answer(
     let current = signed_in(&user)?;
     let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
     let item = course.course.item(&item_id).ok_or(WebError::NotFound)?;
-    let skill_id = if item.skills.contains(&form.skill) { form.skill.clone() } else { item.skills[0].clone() };
+    let skill_id = if item.skills.contains(&form.skill) {
+        form.skill.clone()
+    } else {
+        item.skills[0].clone()
+    };
     let response = match practice::parse_response(item, &form.response) {
         Ok(response) => response,
         Err(WebError::BadRequest(message)) => {
-            let mut page = practice_page(&state, current, &course, &skill_id, Some(item), form.hints, Some((&form.key, form.shown_at)), &message)?;
-            let mastery = state.store.student_mastery(&current.user.id, &course_id).await?;
-            page.mastery = mastery.iter().find(|m| m.skill_id == skill_id).map_or(state.bkt_params(&skill_id).init, |m| m.progress.p_mastery);
+            let mut page = practice_page(
+                &state,
+                current,
+                &course,
+                &skill_id,
+                Some(item),
+                form.hints,
+                Some((&form.key, form.shown_at)),
+                &message,
+            )?;
+            let mastery = state
+                .store
+                .student_mastery(&current.user.id, &course_id)
+                .await?;
+            page.mastery = mastery
+                .iter()
+                .find(|m| m.skill_id == skill_id)
+                .map_or(state.bkt_params(&skill_id).init, |m| m.progress.p_mastery);
             page.mastery_text = percent(page.mastery);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
@@ -606,15 +726,27 @@ pub async fn answer(
         .mastery
         .iter()
         .map(|(skill, before, after)| MasteryChange {
-            skill_name: course.course.skill(skill).map_or(skill.clone(), |s| s.name.clone()),
+            skill_name: course
+                .course
+                .skill(skill)
+                .map_or(skill.clone(), |s| s.name.clone()),
             after: after.p_mastery,
             before_text: percent(*before),
             after_text: percent(after.p_mastery),
-            now_mastered: after.is_mastered() && *before < ownpace_core::progress::MASTERY_THRESHOLD,
+            now_mastered: after.is_mastered()
+                && *before < ownpace_core::progress::MASTERY_THRESHOLD,
         })
         .collect();
     Ok(FeedbackPage {
-        layout: Layout::new(if outcome.grade.correct { "Correct" } else { "Not quite" }, Some(current), "/learn"),
+        layout: Layout::new(
+            if outcome.grade.correct {
+                "Correct"
+            } else {
+                "Not quite"
+            },
+            Some(current),
+            "/learn",
+        ),
         course_id: course_id.clone(),
         skill_id,
         correct: outcome.grade.correct,
@@ -630,11 +762,17 @@ pub async fn answer(
 
 fn correct_answer_text(item: &Item) -> String {
     match &item.answer {
-        AnswerSpec::Choice { choices } => {
-            choices.iter().find(|c| c.correct).map(|c| c.text.clone()).unwrap_or_default()
-        }
+        AnswerSpec::Choice { choices } => choices
+            .iter()
+            .find(|c| c.correct)
+            .map(|c| c.text.clone())
+            .unwrap_or_default(),
         AnswerSpec::Numeric { value, unit, .. } => {
-            let number = if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value}") };
+            let number = if value.fract() == 0.0 {
+                format!("{value:.0}")
+            } else {
+                format!("{value}")
+            };
             match unit {
                 Some(u) => format!("{number} {u}"),
                 None => number,
@@ -662,7 +800,11 @@ pub async fn hint(
     let current = signed_in(&user)?;
     let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
     let item = course.course.item(&item_id).ok_or(WebError::NotFound)?;
-    let skill_id = if item.skills.contains(&form.skill) { form.skill.clone() } else { item.skills[0].clone() };
+    let skill_id = if item.skills.contains(&form.skill) {
+        form.skill.clone()
+    } else {
+        item.skills[0].clone()
+    };
     let shown = (form.hints + 1).min(item.hints.len());
     practice::record_interaction(
         &state,
@@ -675,9 +817,24 @@ pub async fn hint(
         None,
     )
     .await?;
-    let mut page = practice_page(&state, current, &course, &skill_id, Some(item), shown, Some((&form.key, form.shown_at)), "")?;
-    let mastery = state.store.student_mastery(&current.user.id, &course_id).await?;
-    page.mastery = mastery.iter().find(|m| m.skill_id == skill_id).map_or(state.bkt_params(&skill_id).init, |m| m.progress.p_mastery);
+    let mut page = practice_page(
+        &state,
+        current,
+        &course,
+        &skill_id,
+        Some(item),
+        shown,
+        Some((&form.key, form.shown_at)),
+        "",
+    )?;
+    let mastery = state
+        .store
+        .student_mastery(&current.user.id, &course_id)
+        .await?;
+    page.mastery = mastery
+        .iter()
+        .find(|m| m.skill_id == skill_id)
+        .map_or(state.bkt_params(&skill_id).init, |m| m.progress.p_mastery);
     page.mastery_text = percent(page.mastery);
     Ok(page.into_response())
 }
@@ -719,11 +876,20 @@ pub async fn lesson(
         minutes: lesson.minutes,
         body_html: views::markdown(&course_id, &lesson.body),
         media_is_video: media.ends_with(".mp4") || media.ends_with(".webm"),
-        media_url: if media.is_empty() { media } else { format!("/courses/{course_id}/media/{media}") },
+        media_url: if media.is_empty() {
+            media
+        } else {
+            format!("/courses/{course_id}/media/{media}")
+        },
         skills: lesson
             .skills
             .iter()
-            .map(|s| (s.clone(), course.course.skill(s).map_or(s.clone(), |k| k.name.clone())))
+            .map(|s| {
+                (
+                    s.clone(),
+                    course.course.skill(s).map_or(s.clone(), |k| k.name.clone()),
+                )
+            })
             .collect(),
         started_at: state.now(),
         key: uuid::Uuid::new_v4().to_string(),
@@ -789,11 +955,24 @@ pub async fn teacher_classes(
     let current = signed_in(&user)?;
     let mut classes = Vec::new();
     for class in state.store.classes_taught_by(&current.user.id).await? {
-        let course_title = state.course(&class.course_id).await?.map(|c| c.course.title.clone()).unwrap_or_default();
+        let course_title = state
+            .course(&class.course_id)
+            .await?
+            .map(|c| c.course.title.clone())
+            .unwrap_or_default();
         let students = state.store.class_students(&class.id).await?.len();
-        classes.push(ClassSummary { id: class.id, name: class.name, course_title, students });
+        classes.push(ClassSummary {
+            id: class.id,
+            name: class.name,
+            course_title,
+            students,
+        });
     }
-    Ok(TeacherClasses { layout: Layout::new("My classes", Some(current), "/classes"), classes }.into_response())
+    Ok(TeacherClasses {
+        layout: Layout::new("My classes", Some(current), "/classes"),
+        classes,
+    }
+    .into_response())
 }
 
 struct HeatColumn {
@@ -818,8 +997,8 @@ struct HeatRow {
 struct StuckEntry {
     student_id: String,
     name: String,
-    skill_name: String,
-    reason: String,
+    /// "Skill: reason" for each skill the student is stuck on.
+    skills: Vec<String>,
 }
 
 struct InactiveEntry {
@@ -843,9 +1022,17 @@ struct ClassDashboard {
 
 /// Up to four letters that tell skills apart in a narrow column header.
 fn short_name(name: &str) -> String {
-    let words: Vec<&str> = name.split_whitespace().filter(|w| w.len() > 2 || w.chars().all(|c| c.is_ascii_digit())).collect();
+    let words: Vec<&str> = name
+        .split_whitespace()
+        .filter(|w| w.len() > 2 || w.chars().all(|c| c.is_ascii_digit()))
+        .collect();
     let short: String = if words.len() >= 2 {
-        words.iter().take(4).filter_map(|w| w.chars().next()).collect::<String>().to_uppercase()
+        words
+            .iter()
+            .take(4)
+            .filter_map(|w| w.chars().next())
+            .collect::<String>()
+            .to_uppercase()
     } else {
         name.chars().take(4).collect()
     };
@@ -858,31 +1045,51 @@ pub async fn class_dashboard(
     Path(class_id): Path<String>,
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
-    let class = state.store.class(&class_id).await?.ok_or(WebError::NotFound)?;
-    let course = state.course(&class.course_id).await?.ok_or(WebError::NotFound)?;
+    let class = state
+        .store
+        .class(&class_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let course = state
+        .course(&class.course_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
     let students = state.store.class_students(&class_id).await?;
     let mastery = state.store.class_mastery(&class_id).await?;
     let last_activity = state.store.class_last_activity(&class_id).await?;
     let now = state.now();
     let skills = &course.course.skills;
 
-    let mut by_student: HashMap<&str, HashMap<&str, &ownpace_core::progress::SkillProgress>> = HashMap::new();
+    let mut by_student: HashMap<&str, HashMap<&str, &ownpace_core::progress::SkillProgress>> =
+        HashMap::new();
     for row in &mastery {
-        by_student.entry(row.student_id.as_str()).or_default().insert(row.skill_id.as_str(), &row.progress);
+        by_student
+            .entry(row.student_id.as_str())
+            .or_default()
+            .insert(row.skill_id.as_str(), &row.progress);
     }
     let columns = skills
         .iter()
         .map(|skill| {
             let values: Vec<f64> = students
                 .iter()
-                .filter_map(|s| by_student.get(s.id.as_str()).and_then(|m| m.get(skill.id.as_str())).map(|p| p.p_mastery))
+                .filter_map(|s| {
+                    by_student
+                        .get(s.id.as_str())
+                        .and_then(|m| m.get(skill.id.as_str()))
+                        .map(|p| p.p_mastery)
+                })
                 .collect();
             let mean_text = if values.is_empty() {
                 "–".to_string()
             } else {
                 percent(values.iter().sum::<f64>() / values.len() as f64)
             };
-            HeatColumn { name: skill.name.clone(), short: short_name(&skill.name), mean_text }
+            HeatColumn {
+                name: skill.name.clone(),
+                short: short_name(&skill.name),
+                mean_text,
+            }
         })
         .collect();
     let mut rows = Vec::new();
@@ -891,6 +1098,7 @@ pub async fn class_dashboard(
     for student in &students {
         let progress = by_student.get(student.id.as_str());
         let mut mastered = 0;
+        let mut stuck_on = Vec::new();
         let cells = skills
             .iter()
             .map(|skill| {
@@ -899,25 +1107,38 @@ pub async fn class_dashboard(
                     mastered += 1;
                 }
                 if let Some(reason) = p.and_then(|p| p.stuck()) {
-                    stuck.push(StuckEntry {
-                        student_id: student.id.clone(),
-                        name: student.display_name.clone(),
-                        skill_name: skill.name.clone(),
-                        reason: reason.describe(),
-                    });
+                    stuck_on.push(format!("{}: {}", skill.name, reason.describe()));
                 }
                 let value = p.map_or("–".to_string(), |p| percent(p.p_mastery));
                 HeatCell {
                     band: band(p.map(|p| p.p_mastery)),
                     label: match p {
-                        Some(p) => format!("{}, {}: {} mastery after {} answers", student.display_name, skill.name, percent(p.p_mastery), p.attempts),
+                        Some(p) => format!(
+                            "{}, {}: {} mastery after {} answers",
+                            student.display_name,
+                            skill.name,
+                            percent(p.p_mastery),
+                            p.attempts
+                        ),
                         None => format!("{}, {}: not started", student.display_name, skill.name),
                     },
                     value,
                 }
             })
             .collect();
-        rows.push(HeatRow { student_id: student.id.clone(), name: student.display_name.clone(), mastered, cells });
+        if !stuck_on.is_empty() {
+            stuck.push(StuckEntry {
+                student_id: student.id.clone(),
+                name: student.display_name.clone(),
+                skills: stuck_on,
+            });
+        }
+        rows.push(HeatRow {
+            student_id: student.id.clone(),
+            name: student.display_name.clone(),
+            mastered,
+            cells,
+        });
         let last = last_activity.get(&student.id).copied();
         if last.is_none_or(|at| now - at > state.config.inactive_days * 86_400_000) {
             inactive.push(InactiveEntry {
@@ -928,9 +1149,16 @@ pub async fn class_dashboard(
         }
     }
     let ids: Vec<&str> = students.iter().map(|s| s.id.as_str()).collect();
-    state.store.audit_many(&current.user.id, "viewed class mastery dashboard", &ids).await?;
+    state
+        .store
+        .audit_many(&current.user.id, "viewed class mastery dashboard", &ids)
+        .await?;
     Ok(ClassDashboard {
-        layout: Layout::new(format!("{}: dashboard", class.name), Some(current), "/classes"),
+        layout: Layout::new(
+            format!("{}: dashboard", class.name),
+            Some(current),
+            "/classes",
+        ),
         class_name: class.name,
         course_title: course.course.title.clone(),
         columns,
@@ -968,14 +1196,25 @@ struct CourseRecord {
     time_week: String,
 }
 
-async fn course_record(state: &AppState, student: &User, course: &CourseVersion, history: i64) -> Result<CourseRecord, WebError> {
+async fn course_record(
+    state: &AppState,
+    student: &User,
+    course: &CourseVersion,
+    history: i64,
+) -> Result<CourseRecord, WebError> {
     let now = state.now();
-    let mastery = state.store.student_mastery(&student.id, &course.course.id).await?;
+    let mastery = state
+        .store
+        .student_mastery(&student.id, &course.course.id)
+        .await?;
     let skills = practice::standings(&course.course, &mastery)
         .into_iter()
         .map(|s| {
             let p = s.p_mastery(state);
-            let (attempts, correct) = s.progress.as_ref().map_or((0, 0), |p| (p.attempts, p.correct));
+            let (attempts, correct) = s
+                .progress
+                .as_ref()
+                .map_or((0, 0), |p| (p.attempts, p.correct));
             SkillLine {
                 name: s.skill.name.clone(),
                 state_label: s.state.label(),
@@ -983,11 +1222,20 @@ async fn course_record(state: &AppState, student: &User, course: &CourseVersion,
                 mastery: p,
                 mastery_text: percent(p),
                 attempts,
-                accuracy: if attempts == 0 { "–".into() } else { percent(f64::from(correct) / f64::from(attempts)) },
+                accuracy: if attempts == 0 {
+                    "–".into()
+                } else {
+                    percent(f64::from(correct) / f64::from(attempts))
+                },
             }
         })
         .collect();
-    let skill_name = |id: &str| course.course.skill(id).map_or(id.to_string(), |s| s.name.clone());
+    let skill_name = |id: &str| {
+        course
+            .course
+            .skill(id)
+            .map_or(id.to_string(), |s| s.name.clone())
+    };
     let history = state
         .store
         .student_events(&student.id, &course.course.id, history)
@@ -1009,19 +1257,33 @@ async fn course_record(state: &AppState, student: &User, course: &CourseVersion,
                             _ => String::new(),
                         })
                         .unwrap_or_default();
-                    ("Answered".to_string(), format!("{} → “{}”", e.item_id.clone().unwrap_or_default(), answer))
+                    (
+                        "Answered".to_string(),
+                        format!("{} → “{}”", e.item_id.clone().unwrap_or_default(), answer),
+                    )
                 }
-                "hint" => ("Asked for a hint".to_string(), e.item_id.clone().unwrap_or_default()),
+                "hint" => (
+                    "Asked for a hint".to_string(),
+                    e.item_id.clone().unwrap_or_default(),
+                ),
                 "lesson" | "offline-activity" => (
                     "Finished a lesson".to_string(),
-                    e.item_id.as_deref().and_then(|id| course.course.lesson(id)).map_or(String::new(), |l| l.title.clone()),
+                    e.item_id
+                        .as_deref()
+                        .and_then(|id| course.course.lesson(id))
+                        .map_or(String::new(), |l| l.title.clone()),
                 ),
                 other => (other.to_string(), String::new()),
             };
             HistoryRow {
                 when: ago(now, e.occurred_at),
                 what,
-                skill_names: e.skills.iter().map(|s| skill_name(s)).collect::<Vec<_>>().join(", "),
+                skill_names: e
+                    .skills
+                    .iter()
+                    .map(|s| skill_name(s))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 detail,
                 outcome: match e.correct {
                     Some(true) => "correct",
@@ -1032,8 +1294,18 @@ async fn course_record(state: &AppState, student: &User, course: &CourseVersion,
             }
         })
         .collect();
-    let time_week = views::duration(state.store.time_spent_since(&student.id, &course.course.id, now - 7 * 86_400_000).await?);
-    Ok(CourseRecord { title: course.course.title.clone(), skills, history, time_week })
+    let time_week = views::duration(
+        state
+            .store
+            .time_spent_since(&student.id, &course.course.id, now - 7 * 86_400_000)
+            .await?,
+    );
+    Ok(CourseRecord {
+        title: course.course.title.clone(),
+        skills,
+        history,
+        time_week,
+    })
 }
 
 #[derive(Template, WebTemplate)]
@@ -1051,8 +1323,18 @@ pub async fn student_record(
     Path(student_id): Path<String>,
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
-    let student = state.store.user(&student_id).await?.ok_or(WebError::NotFound)?;
-    let taught: Vec<String> = state.store.classes_taught_by(&current.user.id).await?.into_iter().map(|c| c.course_id).collect();
+    let student = state
+        .store
+        .user(&student_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let taught: Vec<String> = state
+        .store
+        .classes_taught_by(&current.user.id)
+        .await?
+        .into_iter()
+        .map(|c| c.course_id)
+        .collect();
     let mut courses = Vec::new();
     for class in state.store.classes_of_student(&student_id).await? {
         if taught.contains(&class.course_id)
@@ -1061,7 +1343,10 @@ pub async fn student_record(
             courses.push(course_record(&state, &student, &course, 50).await?);
         }
     }
-    state.store.audit(&current.user.id, "viewed student record", Some(&student_id)).await?;
+    state
+        .store
+        .audit(&current.user.id, "viewed student record", Some(&student_id))
+        .await?;
     Ok(StudentRecord {
         layout: Layout::new(student.display_name.clone(), Some(current), "/classes"),
         name: student.display_name,
@@ -1097,21 +1382,41 @@ pub async fn family(
         let mut courses = Vec::new();
         for class in state.store.classes_of_student(&child.id).await? {
             if let Some(course) = state.course(&class.course_id).await? {
-                let mastery = state.store.student_mastery(&child.id, &class.course_id).await?;
+                let mastery = state
+                    .store
+                    .student_mastery(&child.id, &class.course_id)
+                    .await?;
                 let mastered = mastery.iter().filter(|m| m.progress.is_mastered()).count();
-                let week = state.store.time_spent_since(&child.id, &class.course_id, state.now() - 7 * 86_400_000).await?;
+                let week = state
+                    .store
+                    .time_spent_since(&child.id, &class.course_id, state.now() - 7 * 86_400_000)
+                    .await?;
                 courses.push((
                     course.course.title.clone(),
-                    format!("{mastered} of {} skills mastered", course.course.skills.len()),
+                    format!(
+                        "{mastered} of {} skills mastered",
+                        course.course.skills.len()
+                    ),
                     format!("{} this week", views::duration(week)),
                 ));
             }
         }
-        children.push(ChildSummary { id: child.id, name: child.display_name, courses });
+        children.push(ChildSummary {
+            id: child.id,
+            name: child.display_name,
+            courses,
+        });
     }
     let ids: Vec<&str> = children.iter().map(|c| c.id.as_str()).collect();
-    state.store.audit_many(&current.user.id, "guardian viewed progress summary", &ids).await?;
-    Ok(FamilyPage { layout: Layout::new("My family", Some(current), "/family"), children }.into_response())
+    state
+        .store
+        .audit_many(&current.user.id, "guardian viewed progress summary", &ids)
+        .await?;
+    Ok(FamilyPage {
+        layout: Layout::new("My family", Some(current), "/family"),
+        children,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -1128,15 +1433,31 @@ pub async fn child(
     Path(student_id): Path<String>,
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
-    let student = state.store.user(&student_id).await?.ok_or(WebError::NotFound)?;
+    let student = state
+        .store
+        .user(&student_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
     let mut courses = Vec::new();
     for class in state.store.classes_of_student(&student_id).await? {
         if let Some(course) = state.course(&class.course_id).await? {
             courses.push(course_record(&state, &student, &course, 20).await?);
         }
     }
-    state.store.audit(&current.user.id, "guardian viewed child's progress", Some(&student_id)).await?;
-    Ok(ChildPage { layout: Layout::new(student.display_name.clone(), Some(current), "/family"), name: student.display_name, courses }.into_response())
+    state
+        .store
+        .audit(
+            &current.user.id,
+            "guardian viewed child's progress",
+            Some(&student_id),
+        )
+        .await?;
+    Ok(ChildPage {
+        layout: Layout::new(student.display_name.clone(), Some(current), "/family"),
+        name: student.display_name,
+        courses,
+    }
+    .into_response())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1160,7 +1481,11 @@ struct AdminPage {
     message: String,
 }
 
-async fn admin_page(state: &AppState, current: &CurrentUser, message: String) -> Result<AdminPage, WebError> {
+async fn admin_page(
+    state: &AppState,
+    current: &CurrentUser,
+    message: String,
+) -> Result<AdminPage, WebError> {
     let users = state
         .store
         .users(None)
@@ -1177,7 +1502,11 @@ async fn admin_page(state: &AppState, current: &CurrentUser, message: String) ->
         classes.push(AdminClass {
             name: class.name,
             course_id: class.course_id,
-            teachers: teachers.into_iter().map(|t| t.display_name).collect::<Vec<_>>().join(", "),
+            teachers: teachers
+                .into_iter()
+                .map(|t| t.display_name)
+                .collect::<Vec<_>>()
+                .join(", "),
             students,
         });
     }
@@ -1188,7 +1517,14 @@ async fn admin_page(state: &AppState, current: &CurrentUser, message: String) ->
         .into_iter()
         .map(|c| (c.course.id.clone(), c.course.title.clone(), c.version))
         .collect();
-    Ok(AdminPage { layout: Layout::new("Administration", Some(current), "/admin"), users, classes, class_options, courses, message })
+    Ok(AdminPage {
+        layout: Layout::new("Administration", Some(current), "/admin"),
+        users,
+        classes,
+        class_options,
+        courses,
+        message,
+    })
 }
 
 pub async fn admin(
@@ -1196,7 +1532,9 @@ pub async fn admin(
     Extension(user): Extension<MaybeUser>,
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
-    Ok(admin_page(&state, current, String::new()).await?.into_response())
+    Ok(admin_page(&state, current, String::new())
+        .await?
+        .into_response())
 }
 
 /// Runs an admin action and shows the admin page again with its result.
@@ -1225,15 +1563,30 @@ pub struct NewUserForm {
 }
 
 /// Checks a new account's fields; the message says which field is wrong and how.
-pub fn validate_new_user(username: &str, display_name: &str, password: &str) -> Result<(), WebError> {
-    if username.len() < 3 || username.len() > 40 || !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
-        return Err(WebError::BadRequest("username: 3 to 40 letters, digits, dots, dashes or underscores".into()));
+pub fn validate_new_user(
+    username: &str,
+    display_name: &str,
+    password: &str,
+) -> Result<(), WebError> {
+    if username.len() < 3
+        || username.len() > 40
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        return Err(WebError::BadRequest(
+            "username: 3 to 40 letters, digits, dots, dashes or underscores".into(),
+        ));
     }
     if display_name.trim().is_empty() || display_name.len() > 80 {
-        return Err(WebError::BadRequest("display name: 1 to 80 characters".into()));
+        return Err(WebError::BadRequest(
+            "display name: 1 to 80 characters".into(),
+        ));
     }
     if password.chars().count() < 8 {
-        return Err(WebError::BadRequest("password: at least 8 characters".into()));
+        return Err(WebError::BadRequest(
+            "password: at least 8 characters".into(),
+        ));
     }
     Ok(())
 }
@@ -1250,9 +1603,17 @@ pub async fn admin_create_user(
         let hash = auth::hash_password(form.password.clone()).await?;
         let created = state
             .store
-            .create_user(ownpace_storage::NewUser { username: form.username.trim(), display_name: form.display_name.trim(), role, password_hash: &hash })
+            .create_user(ownpace_storage::NewUser {
+                username: form.username.trim(),
+                display_name: form.display_name.trim(),
+                role,
+                password_hash: &hash,
+            })
             .await?;
-        Ok(format!("Created {} account `{}`.", created.role, created.username))
+        Ok(format!(
+            "Created {} account `{}`.",
+            created.role, created.username
+        ))
     }
     .await;
     admin_result(&state, current, result).await
@@ -1274,7 +1635,10 @@ pub async fn admin_create_class(
         if form.name.trim().is_empty() {
             return Err(WebError::BadRequest("class name: must not be empty".into()));
         }
-        let class = state.store.create_class(form.name.trim(), form.course_id.trim()).await?;
+        let class = state
+            .store
+            .create_class(form.name.trim(), form.course_id.trim())
+            .await?;
         Ok(format!("Created class {}.", class.name))
     }
     .await;
@@ -1294,9 +1658,16 @@ pub async fn admin_add_member(
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
     let result = async {
-        let member = state.store.user_by_username(form.username.trim()).await?.ok_or_else(|| {
-            WebError::BadRequest(format!("username: no account named `{}`", form.username.trim()))
-        })?;
+        let member = state
+            .store
+            .user_by_username(form.username.trim())
+            .await?
+            .ok_or_else(|| {
+                WebError::BadRequest(format!(
+                    "username: no account named `{}`",
+                    form.username.trim()
+                ))
+            })?;
         state.store.add_to_class(&form.class_id, &member.id).await?;
         Ok(format!("Added {} to the class.", member.display_name))
     }
@@ -1328,7 +1699,10 @@ pub async fn admin_add_guardian(
         let guardian = find(form.guardian.clone()).await?;
         let student = find(form.student.clone()).await?;
         state.store.add_guardian(&guardian.id, &student.id).await?;
-        Ok(format!("{} is now a guardian of {}.", guardian.display_name, student.display_name))
+        Ok(format!(
+            "{} is now a guardian of {}.",
+            guardian.display_name, student.display_name
+        ))
     }
     .await;
     admin_result(&state, current, result).await

@@ -70,46 +70,164 @@ const LEARNING: &[Role] = &[Role::Student, Role::Teacher];
 fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Access::*;
     use Subject as S;
-    let r = |method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>| {
-        (RouteSpec { method, path, access }, handler)
-    };
+    let r =
+        |method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>| {
+            (
+                RouteSpec {
+                    method,
+                    path,
+                    access,
+                },
+                handler,
+            )
+        };
     vec![
         r(Method::GET, "/healthz", Public, get(pages::healthz)),
-        r(Method::GET, "/static/{file}", Public, get(pages::static_asset)),
+        r(
+            Method::GET,
+            "/static/{file}",
+            Public,
+            get(pages::static_asset),
+        ),
         r(Method::GET, "/login", Public, get(pages::login_form)),
         r(Method::POST, "/login", Public, post(pages::login_submit)),
         r(Method::POST, "/logout", SignedIn, post(pages::logout)),
         r(Method::GET, "/", SignedIn, get(pages::home)),
-        r(Method::GET, "/courses/{course}/media/{*path}", Roles(LEARNING, S::Course("course")), get(pages::course_media)),
+        r(
+            Method::GET,
+            "/courses/{course}/media/{*path}",
+            Roles(LEARNING, S::Course("course")),
+            get(pages::course_media),
+        ),
         // Students
-        r(Method::GET, "/learn", Roles(STUDENT, S::None), get(pages::student_home)),
-        r(Method::GET, "/learn/{course}", Roles(STUDENT, S::Course("course")), get(pages::student_course)),
-        r(Method::GET, "/learn/{course}/skills/{skill}", Roles(STUDENT, S::Course("course")), get(pages::practice)),
-        r(Method::POST, "/learn/{course}/items/{item}/answer", Roles(STUDENT, S::Course("course")), post(pages::answer)),
-        r(Method::POST, "/learn/{course}/items/{item}/hint", Roles(STUDENT, S::Course("course")), post(pages::hint)),
-        r(Method::GET, "/learn/{course}/lessons/{lesson}", Roles(STUDENT, S::Course("course")), get(pages::lesson)),
-        r(Method::POST, "/learn/{course}/lessons/{lesson}/done", Roles(STUDENT, S::Course("course")), post(pages::lesson_done)),
+        r(
+            Method::GET,
+            "/learn",
+            Roles(STUDENT, S::None),
+            get(pages::student_home),
+        ),
+        r(
+            Method::GET,
+            "/learn/{course}",
+            Roles(STUDENT, S::Course("course")),
+            get(pages::student_course),
+        ),
+        r(
+            Method::GET,
+            "/learn/{course}/skills/{skill}",
+            Roles(STUDENT, S::Course("course")),
+            get(pages::practice),
+        ),
+        r(
+            Method::POST,
+            "/learn/{course}/items/{item}/answer",
+            Roles(STUDENT, S::Course("course")),
+            post(pages::answer),
+        ),
+        r(
+            Method::POST,
+            "/learn/{course}/items/{item}/hint",
+            Roles(STUDENT, S::Course("course")),
+            post(pages::hint),
+        ),
+        r(
+            Method::GET,
+            "/learn/{course}/lessons/{lesson}",
+            Roles(STUDENT, S::Course("course")),
+            get(pages::lesson),
+        ),
+        r(
+            Method::POST,
+            "/learn/{course}/lessons/{lesson}/done",
+            Roles(STUDENT, S::Course("course")),
+            post(pages::lesson_done),
+        ),
         // Teachers
-        r(Method::GET, "/classes", Roles(TEACHER, S::None), get(pages::teacher_classes)),
-        r(Method::GET, "/classes/{class}", Roles(TEACHER, S::Class("class")), get(pages::class_dashboard)),
-        r(Method::GET, "/students/{student}", Roles(TEACHER, S::Student("student")), get(pages::student_record)),
+        r(
+            Method::GET,
+            "/classes",
+            Roles(TEACHER, S::None),
+            get(pages::teacher_classes),
+        ),
+        r(
+            Method::GET,
+            "/classes/{class}",
+            Roles(TEACHER, S::Class("class")),
+            get(pages::class_dashboard),
+        ),
+        r(
+            Method::GET,
+            "/students/{student}",
+            Roles(TEACHER, S::Student("student")),
+            get(pages::student_record),
+        ),
         // Guardians
-        r(Method::GET, "/family", Roles(GUARDIAN, S::None), get(pages::family)),
-        r(Method::GET, "/family/{student}", Roles(GUARDIAN, S::Student("student")), get(pages::child)),
+        r(
+            Method::GET,
+            "/family",
+            Roles(GUARDIAN, S::None),
+            get(pages::family),
+        ),
+        r(
+            Method::GET,
+            "/family/{student}",
+            Roles(GUARDIAN, S::Student("student")),
+            get(pages::child),
+        ),
         // Admins
-        r(Method::GET, "/admin", Roles(ADMIN, S::None), get(pages::admin)),
-        r(Method::POST, "/admin/users", Roles(ADMIN, S::None), post(pages::admin_create_user)),
-        r(Method::POST, "/admin/classes", Roles(ADMIN, S::None), post(pages::admin_create_class)),
-        r(Method::POST, "/admin/members", Roles(ADMIN, S::None), post(pages::admin_add_member)),
-        r(Method::POST, "/admin/guardians", Roles(ADMIN, S::None), post(pages::admin_add_guardian)),
+        r(
+            Method::GET,
+            "/admin",
+            Roles(ADMIN, S::None),
+            get(pages::admin),
+        ),
+        r(
+            Method::POST,
+            "/admin/users",
+            Roles(ADMIN, S::None),
+            post(pages::admin_create_user),
+        ),
+        r(
+            Method::POST,
+            "/admin/classes",
+            Roles(ADMIN, S::None),
+            post(pages::admin_create_class),
+        ),
+        r(
+            Method::POST,
+            "/admin/members",
+            Roles(ADMIN, S::None),
+            post(pages::admin_add_member),
+        ),
+        r(
+            Method::POST,
+            "/admin/guardians",
+            Roles(ADMIN, S::None),
+            post(pages::admin_add_guardian),
+        ),
         // JSON API
         r(Method::GET, "/api/openapi.json", Public, get(api::openapi)),
         r(Method::POST, "/api/v1/login", Public, post(api::login)),
         r(Method::POST, "/api/v1/logout", SignedIn, post(api::logout)),
         r(Method::GET, "/api/v1/me", SignedIn, get(api::me)),
-        r(Method::GET, "/api/v1/courses/{course}/skills/{skill}/next-item", Roles(STUDENT, S::Course("course")), get(api::next_item)),
-        r(Method::POST, "/api/v1/courses/{course}/answers", Roles(STUDENT, S::Course("course")), post(api::submit_answer)),
-        r(Method::GET, "/api/v1/classes/{class}/mastery", Roles(TEACHER, S::Class("class")), get(api::class_mastery)),
+        r(
+            Method::GET,
+            "/api/v1/courses/{course}/skills/{skill}/next-item",
+            Roles(STUDENT, S::Course("course")),
+            get(api::next_item),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/courses/{course}/answers",
+            Roles(STUDENT, S::Course("course")),
+            post(api::submit_answer),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/classes/{class}/mastery",
+            Roles(TEACHER, S::Class("class")),
+            get(api::class_mastery),
+        ),
     ]
 }
 
@@ -141,11 +259,6 @@ async fn guard(
 ) -> Result<Response, WebError> {
     let api = spec.is_api();
     let user = auth::session_of(&state, request.headers(), api).await?;
-    let request = if !api && !matches!(*request.method(), Method::GET | Method::HEAD) {
-        check_csrf(request, user.as_ref()).await?
-    } else {
-        request
-    };
     match spec.access {
         Access::Public => {}
         Access::SignedIn => {
@@ -154,18 +267,28 @@ async fn guard(
             }
         }
         Access::Roles(roles, subject) => {
-            let Some(current) = &user else { return Err(WebError::Unauthenticated) };
+            let Some(current) = &user else {
+                return Err(WebError::Unauthenticated);
+            };
             if !roles.contains(&current.user.role) {
                 return Err(WebError::Forbidden);
             }
             let param = |name: &str| {
-                params.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string())
+                params
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| value.to_string())
             };
             if !related(&state, current, subject, param).await? {
                 return Err(WebError::NotFound);
             }
         }
     }
+    let request = if !api && !matches!(*request.method(), Method::GET | Method::HEAD) {
+        check_csrf(request, user.as_ref()).await?
+    } else {
+        request
+    };
     let mut request = request;
     request.extensions_mut().insert(MaybeUser(user));
     Ok(next.run(request).await)
@@ -208,8 +331,16 @@ async fn related(
 /// Checks the CSRF token of a page form, returning the request with its body intact.
 async fn check_csrf(request: Request, user: Option<&CurrentUser>) -> Result<Request, WebError> {
     let (parts, body) = request.into_parts();
-    if let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    if let Some(origin) = parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+    {
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
         let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
         if origin != "null" && origin_host != host {
             return Err(WebError::Csrf);
@@ -219,7 +350,11 @@ async fn check_csrf(request: Request, user: Option<&CurrentUser>) -> Result<Requ
         .await
         .map_err(|_| WebError::BadRequest("the form is too large (256 KiB at most)".into()))?;
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-    let sent = fields.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+    let sent = fields
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
     let expected = match user {
         Some(current) => Some(current.csrf_token.clone()),
         None => auth::cookie_value(&parts.headers, LOGIN_CSRF_COOKIE),
@@ -241,17 +376,25 @@ pub struct MaybeUser(pub Option<CurrentUser>);
 async fn render_errors(request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let wants_page = request.method() == Method::GET;
-    let target = request.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
     let response = next.run(request).await;
     let Some(error) = response.extensions().get::<Arc<WebError>>().cloned() else {
         return response;
     };
     let status = error.status();
     if api {
-        let mut r = (status, axum::Json(serde_json::json!({ "error": error.public_message() })))
+        let mut r = (
+            status,
+            axum::Json(serde_json::json!({ "error": error.public_message() })),
+        )
             .into_response();
         if status == StatusCode::UNAUTHORIZED {
-            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         return r;
     }

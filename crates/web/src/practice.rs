@@ -18,7 +18,9 @@ pub enum SkillState {
     /// Not started; every prerequisite is mastered.
     Ready,
     /// Not started; these prerequisites are not mastered yet.
-    Locked { missing: Vec<String> },
+    Locked {
+        missing: Vec<String>,
+    },
 }
 
 impl SkillState {
@@ -58,8 +60,10 @@ impl SkillStanding<'_> {
 
 /// Every skill of `course` with the student's state, in the course's (topological) order.
 pub fn standings<'a>(course: &'a Course, mastery: &[MasteryRow]) -> Vec<SkillStanding<'a>> {
-    let by_skill: HashMap<&str, &SkillProgress> =
-        mastery.iter().map(|row| (row.skill_id.as_str(), &row.progress)).collect();
+    let by_skill: HashMap<&str, &SkillProgress> = mastery
+        .iter()
+        .map(|row| (row.skill_id.as_str(), &row.progress))
+        .collect();
     let mastered = |id: &str| by_skill.get(id).is_some_and(|p| p.is_mastered());
     course
         .skills
@@ -83,7 +87,11 @@ pub fn standings<'a>(course: &'a Course, mastery: &[MasteryRow]) -> Vec<SkillSta
                     }
                 }
             };
-            SkillStanding { skill, state, progress }
+            SkillStanding {
+                skill,
+                state,
+                progress,
+            }
         })
         .collect()
 }
@@ -130,8 +138,18 @@ pub struct Submission<'a> {
 
 /// Grades an answer, appends it to the event log and updates mastery, atomically.
 /// A repeated idempotency key returns the first submission's outcome.
-pub async fn submit(state: &AppState, submission: Submission<'_>) -> Result<AnswerOutcome, WebError> {
-    let Submission { student_id, course, item, response, idempotency_key, duration_ms } = submission;
+pub async fn submit(
+    state: &AppState,
+    submission: Submission<'_>,
+) -> Result<AnswerOutcome, WebError> {
+    let Submission {
+        student_id,
+        course,
+        item,
+        response,
+        idempotency_key,
+        duration_ms,
+    } = submission;
     if idempotency_key.is_empty() || idempotency_key.len() > 100 {
         return Err(WebError::BadRequest(
             "idempotency_key must be 1 to 100 characters (a UUID is ideal)".into(),
@@ -170,7 +188,12 @@ pub async fn submit(state: &AppState, submission: Submission<'_>) -> Result<Answ
             response: first,
         });
     }
-    Ok(AnswerOutcome { grade: graded, mastery: recorded.mastery, duplicate: false, response })
+    Ok(AnswerOutcome {
+        grade: graded,
+        mastery: recorded.mastery,
+        duplicate: false,
+        response,
+    })
 }
 
 /// Records a non-answer interaction (a hint asked, a lesson finished).
@@ -220,10 +243,14 @@ pub fn parse_response(item: &Item, raw: &str) -> Result<Response, WebError> {
         }
         _ => {
             if raw.trim().is_empty() {
-                return Err(WebError::BadRequest("type an answer before submitting".into()));
+                return Err(WebError::BadRequest(
+                    "type an answer before submitting".into(),
+                ));
             }
             if raw.len() > 500 {
-                return Err(WebError::BadRequest("the answer is too long (500 characters at most)".into()));
+                return Err(WebError::BadRequest(
+                    "the answer is too long (500 characters at most)".into(),
+                ));
             }
             Ok(Response::Text(raw.to_string()))
         }
@@ -250,7 +277,11 @@ mod tests {
             id: id.into(),
             skills: vec![skill.into()],
             prompt: String::new(),
-            answer: AnswerSpec::Numeric { value: 1.0, tolerance: 0.0, unit: None },
+            answer: AnswerSpec::Numeric {
+                value: 1.0,
+                tolerance: 0.0,
+                unit: None,
+            },
             hints: vec![],
             explanation: String::new(),
             template: None,
@@ -266,7 +297,12 @@ mod tests {
             language: "en".into(),
             skills: vec![skill("a", &[]), skill("b", &["a"]), skill("c", &["a", "b"])],
             lessons: vec![],
-            items: vec![item("a1", "a"), item("a2", "a"), item("a3", "a"), item("b1", "b")],
+            items: vec![
+                item("a1", "a"),
+                item("a2", "a"),
+                item("a3", "a"),
+                item("b1", "b"),
+            ],
             projects: vec![],
             assets: vec![],
         }
@@ -292,24 +328,48 @@ mod tests {
         let c = course();
         let fresh = standings(&c, &[]);
         assert_eq!(fresh[0].state, SkillState::Ready);
-        assert_eq!(fresh[1].state, SkillState::Locked { missing: vec!["a".into()] });
-        assert_eq!(fresh[2].state, SkillState::Locked { missing: vec!["a".into(), "b".into()] });
+        assert_eq!(
+            fresh[1].state,
+            SkillState::Locked {
+                missing: vec!["a".into()]
+            }
+        );
+        assert_eq!(
+            fresh[2].state,
+            SkillState::Locked {
+                missing: vec!["a".into(), "b".into()]
+            }
+        );
         let later = standings(&c, &[row("a", 0.97, 6), row("b", 0.5, 2)]);
         assert_eq!(later[0].state, SkillState::Mastered);
         assert_eq!(later[1].state, SkillState::InProgress);
-        assert_eq!(later[2].state, SkillState::Locked { missing: vec!["b".into()] });
+        assert_eq!(
+            later[2].state,
+            SkillState::Locked {
+                missing: vec!["b".into()]
+            }
+        );
     }
 
     #[test]
     fn next_item_prefers_unseen_then_least_recent() {
         let c = course();
         let mut answered = HashMap::new();
-        assert_eq!(next_item(&c, "a", &answered).map(|i| i.id.as_str()), Some("a1"));
+        assert_eq!(
+            next_item(&c, "a", &answered).map(|i| i.id.as_str()),
+            Some("a1")
+        );
         answered.insert("a1".to_string(), (1, 10));
-        assert_eq!(next_item(&c, "a", &answered).map(|i| i.id.as_str()), Some("a2"));
+        assert_eq!(
+            next_item(&c, "a", &answered).map(|i| i.id.as_str()),
+            Some("a2")
+        );
         answered.insert("a2".to_string(), (1, 20));
         answered.insert("a3".to_string(), (2, 5));
-        assert_eq!(next_item(&c, "a", &answered).map(|i| i.id.as_str()), Some("a3"));
+        assert_eq!(
+            next_item(&c, "a", &answered).map(|i| i.id.as_str()),
+            Some("a3")
+        );
         assert!(next_item(&c, "zzz", &answered).is_none());
     }
 }

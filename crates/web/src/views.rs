@@ -12,9 +12,9 @@ pub fn markdown(course_id: &str, text: &str) -> String {
         | pulldown_cmark::Options::ENABLE_SMART_PUNCTUATION;
     pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new_ext(text, options));
     ammonia::Builder::default()
-        .url_relative(ammonia::UrlRelative::Custom(Box::new(MediaPrefix(format!(
-            "/courses/{course_id}/media/"
-        )))))
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(MediaPrefix(
+            format!("/courses/{course_id}/media/"),
+        ))))
         .clean(&html)
         .to_string()
 }
@@ -24,7 +24,11 @@ struct MediaPrefix(String);
 
 impl ammonia::UrlRelativeEvaluate<'_> for MediaPrefix {
     fn evaluate<'url>(&self, url: &'url str) -> Option<Cow<'url, str>> {
-        Some(Cow::Owned(format!("{}{}", self.0, url.trim_start_matches("./"))))
+        Some(Cow::Owned(format!(
+            "{}{}",
+            self.0,
+            url.trim_start_matches("./")
+        )))
     }
 }
 
@@ -75,9 +79,15 @@ mod tests {
 
     #[test]
     fn markdown_is_sanitised_and_media_links_are_rewritten() {
-        let html = markdown("c1", "Hi <script>alert(1)</script>\n\n![bar](media/bar.svg)");
+        let html = markdown(
+            "c1",
+            "Hi <script>alert(1)</script>\n\n![bar](media/bar.svg)",
+        );
         assert!(!html.contains("<script"), "{html}");
-        assert!(html.contains(r#"src="/courses/c1/media/media/bar.svg""#), "{html}");
+        assert!(
+            html.contains(r#"src="/courses/c1/media/media/bar.svg""#),
+            "{html}"
+        );
     }
 
     #[test]

@@ -1,0 +1,375 @@
+//! The demo school: the demo course, two classes, teachers, ~25 students with simulated
+//! histories, a guardian and an admin, so every page has something real to show.
+//!
+//! Histories are simulated, not invented: each student has a hidden knowledge state per
+//! skill that grows with practice (at a rate set by the student's profile), answers are
+//! drawn from it with guessing and slipping, graded by the real grader and recorded
+//! through the same storage call the web uses, so mastery, "stuck" and "inactive" on the
+//! dashboard arise the way they would in a real class. A fixed seed makes it repeatable.
+
+use crate::course_dir;
+use anyhow::{Context, anyhow};
+use ownpace_core::course::{AnswerSpec, Course, Item, Response, grade};
+use ownpace_core::learner::bkt::BktParams;
+use ownpace_core::progress::SkillProgress;
+use ownpace_storage::{AnswerRecord, EventRecord, NewUser, Role, Store};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
+
+/// The one password of every demo account (the demo is for trying Ownpace, not for real data).
+pub const DEMO_PASSWORD: &str = "ownpace-demo";
+
+/// The demo's accounts and ids, for printing and for tests.
+#[derive(Debug, Clone)]
+pub struct DemoSchool {
+    pub course_id: String,
+    pub class_id: String,
+    pub other_class_id: String,
+    pub admin: String,
+    pub teacher: String,
+    pub other_teacher: String,
+    pub guardian: String,
+    /// Usernames of the main class's students; the guardian's child is the first.
+    pub students: Vec<String>,
+    pub other_students: Vec<String>,
+}
+
+const FIRST_NAMES: &[&str] = &[
+    "Ana", "Ben", "Chloé", "Dmitri", "Esi", "Farah", "Gabriel", "Hana", "Ibrahim", "Jade", "Kofi",
+    "Lena", "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tariq", "Uma", "Viktor",
+    "Wen", "Ximena", "Yusuf", "Zoe", "Aiko", "Bruno", "Carmen", "Dev",
+];
+const LAST_INITIALS: &str = "ABCDEFGHJKLMNOPRSTVWYZ";
+
+/// How a simulated student learns and how much they have worked.
+#[derive(Clone, Copy)]
+struct Profile {
+    /// Chance per practice opportunity of learning an unknown skill.
+    learn: f64,
+    /// Chance of already knowing each of the first skills of the course.
+    prior: f64,
+    guess: f64,
+    slip: f64,
+    /// Days with practice in the last three weeks.
+    active_days: u32,
+    /// Days since the last activity.
+    idle_days: u32,
+}
+
+fn profile_for(index: usize, rng: &mut ChaCha8Rng) -> Profile {
+    let jitter = |rng: &mut ChaCha8Rng, x: f64| (x * rng.random_range(0.8..1.25)).min(0.9);
+    match index % 8 {
+        // Strong, steady learners.
+        0 | 4 => Profile {
+            learn: jitter(rng, 0.6),
+            prior: 0.7,
+            guess: 0.25,
+            slip: 0.04,
+            active_days: 12,
+            idle_days: 0,
+        },
+        // Struggling: learns slowly, answers wrongly often (shows up as stuck).
+        3 => Profile {
+            learn: jitter(rng, 0.06),
+            prior: 0.2,
+            guess: 0.15,
+            slip: 0.15,
+            active_days: 8,
+            idle_days: 1,
+        },
+        // Has not logged in for a while (inactive).
+        6 => Profile {
+            learn: jitter(rng, 0.4),
+            prior: 0.4,
+            guess: 0.2,
+            slip: 0.06,
+            active_days: 3,
+            idle_days: 9 + (index as u32 % 5),
+        },
+        // Typical.
+        _ => Profile {
+            learn: jitter(rng, 0.4),
+            prior: 0.5,
+            guess: 0.2,
+            slip: 0.06,
+            active_days: 9,
+            idle_days: 0,
+        },
+    }
+}
+
+/// Creates the demo school in an empty database. `now` is the time the histories end at.
+pub async fn seed(
+    store: &Store,
+    now: i64,
+    students: usize,
+    seed: u64,
+) -> anyhow::Result<DemoSchool> {
+    let loaded = course_dir::load(&course_dir::demo_course_files()).map_err(|errors| {
+        anyhow!(
+            "the built-in demo course is invalid:\n{}",
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })?;
+    store.import_course(&loaded.course, &loaded.assets).await?;
+    let course = loaded.course;
+    let hash = ownpace_web::hash_password(DEMO_PASSWORD.to_string())
+        .await
+        .map_err(|e| anyhow!("hashing the demo password: {e}"))?;
+    let user = |username: &'static str, name: &'static str, role| {
+        let hash = hash.clone();
+        async move {
+            store
+                .create_user(NewUser {
+                    username,
+                    display_name: name,
+                    role,
+                    password_hash: &hash,
+                })
+                .await
+                .with_context(|| format!("creating demo account {username}"))
+        }
+    };
+    let admin = user("admin", "Alex Admin", Role::Admin).await?;
+    let teacher = user("teacher", "Ms. Rivera", Role::Teacher).await?;
+    let other_teacher = user("teacher2", "Mr. Osei", Role::Teacher).await?;
+    let guardian = user("guardian", "Sam Okafor", Role::Guardian).await?;
+
+    let class = store
+        .create_class("Grade 6 Maths · Period 2", &course.id)
+        .await?;
+    let other_class = store
+        .create_class("Grade 6 Maths · Period 4", &course.id)
+        .await?;
+    store.add_to_class(&class.id, &teacher.id).await?;
+    store
+        .add_to_class(&other_class.id, &other_teacher.id)
+        .await?;
+
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let other_count = 5.min(FIRST_NAMES.len().saturating_sub(students));
+    let mut main_usernames = Vec::new();
+    let mut other_usernames = Vec::new();
+    for index in 0..students + other_count {
+        let first = FIRST_NAMES[index % FIRST_NAMES.len()];
+        let initial = LAST_INITIALS
+            .chars()
+            .nth((index * 7) % LAST_INITIALS.len())
+            .unwrap_or('A');
+        let display = format!("{first} {initial}.");
+        let username = first
+            .to_lowercase()
+            .chars()
+            .map(|c| match c {
+                'é' => 'e',
+                c => c,
+            })
+            .collect::<String>();
+        let username = if index >= FIRST_NAMES.len() {
+            format!("{username}{index}")
+        } else {
+            username
+        };
+        let student = store
+            .create_user(NewUser {
+                username: &username,
+                display_name: &display,
+                role: Role::Student,
+                password_hash: &hash,
+            })
+            .await?;
+        let in_main = index < students;
+        store
+            .add_to_class(
+                if in_main { &class.id } else { &other_class.id },
+                &student.id,
+            )
+            .await?;
+        if index == 0 {
+            store.add_guardian(&guardian.id, &student.id).await?;
+        }
+        let profile = profile_for(index, &mut rng);
+        simulate_history(store, &course, &student.id, profile, now, &mut rng).await?;
+        if in_main {
+            main_usernames.push(username)
+        } else {
+            other_usernames.push(username)
+        }
+    }
+    Ok(DemoSchool {
+        course_id: course.id.clone(),
+        class_id: class.id,
+        other_class_id: other_class.id,
+        admin: admin.username,
+        teacher: teacher.username,
+        other_teacher: other_teacher.username,
+        guardian: guardian.username,
+        students: main_usernames,
+        other_students: other_usernames,
+    })
+}
+
+/// A response to `item` that is correct or not, as asked (when the item allows it).
+fn respond(item: &Item, correct: bool, rng: &mut ChaCha8Rng) -> Response {
+    match &item.answer {
+        AnswerSpec::Choice { choices } => {
+            let wanted: Vec<usize> = (0..choices.len())
+                .filter(|&i| choices[i].correct == correct)
+                .collect();
+            Response::Choice(
+                wanted
+                    .get(rng.random_range(0..wanted.len().max(1)))
+                    .copied()
+                    .unwrap_or(0),
+            )
+        }
+        AnswerSpec::Numeric {
+            value, tolerance, ..
+        } => {
+            let shown = if correct {
+                *value
+            } else {
+                value + tolerance + [1.0, -1.0, 2.0, 0.5][rng.random_range(0..4)]
+            };
+            Response::Text(ownpace_core::course::format_number(shown))
+        }
+        AnswerSpec::Text { accepted, .. } => {
+            if correct {
+                Response::Text(accepted.first().cloned().unwrap_or_default())
+            } else {
+                Response::Text("I am not sure".to_string())
+            }
+        }
+    }
+}
+
+async fn simulate_history(
+    store: &Store,
+    course: &Course,
+    student_id: &str,
+    profile: Profile,
+    now: i64,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<()> {
+    const DAY: i64 = 86_400_000;
+    let params = BktParams::default();
+    let mut known: HashMap<&str, bool> = HashMap::new();
+    for (depth, skill) in course.skills.iter().enumerate() {
+        let prior = profile.prior * (1.0 - depth as f64 / course.skills.len() as f64).powi(2);
+        known.insert(skill.id.as_str(), rng.random_bool(prior.clamp(0.0, 1.0)));
+    }
+    let mut progress: HashMap<String, SkillProgress> = HashMap::new();
+    let mut seen: HashMap<&str, u32> = HashMap::new();
+    let mut given_up: Vec<String> = Vec::new();
+    let first_day = 21_i64;
+    let last_day = i64::from(profile.idle_days);
+    let mut day_choices: Vec<i64> = (last_day..first_day).collect();
+    // Spread the active days over the window, always including the most recent one.
+    let mut days = vec![last_day];
+    while days.len() < profile.active_days as usize && !day_choices.is_empty() {
+        let pick = day_choices.swap_remove(rng.random_range(0..day_choices.len()));
+        if pick != last_day {
+            days.push(pick);
+        }
+    }
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    let mut key = 0u32;
+    for days_ago in days {
+        let mut at = now - days_ago * DAY - rng.random_range(2..6) * 3_600_000;
+        let answers_today = rng.random_range(6..16);
+        let mut answered = 0;
+        while answered < answers_today {
+            let mastered = |id: &str| progress.get(id).is_some_and(|p| p.is_mastered());
+            let Some(skill) = course.skills.iter().find(|s| {
+                !mastered(&s.id)
+                    && !given_up.contains(&s.id)
+                    && s.prerequisites.iter().all(|p| mastered(p))
+            }) else {
+                break;
+            };
+            let state = progress
+                .entry(skill.id.clone())
+                .or_insert_with(|| SkillProgress::initial(&params));
+            if state.attempts == 0 {
+                if let Some(lesson) = course.lessons_for_skill(&skill.id).next() {
+                    key += 1;
+                    store
+                        .record_event(&EventRecord {
+                            student_id,
+                            course_id: &course.id,
+                            course_version: 1,
+                            kind: "lesson",
+                            skills: &lesson.skills,
+                            item_id: Some(&lesson.id),
+                            data: None,
+                            occurred_at: at,
+                            duration_ms: Some(i64::from(lesson.minutes) * 60_000),
+                            idempotency_key: &format!("demo-{key}"),
+                        })
+                        .await?;
+                    at += i64::from(lesson.minutes) * 60_000;
+                }
+            }
+            let items: Vec<&Item> = course.items_for_skill(&skill.id).collect();
+            if items.is_empty() {
+                given_up.push(skill.id.clone());
+                continue;
+            }
+            let count = seen.entry(skill.id.as_str()).or_insert(0);
+            let item = items[*count as usize % items.len()];
+            *count += 1;
+            let knows = known.get(skill.id.as_str()).copied().unwrap_or(false);
+            let correct_wanted = rng.random_bool(if knows {
+                1.0 - profile.slip
+            } else {
+                profile.guess
+            });
+            let response = respond(item, correct_wanted, rng);
+            let correct = grade(item, &response).correct;
+            let response_json = serde_json::to_string(&response)?;
+            let duration = rng.random_range(15_000..90_000);
+            at += duration;
+            key += 1;
+            let recorded = store
+                .record_answer(
+                    &AnswerRecord {
+                        student_id,
+                        course_id: &course.id,
+                        course_version: 1,
+                        item_id: &item.id,
+                        skills: &item.skills,
+                        response: &response_json,
+                        correct,
+                        occurred_at: at,
+                        duration_ms: Some(duration),
+                        idempotency_key: &format!("demo-{key}"),
+                    },
+                    |_| params,
+                )
+                .await?;
+            for (skill_id, _, after) in recorded.mastery {
+                progress.insert(skill_id, after);
+            }
+            if !knows && rng.random_bool(profile.learn) {
+                known.insert(skill.id.as_str(), true);
+            }
+            let state = &progress[&skill.id];
+            if state.attempts >= 14 && !state.is_mastered() {
+                // Leaves the skill for now, still flagged as stuck for the teacher.
+                given_up.push(skill.id.clone());
+            }
+            answered += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Whether the database already holds the demo school (so `demo` can be run again).
+pub async fn exists(store: &Store) -> anyhow::Result<bool> {
+    Ok(store.user_by_username("teacher").await?.is_some())
+}

@@ -1,0 +1,146 @@
+//! Test harness: the real application on a random port, against a scratch SQLite file or
+//! a scratch PostgreSQL database, seeded with a small demo school.
+#![allow(dead_code)]
+
+use ownpace::demo::{self, DemoSchool};
+use ownpace_storage::testing::{ScratchDatabase, scratch};
+use ownpace_storage::{Backend, Store};
+use std::path::PathBuf;
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub school: DemoSchool,
+    _db: ScratchDatabase,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Starts Ownpace with a demo school of `students` students (plus the other class).
+pub async fn spawn_app(backend: Backend, students: usize) -> TestApp {
+    let db = scratch(backend).await;
+    let store = Store::connect(&db.url)
+        .await
+        .expect("connect to the scratch database");
+    let school = demo::seed(&store, ownpace_storage::now_ms(), students, 7)
+        .await
+        .expect("seed the demo school");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a random port");
+    let base = format!("http://{}", listener.local_addr().expect("local address"));
+    let state = ownpace_web::AppState::new(store.clone(), ownpace_web::Config::default());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        ownpace_web::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    TestApp {
+        base,
+        store,
+        school,
+        _db: db,
+        shutdown: Some(tx),
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+/// The value of the first `name="_csrf"` hidden field in a page.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let at = html.find(r#"name="_csrf" value=""#)? + r#"name="_csrf" value=""#.len();
+    Some(html[at..].split('"').next()?.to_string())
+}
+
+/// Signs in through the login form; returns the session's CSRF token.
+pub async fn login_page(app: &TestApp, client: &reqwest::Client, username: &str) -> String {
+    let form = client
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_in(&form).expect("login form has a CSRF token");
+    let response = client
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("username", username),
+            ("password", demo::DEMO_PASSWORD),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        303,
+        "login as {username} should redirect"
+    );
+    let home = response.headers()["location"].to_str().unwrap().to_string();
+    let page = client
+        .get(format!("{}{}", app.base, home))
+        .send()
+        .await
+        .unwrap();
+    let page = if page.status() == 303 {
+        let next = page.headers()["location"].to_str().unwrap().to_string();
+        client
+            .get(format!("{}{}", app.base, next))
+            .send()
+            .await
+            .unwrap()
+    } else {
+        page
+    };
+    let status = page.status();
+    let body = page.text().await.unwrap();
+    csrf_in(&body).unwrap_or_else(|| {
+        panic!("{username}'s start page ({status}) has no session CSRF token:\n{body}")
+    })
+}
+
+/// Signs in through the API; returns the bearer token.
+pub async fn login_api(app: &TestApp, username: &str) -> String {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/login", app.base))
+        .json(&serde_json::json!({ "username": username, "password": demo::DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "API login as {username}");
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["token"].as_str().expect("token").to_string()
+}
+
+pub async fn user_id(app: &TestApp, username: &str) -> String {
+    app.store
+        .user_by_username(username)
+        .await
+        .unwrap()
+        .expect("user exists")
+        .id
+}

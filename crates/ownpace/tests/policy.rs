@@ -1,0 +1,352 @@
+//! Every route against every role and relation.
+//!
+//! The test holds its own reviewed copy of the access policy (`REVIEWED`). A route in the
+//! router's table that is missing here, or whose declared access differs, fails the test,
+//! so adding a route forces a security review of it. Then every route is called as each
+//! role (and signed out) with path ids that are the caller's own, belong to another class
+//! or family, or do not exist, and the status must match what the policy says.
+
+mod common;
+
+use common::{TestApp, client, login_api, login_page, spawn_app, user_id, workspace_root};
+use ownpace_storage::{Backend, Role};
+use ownpace_web::policy::{Access, RouteSpec, Subject, route_table};
+use std::collections::HashMap;
+
+/// (method, path) → roles allowed (empty = public, `ANY` = any signed-in role).
+const REVIEWED: &[(&str, &str, &str)] = &[
+    ("GET", "/healthz", "public"),
+    ("GET", "/static/{file}", "public"),
+    ("GET", "/login", "public"),
+    ("POST", "/login", "public"),
+    ("POST", "/logout", "signed-in"),
+    ("GET", "/", "signed-in"),
+    ("GET", "/courses/{course}/media/{*path}", "student,teacher"),
+    ("GET", "/learn", "student"),
+    ("GET", "/learn/{course}", "student"),
+    ("GET", "/learn/{course}/skills/{skill}", "student"),
+    ("POST", "/learn/{course}/items/{item}/answer", "student"),
+    ("POST", "/learn/{course}/items/{item}/hint", "student"),
+    ("GET", "/learn/{course}/lessons/{lesson}", "student"),
+    ("POST", "/learn/{course}/lessons/{lesson}/done", "student"),
+    ("GET", "/classes", "teacher"),
+    ("GET", "/classes/{class}", "teacher"),
+    ("GET", "/students/{student}", "teacher"),
+    ("GET", "/family", "guardian"),
+    ("GET", "/family/{student}", "guardian"),
+    ("GET", "/admin", "admin"),
+    ("POST", "/admin/users", "admin"),
+    ("POST", "/admin/classes", "admin"),
+    ("POST", "/admin/members", "admin"),
+    ("POST", "/admin/guardians", "admin"),
+    ("GET", "/api/openapi.json", "public"),
+    ("POST", "/api/v1/login", "public"),
+    ("POST", "/api/v1/logout", "signed-in"),
+    ("GET", "/api/v1/me", "signed-in"),
+    (
+        "GET",
+        "/api/v1/courses/{course}/skills/{skill}/next-item",
+        "student",
+    ),
+    ("POST", "/api/v1/courses/{course}/answers", "student"),
+    ("GET", "/api/v1/classes/{class}/mastery", "teacher"),
+];
+
+fn declared(access: Access) -> String {
+    match access {
+        Access::Public => "public".into(),
+        Access::SignedIn => "signed-in".into(),
+        Access::Roles(roles, _) => roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+    }
+}
+
+#[test]
+fn every_route_has_a_reviewed_policy() {
+    let reviewed: HashMap<(&str, &str), &str> =
+        REVIEWED.iter().map(|(m, p, a)| ((*m, *p), *a)).collect();
+    let mut problems = Vec::new();
+    for route in route_table() {
+        match reviewed.get(&(route.method.as_str(), route.path)) {
+            None => problems.push(format!(
+                "{} {} is not in the reviewed policy table",
+                route.method, route.path
+            )),
+            Some(expected) if *expected != declared(route.access) => problems.push(format!(
+                "{} {} declares `{}` but the review says `{expected}`",
+                route.method,
+                route.path,
+                declared(route.access)
+            )),
+            Some(_) => {}
+        }
+    }
+    assert_eq!(
+        route_table().len(),
+        REVIEWED.len(),
+        "reviewed routes that no longer exist: update REVIEWED"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Relation {
+    Own,
+    Other,
+    Missing,
+}
+
+struct Caller {
+    role: Option<Role>,
+    username: &'static str,
+    http: reqwest::Client,
+    csrf: String,
+    bearer: String,
+}
+
+impl Caller {
+    async fn sign_in(app: &TestApp, role: Option<Role>, username: &'static str) -> Caller {
+        let http = client();
+        let (csrf, bearer) = match role {
+            Some(_) => (
+                login_page(app, &http, username).await,
+                login_api(app, username).await,
+            ),
+            None => {
+                // Signed out: only the login form's double-submit token.
+                let page = http
+                    .get(format!("{}/login", app.base))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                (common::csrf_in(&page).unwrap(), String::new())
+            }
+        };
+        Caller {
+            role,
+            username,
+            http,
+            csrf,
+            bearer,
+        }
+    }
+}
+
+/// Ids to put into a path, per relation.
+struct Ids {
+    course: HashMap<String, String>,
+    class: HashMap<String, String>,
+    /// Per role: a student of theirs / a student not theirs.
+    student_own: HashMap<String, String>,
+    student_other: String,
+    skill: String,
+    item: String,
+    lesson: String,
+    media: String,
+}
+
+fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
+    let role = caller.role.map_or("anonymous", |r| r.as_str()).to_string();
+    let pick = |own: Option<&String>, other: &str| -> String {
+        match relation {
+            Relation::Own => own.cloned().unwrap_or_else(|| other.to_string()),
+            Relation::Other => other.to_string(),
+            Relation::Missing => "01900000-0000-7000-8000-000000000000".to_string(),
+        }
+    };
+    path.replace(
+        "{course}",
+        &pick(ids.course.get("own"), ids.course.get("other").unwrap()),
+    )
+    .replace(
+        "{class}",
+        &pick(ids.class.get("own"), ids.class.get("other").unwrap()),
+    )
+    .replace(
+        "{student}",
+        &pick(ids.student_own.get(&role), &ids.student_other),
+    )
+    .replace("{skill}", &ids.skill)
+    .replace("{item}", &ids.item)
+    .replace("{lesson}", &ids.lesson)
+    .replace("{*path}", &ids.media)
+    .replace("{file}", "app.css")
+}
+
+fn subject(access: Access) -> Subject {
+    match access {
+        Access::Roles(_, subject) => subject,
+        _ => Subject::None,
+    }
+}
+
+async fn call(app: &TestApp, caller: &Caller, route: &RouteSpec, url: &str) -> (u16, String) {
+    let full = format!("{}{}", app.base, url);
+    let request = if route.is_api() {
+        let builder = caller.http.request(route.method.clone(), &full);
+        let builder = if caller.bearer.is_empty() {
+            builder
+        } else {
+            builder.bearer_auth(&caller.bearer)
+        };
+        if route.method == reqwest::Method::POST {
+            builder.json(&serde_json::json!({}))
+        } else {
+            builder
+        }
+    } else if route.method == reqwest::Method::POST {
+        caller
+            .http
+            .post(&full)
+            .form(&[("_csrf", caller.csrf.as_str())])
+    } else {
+        caller.http.get(&full)
+    };
+    let response = request.send().await.unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (response.status().as_u16(), location)
+}
+
+async fn check_every_route(backend: Backend) {
+    let app = spawn_app(backend, 3).await;
+    let school = &app.school;
+    // A second course nobody here takes: "other course" for every role.
+    let files = ownpace::course_dir::read_folder(
+        &workspace_root().join("crates/core/tests/fixtures/courses/valid"),
+    )
+    .unwrap();
+    let other = ownpace::course_dir::load(&files).unwrap();
+    app.store
+        .import_course(&other.course, &other.assets)
+        .await
+        .unwrap();
+    let course = app
+        .store
+        .current_course(&school.course_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let skill = course.course.skills[0].id.clone();
+    let item = course
+        .course
+        .items_for_skill(&skill)
+        .next()
+        .unwrap()
+        .id
+        .clone();
+    let ids = Ids {
+        course: HashMap::from([
+            ("own".into(), school.course_id.clone()),
+            ("other".into(), other.course.id.clone()),
+        ]),
+        class: HashMap::from([
+            ("own".into(), school.class_id.clone()),
+            ("other".into(), school.other_class_id.clone()),
+        ]),
+        student_own: HashMap::from([
+            ("student".into(), user_id(&app, &school.students[0]).await),
+            ("teacher".into(), user_id(&app, &school.students[1]).await),
+            ("guardian".into(), user_id(&app, &school.students[0]).await),
+        ]),
+        student_other: user_id(&app, &school.other_students[0]).await,
+        item,
+        lesson: course.course.lessons[0].id.clone(),
+        media: course.course.assets[0].clone(),
+        skill,
+    };
+    let mut callers = vec![
+        Caller::sign_in(&app, None, "").await,
+        Caller::sign_in(&app, Some(Role::Student), "ana").await,
+        Caller::sign_in(&app, Some(Role::Teacher), "teacher").await,
+        Caller::sign_in(&app, Some(Role::Guardian), "guardian").await,
+        Caller::sign_in(&app, Some(Role::Admin), "admin").await,
+    ];
+    assert_eq!(callers[1].username, school.students[0]);
+
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    // Logout routes end the session: run them last.
+    let mut routes = route_table();
+    routes.sort_by_key(|r| r.path.ends_with("/logout"));
+    for route in &routes {
+        let relations: &[Relation] = match subject(route.access) {
+            Subject::None => &[Relation::Own],
+            _ => &[Relation::Own, Relation::Other, Relation::Missing],
+        };
+        for caller in &mut callers {
+            for &relation in relations {
+                let url = fill(route.path, relation, caller, &ids);
+                let (status, location) = call(&app, caller, route, &url).await;
+                checked += 1;
+                let role_allowed = match route.access {
+                    Access::Public => true,
+                    Access::SignedIn => caller.role.is_some(),
+                    Access::Roles(roles, _) => caller.role.is_some_and(|r| roles.contains(&r)),
+                };
+                let expectation = if caller.role.is_none() && route.access != Access::Public {
+                    if route.is_api() {
+                        "401"
+                    } else {
+                        "redirect to login"
+                    }
+                } else if !role_allowed {
+                    "403"
+                } else if relation != Relation::Own {
+                    "404"
+                } else {
+                    "allowed"
+                };
+                let ok = match expectation {
+                    "401" => status == 401,
+                    "403" => status == 403,
+                    "404" => status == 404,
+                    "redirect to login" => status == 303 && location.starts_with("/login"),
+                    // Signing out answers with a redirect to the login page.
+                    _ if route.path.ends_with("/logout") && !route.is_api() => status == 303,
+                    _ => {
+                        (200..300).contains(&status)
+                            || status == 422
+                            || (status == 303 && !location.starts_with("/login"))
+                    }
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{} {url} as {:?} ({relation:?}): expected {expectation}, got {status} {location}",
+                        route.method, caller.role
+                    ));
+                }
+            }
+            if route.path.ends_with("/logout") && caller.role.is_some() {
+                *caller = Caller::sign_in(&app, caller.role, caller.username).await;
+            }
+        }
+    }
+    assert!(checked > 200, "only {checked} calls were made");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} calls broke the policy:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_every_role_sqlite() {
+    check_every_route(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_every_role_postgres() {
+    check_every_route(Backend::Postgres).await;
+}
