@@ -1,0 +1,227 @@
+//! The `ownpace` binary as an administrator runs it: importing courses (broken ones are
+//! refused whole, with every error's file and line), re-importing as a new version, and
+//! `serve` printing its URL, answering `/healthz` and stopping cleanly on SIGTERM.
+
+mod common;
+
+use common::workspace_root;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn ownpace(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ownpace"))
+        .args(args)
+        .env("OWNPACE_DATA_DIR", data_dir)
+        .env_remove("OWNPACE_DATABASE_URL")
+        .env("OWNPACE_LOG", "warn")
+        .output()
+        .expect("run ownpace")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    workspace_root()
+        .join("crates/core/tests/fixtures/courses")
+        .join(name)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Copies a folder (the fixtures are read-only inputs; tests edit copies).
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+async fn course_version(data_dir: &Path, course: &str) -> Option<(i64, String)> {
+    let store = ownpace_storage::Store::connect(&format!(
+        "sqlite://{}",
+        data_dir.join("ownpace.sqlite3").display()
+    ))
+    .await
+    .unwrap();
+    let current = store.current_course(course).await.unwrap();
+    store.close().await;
+    current.map(|c| (c.version, c.course.title.clone()))
+}
+
+#[tokio::test]
+async fn broken_courses_are_refused_whole_and_reimports_make_versions() {
+    let data = tempfile::tempdir().unwrap();
+    let imported = ownpace(data.path(), &["import", fixture("valid").to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    assert!(
+        text(&imported.stdout).contains("Imported course `mini-fractions` (version 1)"),
+        "{}",
+        text(&imported.stdout)
+    );
+
+    // The same course with a broken item: refused, with the file and line, nothing stored.
+    let edited = tempfile::tempdir().unwrap();
+    copy_folder(&fixture("valid"), edited.path());
+    let items = edited.path().join("items/equivalent.toml");
+    let original = std::fs::read_to_string(&items).unwrap();
+    let skills_line = original
+        .lines()
+        .position(|l| l.trim_start().starts_with("skills"))
+        .expect("an item with skills")
+        + 1;
+    let broken = original.replacen("skills = [\"", "skills = [\"no-such-skill\", \"", 1);
+    std::fs::write(&items, &broken).unwrap();
+    std::fs::write(
+        edited.path().join("course.toml"),
+        std::fs::read_to_string(fixture("valid/course.toml"))
+            .unwrap()
+            .replace("Mini fractions", "Mini fractions, revised"),
+    )
+    .unwrap();
+    let refused = ownpace(data.path(), &["import", edited.path().to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let stderr = text(&refused.stderr);
+    let expected = format!(
+        "{}:{skills_line}:",
+        edited.path().join("items/equivalent.toml").display()
+    );
+    assert!(
+        stderr.contains(&expected) && stderr.contains("no-such-skill"),
+        "expected `{expected}` about no-such-skill in:\n{stderr}"
+    );
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    assert_eq!(
+        course_version(data.path(), "mini-fractions").await,
+        Some((1, "Mini fractions".into()))
+    );
+
+    // Fixed: a new version; the same content again: unchanged.
+    std::fs::write(&items, &original).unwrap();
+    let updated = ownpace(data.path(), &["import", edited.path().to_str().unwrap()]);
+    assert!(
+        text(&updated.stdout).contains("to version 2"),
+        "{}{}",
+        text(&updated.stdout),
+        text(&updated.stderr)
+    );
+    let again = ownpace(data.path(), &["import", edited.path().to_str().unwrap()]);
+    assert!(
+        text(&again.stdout).contains("unchanged"),
+        "{}",
+        text(&again.stdout)
+    );
+    assert_eq!(
+        course_version(data.path(), "mini-fractions").await,
+        Some((2, "Mini fractions, revised".into()))
+    );
+}
+
+#[test]
+fn every_broken_fixture_is_refused_with_its_location() {
+    let data = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for entry in
+        std::fs::read_dir(workspace_root().join("crates/core/tests/fixtures/courses")).unwrap()
+    {
+        let folder = entry.unwrap().path();
+        if folder.file_name().is_some_and(|n| n == "valid") || !folder.is_dir() {
+            continue;
+        }
+        let output = ownpace(
+            data.path(),
+            &["import", "--check", folder.to_str().unwrap()],
+        );
+        let stderr = text(&output.stderr);
+        assert!(
+            !output.status.success(),
+            "{} was accepted",
+            folder.display()
+        );
+        assert!(
+            stderr
+                .lines()
+                .next()
+                .is_some_and(|l| l.starts_with(&folder.display().to_string())),
+            "{}: the first line should name the file:\n{stderr}",
+            folder.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} broken fixtures");
+    assert!(
+        !data.path().join("ownpace.sqlite3").exists(),
+        "--check must not create a database"
+    );
+}
+
+#[test]
+fn serve_prints_its_url_answers_health_and_stops_on_sigterm() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ownpace"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("OWNPACE_DATA_DIR", data.path())
+        .env_remove("OWNPACE_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start ownpace serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("Ownpace is listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_string();
+    let health = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &format!("{url}healthz"),
+        ])
+        .output();
+    let status = match health {
+        Ok(out) => text(&out.stdout),
+        // Without curl, ask with a raw request.
+        Err(_) => raw_get(&url, "/healthz"),
+    };
+    assert!(status.contains("200"), "health answered {status}");
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let exit = child.wait().unwrap();
+    assert!(
+        exit.success(),
+        "serve should exit 0 after SIGTERM, got {exit}"
+    );
+}
+
+fn raw_get(url: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.lines().next().unwrap_or("").to_string()
+}
