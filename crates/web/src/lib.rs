@@ -35,7 +35,9 @@ use ownpace_storage::{CourseVersion, Store};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
+use axum::extract::MatchedPath;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// Milliseconds since the Unix epoch. Injectable so tests can move time forward.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -126,7 +128,20 @@ impl AppState {
 
 /// The whole application: routes from the policy table plus the security headers.
 pub fn router(state: AppState) -> Router {
+    // Request logs name the route template (`/students/{student}`), never the ids, names or
+    // answers in the request.
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+            let route = request
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("(unmatched)", MatchedPath::as_str);
+            tracing::info_span!("request", method = %request.method(), route)
+        })
+        .on_request(())
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
     policy::build_router(state)
+        .layer(trace)
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
