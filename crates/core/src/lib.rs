@@ -7,5 +7,8 @@
 //! (The dataset readers in [`learner::datasets`] parse text they are handed.)
 
 pub mod course;
+pub mod goals;
 pub mod learner;
+pub mod placement;
 pub mod progress;
+pub mod recommend;
