@@ -117,6 +117,25 @@ impl Store {
         Ok(())
     }
 
+    /// SQLite's (journal_mode, synchronous, foreign_keys) on a pooled connection; `None`
+    /// on PostgreSQL. Lets tests and `/healthz`-style checks confirm durability settings.
+    pub async fn sqlite_pragmas(&self) -> Result<Option<(String, i64, i64)>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let mut conn = self.pool.acquire().await?;
+        let (journal,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await?;
+        let (synchronous,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await?;
+        let (foreign_keys,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(Some((journal, synchronous, foreign_keys)))
+    }
+
     /// Closes every connection (on shutdown; SQLite checkpoints its WAL).
     pub async fn close(&self) {
         self.pool.close().await;

@@ -19,6 +19,19 @@ on_both_engines!(
     failed_import_writes_nothing,
 );
 
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_with_full_sync() {
+    let (store, _db) = open(Backend::Sqlite).await;
+    let (journal, synchronous, foreign_keys) = store
+        .sqlite_pragmas()
+        .await
+        .unwrap()
+        .expect("a SQLite store");
+    assert_eq!(journal, "wal");
+    assert_eq!(synchronous, 2, "synchronous=FULL is 2");
+    assert_eq!(foreign_keys, 1);
+}
+
 async fn open(backend: Backend) -> (Store, ScratchDatabase) {
     let db = scratch(backend).await;
     let store = Store::connect(&db.url).await.expect("connect and migrate");
