@@ -16,11 +16,13 @@
 mod accounts;
 mod courses;
 mod events;
+mod path;
 mod roster;
 
 pub use accounts::{NewUser, Role, Session, User};
 pub use courses::{CourseVersion, ImportOutcome, StoredAsset};
 pub use events::{AnswerRecord, EventRecord, MasteryRow, RecordedAnswer, StoredEvent};
+pub use path::{ActivityOverride, Goal, NewGoal, OverrideAction};
 pub use roster::{Class, StudentRelation};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

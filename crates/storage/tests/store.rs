@@ -17,6 +17,7 @@ on_both_engines!(
     rebuild_reproduces_the_projection,
     reimport_creates_versions_and_keeps_history,
     failed_import_writes_nothing,
+    goals_overrides_and_interests_round_trip,
 );
 
 #[tokio::test]
@@ -263,4 +264,91 @@ async fn failed_import_writes_nothing(backend: Backend) {
     let current = store.current_course("c").await.unwrap().expect("course");
     assert_eq!((current.version, current.course.title.as_str()), (1, "C"));
     assert!(store.course_asset("c", 2, "p.svg").await.unwrap().is_none());
+}
+
+async fn goals_overrides_and_interests_round_trip(backend: Backend) {
+    use ownpace_storage::{NewGoal, OverrideAction};
+    let (store, _db) = open(backend).await;
+    store.import_course(&course("C"), &[]).await.unwrap();
+    let s = student(&store, "dee").await;
+    let t = store
+        .create_user(NewUser {
+            username: "tess",
+            display_name: "Tess",
+            role: Role::Teacher,
+            password_hash: "x",
+        })
+        .await
+        .unwrap()
+        .id;
+    let class = store.create_class("6B", "c").await.unwrap();
+    store.add_to_class(&class.id, &s).await.unwrap();
+    let skills = vec!["a".to_string(), "b".to_string()];
+    let goal = store
+        .create_goal(NewGoal {
+            student_id: &s,
+            course_id: "c",
+            title: "Ratios",
+            skills: &skills,
+            project_id: None,
+            target_at: 9_000,
+            created_by: &s,
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.open_goals(&s, "c").await.unwrap(), vec![goal.clone()]);
+    store.close_goal(&s, &goal.id, 10_000).await.unwrap();
+    assert!(store.open_goals(&s, "c").await.unwrap().is_empty());
+    assert!(
+        store.close_goal(&s, &goal.id, 10_000).await.is_err(),
+        "closing twice is an error"
+    );
+
+    store
+        .add_override(
+            "c",
+            Some(&class.id),
+            None,
+            "skill:b",
+            OverrideAction::Pin,
+            &t,
+        )
+        .await
+        .unwrap();
+    store
+        .add_override("c", None, Some(&s), "skill:a", OverrideAction::Hide, &t)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .add_override("c", None, None, "skill:a", OverrideAction::Hide, &t)
+            .await
+            .is_err()
+    );
+    let mine = store.overrides_for_student(&s, "c").await.unwrap();
+    assert_eq!(mine.len(), 2);
+    assert!(mine.iter().any(|o| o.activity == "skill:b"
+        && o.action == OverrideAction::Pin
+        && o.class_id.is_some()));
+    assert_eq!(
+        store
+            .overrides_for_class(&class.id, "c")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    store
+        .set_interests(&s, &["sport".into(), "music".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.interests(&s).await.unwrap(),
+        vec!["music".to_string(), "sport".to_string()]
+    );
+    assert_eq!(store.placement_questions(&class.id).await.unwrap(), 12);
+    store.set_placement_questions(&class.id, 8).await.unwrap();
+    assert_eq!(store.placement_questions(&class.id).await.unwrap(), 8);
+    assert!(store.set_placement_questions(&class.id, 0).await.is_err());
 }
