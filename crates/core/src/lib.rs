@@ -12,3 +12,4 @@ pub mod learner;
 pub mod placement;
 pub mod progress;
 pub mod recommend;
+pub mod review;
