@@ -1,0 +1,277 @@
+//! Goals and the forecast of whether they will be met (SPEC C7).
+//!
+//! A student and their teacher set a goal together: some skills (or a project's skills)
+//! by a target date. The plan is only useful if it is honest, so the forecast uses the
+//! student's own pace (minutes of practice per mastered skill, active minutes per day),
+//! shrunk toward modest priors while there is little history, and says in plain words
+//! whether the goal will be met and, if not, how much more a day would get there.
+
+use crate::course::Course;
+use crate::recommend::dates::{self, DAY_MS};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Minutes of practice a skill takes before we know anything about the student.
+pub const PRIOR_MINUTES_PER_SKILL: f64 = 30.0;
+/// How many mastered skills the prior counts for.
+pub const PRIOR_WEIGHT_SKILLS: f64 = 2.0;
+/// Active minutes a day before we know anything about the student.
+pub const PRIOR_MINUTES_PER_DAY: f64 = 20.0;
+/// How many days the prior counts for.
+pub const PRIOR_WEIGHT_DAYS: f64 = 7.0;
+/// Active minutes per day are measured over at most this many recent days.
+pub const PACE_WINDOW_DAYS: i64 = 28;
+/// One answer counts for at most this long: a long gap is a break, not practice.
+pub const MAX_EVENT_MS: i64 = 10 * 60_000;
+/// A skill already started still needs at least this share of a full skill's time.
+pub const MIN_REMAINING_SHARE: f64 = 0.25;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Goal {
+    /// Shown to the student; when empty, the project's title or the first skill's name.
+    pub name: String,
+    pub target: GoalTarget,
+    /// Target date, ms since the epoch.
+    pub due: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "kebab-case")]
+pub enum GoalTarget {
+    Skills(Vec<String>),
+    /// The project's skills.
+    Project(String),
+}
+
+impl Goal {
+    pub fn display_name(&self, course: &Course) -> String {
+        if !self.name.trim().is_empty() {
+            return self.name.trim().to_string();
+        }
+        match &self.target {
+            GoalTarget::Project(id) => course
+                .project(id)
+                .map_or_else(|| id.clone(), |p| p.title.clone()),
+            GoalTarget::Skills(ids) => ids.first().map_or_else(String::new, |id| {
+                course
+                    .skill(id)
+                    .map_or_else(|| id.clone(), |s| s.name.clone())
+            }),
+        }
+    }
+
+    /// The skills the goal names directly (prerequisites not included).
+    pub fn skill_ids<'a>(&'a self, course: &'a Course) -> Vec<&'a str> {
+        match &self.target {
+            GoalTarget::Skills(ids) => ids.iter().map(String::as_str).collect(),
+            GoalTarget::Project(id) => course
+                .project(id)
+                .map(|p| p.skills.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// One answer, as summarised by the caller from the event log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PracticeEvent {
+    /// ms since the epoch.
+    pub at: i64,
+    /// Time spent on the answer; for an item with several skills, give each skill its share.
+    pub duration_ms: i64,
+    pub skill: String,
+    pub correct: bool,
+}
+
+/// How fast a student goes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Pace {
+    pub minutes_per_skill: f64,
+    pub minutes_per_day: f64,
+}
+
+fn minutes(e: &PracticeEvent) -> f64 {
+    e.duration_ms.clamp(0, MAX_EVENT_MS) as f64 / 60_000.0
+}
+
+/// The student's pace from their history. `mastered_at` holds the skills mastered now and
+/// when they became mastered.
+///
+/// Minutes per skill average the practice time before mastery over mastered skills that
+/// were practised at all (a skill placed as mastered says nothing about pace), with
+/// [`PRIOR_MINUTES_PER_SKILL`] counted as [`PRIOR_WEIGHT_SKILLS`] skills. Minutes per day
+/// average the last [`PACE_WINDOW_DAYS`] days (fewer for a new student, counting from
+/// their first answer) with [`PRIOR_MINUTES_PER_DAY`] counted as [`PRIOR_WEIGHT_DAYS`] days.
+pub fn pace(events: &[PracticeEvent], mastered_at: &HashMap<String, i64>, now: i64) -> Pace {
+    let mut per_skill: HashMap<&str, f64> = HashMap::new();
+    for e in events {
+        if mastered_at.get(&e.skill).is_some_and(|&m| e.at <= m) {
+            *per_skill.entry(e.skill.as_str()).or_default() += minutes(e);
+        }
+    }
+    let practised = per_skill.len() as f64;
+    let total: f64 = per_skill.values().sum();
+    let minutes_per_skill =
+        (PRIOR_MINUTES_PER_SKILL * PRIOR_WEIGHT_SKILLS + total) / (PRIOR_WEIGHT_SKILLS + practised);
+
+    let today = dates::day_number(now);
+    let first = events.iter().filter(|e| e.at <= now).map(|e| e.at).min();
+    let minutes_per_day = match first {
+        None => PRIOR_MINUTES_PER_DAY,
+        Some(first) => {
+            let days = (today - dates::day_number(first) + 1).clamp(1, PACE_WINDOW_DAYS);
+            let start = today - days + 1;
+            let active: f64 = events
+                .iter()
+                .filter(|e| e.at <= now && dates::day_number(e.at) >= start)
+                .map(minutes)
+                .sum();
+            (PRIOR_MINUTES_PER_DAY * PRIOR_WEIGHT_DAYS + active) / (PRIOR_WEIGHT_DAYS + days as f64)
+        }
+    };
+    Pace {
+        minutes_per_skill,
+        minutes_per_day,
+    }
+}
+
+/// Whether a goal will be met at the student's pace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Forecast {
+    /// Skills still to master: the goal's skills and their prerequisites, not mastered.
+    pub remaining: Vec<String>,
+    pub minutes_needed: f64,
+    pub pace: Pace,
+    /// Start (00:00 UTC) of the day the student should finish; `now` when nothing remains.
+    pub finish: i64,
+    pub due: i64,
+    pub now: i64,
+    /// Finish day minus target day: positive when late, negative when early.
+    pub days_late: i64,
+    /// When late and the target day is still ahead: the extra minutes a day that would
+    /// meet it.
+    pub extra_minutes_per_day: Option<f64>,
+}
+
+impl Forecast {
+    pub fn on_time(&self) -> bool {
+        self.days_late <= 0
+    }
+
+    /// E.g. "on track: about 3 March, 4 days early".
+    pub fn text(&self) -> String {
+        if self.remaining.is_empty() {
+            return "done: every skill for this goal is mastered".to_string();
+        }
+        let finish = dates::day_month(self.finish, self.now);
+        if self.on_time() {
+            return match -self.days_late {
+                0 => format!("on track: about {finish}, right on the target date"),
+                n => format!("on track: about {finish}, {} early", plural(n, "day")),
+            };
+        }
+        let late = plural(self.days_late, "day");
+        match self.extra_minutes_per_day {
+            Some(extra) => {
+                let extra = ((extra / 5.0).ceil() * 5.0).max(5.0) as i64;
+                format!(
+                    "at your pace you will finish around {finish}, {late} late: \
+                     about {extra} more minutes a day gets you there"
+                )
+            }
+            None => format!(
+                "at your pace you will finish around {finish}, {late} late: the target date \
+                 is too close to catch up, so talk to your teacher about a new one"
+            ),
+        }
+    }
+}
+
+fn plural(n: i64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Forecasts `goal` from the student's answers and mastered skills (see [`pace`]).
+///
+/// Each remaining skill needs the student's minutes per skill, less what they have already
+/// spent on it but at least [`MIN_REMAINING_SHARE`] of it; the student finishes after
+/// as many whole days at their minutes per day as that takes, counting from tomorrow.
+pub fn forecast(
+    course: &Course,
+    goal: &Goal,
+    events: &[PracticeEvent],
+    mastered_at: &HashMap<String, i64>,
+    now: i64,
+) -> Forecast {
+    let pace = pace(events, mastered_at, now);
+    let remaining = remaining_skills(course, &goal.skill_ids(course), |id| {
+        mastered_at.contains_key(id)
+    });
+    let mut spent: HashMap<&str, f64> = HashMap::new();
+    for e in events.iter().filter(|e| e.at <= now) {
+        *spent.entry(e.skill.as_str()).or_default() += minutes(e);
+    }
+    let per_skill = pace.minutes_per_skill;
+    let minutes_needed: f64 = remaining
+        .iter()
+        .map(|id| {
+            let done = spent.get(id.as_str()).copied().unwrap_or(0.0);
+            (per_skill - done).max(MIN_REMAINING_SHARE * per_skill)
+        })
+        .sum();
+
+    let today = dates::day_number(now);
+    let due_day = dates::day_number(goal.due);
+    let per_day = pace.minutes_per_day.max(1.0);
+    let (finish, days_late, extra_minutes_per_day) = if remaining.is_empty() {
+        (now, (today - due_day).min(0), None)
+    } else {
+        let days_needed = (minutes_needed / per_day).ceil().max(1.0) as i64;
+        let finish_day = today + days_needed;
+        let days_late = finish_day - due_day;
+        let available = due_day - today;
+        let extra =
+            (days_late > 0 && available > 0).then(|| minutes_needed / available as f64 - per_day);
+        (finish_day * DAY_MS, days_late, extra)
+    };
+    Forecast {
+        remaining,
+        minutes_needed,
+        pace,
+        finish,
+        due: goal.due,
+        now,
+        days_late,
+        extra_minutes_per_day,
+    }
+}
+
+/// `targets` and their transitive prerequisites that are not mastered, in course order.
+fn remaining_skills(
+    course: &Course,
+    targets: &[&str],
+    mastered: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut needed: Vec<&str> = Vec::new();
+    let mut stack: Vec<&str> = targets.to_vec();
+    while let Some(id) = stack.pop() {
+        if needed.contains(&id) {
+            continue;
+        }
+        let Some(skill) = course.skill(id) else {
+            continue;
+        };
+        needed.push(id);
+        stack.extend(skill.prerequisites.iter().map(String::as_str));
+    }
+    course
+        .skills
+        .iter()
+        .filter(|s| needed.contains(&s.id.as_str()) && !mastered(&s.id))
+        .map(|s| s.id.clone())
+        .collect()
+}

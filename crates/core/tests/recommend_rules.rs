@@ -1,0 +1,544 @@
+//! Recommendation rules (SPEC C4, C6, C12): each reason appears exactly when its condition
+//! holds, teacher pins come first, hidden activities never appear, options are diverse and
+//! a spent screen-time budget puts offline activities first.
+
+use ownpace_core::course::{AnswerSpec, Course, Item, Lesson, Modality, Project, Skill};
+use ownpace_core::goals::{Goal, GoalTarget};
+use ownpace_core::recommend::{
+    Activity, Assignment, Reason, Recommendation, Situation, SkillState, SkillStatus, dates,
+    overview, recommend,
+};
+use std::collections::HashSet;
+
+const DAY: i64 = 86_400_000;
+/// Monday 2 March 2026, 10:00 UTC.
+const NOW: i64 = 1_772_445_600_000;
+/// Friday 6 March 2026, 17:00 UTC.
+const FRIDAY: i64 = 1_772_816_400_000;
+/// Thursday 12 March 2026, 09:00 UTC.
+const MARCH_12: i64 = 1_773_306_000_000;
+const ALL: usize = 100;
+
+fn skill(id: &str, name: &str, prerequisites: &[&str]) -> Skill {
+    Skill {
+        id: id.into(),
+        name: name.into(),
+        description: String::new(),
+        prerequisites: prerequisites.iter().map(|p| p.to_string()).collect(),
+        standards: Vec::new(),
+    }
+}
+
+fn item(skill: &str) -> Item {
+    Item {
+        id: format!("{skill}-1"),
+        skills: vec![skill.into()],
+        prompt: "?".into(),
+        answer: AnswerSpec::Numeric {
+            value: 1.0,
+            tolerance: 0.0,
+            unit: None,
+        },
+        hints: Vec::new(),
+        explanation: String::new(),
+        template: None,
+    }
+}
+
+fn lesson(id: &str, title: &str, skill: &str, modality: Modality) -> Lesson {
+    Lesson {
+        id: id.into(),
+        title: title.into(),
+        skills: vec![skill.into()],
+        modality,
+        minutes: 10,
+        body: String::new(),
+        media: None,
+    }
+}
+
+fn project(id: &str, title: &str, interest: &str, skill: &str, group_min: u32) -> Project {
+    Project {
+        id: id.into(),
+        title: title.into(),
+        body: String::new(),
+        interests: vec![interest.into()],
+        skills: vec![skill.into()],
+        group_min,
+        group_max: group_min.max(1) + 2,
+        rubric: Vec::new(),
+    }
+}
+
+/// frac → compare, frac → ratio → rate, (ratio, compare) → percent; add stands alone.
+fn course() -> Course {
+    let skills = vec![
+        skill("frac", "Equivalent fractions", &[]),
+        skill("add", "Adding fractions", &[]),
+        skill("compare", "Comparing fractions", &["frac"]),
+        skill("ratio", "Ratios", &["frac"]),
+        skill("rate", "Rates", &["ratio"]),
+        skill("percent", "Percent", &["ratio", "compare"]),
+    ];
+    let items = skills.iter().map(|s| item(&s.id)).collect();
+    Course {
+        id: "test".into(),
+        title: "Test course".into(),
+        description: String::new(),
+        level: String::new(),
+        language: "en".into(),
+        skills,
+        lessons: vec![
+            lesson("frac-read", "Equal parts", "frac", Modality::Read),
+            lesson("ratio-watch", "Ratio tables", "ratio", Modality::Watch),
+            lesson("ratio-hands", "Mixing paint", "ratio", Modality::HandsOn),
+            lesson(
+                "compare-group",
+                "Fraction line-up",
+                "compare",
+                Modality::Group,
+            ),
+        ],
+        items,
+        projects: vec![
+            project("box", "Box scores", "sport", "ratio", 2),
+            project("music", "Beats per minute", "music", "rate", 1),
+        ],
+        assets: Vec::new(),
+    }
+}
+
+fn status(state: SkillState, p_mastery: f64) -> SkillStatus {
+    SkillStatus {
+        state,
+        p_mastery,
+        attempts: 5,
+        last_practised: Some(NOW - DAY),
+        recall: None,
+        review_due: false,
+    }
+}
+
+/// `frac` mastered (so compare and ratio are ready), every modality used today.
+fn situation() -> Situation {
+    let mut s = Situation {
+        now: NOW,
+        ..Situation::default()
+    };
+    s.skills
+        .insert("frac".into(), status(SkillState::Mastered, 0.97));
+    for m in [
+        Modality::Read,
+        Modality::Watch,
+        Modality::HandsOn,
+        Modality::Group,
+    ] {
+        s.modality_last_used.insert(m, NOW);
+    }
+    s
+}
+
+fn texts(course: &Course, recs: &[Recommendation]) -> Vec<String> {
+    recs.iter().map(|r| r.reason.text(course)).collect()
+}
+
+fn find<'a>(recs: &'a [Recommendation], activity: &Activity) -> Option<&'a Recommendation> {
+    recs.iter().find(|r| &r.activity == activity)
+}
+
+fn practice(id: &str) -> Activity {
+    Activity::PracticeSkill(id.into())
+}
+
+#[test]
+fn review_is_offered_exactly_when_due() {
+    let c = course();
+    let mut s = situation();
+    if let Some(frac) = s.skills.get_mut("frac") {
+        frac.recall = Some(0.62);
+        frac.last_practised = Some(NOW - 12 * DAY);
+    }
+    let recs = recommend(&c, &s, ALL);
+    assert!(
+        !recs
+            .iter()
+            .any(|r| matches!(r.reason, Reason::ReviewDue { .. }))
+    );
+    assert!(find(&recs, &Activity::Review("frac".into())).is_none());
+
+    if let Some(frac) = s.skills.get_mut("frac") {
+        frac.review_due = true;
+    }
+    let recs = recommend(&c, &s, ALL);
+    let review = find(&recs, &Activity::Review("frac".into())).expect("review offered");
+    assert_eq!(
+        review.reason.text(&c),
+        "due for review: last practised 12 days ago, recall now about 60%"
+    );
+    // A review is never offered for a skill that is not mastered, even if flagged.
+    let mut s = situation();
+    let mut ratio = status(SkillState::InProgress, 0.5);
+    ratio.review_due = true;
+    s.skills.insert("ratio".into(), ratio);
+    let recs = recommend(&c, &s, ALL);
+    assert!(find(&recs, &Activity::Review("ratio".into())).is_none());
+}
+
+#[test]
+fn keep_going_exactly_for_skills_in_progress() {
+    let c = course();
+    let mut s = situation();
+    s.skills
+        .insert("ratio".into(), status(SkillState::InProgress, 0.62));
+    let recs = recommend(&c, &s, ALL);
+    let ratio = find(&recs, &practice("ratio")).expect("ratio offered");
+    assert_eq!(ratio.reason.text(&c), "keep going: 62% mastered");
+    let keep_going: Vec<_> = recs
+        .iter()
+        .filter(|r| matches!(r.reason, Reason::KeepGoing { .. }))
+        .collect();
+    assert_eq!(keep_going.len(), 1, "{:?}", texts(&c, &recs));
+}
+
+#[test]
+fn ready_names_the_mastered_prerequisites_and_locked_skills_are_not_offered() {
+    let c = course();
+    let recs = recommend(&c, &situation(), ALL);
+    let compare = find(&recs, &practice("compare")).expect("compare offered");
+    assert_eq!(
+        compare.reason.text(&c),
+        "ready: you mastered “Equivalent fractions”, which this builds on"
+    );
+    let add = find(&recs, &practice("add")).expect("add offered");
+    assert_eq!(
+        add.reason.text(&c),
+        "ready: a starting point, nothing needs to come first"
+    );
+    for locked in ["rate", "percent"] {
+        assert!(find(&recs, &practice(locked)).is_none(), "{locked} offered");
+    }
+    // Mastered without a due review: nothing to do.
+    assert!(find(&recs, &practice("frac")).is_none());
+    let ready = recs
+        .iter()
+        .filter(|r| matches!(r.reason, Reason::Ready { .. }))
+        .count();
+    assert_eq!(ready, 3, "compare, ratio, add: {:?}", texts(&c, &recs));
+}
+
+#[test]
+fn goal_reason_exactly_for_next_steps_toward_the_goal() {
+    let c = course();
+    let mut s = situation();
+    let recs = recommend(&c, &s, ALL);
+    assert!(!recs.iter().any(|r| matches!(r.reason, Reason::Goal { .. })));
+
+    s.goals.push(Goal {
+        name: "Ratios".into(),
+        target: GoalTarget::Skills(vec!["rate".into()]),
+        due: FRIDAY,
+    });
+    let recs = recommend(&c, &s, ALL);
+    let goal: Vec<_> = recs
+        .iter()
+        .filter(|r| matches!(r.reason, Reason::Goal { .. }))
+        .collect();
+    assert_eq!(goal.len(), 1, "{:?}", texts(&c, &recs));
+    assert_eq!(goal[0].activity, practice("ratio"));
+    assert_eq!(
+        goal[0].reason.text(&c),
+        "next step toward your goal “Ratios” due Friday"
+    );
+    // The goal's step is the most urgent option.
+    assert_eq!(recs[0].activity, practice("ratio"));
+}
+
+#[test]
+fn project_goal_offers_the_project_once_its_skills_are_mastered() {
+    let c = course();
+    let mut s = situation();
+    s.goals.push(Goal {
+        name: String::new(),
+        target: GoalTarget::Project("music".into()),
+        due: MARCH_12,
+    });
+    let recs = recommend(&c, &s, ALL);
+    assert_eq!(
+        find(&recs, &practice("ratio")).map(|r| r.reason.text(&c)),
+        Some("next step toward your goal “Beats per minute” due on 12 March".to_string())
+    );
+    assert!(find(&recs, &Activity::Project("music".into())).is_none());
+
+    s.skills
+        .insert("ratio".into(), status(SkillState::Mastered, 0.97));
+    s.skills
+        .insert("rate".into(), status(SkillState::Mastered, 0.97));
+    let recs = recommend(&c, &s, ALL);
+    let music = find(&recs, &Activity::Project("music".into())).expect("project offered");
+    assert!(matches!(music.reason, Reason::Goal { .. }));
+}
+
+#[test]
+fn assignment_reason_for_the_assigned_skill_and_what_it_needs() {
+    let c = course();
+    let mut s = situation();
+    s.assignments.push(Assignment {
+        skill: "percent".into(),
+        due: MARCH_12,
+    });
+    let recs = recommend(&c, &s, ALL);
+    let assigned: HashSet<_> = recs
+        .iter()
+        .filter(|r| matches!(r.reason, Reason::Assignment { .. }))
+        .map(|r| r.activity.clone())
+        .collect();
+    assert_eq!(
+        assigned,
+        HashSet::from([practice("ratio"), practice("compare")]),
+        "{:?}",
+        texts(&c, &recs)
+    );
+    assert_eq!(
+        find(&recs, &practice("ratio")).map(|r| r.reason.text(&c)),
+        Some("needed for your assignment “Percent”, due on 12 March".to_string())
+    );
+    assert_eq!(
+        find(&recs, &practice("add")).map(|r| r.reason.clone()),
+        Some(Reason::Ready {
+            builds_on: Vec::new()
+        })
+    );
+
+    s.assignments[0].skill = "compare".into();
+    s.assignments[0].due = NOW + 3_600_000;
+    let recs = recommend(&c, &s, 1);
+    assert_eq!(recs[0].activity, practice("compare"));
+    assert_eq!(
+        recs[0].reason.text(&c),
+        "assigned by your teacher: “Comparing fractions” due today"
+    );
+}
+
+#[test]
+fn interest_reason_exactly_for_matching_unlocked_projects() {
+    let c = course();
+    let mut s = situation();
+    let recs = recommend(&c, &s, ALL);
+    assert!(
+        !recs
+            .iter()
+            .any(|r| matches!(r.activity, Activity::Project(_)))
+    );
+
+    s.interests = vec!["Sport".into(), "music".into()];
+    let recs = recommend(&c, &s, ALL);
+    let box_scores = find(&recs, &Activity::Project("box".into())).expect("project offered");
+    assert_eq!(
+        box_scores.reason.text(&c),
+        "you like sport: project “Box scores”"
+    );
+    // "music" matches, but its skill (rate) is still locked.
+    assert!(find(&recs, &Activity::Project("music".into())).is_none());
+
+    // Before fractions are mastered, ratio is locked: no sport project either.
+    s.skills.clear();
+    let recs = recommend(&c, &s, ALL);
+    assert!(find(&recs, &Activity::Project("box".into())).is_none());
+}
+
+#[test]
+fn modality_reason_exactly_when_unused_for_a_while() {
+    let c = course();
+    let mut s = situation();
+    // Practising ratio would take the ratio slot; hide it and the hands-on ratio lesson.
+    s.hidden = vec![practice("ratio"), Activity::Lesson("ratio-hands".into())];
+    s.modality_last_used.insert(Modality::Watch, NOW - 6 * DAY);
+    let recs = recommend(&c, &s, ALL);
+    assert!(
+        !recs
+            .iter()
+            .any(|r| matches!(r.reason, Reason::Modality { .. })),
+        "{:?}",
+        texts(&c, &recs)
+    );
+
+    s.modality_last_used.insert(Modality::Watch, NOW - 10 * DAY);
+    let recs = recommend(&c, &s, ALL);
+    let watch = find(&recs, &Activity::Lesson("ratio-watch".into())).expect("lesson offered");
+    assert_eq!(
+        watch.reason.text(&c),
+        "you haven't watched a lesson in a while: “Ratio tables”"
+    );
+
+    s.modality_last_used.remove(&Modality::Watch);
+    let recs = recommend(&c, &s, ALL);
+    let watch = find(&recs, &Activity::Lesson("ratio-watch".into())).expect("lesson offered");
+    assert_eq!(
+        watch.reason.text(&c),
+        "you haven't watched a lesson yet: “Ratio tables”"
+    );
+}
+
+#[test]
+fn pins_come_first_in_order_and_hidden_never_appear() {
+    let c = course();
+    let mut s = situation();
+    s.pinned = vec![
+        practice("rate"),
+        Activity::Lesson("frac-read".into()),
+        Activity::Project("nope".into()),
+        practice("add"),
+    ];
+    s.hidden = vec![practice("add"), practice("ratio")];
+    for count in [1, 2, 3, ALL] {
+        let recs = recommend(&c, &s, count);
+        assert_eq!(recs.len(), count.min(recs.len()));
+        assert_eq!(recs[0].activity, practice("rate"));
+        assert_eq!(recs[0].reason.text(&c), "pinned by your teacher");
+        if count >= 2 {
+            assert_eq!(recs[1].activity, Activity::Lesson("frac-read".into()));
+            assert_eq!(recs[1].reason, Reason::Pinned);
+        }
+        for r in &recs[count.min(2)..] {
+            assert_ne!(r.reason, Reason::Pinned);
+        }
+        for hidden in &s.hidden {
+            assert!(find(&recs, hidden).is_none(), "{hidden:?} shown");
+        }
+    }
+}
+
+#[test]
+fn options_are_diverse_in_kind_and_skill() {
+    let c = course();
+    let mut s = situation();
+    s.interests = vec!["sport".into()];
+    let recs = recommend(&c, &s, 3);
+    assert_eq!(recs.len(), 3);
+    let kinds: HashSet<_> = recs
+        .iter()
+        .map(|r| std::mem::discriminant(&r.activity))
+        .collect();
+    assert!(kinds.len() >= 2, "{recs:?}");
+
+    // Not two options for the same skill, whatever the count.
+    let recs = recommend(&c, &s, ALL);
+    let mut skills = HashSet::new();
+    for r in &recs {
+        let skill = match &r.activity {
+            Activity::PracticeSkill(id) | Activity::Review(id) => id.clone(),
+            Activity::Lesson(id) => c
+                .lesson(id)
+                .map(|l| l.skills[0].clone())
+                .unwrap_or_default(),
+            Activity::Project(id) => format!("project {id}"),
+        };
+        assert!(skills.insert(skill.clone()), "two options for {skill}");
+    }
+
+    // Only one kind available: all three are practice.
+    let mut bare = course();
+    bare.lessons.clear();
+    bare.projects.clear();
+    let recs = recommend(&bare, &situation(), 3);
+    assert_eq!(recs.len(), 3);
+    assert!(
+        recs.iter()
+            .all(|r| matches!(r.activity, Activity::PracticeSkill(_)))
+    );
+}
+
+#[test]
+fn spent_screen_time_puts_offline_activities_first() {
+    let c = course();
+    let mut s = situation();
+    s.interests = vec!["sport".into()];
+    let recs = recommend(&c, &s, ALL);
+    assert!(
+        !recs
+            .iter()
+            .any(|r| matches!(r.reason, Reason::ScreenTime { .. }))
+    );
+
+    s.screen_time_spent = true;
+    let recs = recommend(&c, &s, 3);
+    assert_eq!(recs.len(), 3);
+    for r in &recs {
+        assert!(
+            matches!(r.reason, Reason::ScreenTime { .. }),
+            "{:?}",
+            texts(&c, &recs)
+        );
+    }
+    let offline: HashSet<_> = recs.iter().map(|r| r.activity.clone()).collect();
+    assert_eq!(
+        offline,
+        HashSet::from([
+            Activity::Lesson("ratio-hands".into()),
+            Activity::Lesson("compare-group".into()),
+            Activity::Project("box".into()),
+        ])
+    );
+    assert_eq!(
+        find(&recs, &Activity::Lesson("ratio-hands".into())).map(|r| r.reason.text(&c)),
+        Some(
+            "screen time is done for today: “Mixing paint” is a hands-on activity away from the screen"
+                .to_string()
+        )
+    );
+    // With more slots than offline options, screen activities fill the rest, after them.
+    // (ratio and compare are taken by their offline lessons, so only add is left.)
+    let recs = recommend(&c, &s, 5);
+    assert_eq!(recs.len(), 4);
+    assert_eq!(recs[3].activity, practice("add"));
+    assert!(
+        recs[3..]
+            .iter()
+            .all(|r| !matches!(r.reason, Reason::ScreenTime { .. }))
+    );
+}
+
+#[test]
+fn overview_lists_every_skill_and_what_unlocks_locked_ones() {
+    let c = course();
+    let s = situation();
+    let all = overview(&c, &s.skills);
+    assert_eq!(all.len(), c.skills.len());
+    let get = |id: &str| all.iter().find(|o| o.skill == id).expect("listed");
+    assert_eq!(get("frac").state, SkillState::Mastered);
+    assert_eq!(get("ratio").state, SkillState::Ready);
+    assert_eq!(
+        get("percent").state,
+        SkillState::Locked {
+            missing: vec!["ratio".into(), "compare".into()]
+        }
+    );
+    assert_eq!(get("percent").start_with, vec!["compare", "ratio"]);
+    assert_eq!(get("rate").start_with, vec!["ratio"]);
+    assert!(get("ratio").start_with.is_empty());
+}
+
+#[test]
+fn dates_are_worded_relative_to_now() {
+    assert_eq!(dates::weekday(NOW), "Monday");
+    assert_eq!(dates::weekday(FRIDAY), "Friday");
+    assert_eq!(dates::weekday(0), "Thursday");
+    assert_eq!(dates::civil(0), (1970, 1, 1));
+    assert_eq!(dates::civil(NOW), (2026, 3, 2));
+    assert_eq!(dates::civil(-1), (1969, 12, 31));
+    assert_eq!(dates::day_month(MARCH_12, NOW), "12 March");
+    assert_eq!(dates::day_month(1_799_107_200_000, NOW), "5 January 2027");
+    assert_eq!(dates::due_phrase(NOW + 3_600_000, NOW), "due today");
+    assert_eq!(dates::due_phrase(NOW + 22 * 3_600_000, NOW), "due tomorrow");
+    assert_eq!(dates::due_phrase(FRIDAY, NOW), "due Friday");
+    assert_eq!(dates::due_phrase(NOW + 6 * DAY, NOW), "due Sunday");
+    assert_eq!(dates::due_phrase(NOW + 7 * DAY, NOW), "due on 9 March");
+    assert_eq!(dates::due_phrase(NOW - DAY, NOW), "was due yesterday");
+    assert_eq!(
+        dates::due_phrase(NOW - 5 * DAY, NOW),
+        "was due on 25 February"
+    );
+    assert_eq!(dates::days_ago(0), "today");
+    assert_eq!(dates::days_ago(1), "yesterday");
+    assert_eq!(dates::days_ago(12), "12 days ago");
+}
