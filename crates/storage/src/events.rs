@@ -57,6 +57,42 @@ pub struct RecordedAnswer {
     pub mastery: Vec<(String, f64, SkillProgress)>,
 }
 
+/// A finished placement check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlacementRecord {
+    pub at: i64,
+    pub beliefs: Vec<(String, f64)>,
+    pub questions: usize,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PlacementData {
+    beliefs: Vec<(String, f64)>,
+    questions: usize,
+}
+
+/// Placement seeds a skill only while the student has not practised it: answers count
+/// more than the check's estimate.
+fn seed_from_placement(current: Option<SkillProgress>, belief: f64, at: i64) -> SkillProgress {
+    match current {
+        Some(progress) if progress.attempts > 0 => progress,
+        _ => {
+            let mut seeded = SkillProgress {
+                p_mastery: belief.clamp(0.0, 1.0),
+                attempts: 0,
+                correct: 0,
+                consecutive_wrong: 0,
+                mastered_at: None,
+                last_at: at,
+            };
+            if seeded.is_mastered() {
+                seeded.mastered_at = Some(at);
+            }
+            seeded
+        }
+    }
+}
+
 /// One row of the projection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MasteryRow {
@@ -226,6 +262,137 @@ impl Store {
         Ok(inserted > 0)
     }
 
+    /// Appends an answer given during the placement check. It does not move mastery: the
+    /// check's outcome does, through [`Store::record_placement_result`].
+    pub async fn record_placement_answer(&self, answer: &AnswerRecord<'_>) -> Result<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO events (id, student_id, course_id, course_version, kind, skills, item_id, \
+             response, correct, occurred_at, duration_ms, idempotency_key, data) \
+             VALUES ($1, $2, $3, $4, 'placement-answer', $5, $6, $7, $8, $9, $10, $11, NULL) \
+             ON CONFLICT (student_id, idempotency_key) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(answer.student_id)
+        .bind(answer.course_id)
+        .bind(answer.course_version)
+        .bind(join_skills(answer.skills))
+        .bind(answer.item_id)
+        .bind(answer.response)
+        .bind(i64::from(answer.correct))
+        .bind(answer.occurred_at)
+        .bind(answer.duration_ms)
+        .bind(answer.idempotency_key)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(inserted > 0)
+    }
+
+    /// The placement answers of a student in a course, in order: (skill, correct).
+    pub async fn placement_answers(
+        &self,
+        student_id: &str,
+        course_id: &str,
+    ) -> Result<Vec<(String, bool)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT skills, correct FROM events WHERE student_id = $1 AND course_id = $2 \
+             AND kind = 'placement-answer' ORDER BY occurred_at, id",
+        )
+        .bind(student_id)
+        .bind(course_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(skills, correct)| {
+                (
+                    split_skills(&skills).into_iter().next().unwrap_or_default(),
+                    correct != 0,
+                )
+            })
+            .collect())
+    }
+
+    /// The outcome of the student's placement check, if they finished one:
+    /// (time, per-skill beliefs, questions asked).
+    pub async fn placement_result(
+        &self,
+        student_id: &str,
+        course_id: &str,
+    ) -> Result<Option<PlacementRecord>> {
+        let row: Option<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT occurred_at, data FROM events WHERE student_id = $1 AND course_id = $2 \
+             AND kind = 'placement' ORDER BY occurred_at DESC, id DESC LIMIT 1",
+        )
+        .bind(student_id)
+        .bind(course_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(at, data)| {
+            let record: PlacementData = serde_json::from_str(data.as_deref().unwrap_or("{}"))
+                .map_err(|e| StoreError::Corrupt {
+                    what: "events.data (placement)",
+                    detail: e.to_string(),
+                })?;
+            Ok(PlacementRecord {
+                at,
+                beliefs: record.beliefs,
+                questions: record.questions,
+            })
+        })
+        .transpose()
+    }
+
+    /// Records the outcome of a placement check and seeds mastery with its beliefs for the
+    /// skills the student has not practised yet, in one transaction. Idempotent per
+    /// student and course.
+    pub async fn record_placement_result(
+        &self,
+        student_id: &str,
+        course_id: &str,
+        course_version: i64,
+        beliefs: &[(String, f64)],
+        questions: usize,
+        at: i64,
+    ) -> Result<bool> {
+        let data = serde_json::to_string(&PlacementData {
+            beliefs: beliefs.to_vec(),
+            questions,
+        })
+        .map_err(|e| StoreError::Corrupt {
+            what: "placement",
+            detail: e.to_string(),
+        })?;
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO events (id, student_id, course_id, course_version, kind, skills, item_id, \
+             response, correct, occurred_at, duration_ms, idempotency_key, data) \
+             VALUES ($1, $2, $3, $4, 'placement', '', NULL, NULL, NULL, $5, NULL, $6, $7) \
+             ON CONFLICT (student_id, idempotency_key) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(student_id)
+        .bind(course_id)
+        .bind(course_version)
+        .bind(at)
+        .bind(format!("placement:{course_id}"))
+        .bind(&data)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for (skill, belief) in beliefs {
+            let current = load_progress(&mut tx, student_id, course_id, skill).await?;
+            let seeded = seed_from_placement(current, *belief, at);
+            save_progress(&mut tx, student_id, course_id, skill, &seeded).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Mastery rows of one student in one course.
     pub async fn student_mastery(
         &self,
@@ -368,27 +535,54 @@ impl Store {
     pub async fn rebuild_mastery(&self, params_for: impl Fn(&str) -> BktParams) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM mastery").execute(&mut *tx).await?;
-        let answers: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT student_id, course_id, skills, correct, occurred_at FROM events \
-             WHERE kind = 'answer' ORDER BY occurred_at, id",
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            Option<i64>,
+            i64,
+            Option<String>,
+        );
+        let events: Vec<Row> = sqlx::query_as(
+            "SELECT student_id, course_id, kind, skills, correct, occurred_at, data FROM events \
+             WHERE kind IN ('answer', 'placement') ORDER BY occurred_at, id",
         )
         .fetch_all(&mut *tx)
         .await?;
         let mut state: HashMap<(String, String, String), SkillProgress> = HashMap::new();
-        for (student, course, skills, correct, at) in &answers {
+        let mut answers = 0u64;
+        for (student, course, kind, skills, correct, at, data) in &events {
+            if kind == "placement" {
+                let placement: PlacementData =
+                    serde_json::from_str(data.as_deref().unwrap_or("{}")).map_err(|e| {
+                        StoreError::Corrupt {
+                            what: "events.data (placement)",
+                            detail: e.to_string(),
+                        }
+                    })?;
+                for (skill, belief) in placement.beliefs {
+                    let key = (student.clone(), course.clone(), skill);
+                    let seeded = seed_from_placement(state.remove(&key), belief, *at);
+                    state.insert(key, seeded);
+                }
+                continue;
+            }
+            answers += 1;
+            let correct = correct.unwrap_or(0);
             for skill in split_skills(skills) {
                 let params = params_for(&skill);
                 state
                     .entry((student.clone(), course.clone(), skill))
                     .or_insert_with(|| SkillProgress::initial(&params))
-                    .apply_answer(&params, *correct != 0, *at);
+                    .apply_answer(&params, correct != 0, *at);
             }
         }
         for ((student, course, skill), progress) in &state {
             save_progress(&mut tx, student, course, skill, progress).await?;
         }
         tx.commit().await?;
-        Ok(answers.len() as u64)
+        Ok(answers)
     }
 }
 

@@ -18,6 +18,7 @@ on_both_engines!(
     reimport_creates_versions_and_keeps_history,
     failed_import_writes_nothing,
     goals_overrides_and_interests_round_trip,
+    placement_seeds_mastery_once_and_rebuild_replays_it,
 );
 
 #[tokio::test]
@@ -351,4 +352,88 @@ async fn goals_overrides_and_interests_round_trip(backend: Backend) {
     store.set_placement_questions(&class.id, 8).await.unwrap();
     assert_eq!(store.placement_questions(&class.id).await.unwrap(), 8);
     assert!(store.set_placement_questions(&class.id, 0).await.is_err());
+}
+
+async fn placement_seeds_mastery_once_and_rebuild_replays_it(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    store.import_course(&course("C"), &[]).await.unwrap();
+    let s = student(&store, "eli").await;
+    let a = vec!["a".to_string()];
+    // "a" was practised before the check: the check must not overwrite it.
+    store
+        .record_answer(&answer(&s, "i1", &a, true, 1_000, "k1"), |_| {
+            BktParams::default()
+        })
+        .await
+        .unwrap();
+    let mut check = answer(&s, "i1", &a, false, 2_000, "p1");
+    check.correct = false;
+    assert!(store.record_placement_answer(&check).await.unwrap());
+    assert_eq!(
+        store.placement_answers(&s, "c").await.unwrap(),
+        vec![("a".to_string(), false)]
+    );
+    let beliefs = vec![("a".to_string(), 0.05), ("b".to_string(), 0.99)];
+    assert!(
+        store
+            .record_placement_result(&s, "c", 1, &beliefs, 1, 3_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .record_placement_result(&s, "c", 1, &beliefs, 1, 4_000)
+            .await
+            .unwrap(),
+        "only once"
+    );
+    let rows = store.student_mastery(&s, "c").await.unwrap();
+    let of = |skill: &str| {
+        rows.iter()
+            .find(|r| r.skill_id == skill)
+            .unwrap()
+            .progress
+            .clone()
+    };
+    assert!(
+        (of("a").p_mastery - 0.6).abs() < 1e-9,
+        "practised skill keeps its answers' mastery"
+    );
+    assert_eq!(of("b").p_mastery, 0.99);
+    assert_eq!(of("b").mastered_at, Some(3_000));
+    let result = store.placement_result(&s, "c").await.unwrap().unwrap();
+    assert_eq!(
+        (result.at, result.questions, result.beliefs.clone()),
+        (3_000, 1, beliefs)
+    );
+    // Practice after placement continues from the seed, and a rebuild gives the same state.
+    store
+        .record_answer(
+            &answer(
+                &s,
+                "i2",
+                &["a".to_string(), "b".to_string()],
+                false,
+                5_000,
+                "k2",
+            ),
+            |_| BktParams::default(),
+        )
+        .await
+        .unwrap();
+    let before = store.student_mastery(&s, "c").await.unwrap();
+    assert!(
+        before
+            .iter()
+            .find(|r| r.skill_id == "b")
+            .unwrap()
+            .progress
+            .p_mastery
+            < 0.99
+    );
+    store
+        .rebuild_mastery(|_| BktParams::default())
+        .await
+        .unwrap();
+    assert_eq!(store.student_mastery(&s, "c").await.unwrap(), before);
 }
