@@ -6,6 +6,7 @@
 //! makes the projection reproducible: the same events always give the same state.
 
 use crate::learner::bkt::BktParams;
+use crate::review::{Fsrs, Grade, MemoryState, apply_review};
 use serde::{Deserialize, Serialize};
 
 /// Probability of mastery at or above which a skill counts as mastered.
@@ -26,6 +27,10 @@ pub struct SkillProgress {
     pub mastered_at: Option<i64>,
     /// Time of the last answer (ms since the epoch); 0 before any.
     pub last_at: i64,
+    /// Memory of the skill (FSRS) since it was first mastered: decides when it is due for
+    /// review (SPEC C6). `None` until then.
+    #[serde(default)]
+    pub memory: Option<MemoryState>,
 }
 
 /// Why a student needs their teacher on a skill.
@@ -60,7 +65,61 @@ impl SkillProgress {
             consecutive_wrong: 0,
             mastered_at: None,
             last_at: 0,
+            memory: None,
         }
+    }
+
+    /// Progress seeded by the placement check with its belief, before any practice. A skill
+    /// placed as mastered starts its memory as if just reviewed successfully.
+    pub fn placed(belief: f64, at: i64, fsrs: &Fsrs) -> Self {
+        let mut placed = SkillProgress {
+            p_mastery: belief.clamp(0.0, 1.0),
+            attempts: 0,
+            correct: 0,
+            consecutive_wrong: 0,
+            mastered_at: None,
+            last_at: at,
+            memory: None,
+        };
+        if placed.is_mastered() {
+            placed.mastered_at = Some(at);
+            placed.memory = Some(fsrs.first_review(Grade::Good, at));
+        }
+        placed
+    }
+
+    /// The projection's rule for one graded answer. On a mastered skill with a memory the
+    /// answer is a review ([`apply_review`]: mastery decays with predicted recall, then
+    /// moves with the answer; a failed review clears mastery). Otherwise it is practice
+    /// ([`SkillProgress::apply_answer`]); reaching mastery starts or refreshes the memory.
+    pub fn record(&mut self, params: &BktParams, fsrs: &Fsrs, correct: bool, at: i64) {
+        match (self.mastered_at, self.memory) {
+            (Some(_), Some(memory)) => {
+                self.memory = Some(apply_review(fsrs, self, &memory, params, correct, at));
+            }
+            _ => {
+                self.apply_answer(params, correct, at);
+                if self.is_mastered() {
+                    self.memory = Some(match self.memory {
+                        None => fsrs.first_review(Grade::Good, at),
+                        Some(lapsed) => fsrs.review(&lapsed, Grade::Good, at),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Predicted recall now of a mastered skill; `None` when it is not mastered.
+    pub fn recall(&self, fsrs: &Fsrs, now: i64) -> Option<f64> {
+        match (self.mastered_at, &self.memory) {
+            (Some(_), Some(memory)) => Some(fsrs.recall_probability(memory, now)),
+            _ => None,
+        }
+    }
+
+    /// A mastered skill whose predicted recall has fallen below `target_retention`.
+    pub fn review_due(&self, fsrs: &Fsrs, now: i64, target_retention: f64) -> bool {
+        self.recall(fsrs, now).is_some_and(|r| r < target_retention)
     }
 
     /// Applies one graded answer given at `at` (ms since the epoch).
@@ -88,9 +147,13 @@ impl SkillProgress {
     /// Whether the student is stuck on this skill, and why. Repeated failure wins when both hold.
     pub fn stuck(&self) -> Option<StuckReason> {
         if self.consecutive_wrong >= STUCK_CONSECUTIVE_WRONG {
-            Some(StuckReason::RepeatedFailure { consecutive_wrong: self.consecutive_wrong })
+            Some(StuckReason::RepeatedFailure {
+                consecutive_wrong: self.consecutive_wrong,
+            })
         } else if !self.is_mastered() && self.attempts >= WHEEL_SPINNING_ATTEMPTS {
-            Some(StuckReason::WheelSpinning { attempts: self.attempts })
+            Some(StuckReason::WheelSpinning {
+                attempts: self.attempts,
+            })
         } else {
             None
         }
@@ -101,7 +164,13 @@ impl SkillProgress {
 mod tests {
     use super::*;
 
-    const PARAMS: BktParams = BktParams { init: 0.2, learn: 0.15, forget: 0.0, guess: 0.2, slip: 0.1 };
+    const PARAMS: BktParams = BktParams {
+        init: 0.2,
+        learn: 0.15,
+        forget: 0.0,
+        guess: 0.2,
+        slip: 0.1,
+    };
 
     #[test]
     fn bkt_update_matches_hand_computed_values() {
@@ -113,8 +182,15 @@ mod tests {
         // Wrong from 0.6: posterior = 0.6*0.1 / (0.06 + 0.4*0.8) = 0.06/0.38 = 0.157895;
         // then learning: 0.157895 + 0.842105 * 0.15 = 0.284211.
         p.apply_answer(&PARAMS, false, 2_000);
-        assert!((p.p_mastery - 0.284_210_526).abs() < 1e-6, "{}", p.p_mastery);
-        assert_eq!((p.attempts, p.correct, p.consecutive_wrong, p.last_at), (2, 1, 1, 2_000));
+        assert!(
+            (p.p_mastery - 0.284_210_526).abs() < 1e-6,
+            "{}",
+            p.p_mastery
+        );
+        assert_eq!(
+            (p.attempts, p.correct, p.consecutive_wrong, p.last_at),
+            (2, 1, 1, 2_000)
+        );
     }
 
     #[test]
@@ -133,13 +209,59 @@ mod tests {
     }
 
     #[test]
+    fn mastered_skills_get_a_memory_and_come_due_for_review() {
+        let fsrs = Fsrs::default();
+        let day = 86_400_000;
+        let mut p = SkillProgress::initial(&PARAMS);
+        let mut at = 0;
+        while !p.is_mastered() {
+            at += 60_000;
+            p.record(&PARAMS, &fsrs, true, at);
+        }
+        let memory = p.memory.expect("mastery starts a memory");
+        assert_eq!(memory.last_review_at, at);
+        assert!(!p.review_due(&fsrs, at + day, 0.9), "not due the next day");
+        let due = fsrs.due_at(&memory, 0.9);
+        assert!(
+            due > at + day && p.review_due(&fsrs, due + day, 0.9),
+            "due after the scheduled interval"
+        );
+        // A failed review clears mastery; practice brings it back with a refreshed memory.
+        p.record(&PARAMS, &fsrs, false, due + day);
+        assert!(!p.is_mastered() && p.mastered_at.is_none());
+        assert_eq!(p.recall(&fsrs, due + day), None);
+        let lapsed = p.memory.expect("the lapse is remembered");
+        let mut t = due + day;
+        while !p.is_mastered() {
+            t += 60_000;
+            p.record(&PARAMS, &fsrs, true, t);
+        }
+        assert_eq!(p.memory.map(|m| m.last_review_at), Some(t));
+        assert_ne!(p.memory, Some(lapsed));
+    }
+
+    #[test]
+    fn placement_seeds_mastered_skills_with_a_memory() {
+        let fsrs = Fsrs::default();
+        let known = SkillProgress::placed(0.99, 5, &fsrs);
+        assert!(known.is_mastered() && known.memory.is_some() && known.mastered_at == Some(5));
+        let unknown = SkillProgress::placed(0.05, 5, &fsrs);
+        assert!(!unknown.is_mastered() && unknown.memory.is_none());
+    }
+
+    #[test]
     fn stuck_reasons_appear_exactly_when_their_condition_holds() {
         let mut p = SkillProgress::initial(&PARAMS);
         p.apply_answer(&PARAMS, false, 1);
         p.apply_answer(&PARAMS, false, 2);
         assert_eq!(p.stuck(), None);
         p.apply_answer(&PARAMS, false, 3);
-        assert_eq!(p.stuck(), Some(StuckReason::RepeatedFailure { consecutive_wrong: 3 }));
+        assert_eq!(
+            p.stuck(),
+            Some(StuckReason::RepeatedFailure {
+                consecutive_wrong: 3
+            })
+        );
         // Alternate right and wrong: never three wrong in a row, never mastered.
         let mut q = SkillProgress::initial(&PARAMS);
         for i in 0..WHEEL_SPINNING_ATTEMPTS {
@@ -149,6 +271,11 @@ mod tests {
             }
         }
         assert!(!q.is_mastered());
-        assert_eq!(q.stuck(), Some(StuckReason::WheelSpinning { attempts: WHEEL_SPINNING_ATTEMPTS }));
+        assert_eq!(
+            q.stuck(),
+            Some(StuckReason::WheelSpinning {
+                attempts: WHEEL_SPINNING_ATTEMPTS
+            })
+        );
     }
 }

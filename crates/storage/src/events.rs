@@ -8,6 +8,7 @@
 use crate::{Result, Store, StoreError, new_id};
 use ownpace_core::learner::bkt::BktParams;
 use ownpace_core::progress::SkillProgress;
+use ownpace_core::review::{Fsrs, MemoryState};
 use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 
@@ -76,20 +77,7 @@ struct PlacementData {
 fn seed_from_placement(current: Option<SkillProgress>, belief: f64, at: i64) -> SkillProgress {
     match current {
         Some(progress) if progress.attempts > 0 => progress,
-        _ => {
-            let mut seeded = SkillProgress {
-                p_mastery: belief.clamp(0.0, 1.0),
-                attempts: 0,
-                correct: 0,
-                consecutive_wrong: 0,
-                mastered_at: None,
-                last_at: at,
-            };
-            if seeded.is_mastered() {
-                seeded.mastered_at = Some(at);
-            }
-            seeded
-        }
+        _ => SkillProgress::placed(belief, at, &Fsrs::default()),
     }
 }
 
@@ -114,11 +102,43 @@ pub struct StoredEvent {
     pub duration_ms: Option<i64>,
 }
 
-type MasteryColumns = (String, String, f64, i64, i64, i64, Option<i64>, i64);
+type MasteryColumns = (
+    String,
+    String,
+    f64,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    i64,
+    Option<f64>,
+    Option<f64>,
+    Option<i64>,
+);
 
 fn progress_from(
-    (student_id, skill_id, p_mastery, attempts, correct, consecutive_wrong, mastered_at, last_at): MasteryColumns,
+    (
+        student_id,
+        skill_id,
+        p_mastery,
+        attempts,
+        correct,
+        consecutive_wrong,
+        mastered_at,
+        last_at,
+        stability,
+        difficulty,
+        last_review_at,
+    ): MasteryColumns,
 ) -> MasteryRow {
+    let memory = match (stability, difficulty, last_review_at) {
+        (Some(stability), Some(difficulty), Some(last_review_at)) => Some(MemoryState {
+            stability,
+            difficulty,
+            last_review_at,
+        }),
+        _ => None,
+    };
     let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
     MasteryRow {
         student_id,
@@ -130,6 +150,7 @@ fn progress_from(
             consecutive_wrong: count(consecutive_wrong),
             mastered_at,
             last_at,
+            memory,
         },
     }
 }
@@ -137,7 +158,7 @@ fn progress_from(
 macro_rules! mastery_columns {
     () => {
         "m.student_id, m.skill_id, m.p_mastery, m.attempts, m.correct, m.consecutive_wrong, \
-         m.mastered_at, m.last_at"
+         m.mastered_at, m.last_at, m.stability, m.difficulty, m.last_review_at"
     };
 }
 
@@ -211,7 +232,12 @@ impl Store {
                 .await?
                 .unwrap_or_else(|| SkillProgress::initial(&params));
             let before = progress.p_mastery;
-            progress.apply_answer(&params, answer.correct, answer.occurred_at);
+            progress.record(
+                &params,
+                &Fsrs::default(),
+                answer.correct,
+                answer.occurred_at,
+            );
             save_progress(
                 &mut tx,
                 answer.student_id,
@@ -575,7 +601,7 @@ impl Store {
                 state
                     .entry((student.clone(), course.clone(), skill))
                     .or_insert_with(|| SkillProgress::initial(&params))
-                    .apply_answer(&params, correct != 0, *at);
+                    .record(&params, &Fsrs::default(), correct != 0, *at);
             }
         }
         for ((student, course, skill), progress) in &state {
@@ -615,11 +641,13 @@ async fn save_progress(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO mastery (student_id, course_id, skill_id, p_mastery, attempts, correct, \
-         consecutive_wrong, mastered_at, last_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         consecutive_wrong, mastered_at, last_at, stability, difficulty, last_review_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (student_id, course_id, skill_id) DO UPDATE SET p_mastery = excluded.p_mastery, \
          attempts = excluded.attempts, correct = excluded.correct, \
          consecutive_wrong = excluded.consecutive_wrong, mastered_at = excluded.mastered_at, \
-         last_at = excluded.last_at",
+         last_at = excluded.last_at, stability = excluded.stability, \
+         difficulty = excluded.difficulty, last_review_at = excluded.last_review_at",
     )
     .bind(student_id)
     .bind(course_id)
@@ -630,6 +658,12 @@ async fn save_progress(
     .bind(i64::from(p.consecutive_wrong))
     .bind(p.mastered_at)
     .bind(p.last_at)
+    // sqlx 0.9's Any driver binds a NULL f64 as float4, which poisons the prepared statement
+    // on PostgreSQL; floats are therefore always bound as numbers, and `last_review_at`
+    // (a BIGINT, NULL when there is no memory) says whether they mean anything.
+    .bind(p.memory.map_or(0.0, |m| m.stability))
+    .bind(p.memory.map_or(0.0, |m| m.difficulty))
+    .bind(p.memory.map(|m| m.last_review_at))
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -319,6 +319,7 @@ mod tests {
                 consecutive_wrong: 0,
                 mastered_at: None,
                 last_at: 1,
+                memory: None,
             },
         }
     }
