@@ -13,3 +13,4 @@ pub mod placement;
 pub mod progress;
 pub mod recommend;
 pub mod review;
+pub mod skillmap;
