@@ -1,0 +1,397 @@
+//! Headless Chromium for the browser tests: a `chromedriver` started on a free port and
+//! killed on drop, fresh browser sessions with their own profile, and page checks
+//! (usability basics, same-origin resources, horizontal overflow at phone size).
+
+use fantoccini::elements::Element;
+use fantoccini::wd::{Capabilities, TimeoutConfiguration};
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long any single element or page may take to appear.
+pub const WAIT: Duration = Duration::from_secs(10);
+/// The desktop window every session starts with.
+pub const DESKTOP: (u32, u32) = (1280, 900);
+/// A phone-sized window (an iPhone 12–15 viewport).
+pub const PHONE: (u32, u32) = (390, 844);
+
+const INSTALL_HINT: &str = "the browser test needs Chromium and chromedriver: run `.ci/run` \
+     (it installs them) or `sudo apt-get install chromium chromium-driver`";
+
+fn chromium_binary() -> PathBuf {
+    std::env::var_os("OWNPACE_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+fn chromedriver_binary() -> PathBuf {
+    std::env::var_os("OWNPACE_CHROMEDRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"))
+}
+
+/// A running `chromedriver`, killed (with the browsers it started) when dropped.
+pub struct Driver {
+    child: Child,
+    pub url: String,
+    log: tempfile::NamedTempFile,
+}
+
+impl Driver {
+    /// Starts chromedriver on a free port and waits until it answers `/status`.
+    /// Panics (never skips) when Chromium or chromedriver is missing.
+    pub async fn start() -> Driver {
+        let chromium = chromium_binary();
+        let chromedriver = chromedriver_binary();
+        assert!(
+            chromium.is_file(),
+            "Chromium not found at {} (set OWNPACE_CHROMIUM to override): {INSTALL_HINT}",
+            chromium.display()
+        );
+        assert!(
+            chromedriver.is_file(),
+            "chromedriver not found at {} (set OWNPACE_CHROMEDRIVER to override): {INSTALL_HINT}",
+            chromedriver.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free local port for chromedriver")
+            .port();
+        let log = tempfile::NamedTempFile::new().expect("a temporary chromedriver log file");
+        let child = {
+            use std::os::unix::process::CommandExt;
+            Command::new(&chromedriver)
+                .arg(format!("--port={port}"))
+                .arg("--allowed-ips=127.0.0.1")
+                .stdin(Stdio::null())
+                .stdout(log.reopen().expect("chromedriver log for stdout"))
+                .stderr(log.reopen().expect("chromedriver log for stderr"))
+                // Its own process group, so that drop can end the browsers it starts too.
+                .process_group(0)
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!("starting {}: {e}; {INSTALL_HINT}", chromedriver.display())
+                })
+        };
+        let mut driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .expect("http client for chromedriver's status");
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = driver.child.try_wait() {
+                panic!(
+                    "chromedriver exited at once ({status}):\n{}",
+                    driver.log_text()
+                );
+            }
+            if let Ok(response) = http.get(format!("{}/status", driver.url)).send().await
+                && let Ok(body) = response.json::<serde_json::Value>().await
+                && body["value"]["ready"].as_bool() == Some(true)
+            {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not answer on port {port} within 20 s:\n{}",
+                driver.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        driver
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
+    /// A new browser session with a fresh profile (no cookies, no cache).
+    pub async fn browser(&self) -> Browser {
+        let profile = tempfile::tempdir().expect("a temporary Chromium profile directory");
+        let mut args: Vec<String> = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.push(format!("--window-size={},{}", DESKTOP.0, DESKTOP.1));
+        let mut caps = Capabilities::new();
+        caps.insert("browserName".into(), "chrome".into());
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": chromium_binary().to_string_lossy(),
+                "args": args,
+            }),
+        );
+        let client = tokio::time::timeout(
+            Duration::from_secs(30),
+            ClientBuilder::native()
+                .capabilities(caps)
+                .connect(&self.url),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("Chromium did not start within 30 s:\n{}", self.log_text()))
+        .unwrap_or_else(|e| {
+            panic!(
+                "starting a Chromium session: {e}\n{INSTALL_HINT}\n{}",
+                self.log_text()
+            )
+        });
+        client
+            .update_timeouts(TimeoutConfiguration::new(
+                Some(Duration::from_secs(10)),
+                Some(Duration::from_secs(15)),
+                Some(Duration::ZERO),
+            ))
+            .await
+            .expect("set WebDriver timeouts");
+        client
+            .set_window_size(DESKTOP.0, DESKTOP.1)
+            .await
+            .expect("set the desktop window size");
+        Browser {
+            client,
+            _profile: profile,
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // The whole process group: chromedriver and any browser a failed test left open.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One browser session (its own Chromium and profile).
+pub struct Browser {
+    pub client: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn close(self) {
+        let Browser { client, _profile } = self;
+        let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
+    }
+}
+
+/// The page's URL and the start of its text, for failure messages.
+pub async fn where_am_i(client: &Client) -> String {
+    let url = client
+        .current_url()
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_else(|e| format!("<no url: {e}>"));
+    let text = match client.find(Locator::Css("body")).await {
+        Ok(body) => body.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let text: String = text.chars().take(1500).collect();
+    format!("at {url}; the page says:\n{text}")
+}
+
+/// Waits (up to [`WAIT`]) for an element; panics with where the browser is otherwise.
+pub async fn wait_for(client: &Client, css: &str, what: &str) -> Element {
+    match client
+        .wait()
+        .at_most(WAIT)
+        .every(Duration::from_millis(50))
+        .for_element(Locator::Css(css))
+        .await
+    {
+        Ok(element) => element,
+        Err(e) => panic!(
+            "expected {what} (`{css}`) within {WAIT:?}: {e}\n{}",
+            where_am_i(client).await
+        ),
+    }
+}
+
+/// Opens a URL (relative to `base`) and waits for its `<h1>`.
+pub async fn open(client: &Client, base: &str, path: &str) {
+    client
+        .goto(&format!("{base}{path}"))
+        .await
+        .unwrap_or_else(|e| panic!("open {path}: {e}"));
+    wait_for(client, "h1", &format!("the <h1> of {path}")).await;
+}
+
+/// The text of an element (waiting for it), trimmed.
+pub async fn text_of(client: &Client, css: &str, what: &str) -> String {
+    wait_for(client, css, what)
+        .await
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("read the text of {what}: {e}"))
+        .trim()
+        .to_string()
+}
+
+/// The form field whose `<label>` text starts with `label`, found through the label's `for`.
+pub async fn field_labelled(client: &Client, label: &str) -> Element {
+    let xpath = format!("//label[starts-with(normalize-space(), '{label}')]");
+    let label_el = match client
+        .wait()
+        .at_most(WAIT)
+        .every(Duration::from_millis(50))
+        .for_element(Locator::XPath(&xpath))
+        .await
+    {
+        Ok(element) => element,
+        Err(e) => panic!(
+            "expected a label \"{label}\": {e}\n{}",
+            where_am_i(client).await
+        ),
+    };
+    let id = label_el
+        .attr("for")
+        .await
+        .expect("read the label's `for`")
+        .unwrap_or_else(|| panic!("the label \"{label}\" has no `for` attribute"));
+    client
+        .find(Locator::Id(&id))
+        .await
+        .unwrap_or_else(|e| panic!("the label \"{label}\" points at #{id}, which is missing: {e}"))
+}
+
+pub async fn click(client: &Client, css: &str, what: &str) {
+    wait_for(client, css, what)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {what} (`{css}`): {e}"));
+}
+
+/// Collapses whitespace and drops Markdown emphasis marks, to compare rendered text with
+/// the Markdown it came from.
+pub fn plain(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '*' | '_' | '`'))
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+const PAGE_CHECKS: &str = r#"
+const base = arguments[0];
+const problems = [];
+const lang = (document.documentElement.getAttribute('lang') || '').trim();
+if (!lang) problems.push('<html> has no lang attribute');
+const mains = document.querySelectorAll('main').length;
+if (mains !== 1) problems.push(`${mains} <main> elements (expected exactly 1)`);
+const h1 = document.querySelector('h1');
+if (!h1 || !h1.textContent.trim()) problems.push('no non-empty <h1>');
+for (const el of document.querySelectorAll('input, select, textarea')) {
+  if (el.type === 'hidden') continue;
+  const rendered = el.getClientRects().length > 0;
+  if (!rendered && el.type !== 'radio' && el.type !== 'checkbox') continue;
+  const name = el.id ? `#${el.id}` : `${el.tagName.toLowerCase()}[name="${el.name}"]`;
+  const byFor = el.id ? document.querySelector(`label[for="${CSS.escape(el.id)}"]`) : null;
+  const wrapping = el.closest('label');
+  const aria = (el.getAttribute('aria-label') || '').trim();
+  const labelledBy = (el.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean)
+    .some(id => { const t = document.getElementById(id); return t && t.textContent.trim(); });
+  const text = (byFor && byFor.textContent.trim()) || (wrapping && wrapping.textContent.trim());
+  if (!text && !aria && !labelledBy) problems.push(`form field ${name} has no label`);
+}
+for (const img of document.querySelectorAll('img')) {
+  if (!img.hasAttribute('alt')) problems.push(`<img src="${img.getAttribute('src')}"> has no alt`);
+}
+for (const r of performance.getEntriesByType('resource')) {
+  if (!r.name.startsWith(base + '/')) problems.push(`resource from another origin: ${r.name}`);
+}
+return problems;
+"#;
+
+/// Usability basics of the current page; returns what is wrong (empty when all is well).
+pub async fn page_problems(client: &Client, base: &str) -> Vec<String> {
+    let result = client
+        .execute(PAGE_CHECKS, vec![serde_json::json!(base)])
+        .await
+        .expect("run the page checks script");
+    let url = client
+        .current_url()
+        .await
+        .map(|u| u.path().to_string())
+        .unwrap_or_default();
+    result
+        .as_array()
+        .expect("the page checks return a list")
+        .iter()
+        .map(|p| format!("{url}: {}", p.as_str().unwrap_or("?")))
+        .collect()
+}
+
+const OVERFLOW: &str = r#"
+const root = document.documentElement;
+const width = window.innerWidth;
+const offenders = [];
+const scrolls = el => { for (let p = el.parentElement; p; p = p.parentElement) {
+  const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; }
+  return false; };
+for (const el of document.body.querySelectorAll('*')) {
+  const r = el.getBoundingClientRect();
+  if (r.right > width + 1 && !scrolls(el)) {
+    const id = el.id ? `#${el.id}` : '';
+    const cls = el.classList.length ? '.' + [...el.classList].join('.') : '';
+    offenders.push(`${el.tagName.toLowerCase()}${id}${cls} (right edge ${Math.round(r.right)}px)`);
+  }
+}
+return { scrollWidth: root.scrollWidth, innerWidth: width, offenders: offenders.slice(0, 8) };
+"#;
+
+/// Horizontal page overflow of the current page: `None` when the page fits its window.
+pub async fn horizontal_overflow(client: &Client) -> Option<String> {
+    let result = client
+        .execute(OVERFLOW, vec![])
+        .await
+        .expect("run the overflow script");
+    let scroll = result["scrollWidth"].as_f64().expect("scrollWidth");
+    let inner = result["innerWidth"].as_f64().expect("innerWidth");
+    (scroll > inner + 1.0).then(|| {
+        format!(
+            "the page is {scroll}px wide in a {inner}px window; too wide: {}",
+            result["offenders"]
+        )
+    })
+}
+
+/// The folder screenshots go to: `target/screenshots` of the workspace.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).expect("create target/screenshots");
+    dir.canonicalize().unwrap_or(dir)
+}
+
+/// Saves a PNG of the window and prints its path.
+pub async fn screenshot(client: &Client, dir: &Path, name: &str) -> PathBuf {
+    let png = client.screenshot().await.expect("take a screenshot");
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    println!("screenshot: {}", path.display());
+    path
+}
