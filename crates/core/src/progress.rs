@@ -5,9 +5,12 @@
 //! events through [`SkillProgress::apply_answer`]. Keeping the rule here (pure) is what
 //! makes the projection reproducible: the same events always give the same state.
 
+use crate::course::Course;
 use crate::learner::bkt::BktParams;
+use crate::recommend::{SkillState, SkillStatus};
 use crate::review::{Fsrs, Grade, MemoryState, apply_review};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Probability of mastery at or above which a skill counts as mastered.
 pub const MASTERY_THRESHOLD: f64 = 0.95;
@@ -158,6 +161,54 @@ impl SkillProgress {
             None
         }
     }
+}
+
+/// Every skill of `course` as the student stands on it now: state (mastered, in progress,
+/// ready, or locked with the missing prerequisites), mastery, and for mastered skills the
+/// predicted recall and whether a review is due. `progress` holds the projection's rows by
+/// skill id; `prior` is the mastery shown for skills never practised.
+pub fn skill_statuses(
+    course: &Course,
+    progress: &HashMap<&str, &SkillProgress>,
+    prior: impl Fn(&str) -> f64,
+    fsrs: &Fsrs,
+    now: i64,
+    target_retention: f64,
+) -> HashMap<String, SkillStatus> {
+    let mastered = |id: &str| progress.get(id).is_some_and(|p| p.is_mastered());
+    course
+        .skills
+        .iter()
+        .map(|skill| {
+            let p = progress.get(skill.id.as_str()).copied();
+            let state = match p {
+                Some(p) if p.is_mastered() => SkillState::Mastered,
+                Some(p) if p.attempts > 0 => SkillState::InProgress,
+                _ => {
+                    let missing: Vec<String> = skill
+                        .prerequisites
+                        .iter()
+                        .filter(|pre| !mastered(pre))
+                        .cloned()
+                        .collect();
+                    if missing.is_empty() {
+                        SkillState::Ready
+                    } else {
+                        SkillState::Locked { missing }
+                    }
+                }
+            };
+            let status = SkillStatus {
+                state,
+                p_mastery: p.map_or_else(|| prior(&skill.id), |p| p.p_mastery),
+                attempts: p.map_or(0, |p| p.attempts),
+                last_practised: p.filter(|p| p.attempts > 0).map(|p| p.last_at),
+                recall: p.and_then(|p| p.recall(fsrs, now)),
+                review_due: p.is_some_and(|p| p.review_due(fsrs, now, target_retention)),
+            };
+            (skill.id.clone(), status)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -82,10 +82,10 @@ struct ErrorPage {
     message: String,
 }
 
-pub fn error_page(status: StatusCode, message: &str) -> Response {
+pub fn error_page(status: StatusCode, message: &str, user: Option<&CurrentUser>) -> Response {
     let title = status.canonical_reason().unwrap_or("Error").to_string();
     ErrorPage {
-        layout: Layout::new(title, None, ""),
+        layout: Layout::new(title, user, ""),
         status: status.as_u16(),
         message: message.to_string(),
     }

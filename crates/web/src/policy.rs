@@ -251,14 +251,33 @@ pub(crate) fn build_router(state: AppState) -> Router {
 }
 
 /// Enforces a route's [`Access`] and CSRF rules, and hands the handler the signed-in person.
+/// The person also rides on the response, so error pages can show the signed-in frame.
 async fn guard(
     State((state, spec)): State<(AppState, RouteSpec)>,
     params: RawPathParams,
     request: Request,
     next: Next,
-) -> Result<Response, WebError> {
+) -> Response {
+    let user = match auth::session_of(&state, request.headers(), spec.is_api()).await {
+        Ok(user) => user,
+        Err(error) => return error.into_response(),
+    };
+    let mut response = match authorize(&state, &spec, params, request, user.clone()).await {
+        Ok(request) => next.run(request).await,
+        Err(error) => error.into_response(),
+    };
+    response.extensions_mut().insert(MaybeUser(user));
+    response
+}
+
+async fn authorize(
+    state: &AppState,
+    spec: &RouteSpec,
+    params: RawPathParams,
+    request: Request,
+    user: Option<CurrentUser>,
+) -> Result<Request, WebError> {
     let api = spec.is_api();
-    let user = auth::session_of(&state, request.headers(), api).await?;
     match spec.access {
         Access::Public => {}
         Access::SignedIn => {
@@ -279,7 +298,7 @@ async fn guard(
                     .find(|(key, _)| *key == name)
                     .map(|(_, value)| value.to_string())
             };
-            if !related(&state, current, subject, param).await? {
+            if !related(state, current, subject, param).await? {
                 return Err(WebError::NotFound);
             }
         }
@@ -291,7 +310,7 @@ async fn guard(
     };
     let mut request = request;
     request.extensions_mut().insert(MaybeUser(user));
-    Ok(next.run(request).await)
+    Ok(request)
 }
 
 async fn related(
@@ -403,5 +422,6 @@ async fn render_errors(request: Request, next: Next) -> Response {
         let location = format!("/login?next={}", pages::url_encode(&next));
         return Redirect::to(&location).into_response();
     }
-    (status, pages::error_page(status, &error.public_message())).into_response()
+    let user = response.extensions().get::<MaybeUser>().and_then(|m| m.0.clone());
+    (status, pages::error_page(status, &error.public_message(), user.as_ref())).into_response()
 }
