@@ -455,7 +455,7 @@ fn skill_reason(
         }
     };
     for (a, closure) in situation.assignments.iter().zip(&graph.assignment_closures) {
-        if closure.contains(&i) {
+        if closure.binary_search(&i).is_ok() {
             consider(
                 Reason::Assignment {
                     skill: a.skill.clone(),
@@ -468,7 +468,7 @@ fn skill_reason(
         }
     }
     for (g, closure) in situation.goals.iter().zip(&graph.goal_closures) {
-        if closure.contains(&i) {
+        if closure.binary_search(&i).is_ok() {
             consider(
                 Reason::Goal {
                     goal: g.display_name(course),

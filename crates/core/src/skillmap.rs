@@ -200,6 +200,9 @@ fn crossings(layers: &[Vec<usize>], layer_of: &[usize], edges: &[(usize, usize)]
                 continue;
             }
             let (cx, cy, dx, dy) = seg(f);
+            if ay.max(by) <= cy.min(dy) || cy.max(dy) <= ay.min(by) {
+                continue;
+            }
             let side = |px: f64, py: f64, qx: f64, qy: f64, rx: f64, ry: f64| {
                 (qx - px) * (ry - py) - (qy - py) * (rx - px)
             };
