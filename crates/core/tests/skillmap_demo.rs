@@ -73,7 +73,7 @@ fn demo_course_skill_map_renders() {
         now: 10 * 86_400_000,
         ..Situation::default()
     };
-    for r in recommend(&course, &s, 3) {
-        println!("{:?}: {}", r.activity, r.reason.text(&course));
-    }
+    let recs = recommend(&course, &s, 3);
+    assert_eq!(recs.len(), 3);
+    assert!(recs.iter().all(|r| !r.reason.text(&course).is_empty()));
 }
