@@ -29,9 +29,25 @@ const REVIEWED: &[(&str, &str, &str)] = &[
     ("POST", "/learn/{course}/items/{item}/hint", "student"),
     ("GET", "/learn/{course}/lessons/{lesson}", "student"),
     ("POST", "/learn/{course}/lessons/{lesson}/done", "student"),
+    ("GET", "/learn/{course}/placement", "student"),
+    ("POST", "/learn/{course}/placement/answer", "student"),
+    ("GET", "/learn/{course}/map", "student"),
+    ("GET", "/learn/{course}/projects/{project}", "student"),
+    ("POST", "/learn/{course}/goals", "student"),
+    ("POST", "/learn/{course}/goals/{goal}/close", "student"),
+    ("POST", "/learn/{course}/interests", "student"),
     ("GET", "/classes", "teacher"),
     ("GET", "/classes/{class}", "teacher"),
     ("GET", "/students/{student}", "teacher"),
+    ("POST", "/students/{student}/overrides", "teacher"),
+    ("POST", "/students/{student}/goals", "teacher"),
+    ("POST", "/classes/{class}/overrides", "teacher"),
+    (
+        "POST",
+        "/classes/{class}/overrides/{override}/delete",
+        "teacher",
+    ),
+    ("POST", "/classes/{class}/placement", "teacher"),
     ("GET", "/family", "guardian"),
     ("GET", "/family/{student}", "guardian"),
     ("GET", "/admin", "admin"),
@@ -149,6 +165,9 @@ struct Ids {
     item: String,
     lesson: String,
     media: String,
+    project: String,
+    goal: String,
+    override_id: String,
 }
 
 fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
@@ -176,6 +195,9 @@ fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
     .replace("{item}", &ids.item)
     .replace("{lesson}", &ids.lesson)
     .replace("{*path}", &ids.media)
+    .replace("{project}", &ids.project)
+    .replace("{goal}", &ids.goal)
+    .replace("{override}", &ids.override_id)
     .replace("{file}", "app.css")
 }
 
@@ -245,6 +267,42 @@ async fn check_every_route(backend: Backend) {
         .unwrap()
         .id
         .clone();
+    let ana = user_id(&app, &school.students[0]).await;
+    let teacher = user_id(&app, "teacher").await;
+    let goal = app
+        .store
+        .create_goal(ownpace_storage::NewGoal {
+            student_id: &ana,
+            course_id: &school.course_id,
+            title: "Ratios",
+            skills: std::slice::from_ref(&skill),
+            project_id: None,
+            target_at: ownpace_storage::now_ms() + 86_400_000,
+            created_by: &ana,
+        })
+        .await
+        .unwrap()
+        .id;
+    let activity = format!("skill:{skill}");
+    let pin = ownpace_storage::OverrideAction::Pin;
+    app.store
+        .add_override(
+            &school.course_id,
+            Some(&school.class_id),
+            None,
+            &activity,
+            pin,
+            &teacher,
+        )
+        .await
+        .unwrap();
+    let override_id = app
+        .store
+        .overrides_for_class(&school.class_id, &school.course_id)
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
     let ids = Ids {
         course: HashMap::from([
             ("own".into(), school.course_id.clone()),
@@ -263,6 +321,9 @@ async fn check_every_route(backend: Backend) {
         item,
         lesson: course.course.lessons[0].id.clone(),
         media: course.course.assets[0].clone(),
+        project: course.course.projects[0].id.clone(),
+        goal,
+        override_id,
         skill,
     };
     let mut callers = vec![

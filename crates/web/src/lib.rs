@@ -15,6 +15,7 @@
 //! - `assets/` holds the CSS and JS Ownpace serves itself; no page loads anything from
 //!   another origin (the Content-Security-Policy header says so to the browser).
 
+mod adaptive;
 mod api;
 mod auth;
 mod error;

@@ -21,14 +21,14 @@ use std::collections::HashMap;
 // ---------------------------------------------------------------------------------------
 // Layout
 
-pub struct NavLink {
+pub(crate) struct NavLink {
     pub href: &'static str,
     pub label: &'static str,
     pub current: bool,
 }
 
 /// What every page's frame shows: title, who is signed in, navigation, CSRF token.
-pub struct Layout {
+pub(crate) struct Layout {
     pub title: String,
     pub user_name: String,
     pub role: String,
@@ -37,7 +37,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    fn new(title: impl Into<String>, current: Option<&CurrentUser>, active: &str) -> Layout {
+    pub(crate) fn new(title: impl Into<String>, current: Option<&CurrentUser>, active: &str) -> Layout {
         let nav = match current.map(|c| c.user.role) {
             Some(Role::Student) => vec![("/learn", "My learning")],
             Some(Role::Teacher) => vec![("/classes", "My classes")],
@@ -64,7 +64,7 @@ impl Layout {
     }
 }
 
-fn signed_in(user: &MaybeUser) -> Result<&CurrentUser, WebError> {
+pub(crate) fn signed_in(user: &MaybeUser) -> Result<&CurrentUser, WebError> {
     user.0.as_ref().ok_or(WebError::Unauthenticated)
 }
 
@@ -370,15 +370,15 @@ struct SkillCard {
     lessons: Vec<LessonLink>,
 }
 
-struct LessonLink {
-    id: String,
-    title: String,
-    modality: &'static str,
-    minutes: u32,
-    offline: bool,
+pub(crate) struct LessonLink {
+    pub id: String,
+    pub title: String,
+    pub modality: &'static str,
+    pub minutes: u32,
+    pub offline: bool,
 }
 
-fn lesson_links(course: &CourseVersion, skill_id: &str) -> Vec<LessonLink> {
+pub(crate) fn lesson_links(course: &CourseVersion, skill_id: &str) -> Vec<LessonLink> {
     course
         .course
         .lessons_for_skill(skill_id)
@@ -404,6 +404,7 @@ struct StudentCourse {
     ready: Vec<SkillCard>,
     mastered: Vec<SkillCard>,
     locked: Vec<SkillCard>,
+    path: crate::adaptive::HomePath,
 }
 
 pub async fn student_course(
@@ -467,6 +468,7 @@ pub async fn student_course(
         ready,
         mastered,
         locked,
+        path: crate::adaptive::home_path(&state, &current.user.id, &course).await?,
     }
     .into_response())
 }
@@ -1018,6 +1020,11 @@ struct ClassDashboard {
     stuck: Vec<StuckEntry>,
     inactive: Vec<InactiveEntry>,
     inactive_days: i64,
+    class_id: String,
+    course_id: String,
+    placement_questions: i64,
+    activities: Vec<(String, String)>,
+    class_overrides: Vec<(String, String, String)>,
 }
 
 /// Up to four letters that tell skills apart in a narrow column header.
@@ -1153,12 +1160,35 @@ pub async fn class_dashboard(
         .store
         .audit_many(&current.user.id, "viewed class mastery dashboard", &ids)
         .await?;
+    let class_overrides = state
+        .store
+        .overrides_for_class(&class_id, &class.course_id)
+        .await?
+        .into_iter()
+        .filter(|o| o.class_id.is_some())
+        .map(|o| {
+            let action = match o.action {
+                ownpace_storage::OverrideAction::Pin => "Pinned",
+                ownpace_storage::OverrideAction::Hide => "Hidden",
+            };
+            let label = crate::adaptive::activity_choices(&course)
+                .into_iter()
+                .find(|(value, _)| *value == o.activity)
+                .map_or(o.activity.clone(), |(_, label)| label);
+            (o.id, action.to_string(), label)
+        })
+        .collect();
     Ok(ClassDashboard {
         layout: Layout::new(
             format!("{}: dashboard", class.name),
             Some(current),
             "/classes",
         ),
+        placement_questions: state.store.placement_questions(&class_id).await?,
+        activities: crate::adaptive::activity_choices(&course),
+        class_overrides,
+        course_id: class.course_id.clone(),
+        class_id: class_id.clone(),
         class_name: class.name,
         course_title: course.course.title.clone(),
         columns,
@@ -1312,9 +1342,11 @@ async fn course_record(
 #[template(path = "student_record.html")]
 struct StudentRecord {
     layout: Layout,
+    student_id: String,
     name: String,
     username: String,
     courses: Vec<CourseRecord>,
+    paths: Vec<crate::adaptive::TeacherPathView>,
 }
 
 pub async fn student_record(
@@ -1333,14 +1365,16 @@ pub async fn student_record(
         .classes_taught_by(&current.user.id)
         .await?
         .into_iter()
-        .map(|c| c.course_id)
+        .map(|c| c.id)
         .collect();
     let mut courses = Vec::new();
+    let mut paths = Vec::new();
     for class in state.store.classes_of_student(&student_id).await? {
-        if taught.contains(&class.course_id)
+        if taught.contains(&class.id)
             && let Some(course) = state.course(&class.course_id).await?
         {
             courses.push(course_record(&state, &student, &course, 50).await?);
+            paths.push(crate::adaptive::teacher_path_view(&state, &student_id, &class.id, &course).await?);
         }
     }
     state
@@ -1349,9 +1383,11 @@ pub async fn student_record(
         .await?;
     Ok(StudentRecord {
         layout: Layout::new(student.display_name.clone(), Some(current), "/classes"),
+        student_id,
         name: student.display_name,
         username: student.username,
         courses,
+        paths,
     }
     .into_response())
 }

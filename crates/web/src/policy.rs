@@ -13,7 +13,7 @@
 
 use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE};
 use crate::error::WebError;
-use crate::{AppState, api, pages};
+use crate::{AppState, adaptive, api, pages};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{RawPathParams, Request, State};
@@ -142,6 +142,48 @@ fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Roles(STUDENT, S::Course("course")),
             post(pages::lesson_done),
         ),
+        r(
+            Method::GET,
+            "/learn/{course}/placement",
+            Roles(STUDENT, S::Course("course")),
+            get(adaptive::placement),
+        ),
+        r(
+            Method::POST,
+            "/learn/{course}/placement/answer",
+            Roles(STUDENT, S::Course("course")),
+            post(adaptive::placement_answer),
+        ),
+        r(
+            Method::GET,
+            "/learn/{course}/map",
+            Roles(STUDENT, S::Course("course")),
+            get(adaptive::skill_map),
+        ),
+        r(
+            Method::GET,
+            "/learn/{course}/projects/{project}",
+            Roles(STUDENT, S::Course("course")),
+            get(adaptive::project),
+        ),
+        r(
+            Method::POST,
+            "/learn/{course}/goals",
+            Roles(STUDENT, S::Course("course")),
+            post(adaptive::add_goal),
+        ),
+        r(
+            Method::POST,
+            "/learn/{course}/goals/{goal}/close",
+            Roles(STUDENT, S::Course("course")),
+            post(adaptive::close_goal),
+        ),
+        r(
+            Method::POST,
+            "/learn/{course}/interests",
+            Roles(STUDENT, S::Course("course")),
+            post(adaptive::set_interests),
+        ),
         // Teachers
         r(
             Method::GET,
@@ -160,6 +202,36 @@ fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/students/{student}",
             Roles(TEACHER, S::Student("student")),
             get(pages::student_record),
+        ),
+        r(
+            Method::POST,
+            "/students/{student}/overrides",
+            Roles(TEACHER, S::Student("student")),
+            post(adaptive::student_override),
+        ),
+        r(
+            Method::POST,
+            "/students/{student}/goals",
+            Roles(TEACHER, S::Student("student")),
+            post(adaptive::student_goal),
+        ),
+        r(
+            Method::POST,
+            "/classes/{class}/overrides",
+            Roles(TEACHER, S::Class("class")),
+            post(adaptive::class_override),
+        ),
+        r(
+            Method::POST,
+            "/classes/{class}/overrides/{override}/delete",
+            Roles(TEACHER, S::Class("class")),
+            post(adaptive::remove_override),
+        ),
+        r(
+            Method::POST,
+            "/classes/{class}/placement",
+            Roles(TEACHER, S::Class("class")),
+            post(adaptive::placement_cap),
         ),
         // Guardians
         r(

@@ -61,6 +61,33 @@ pub fn duration(ms: i64) -> String {
     }
 }
 
+/// A day as people write it: "12 March", with the year when it is not this year's.
+pub fn date(ms: i64, now: i64) -> String {
+    ownpace_core::recommend::dates::day_month(ms, now)
+}
+
+/// `YYYY-MM-DD` (an HTML date input) as the start of that day in ms since the epoch (UTC).
+pub fn parse_date(text: &str) -> Option<i64> {
+    let mut parts = text.splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(1970..=9999).contains(&year) {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let ms = days * 86_400_000;
+    // Reject days that do not exist (31 April): they round-trip to another date.
+    (ownpace_core::recommend::dates::civil(ms) == (year, month as u32, day as u32)).then_some(ms)
+}
+
 /// The heatmap colour band (CSS class) of a mastery probability; `None` = not started.
 pub fn band(p: Option<f64>) -> &'static str {
     match p {
@@ -96,6 +123,15 @@ mod tests {
         assert_eq!(band(Some(0.1)), "band-0");
         assert_eq!(band(Some(0.5)), "band-2");
         assert_eq!(band(Some(0.96)), "band-4");
+    }
+
+    #[test]
+    fn dates_parse_and_print() {
+        let ms = parse_date("2026-03-12").expect("a valid date");
+        assert_eq!(ms, 1_773_273_600_000);
+        assert_eq!(date(ms, ms), "12 March");
+        assert_eq!(parse_date("2026-04-31"), None);
+        assert_eq!(parse_date("12/03/2026"), None);
     }
 
     #[test]
