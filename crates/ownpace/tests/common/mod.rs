@@ -6,9 +6,13 @@ use ownpace::demo::{self, DemoSchool};
 use ownpace_storage::testing::{ScratchDatabase, scratch};
 use ownpace_storage::{Backend, Store};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 pub struct TestApp {
     pub base: String,
+    /// Added to the server's clock: tests move time forward with [`TestApp::advance_days`].
+    pub clock_offset: Arc<AtomicI64>,
     pub store: Store,
     pub school: DemoSchool,
     _db: ScratchDatabase,
@@ -27,6 +31,14 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+impl TestApp {
+    /// Moves the server's clock forward (sessions expire with it: sign in again after).
+    pub fn advance_days(&self, days: i64) {
+        self.clock_offset
+            .fetch_add(days * 86_400_000, Ordering::SeqCst);
+    }
+}
+
 /// Starts Ownpace with a demo school of `students` students (plus the other class).
 pub async fn spawn_app(backend: Backend, students: usize) -> TestApp {
     let db = scratch(backend).await;
@@ -40,7 +52,12 @@ pub async fn spawn_app(backend: Backend, students: usize) -> TestApp {
         .await
         .expect("bind a random port");
     let base = format!("http://{}", listener.local_addr().expect("local address"));
-    let state = ownpace_web::AppState::new(store.clone(), ownpace_web::Config::default());
+    let clock_offset = Arc::new(AtomicI64::new(0));
+    let offset = clock_offset.clone();
+    let clock: ownpace_web::Clock =
+        Arc::new(move || ownpace_storage::now_ms() + offset.load(Ordering::SeqCst));
+    let state =
+        ownpace_web::AppState::with_clock(store.clone(), ownpace_web::Config::default(), clock);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         ownpace_web::serve(listener, state, async {
@@ -51,6 +68,7 @@ pub async fn spawn_app(backend: Backend, students: usize) -> TestApp {
     });
     TestApp {
         base,
+        clock_offset,
         store,
         school,
         _db: db,
