@@ -2,6 +2,7 @@
 //! library crates; see ARCHITECTURE.md for the layers.
 
 mod evaluate;
+mod fit;
 
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
@@ -94,6 +95,8 @@ enum Command {
     },
     /// Evaluate the learner models on a public dataset (5-fold, as in the papers).
     Evaluate(evaluate::EvaluateArgs),
+    /// Refit the learner model on this school's own answers
+    Fit(fit::FitArgs),
 }
 
 #[derive(Subcommand)]
@@ -308,6 +311,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Evaluate(_) => unreachable!("evaluate runs outside the async runtime"),
+        Command::Fit(args) => fit::run(args).await,
     }
 }
 

@@ -25,6 +25,7 @@ pub mod bkt;
 pub mod datasets;
 pub mod elo;
 pub mod eval;
+pub mod fitted;
 mod lbfgs;
 pub mod logistic;
 
