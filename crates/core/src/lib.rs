@@ -13,4 +13,5 @@ pub mod placement;
 pub mod progress;
 pub mod recommend;
 pub mod review;
+pub mod simulate;
 pub mod skillmap;

@@ -207,9 +207,16 @@ impl Fsrs {
 /// remembered). Then the answer goes through the same BKT update as any answer
 /// ([`SkillProgress::apply_answer`]). A failed review therefore sets `p_mastery` to the
 /// BKT posterior after a wrong answer from a discounted prior, which is below the mastery
-/// threshold for any usual parameters, and clears `mastered_at`; a successful one keeps or
-/// restores mastery. The memory is updated with Good or Again; after a failure it holds
-/// FSRS's post-lapse stability, used once the skill is mastered again.
+/// threshold for any usual parameters, and clears `mastered_at` (the skill goes back to
+/// the ready list); a successful one keeps or restores mastery.
+///
+/// FSRS assumes the grade *is* recall; an auto-graded item has slips and guesses. So the
+/// memory is the log-space blend of FSRS's Good and Again updates, weighted by q, the
+/// probability that the skill was recalled given the answer (the BKT posterior before the
+/// learning step): with slip 0.1 and guess 0.2 a wrong answer at the due date gives
+/// q ≈ 0.45. A wrong answer never lengthens the memory and a right one never shortens it.
+/// Without this, one slip collapses stability to the post-lapse value (under a day) and
+/// a slip-prone skill comes back every day.
 pub fn apply_review(
     fsrs: &Fsrs,
     progress: &mut SkillProgress,
@@ -219,9 +226,35 @@ pub fn apply_review(
     at: i64,
 ) -> MemoryState {
     let recall = fsrs.recall_probability(memory, at);
-    progress.p_mastery = (progress.p_mastery * recall).clamp(0.0, 1.0);
+    let prior = (progress.p_mastery * recall).clamp(0.0, 1.0);
+    let q = if correct {
+        let num = prior * (1.0 - params.slip);
+        num / (num + (1.0 - prior) * params.guess)
+    } else {
+        let num = prior * params.slip;
+        num / (num + (1.0 - prior) * (1.0 - params.guess))
+    };
+    let q = if q.is_finite() {
+        q.clamp(0.0, 1.0)
+    } else {
+        f64::from(u8::from(correct))
+    };
+    progress.p_mastery = prior;
     progress.apply_answer(params, correct, at);
-    fsrs.review(memory, Grade::from_correct(correct), at)
+    let good = fsrs.review(memory, Grade::Good, at);
+    let again = fsrs.review(memory, Grade::Again, at);
+    let blend = |a: f64, b: f64| (q * a.ln() + (1.0 - q) * b.ln()).exp();
+    let mut stability = blend(good.stability, again.stability);
+    stability = if correct {
+        stability.max(memory.stability)
+    } else {
+        stability.min(memory.stability)
+    };
+    MemoryState {
+        stability,
+        difficulty: q * good.difficulty + (1.0 - q) * again.difficulty,
+        last_review_at: good.last_review_at,
+    }
 }
 
 #[cfg(test)]
@@ -347,6 +380,20 @@ mod tests {
         // Prior 0.9 * p, then the BKT posterior after a wrong answer.
         let prior = progress.p_mastery * 0.9;
         close(lost.p_mastery, params.update(prior, false), 1e-6);
-        assert!(m2.stability < memory.stability);
+        assert!(m2.stability <= memory.stability);
+        // Between a pure lapse and a pure success: a wrong answer may be a slip.
+        let again = f.review(&memory, Grade::Again, later);
+        let good = f.review(&memory, Grade::Good, later);
+        assert!(m2.stability > again.stability && m2.difficulty < again.difficulty);
+        // With (almost) no slip or guess, the answer is the recall: plain FSRS.
+        let exact = BktParams {
+            slip: 1e-9,
+            guess: 1e-9,
+            ..params
+        };
+        let m3 = apply_review(&f, &mut progress.clone(), &memory, &exact, false, later);
+        close(m3.stability, again.stability, 1e-6);
+        let m4 = apply_review(&f, &mut progress.clone(), &memory, &exact, true, later);
+        close(m4.stability, good.stability, 1e-6);
     }
 }

@@ -3,6 +3,7 @@
 
 mod evaluate;
 mod fit;
+mod simulate;
 
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
@@ -97,6 +98,8 @@ enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Refit the learner model on this school's own answers
     Fit(fit::FitArgs),
+    /// Simulate students under a fixed sequence, mastery progression and Ownpace's adaptive path.
+    Simulate(simulate::SimulateArgs),
 }
 
 #[derive(Subcommand)]
@@ -153,6 +156,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Simulate(args) => simulate::run(args),
         other => runtime.block_on(run(other)),
     };
     match result {
@@ -306,12 +310,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Rebuild { db } => {
             let store = open(&settings(db, None, false)?).await?;
-            let replayed = store.rebuild_mastery(|_| Default::default()).await?;
+            // The same parameters the server uses: the newest fit, defaults otherwise.
+            let state = ownpace_web::AppState::new(store.clone(), ownpace_web::Config::default());
+            state.refresh_models().await.map_err(|e| anyhow!("{e}"))?;
+            let replayed = store.rebuild_mastery(|skill| state.bkt_params(skill)).await?;
             println!("Rebuilt mastery from {replayed} answers.");
             Ok(())
         }
         Command::Evaluate(_) => unreachable!("evaluate runs outside the async runtime"),
         Command::Fit(args) => fit::run(args).await,
+        Command::Simulate(_) => unreachable!("simulate runs outside the async runtime"),
     }
 }
 
