@@ -214,7 +214,7 @@ impl Fsrs {
 /// memory is the log-space blend of FSRS's Good and Again updates, weighted by q, the
 /// probability that the skill was recalled given the answer (the BKT posterior before the
 /// learning step): with slip 0.1 and guess 0.2 a wrong answer at the due date gives
-/// q ≈ 0.45. A wrong answer never lengthens the memory and a right one never shortens it.
+/// q ≈ 0.5. A wrong answer never lengthens the memory and a right one never shortens it.
 /// Without this, one slip collapses stability to the post-lapse value (under a day) and
 /// a slip-prone skill comes back every day.
 pub fn apply_review(
