@@ -32,6 +32,7 @@ pub use policy::{Access, Subject};
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use ownpace_core::learner::bkt::BktParams;
+use ownpace_core::learner::fitted::{FittedModels, STORE_MODEL_NAME};
 use ownpace_storage::{CourseVersion, Store};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -78,6 +79,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Clock,
     courses: Arc<RwLock<HashMap<String, CourseVersion>>>,
+    /// The newest `ownpace fit` (version, models); defaults until one exists.
+    models: Arc<RwLock<(i64, Arc<FittedModels>)>>,
 }
 
 impl AppState {
@@ -91,6 +94,7 @@ impl AppState {
             config: Arc::new(config),
             clock,
             courses: Arc::default(),
+            models: Arc::new(RwLock::new((0, Arc::new(FittedModels::none())))),
         }
     }
 
@@ -120,10 +124,38 @@ impl AppState {
         }
     }
 
-    /// Learner-model parameters for a skill. Fitted parameters replace these defaults
-    /// once `ownpace fit` has run on enough of the school's own data.
-    pub fn bkt_params(&self, _skill_id: &str) -> BktParams {
-        BktParams::default()
+    /// Learner-model parameters for a skill: from the newest `ownpace fit` when the skill
+    /// had enough answers, the defaults otherwise.
+    pub fn bkt_params(&self, skill_id: &str) -> BktParams {
+        self.models().bkt_params(skill_id)
+    }
+
+    /// The fitted learner models in use.
+    pub fn models(&self) -> Arc<FittedModels> {
+        self.models.read().map(|m| m.1.clone()).unwrap_or_else(|_| Arc::new(FittedModels::none()))
+    }
+
+    /// Loads the newest fit if it is newer than the one in use. A fit this build cannot
+    /// read is logged and ignored (the server keeps what it has): run `ownpace fit` again.
+    pub async fn refresh_models(&self) -> Result<(), WebError> {
+        let Some((version, json, _, _)) = self.store.latest_model_params(STORE_MODEL_NAME).await? else {
+            return Ok(());
+        };
+        if self.models.read().is_ok_and(|m| m.0 == version) {
+            return Ok(());
+        }
+        match serde_json::from_str::<FittedModels>(&json) {
+            Ok(models) => {
+                if let Ok(mut current) = self.models.write() {
+                    *current = (version, Arc::new(models));
+                }
+                tracing::info!(version, "using fitted learner models");
+            }
+            Err(error) => {
+                tracing::warn!(version, %error, "cannot read the stored fit; run `ownpace fit` again");
+            }
+        }
+        Ok(())
     }
 }
 
@@ -178,6 +210,20 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if let Err(error) = state.refresh_models().await {
+        tracing::warn!(%error, "cannot load fitted learner models; using defaults");
+    }
+    // Pick up a new `ownpace fit` (run while serving, or by another server process).
+    let refresher = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(error) = refresher.refresh_models().await {
+                tracing::warn!(%error, "checking for a newer fit failed");
+            }
+        }
+    });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
