@@ -1,7 +1,9 @@
 //! The demo course `courses/fractions` ships with the product (SPEC C1): it must import
 //! cleanly and every item must grade its own correct answer as correct.
 
-use ownpace_core::course::{grade, parse_course, AnswerSpec, Course, Modality, Response, SourceFile};
+use ownpace_core::course::{
+    AnswerSpec, Course, Modality, Response, SourceFile, grade, parse_course,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -19,7 +21,9 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) {
         if path.is_dir() {
             collect(root, &path, out);
         } else {
-            let rel = path.strip_prefix(root).expect("path under the course folder");
+            let rel = path
+                .strip_prefix(root)
+                .expect("path under the course folder");
             let rel = rel
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -40,7 +44,11 @@ fn load() -> Course {
         Ok(course) => course,
         Err(errors) => {
             let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-            panic!("the demo course has {} error(s):\n{}", list.len(), list.join("\n"));
+            panic!(
+                "the demo course has {} error(s):\n{}",
+                list.len(),
+                list.join("\n")
+            );
         }
     }
 }
@@ -58,14 +66,26 @@ fn format_number(value: f64) -> String {
 fn demo_course_parses_and_is_complete() {
     let course = load();
     assert_eq!(course.id, "fractions-ratios-6");
-    assert!(course.skills.len() >= 25, "only {} skills", course.skills.len());
-    assert!(course.items.len() >= 150, "only {} items", course.items.len());
+    assert!(
+        course.skills.len() >= 25,
+        "only {} skills",
+        course.skills.len()
+    );
+    assert!(
+        course.items.len() >= 150,
+        "only {} items",
+        course.items.len()
+    );
 
     // Skills come in topological order.
     let mut seen = BTreeSet::new();
     for skill in &course.skills {
         for p in &skill.prerequisites {
-            assert!(seen.contains(p.as_str()), "{} listed before its prerequisite {p}", skill.id);
+            assert!(
+                seen.contains(p.as_str()),
+                "{} listed before its prerequisite {p}",
+                skill.id
+            );
         }
         seen.insert(skill.id.as_str());
     }
@@ -81,17 +101,37 @@ fn demo_course_parses_and_is_complete() {
     for lesson in &course.lessons {
         *modalities.entry(lesson.modality.label()).or_default() += 1;
         if lesson.modality == Modality::Watch {
-            let media = lesson.media.as_deref().unwrap_or_else(|| panic!("watch lesson {} has no media", lesson.id));
-            assert!(course.assets.iter().any(|a| a == media), "lesson {} media {media} is not an asset", lesson.id);
+            let media = lesson
+                .media
+                .as_deref()
+                .unwrap_or_else(|| panic!("watch lesson {} has no media", lesson.id));
+            assert!(
+                course.assets.iter().any(|a| a == media),
+                "lesson {} media {media} is not an asset",
+                lesson.id
+            );
         }
     }
     assert!(modalities.len() >= 3, "lessons cover only {modalities:?}");
 
-    assert!(course.projects.len() >= 3, "only {} projects", course.projects.len());
+    assert!(
+        course.projects.len() >= 3,
+        "only {} projects",
+        course.projects.len()
+    );
     for project in &course.projects {
-        assert!(!project.rubric.is_empty(), "project {} has no rubric", project.id);
+        assert!(
+            !project.rubric.is_empty(),
+            "project {} has no rubric",
+            project.id
+        );
         for criterion in &project.rubric {
-            assert!(!criterion.levels.is_empty(), "project {} criterion {} has no levels", project.id, criterion.name);
+            assert!(
+                !criterion.levels.is_empty(),
+                "project {} criterion {} has no levels",
+                project.id,
+                criterion.name
+            );
         }
     }
 }
@@ -103,17 +143,21 @@ fn every_demo_item_grades_its_own_answer() {
     for item in &course.items {
         match &item.answer {
             AnswerSpec::Choice { choices } => {
-                let correct: Vec<usize> = (0..choices.len()).filter(|&i| choices[i].correct).collect();
+                let correct: Vec<usize> =
+                    (0..choices.len()).filter(|&i| choices[i].correct).collect();
                 if correct.len() != 1 {
                     failures.push(format!("{}: {} correct choices", item.id, correct.len()));
                     continue;
                 }
-                for i in 0..choices.len() {
+                for (i, choice) in choices.iter().enumerate() {
                     let g = grade(item, &Response::Choice(i));
-                    if g.correct != choices[i].correct {
-                        failures.push(format!("{}: choice {i} graded correct={}", item.id, g.correct));
+                    if g.correct != choice.correct {
+                        failures.push(format!(
+                            "{}: choice {i} graded correct={}",
+                            item.id, g.correct
+                        ));
                     }
-                    if !choices[i].correct && choices[i].feedback.trim().is_empty() {
+                    if !choice.correct && choice.feedback.trim().is_empty() {
                         failures.push(format!("{}: wrong choice {i} has no feedback", item.id));
                     }
                 }
@@ -121,13 +165,19 @@ fn every_demo_item_grades_its_own_answer() {
             AnswerSpec::Numeric { value, .. } => {
                 let typed = format_number(*value);
                 if !grade(item, &Response::Text(typed.clone())).correct {
-                    failures.push(format!("{}: numeric answer {typed} graded incorrect", item.id));
+                    failures.push(format!(
+                        "{}: numeric answer {typed} graded incorrect",
+                        item.id
+                    ));
                 }
             }
             AnswerSpec::Text { accepted, .. } => match accepted.first() {
                 Some(first) => {
                     if !grade(item, &Response::Text(first.clone())).correct {
-                        failures.push(format!("{}: accepted answer {first:?} graded incorrect", item.id));
+                        failures.push(format!(
+                            "{}: accepted answer {first:?} graded incorrect",
+                            item.id
+                        ));
                     }
                 }
                 None => failures.push(format!("{}: no accepted answers", item.id)),
@@ -137,7 +187,12 @@ fn every_demo_item_grades_its_own_answer() {
             failures.push(format!("{}: no explanation", item.id));
         }
     }
-    assert!(failures.is_empty(), "{} problem(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} problem(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -150,13 +205,21 @@ fn demo_items_are_complete_and_fully_rendered() {
             failures.push(format!("{}: duplicate id", item.id));
         }
         if item.hints.is_empty() || item.hints.len() > 3 {
-            failures.push(format!("{}: {} hints (want 1 to 3)", item.id, item.hints.len()));
+            failures.push(format!(
+                "{}: {} hints (want 1 to 3)",
+                item.id,
+                item.hints.len()
+            ));
         }
         let mut texts: Vec<&str> = vec![&item.prompt, &item.explanation];
         texts.extend(item.hints.iter().map(String::as_str));
         match &item.answer {
             AnswerSpec::Choice { choices } => {
-                texts.extend(choices.iter().flat_map(|c| [c.text.as_str(), c.feedback.as_str()]));
+                texts.extend(
+                    choices
+                        .iter()
+                        .flat_map(|c| [c.text.as_str(), c.feedback.as_str()]),
+                );
             }
             AnswerSpec::Text { accepted, .. } => texts.extend(accepted.iter().map(String::as_str)),
             AnswerSpec::Numeric { value, .. } => {
@@ -193,9 +256,28 @@ fn demo_items_are_complete_and_fully_rendered() {
             _ => None,
         })
         .collect();
-    assert!(positions.len() >= 3, "correct choices only at positions {positions:?}");
-    let watch = course.lessons.iter().filter(|l| l.modality == Modality::Watch).count();
-    let offline = course.lessons.iter().filter(|l| l.modality.is_offline()).count();
-    assert!(watch >= 4 && offline >= 7, "watch {watch}, offline {offline}");
-    assert!(failures.is_empty(), "{} problem(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        positions.len() >= 3,
+        "correct choices only at positions {positions:?}"
+    );
+    let watch = course
+        .lessons
+        .iter()
+        .filter(|l| l.modality == Modality::Watch)
+        .count();
+    let offline = course
+        .lessons
+        .iter()
+        .filter(|l| l.modality.is_offline())
+        .count();
+    assert!(
+        watch >= 4 && offline >= 7,
+        "watch {watch}, offline {offline}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} problem(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

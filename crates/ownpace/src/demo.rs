@@ -295,25 +295,25 @@ async fn simulate_history(
             let state = progress
                 .entry(skill.id.clone())
                 .or_insert_with(|| SkillProgress::initial(&params));
-            if state.attempts == 0 {
-                if let Some(lesson) = course.lessons_for_skill(&skill.id).next() {
-                    key += 1;
-                    store
-                        .record_event(&EventRecord {
-                            student_id,
-                            course_id: &course.id,
-                            course_version: 1,
-                            kind: "lesson",
-                            skills: &lesson.skills,
-                            item_id: Some(&lesson.id),
-                            data: None,
-                            occurred_at: at,
-                            duration_ms: Some(i64::from(lesson.minutes) * 60_000),
-                            idempotency_key: &format!("demo-{key}"),
-                        })
-                        .await?;
-                    at += i64::from(lesson.minutes) * 60_000;
-                }
+            if state.attempts == 0
+                && let Some(lesson) = course.lessons_for_skill(&skill.id).next()
+            {
+                key += 1;
+                store
+                    .record_event(&EventRecord {
+                        student_id,
+                        course_id: &course.id,
+                        course_version: 1,
+                        kind: "lesson",
+                        skills: &lesson.skills,
+                        item_id: Some(&lesson.id),
+                        data: None,
+                        occurred_at: at,
+                        duration_ms: Some(i64::from(lesson.minutes) * 60_000),
+                        idempotency_key: &format!("demo-{key}"),
+                    })
+                    .await?;
+                at += i64::from(lesson.minutes) * 60_000;
             }
             let items: Vec<&Item> = course.items_for_skill(&skill.id).collect();
             if items.is_empty() {

@@ -313,7 +313,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
             // The same parameters the server uses: the newest fit, defaults otherwise.
             let state = ownpace_web::AppState::new(store.clone(), ownpace_web::Config::default());
             state.refresh_models().await.map_err(|e| anyhow!("{e}"))?;
-            let replayed = store.rebuild_mastery(|skill| state.bkt_params(skill)).await?;
+            let replayed = store
+                .rebuild_mastery(|skill| state.bkt_params(skill))
+                .await?;
             println!("Rebuilt mastery from {replayed} answers.");
             Ok(())
         }

@@ -77,6 +77,8 @@ pub struct Session {
 }
 
 type UserRow = (String, String, String, String, i64, i64);
+/// A user row followed by the session's CSRF token and expiry.
+type SessionRow = (String, String, String, String, i64, i64, String, i64);
 
 fn user_from_row(
     (id, username, display_name, role, created_at, disabled): UserRow,
@@ -242,7 +244,7 @@ impl Store {
 
     /// The live session for a token hash; expired sessions and disabled users find none.
     pub async fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>> {
-        let row: Option<(String, String, String, String, i64, i64, String, i64)> = sqlx::query_as(
+        let row: Option<SessionRow> = sqlx::query_as(
             "SELECT u.id, u.username, u.display_name, u.role, u.created_at, u.disabled, \
                  s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",

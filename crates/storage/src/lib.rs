@@ -22,7 +22,9 @@ mod roster;
 
 pub use accounts::{NewUser, Role, Session, User};
 pub use courses::{CourseVersion, ImportOutcome, StoredAsset};
-pub use events::{AnswerRecord, EventRecord, MasteryRow, PlacementRecord, RecordedAnswer, StoredEvent};
+pub use events::{
+    AnswerRecord, EventRecord, MasteryRow, PlacementRecord, RecordedAnswer, StoredEvent,
+};
 pub use models::{LoggedAnswer, StoredModelParams};
 pub use path::{ActivityOverride, Goal, NewGoal, OverrideAction};
 pub use roster::{Class, StudentRelation};

@@ -53,6 +53,7 @@ pub struct ActivityOverride {
     pub created_at: i64,
 }
 
+type OverrideRow = (String, Option<String>, Option<String>, String, String, i64);
 type GoalRow = (
     String,
     String,
@@ -230,12 +231,11 @@ impl Store {
         a: &str,
         b: &str,
     ) -> Result<Vec<ActivityOverride>> {
-        let rows: Vec<(String, Option<String>, Option<String>, String, String, i64)> =
-            sqlx::query_as(sql)
-                .bind(a)
-                .bind(b)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<OverrideRow> = sqlx::query_as(sql)
+            .bind(a)
+            .bind(b)
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter()
             .map(|(id, class_id, student_id, activity, action, created_at)| {
                 let action = match action.as_str() {

@@ -230,7 +230,7 @@ async fn reimport_creates_versions_and_keeps_history(backend: Backend) {
         .unwrap();
     assert_eq!(
         store
-            .import_course(&course("C, revised"), &[svg.clone()])
+            .import_course(&course("C, revised"), std::slice::from_ref(&svg))
             .await
             .unwrap(),
         ImportOutcome::NewVersion { version: 2 }

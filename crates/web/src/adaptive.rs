@@ -29,9 +29,15 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 /// Per skill, the student's status now (state, mastery, recall, review due).
-pub fn statuses(state: &AppState, course: &CourseVersion, mastery: &[MasteryRow]) -> HashMap<String, SkillStatus> {
-    let by_skill: HashMap<&str, &SkillProgress> =
-        mastery.iter().map(|row| (row.skill_id.as_str(), &row.progress)).collect();
+pub fn statuses(
+    state: &AppState,
+    course: &CourseVersion,
+    mastery: &[MasteryRow],
+) -> HashMap<String, SkillStatus> {
+    let by_skill: HashMap<&str, &SkillProgress> = mastery
+        .iter()
+        .map(|row| (row.skill_id.as_str(), &row.progress))
+        .collect();
     skill_statuses(
         &course.course,
         &by_skill,
@@ -57,7 +63,9 @@ fn parse_activity(text: &str) -> Option<Activity> {
 
 fn activity_href(course_id: &str, activity: &Activity) -> String {
     match activity {
-        Activity::PracticeSkill(id) | Activity::Review(id) => format!("/learn/{course_id}/skills/{id}"),
+        Activity::PracticeSkill(id) | Activity::Review(id) => {
+            format!("/learn/{course_id}/skills/{id}")
+        }
         Activity::Lesson(id) => format!("/learn/{course_id}/lessons/{id}"),
         Activity::Project(id) => format!("/learn/{course_id}/projects/{id}"),
     }
@@ -96,19 +104,32 @@ pub struct StudentPath {
     pub mastered_at: HashMap<String, i64>,
 }
 
-pub async fn student_path(state: &AppState, student_id: &str, course: &CourseVersion) -> Result<StudentPath, WebError> {
+pub async fn student_path(
+    state: &AppState,
+    student_id: &str,
+    course: &CourseVersion,
+) -> Result<StudentPath, WebError> {
     let course_id = &course.course.id;
     let mastery = state.store.student_mastery(student_id, course_id).await?;
     let statuses = statuses(state, course, &mastery);
     let goals = state.store.open_goals(student_id, course_id).await?;
-    let events = state.store.student_events(student_id, course_id, 5_000).await?;
+    let events = state
+        .store
+        .student_events(student_id, course_id, 5_000)
+        .await?;
     let mut modality_last_used: HashMap<Modality, i64> = HashMap::new();
     let mut practice = Vec::new();
     for event in &events {
         match event.kind.as_str() {
             "lesson" | "offline-activity" => {
-                if let Some(lesson) = event.item_id.as_deref().and_then(|id| course.course.lesson(id)) {
-                    let last = modality_last_used.entry(lesson.modality).or_insert(event.occurred_at);
+                if let Some(lesson) = event
+                    .item_id
+                    .as_deref()
+                    .and_then(|id| course.course.lesson(id))
+                {
+                    let last = modality_last_used
+                        .entry(lesson.modality)
+                        .or_insert(event.occurred_at);
                     *last = (*last).max(event.occurred_at);
                 }
             }
@@ -129,8 +150,14 @@ pub async fn student_path(state: &AppState, student_id: &str, course: &CourseVer
     practice.reverse();
     let mut pinned = Vec::new();
     let mut hidden = Vec::new();
-    for o in state.store.overrides_for_student(student_id, course_id).await? {
-        let Some(activity) = parse_activity(&o.activity) else { continue };
+    for o in state
+        .store
+        .overrides_for_student(student_id, course_id)
+        .await?
+    {
+        let Some(activity) = parse_activity(&o.activity) else {
+            continue;
+        };
         match o.action {
             OverrideAction::Pin => pinned.push(activity),
             OverrideAction::Hide => {
@@ -143,7 +170,11 @@ pub async fn student_path(state: &AppState, student_id: &str, course: &CourseVer
     }
     let mastered_at = mastery
         .iter()
-        .filter_map(|row| row.progress.mastered_at.map(|at| (row.skill_id.clone(), at)))
+        .filter_map(|row| {
+            row.progress
+                .mastered_at
+                .map(|at| (row.skill_id.clone(), at))
+        })
         .collect();
     let situation = Situation {
         skills: statuses.clone(),
@@ -156,7 +187,13 @@ pub async fn student_path(state: &AppState, student_id: &str, course: &CourseVer
         screen_time_spent: false,
         now: state.now(),
     };
-    Ok(StudentPath { statuses, situation, goals, practice, mastered_at })
+    Ok(StudentPath {
+        statuses,
+        situation,
+        goals,
+        practice,
+        mastered_at,
+    })
 }
 
 pub struct OptionView {
@@ -191,7 +228,8 @@ pub fn goal_views(course: &CourseVersion, path: &StudentPath, now: i64) -> Vec<G
         .iter()
         .zip(&path.situation.goals)
         .map(|(stored, goal)| {
-            let forecast = goals::forecast(&course.course, goal, &path.practice, &path.mastered_at, now);
+            let forecast =
+                goals::forecast(&course.course, goal, &path.practice, &path.mastered_at, now);
             GoalView {
                 id: stored.id.clone(),
                 title: goal.display_name(&course.course),
@@ -214,20 +252,40 @@ pub struct HomePath {
     pub projects: Vec<(String, String)>,
 }
 
-pub async fn home_path(state: &AppState, student_id: &str, course: &CourseVersion) -> Result<HomePath, WebError> {
+pub async fn home_path(
+    state: &AppState,
+    student_id: &str,
+    course: &CourseVersion,
+) -> Result<HomePath, WebError> {
     let path = student_path(state, student_id, course).await?;
-    let options = option_views(course, &recommend::recommend(&course.course, &path.situation, recommend::DEFAULT_COUNT));
-    let placement = state.store.placement_result(student_id, &course.course.id).await?;
+    let options = option_views(
+        course,
+        &recommend::recommend(&course.course, &path.situation, recommend::DEFAULT_COUNT),
+    );
+    let placement = state
+        .store
+        .placement_result(student_id, &course.course.id)
+        .await?;
     let practised = path.statuses.values().any(|s| s.attempts > 0);
     let placement_summary = match &placement {
         Some(_) => {
-            let answers = state.store.placement_answers(student_id, &course.course.id).await?;
+            let answers = state
+                .store
+                .placement_answers(student_id, &course.course.id)
+                .await?;
             let config = placement_config(state, student_id, &course.course.id).await?;
-            Placement::replay(&course.course, config, &answers).map(|p| p.summary().text).unwrap_or_default()
+            Placement::replay(&course.course, config, &answers)
+                .map(|p| p.summary().text)
+                .unwrap_or_default()
         }
         None => String::new(),
     };
-    let mut tags: Vec<String> = course.course.projects.iter().flat_map(|p| p.interests.iter().cloned()).collect();
+    let mut tags: Vec<String> = course
+        .course
+        .projects
+        .iter()
+        .flat_map(|p| p.interests.iter().cloned())
+        .collect();
     tags.sort();
     tags.dedup();
     let mine = &path.situation.interests;
@@ -236,22 +294,48 @@ pub async fn home_path(state: &AppState, student_id: &str, course: &CourseVersio
         placement_summary,
         options,
         goals: goal_views(course, &path, state.now()),
-        interests: tags.into_iter().map(|t| (mine.contains(&t), t)).map(|(on, t)| (t, on)).collect(),
-        goal_skills: course.course.skills.iter().map(|s| (s.id.clone(), s.name.clone())).collect(),
-        projects: course.course.projects.iter().map(|p| (p.id.clone(), p.title.clone())).collect(),
+        interests: tags
+            .into_iter()
+            .map(|t| (mine.contains(&t), t))
+            .map(|(on, t)| (t, on))
+            .collect(),
+        goal_skills: course
+            .course
+            .skills
+            .iter()
+            .map(|s| (s.id.clone(), s.name.clone()))
+            .collect(),
+        projects: course
+            .course
+            .projects
+            .iter()
+            .map(|p| (p.id.clone(), p.title.clone()))
+            .collect(),
     })
 }
 
 // ---------------------------------------------------------------------------------------
 // Placement
 
-async fn placement_config(state: &AppState, student_id: &str, course_id: &str) -> Result<PlacementConfig, WebError> {
-    let class = state.store.classes_of_student(student_id).await?.into_iter().find(|c| c.course_id == course_id);
+async fn placement_config(
+    state: &AppState,
+    student_id: &str,
+    course_id: &str,
+) -> Result<PlacementConfig, WebError> {
+    let class = state
+        .store
+        .classes_of_student(student_id)
+        .await?
+        .into_iter()
+        .find(|c| c.course_id == course_id);
     let cap = match class {
         Some(class) => state.store.placement_questions(&class.id).await?,
         None => 12,
     };
-    Ok(PlacementConfig { max_questions: usize::try_from(cap).unwrap_or(12), ..PlacementConfig::default() })
+    Ok(PlacementConfig {
+        max_questions: usize::try_from(cap).unwrap_or(12),
+        ..PlacementConfig::default()
+    })
 }
 
 #[derive(Template, WebTemplate)]
@@ -276,7 +360,12 @@ struct PlacementPage {
 
 /// The item asked for `skill` as the `n`-th placement question on it.
 fn placement_item<'a>(course: &'a CourseVersion, skill: &str, n: usize) -> Option<&'a Item> {
-    let items: Vec<&Item> = course.course.items.iter().filter(|i| i.skills.iter().any(|s| s == skill)).collect();
+    let items: Vec<&Item> = course
+        .course
+        .items
+        .iter()
+        .filter(|i| i.skills.iter().any(|s| s == skill))
+        .collect();
     (!items.is_empty()).then(|| items[n % items.len()])
 }
 
@@ -310,7 +399,11 @@ pub async fn placement(
         key: uuid::Uuid::new_v4().to_string(),
         shown_at: state.now(),
     };
-    let next = if check.is_done() { None } else { check.next_skill().map(str::to_string) };
+    let next = if check.is_done() {
+        None
+    } else {
+        check.next_skill().map(str::to_string)
+    };
     let item = next.as_deref().and_then(|skill| {
         let asked = answers.iter().filter(|(s, _)| s == skill).count();
         placement_item(&course, skill, asked)
@@ -321,10 +414,16 @@ pub async fn placement(
             page.item_id = item.id.clone();
             page.prompt_html = views::markdown(&course_id, &item.prompt);
             if let AnswerSpec::Choice { choices } = &item.answer {
-                page.choices =
-                    choices.iter().enumerate().map(|(i, c)| (i, views::markdown(&course_id, &c.text))).collect();
+                page.choices = choices
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (i, views::markdown(&course_id, &c.text)))
+                    .collect();
             }
-            if let AnswerSpec::Numeric { unit: Some(unit), .. } = &item.answer {
+            if let AnswerSpec::Numeric {
+                unit: Some(unit), ..
+            } = &item.answer
+            {
                 page.unit = unit.clone();
             }
         }
@@ -332,7 +431,14 @@ pub async fn placement(
             // Finished (confident, capped, or nothing left to ask): seed mastery once.
             state
                 .store
-                .record_placement_result(student, &course_id, course.version, &check.beliefs(), check.questions_asked(), state.now())
+                .record_placement_result(
+                    student,
+                    &course_id,
+                    course.version,
+                    &check.beliefs(),
+                    check.questions_asked(),
+                    state.now(),
+                )
                 .await?;
             let summary = check.summary();
             page.done = true;
@@ -366,12 +472,20 @@ pub async fn placement_answer(
     let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
     let item = course.course.item(&form.item).ok_or(WebError::NotFound)?;
     if !item.skills.contains(&form.skill) {
-        return Err(WebError::BadRequest(format!("item `{}` does not practise skill `{}`", item.id, form.skill)));
+        return Err(WebError::BadRequest(format!(
+            "item `{}` does not practise skill `{}`",
+            item.id, form.skill
+        )));
     }
     // "I don't know yet" is an honest answer in a placement check: an empty response is wrong.
-    let response = if form.dont_know.is_empty() { practice::parse_response(item, &form.response).ok() } else { None };
+    let response = if form.dont_know.is_empty() {
+        practice::parse_response(item, &form.response).ok()
+    } else {
+        None
+    };
     let correct = response.as_ref().is_some_and(|r| grade(item, r).correct);
-    let response_json = serde_json::to_string(&response).map_err(|e| WebError::Internal(e.to_string()))?;
+    let response_json =
+        serde_json::to_string(&response).map_err(|e| WebError::Internal(e.to_string()))?;
     let skills = vec![form.skill.clone()];
     state
         .store
@@ -405,34 +519,62 @@ pub struct GoalForm {
 }
 
 /// Validates a goal form into (title, skills, project, target time).
-fn goal_from_form(course: &CourseVersion, form: &GoalForm, now: i64) -> Result<(String, Vec<String>, Option<String>, i64), WebError> {
+fn goal_from_form(
+    course: &CourseVersion,
+    form: &GoalForm,
+    now: i64,
+) -> Result<(String, Vec<String>, Option<String>, i64), WebError> {
     let due = views::parse_date(form.due.trim()).ok_or_else(|| {
-        WebError::BadRequest(format!("target date `{}`: use the form YYYY-MM-DD, for example 2026-12-18", form.due))
+        WebError::BadRequest(format!(
+            "target date `{}`: use the form YYYY-MM-DD, for example 2026-12-18",
+            form.due
+        ))
     })?;
     // The goal is due at the end of its day.
     let due = due + 86_400_000 - 1;
     if due < now {
-        return Err(WebError::BadRequest("target date: choose a day from today on".into()));
+        return Err(WebError::BadRequest(
+            "target date: choose a day from today on".into(),
+        ));
     }
     let (skills, project, default_title) = match form.target.split_once(':') {
         Some(("skill", id)) => {
-            let skill = course.course.skill(id).ok_or_else(|| WebError::BadRequest(format!("skill `{id}` is not in this course")))?;
+            let skill = course.course.skill(id).ok_or_else(|| {
+                WebError::BadRequest(format!("skill `{id}` is not in this course"))
+            })?;
             (vec![skill.id.clone()], None, skill.name.clone())
         }
         Some(("project", id)) => {
-            let project = course
-                .course
-                .project(id)
-                .ok_or_else(|| WebError::BadRequest(format!("project `{id}` is not in this course")))?;
-            (project.skills.clone(), Some(project.id.clone()), project.title.clone())
+            let project = course.course.project(id).ok_or_else(|| {
+                WebError::BadRequest(format!("project `{id}` is not in this course"))
+            })?;
+            (
+                project.skills.clone(),
+                Some(project.id.clone()),
+                project.title.clone(),
+            )
         }
-        _ => return Err(WebError::BadRequest("goal: choose a skill or a project".into())),
+        _ => {
+            return Err(WebError::BadRequest(
+                "goal: choose a skill or a project".into(),
+            ));
+        }
     };
-    let title = if form.title.trim().is_empty() { default_title } else { form.title.trim().chars().take(80).collect() };
+    let title = if form.title.trim().is_empty() {
+        default_title
+    } else {
+        form.title.trim().chars().take(80).collect()
+    };
     Ok((title, skills, project, due))
 }
 
-async fn create_goal(state: &AppState, course: &CourseVersion, student_id: &str, created_by: &str, form: &GoalForm) -> Result<(), WebError> {
+async fn create_goal(
+    state: &AppState,
+    course: &CourseVersion,
+    student_id: &str,
+    created_by: &str,
+    form: &GoalForm,
+) -> Result<(), WebError> {
     let (title, skills, project, due) = goal_from_form(course, form, state.now())?;
     state
         .store
@@ -467,7 +609,10 @@ pub async fn close_goal(
     Path((course_id, goal_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
-    state.store.close_goal(&current.user.id, &goal_id, state.now()).await?;
+    state
+        .store
+        .close_goal(&current.user.id, &goal_id, state.now())
+        .await?;
     Ok(Redirect::to(&format!("/learn/{course_id}#goals")).into_response())
 }
 
@@ -480,9 +625,17 @@ pub async fn set_interests(
     let current = signed_in(&user)?;
     let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let known: Vec<&String> = course.course.projects.iter().flat_map(|p| &p.interests).collect();
-    let tags: Vec<String> =
-        fields.into_iter().filter(|(k, v)| k == "interest" && known.contains(&v)).map(|(_, v)| v).collect();
+    let known: Vec<&String> = course
+        .course
+        .projects
+        .iter()
+        .flat_map(|p| &p.interests)
+        .collect();
+    let tags: Vec<String> = fields
+        .into_iter()
+        .filter(|(k, v)| k == "interest" && known.contains(&v))
+        .map(|(_, v)| v)
+        .collect();
     state.store.set_interests(&current.user.id, &tags).await?;
     Ok(Redirect::to(&format!("/learn/{course_id}#interests")).into_response())
 }
@@ -507,15 +660,32 @@ pub async fn skill_map(
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
     let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
-    let mastery = state.store.student_mastery(&current.user.id, &course_id).await?;
+    let mastery = state
+        .store
+        .student_mastery(&current.user.id, &course_id)
+        .await?;
     let overview = recommend::overview(&course.course, &statuses(&state, &course, &mastery));
     let href = |skill: &str| format!("/learn/{course_id}/skills/{skill}");
     let svg = skillmap::render_svg(&course.course, &overview, &href);
-    let name = |id: &str| course.course.skill(id).map_or_else(|| id.to_string(), |s| s.name.clone());
+    let name = |id: &str| {
+        course
+            .course
+            .skill(id)
+            .map_or_else(|| id.to_string(), |s| s.name.clone())
+    };
     let locked = overview
         .iter()
         .filter(|o| !o.start_with.is_empty())
-        .map(|o| (name(&o.skill), o.start_with.iter().map(|s| name(s)).collect::<Vec<_>>().join(", ")))
+        .map(|o| {
+            (
+                name(&o.skill),
+                o.start_with
+                    .iter()
+                    .map(|s| name(s))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        })
         .collect();
     Ok(SkillMapPage {
         layout: Layout::new("Skill map", Some(current), "/learn"),
@@ -548,7 +718,10 @@ pub async fn project(
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
     let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
-    let project = course.course.project(&project_id).ok_or(WebError::NotFound)?;
+    let project = course
+        .course
+        .project(&project_id)
+        .ok_or(WebError::NotFound)?;
     let group = if project.group_min == project.group_max {
         format!("{} students", project.group_min)
     } else {
@@ -564,14 +737,35 @@ pub async fn project(
         skills: project
             .skills
             .iter()
-            .map(|s| (s.clone(), course.course.skill(s).map_or_else(|| s.clone(), |k| k.name.clone())))
+            .map(|s| {
+                (
+                    s.clone(),
+                    course
+                        .course
+                        .skill(s)
+                        .map_or_else(|| s.clone(), |k| k.name.clone()),
+                )
+            })
             .collect(),
         rubric: project
             .rubric
             .iter()
-            .map(|c| (c.name.clone(), c.levels.iter().map(|l| (l.points, l.description.clone())).collect()))
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    c.levels
+                        .iter()
+                        .map(|l| (l.points, l.description.clone()))
+                        .collect(),
+                )
+            })
             .collect(),
-        lessons: project.skills.iter().flat_map(|s| lesson_links(&course, s)).filter(|l| l.offline).collect(),
+        lessons: project
+            .skills
+            .iter()
+            .flat_map(|s| lesson_links(&course, s))
+            .filter(|l| l.offline)
+            .collect(),
     }
     .into_response())
 }
@@ -596,8 +790,17 @@ pub fn activity_choices(course: &CourseVersion) -> Vec<(String, String)> {
     c.skills
         .iter()
         .map(|s| (format!("skill:{}", s.id), format!("Practice: {}", s.name)))
-        .chain(c.lessons.iter().map(|l| (format!("lesson:{}", l.id), format!("Lesson ({}): {}", l.modality.label(), l.title))))
-        .chain(c.projects.iter().map(|p| (format!("project:{}", p.id), format!("Project: {}", p.title))))
+        .chain(c.lessons.iter().map(|l| {
+            (
+                format!("lesson:{}", l.id),
+                format!("Lesson ({}): {}", l.modality.label(), l.title),
+            )
+        }))
+        .chain(
+            c.projects
+                .iter()
+                .map(|p| (format!("project:{}", p.id), format!("Project: {}", p.title))),
+        )
         .collect()
 }
 
@@ -614,8 +817,15 @@ pub async fn teacher_path_view(
     course: &CourseVersion,
 ) -> Result<TeacherPathView, WebError> {
     let path = student_path(state, student_id, course).await?;
-    let options = option_views(course, &recommend::recommend(&course.course, &path.situation, recommend::DEFAULT_COUNT));
-    let placement = match state.store.placement_result(student_id, &course.course.id).await? {
+    let options = option_views(
+        course,
+        &recommend::recommend(&course.course, &path.situation, recommend::DEFAULT_COUNT),
+    );
+    let placement = match state
+        .store
+        .placement_result(student_id, &course.course.id)
+        .await?
+    {
         Some(result) => {
             let known = result.beliefs.iter().filter(|(_, b)| *b >= 0.5).count();
             format!(
@@ -634,12 +844,20 @@ pub async fn teacher_path_view(
         .await?
         .into_iter()
         .map(|o| {
-            let scope = if o.student_id.is_some() { "this student" } else { "the whole class" };
+            let scope = if o.student_id.is_some() {
+                "this student"
+            } else {
+                "the whole class"
+            };
             let action = match o.action {
                 OverrideAction::Pin => "Pinned",
                 OverrideAction::Hide => "Hidden",
             };
-            (o.id, format!("{action} for {scope}"), describe_activity(course, &o.activity))
+            (
+                o.id,
+                format!("{action} for {scope}"),
+                describe_activity(course, &o.activity),
+            )
         })
         .collect();
     Ok(TeacherPathView {
@@ -664,15 +882,27 @@ fn override_action(text: &str) -> Result<OverrideAction, WebError> {
     match text {
         "pin" => Ok(OverrideAction::Pin),
         "hide" => Ok(OverrideAction::Hide),
-        other => Err(WebError::BadRequest(format!("action `{other}`: use pin or hide"))),
+        other => Err(WebError::BadRequest(format!(
+            "action `{other}`: use pin or hide"
+        ))),
     }
 }
 
 async fn check_activity(state: &AppState, course_id: &str, activity: &str) -> Result<(), WebError> {
-    let course = state.course(course_id).await?.ok_or_else(|| WebError::BadRequest(format!("course `{course_id}` does not exist")))?;
+    let course = state
+        .course(course_id)
+        .await?
+        .ok_or_else(|| WebError::BadRequest(format!("course `{course_id}` does not exist")))?;
     match parse_activity(activity) {
-        Some(a) if !a.title(&course.course).is_empty() && activity_choices(&course).iter().any(|(v, _)| v == activity) => Ok(()),
-        _ => Err(WebError::BadRequest(format!("activity `{activity}` is not in course `{course_id}`"))),
+        Some(a)
+            if !a.title(&course.course).is_empty()
+                && activity_choices(&course).iter().any(|(v, _)| v == activity) =>
+        {
+            Ok(())
+        }
+        _ => Err(WebError::BadRequest(format!(
+            "activity `{activity}` is not in course `{course_id}`"
+        ))),
     }
 }
 
@@ -686,7 +916,17 @@ pub async fn student_override(
     let action = override_action(&form.action)?;
     teaches_course(&state, &current.user.id, &form.course_id).await?;
     check_activity(&state, &form.course_id, &form.activity).await?;
-    state.store.add_override(&form.course_id, None, Some(&student_id), &form.activity, action, &current.user.id).await?;
+    state
+        .store
+        .add_override(
+            &form.course_id,
+            None,
+            Some(&student_id),
+            &form.activity,
+            action,
+            &current.user.id,
+        )
+        .await?;
     Ok(Redirect::to(&format!("/students/{student_id}#path")).into_response())
 }
 
@@ -698,12 +938,28 @@ pub async fn class_override(
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
     let action = override_action(&form.action)?;
-    let class = state.store.class(&class_id).await?.ok_or(WebError::NotFound)?;
+    let class = state
+        .store
+        .class(&class_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
     if class.course_id != form.course_id {
-        return Err(WebError::BadRequest("course_id: this class follows another course".into()));
+        return Err(WebError::BadRequest(
+            "course_id: this class follows another course".into(),
+        ));
     }
     check_activity(&state, &form.course_id, &form.activity).await?;
-    state.store.add_override(&form.course_id, Some(&class_id), None, &form.activity, action, &current.user.id).await?;
+    state
+        .store
+        .add_override(
+            &form.course_id,
+            Some(&class_id),
+            None,
+            &form.activity,
+            action,
+            &current.user.id,
+        )
+        .await?;
     Ok(Redirect::to(&format!("/classes/{class_id}#path")).into_response())
 }
 
@@ -712,8 +968,15 @@ pub async fn remove_override(
     State(state): State<AppState>,
     Path((class_id, override_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let class = state.store.class(&class_id).await?.ok_or(WebError::NotFound)?;
-    let mine = state.store.overrides_for_class(&class_id, &class.course_id).await?;
+    let class = state
+        .store
+        .class(&class_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let mine = state
+        .store
+        .overrides_for_class(&class_id, &class.course_id)
+        .await?;
     if !mine.iter().any(|o| o.id == override_id) {
         return Err(WebError::NotFound);
     }
@@ -721,12 +984,18 @@ pub async fn remove_override(
     Ok(Redirect::to(&format!("/classes/{class_id}#path")).into_response())
 }
 
-async fn teaches_course(state: &AppState, teacher_id: &str, course_id: &str) -> Result<(), WebError> {
+async fn teaches_course(
+    state: &AppState,
+    teacher_id: &str,
+    course_id: &str,
+) -> Result<(), WebError> {
     let classes = state.store.classes_taught_by(teacher_id).await?;
     if classes.iter().any(|c| c.course_id == course_id) {
         Ok(())
     } else {
-        Err(WebError::BadRequest(format!("course_id: you teach no class following `{course_id}`")))
+        Err(WebError::BadRequest(format!(
+            "course_id: you teach no class following `{course_id}`"
+        )))
     }
 }
 
@@ -745,7 +1014,10 @@ pub async fn student_goal(
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
     teaches_course(&state, &current.user.id, &form.course_id).await?;
-    let course = state.course(&form.course_id).await?.ok_or(WebError::NotFound)?;
+    let course = state
+        .course(&form.course_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
     create_goal(&state, &course, &student_id, &current.user.id, &form.goal).await?;
     Ok(Redirect::to(&format!("/students/{student_id}#path")).into_response())
 }
@@ -760,9 +1032,13 @@ pub async fn placement_cap(
     Path(class_id): Path<String>,
     Form(form): Form<PlacementCapForm>,
 ) -> Result<Response, WebError> {
-    state.store.set_placement_questions(&class_id, form.questions).await.map_err(|e| match e {
-        ownpace_storage::StoreError::Conflict(message) => WebError::BadRequest(message),
-        other => other.into(),
-    })?;
+    state
+        .store
+        .set_placement_questions(&class_id, form.questions)
+        .await
+        .map_err(|e| match e {
+            ownpace_storage::StoreError::Conflict(message) => WebError::BadRequest(message),
+            other => other.into(),
+        })?;
     Ok(Redirect::to(&format!("/classes/{class_id}#path")).into_response())
 }

@@ -30,6 +30,7 @@ pub use pages::validate_new_user;
 pub use policy::{Access, Subject};
 
 use axum::Router;
+use axum::extract::MatchedPath;
 use axum::http::{HeaderName, HeaderValue, header};
 use ownpace_core::learner::bkt::BktParams;
 use ownpace_core::learner::fitted::{FittedModels, STORE_MODEL_NAME};
@@ -37,7 +38,6 @@ use ownpace_storage::{CourseVersion, Store};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
-use axum::extract::MatchedPath;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
@@ -132,13 +132,17 @@ impl AppState {
 
     /// The fitted learner models in use.
     pub fn models(&self) -> Arc<FittedModels> {
-        self.models.read().map(|m| m.1.clone()).unwrap_or_else(|_| Arc::new(FittedModels::none()))
+        self.models
+            .read()
+            .map(|m| m.1.clone())
+            .unwrap_or_else(|_| Arc::new(FittedModels::none()))
     }
 
     /// Loads the newest fit if it is newer than the one in use. A fit this build cannot
     /// read is logged and ignored (the server keeps what it has): run `ownpace fit` again.
     pub async fn refresh_models(&self) -> Result<(), WebError> {
-        let Some((version, json, _, _)) = self.store.latest_model_params(STORE_MODEL_NAME).await? else {
+        let Some((version, json, _, _)) = self.store.latest_model_params(STORE_MODEL_NAME).await?
+        else {
             return Ok(());
         };
         if self.models.read().is_ok_and(|m| m.0 == version) {

@@ -37,7 +37,11 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    pub(crate) fn new(title: impl Into<String>, current: Option<&CurrentUser>, active: &str) -> Layout {
+    pub(crate) fn new(
+        title: impl Into<String>,
+        current: Option<&CurrentUser>,
+        active: &str,
+    ) -> Layout {
         let nav = match current.map(|c| c.user.role) {
             Some(Role::Student) => vec![("/learn", "My learning")],
             Some(Role::Teacher) => vec![("/classes", "My classes")],
@@ -812,11 +816,13 @@ pub async fn hint(
         &state,
         &current.user.id,
         &course,
-        "hint",
-        &item.skills,
-        Some(&item.id),
-        &format!("{}:hint:{shown}", form.key),
-        None,
+        practice::Interaction {
+            kind: "hint",
+            skills: &item.skills,
+            item_id: Some(&item.id),
+            idempotency_key: &format!("{}:hint:{shown}", form.key),
+            duration_ms: None,
+        },
     )
     .await?;
     let mut page = practice_page(
@@ -923,11 +929,13 @@ pub async fn lesson_done(
         &state,
         &current.user.id,
         &course,
-        kind,
-        &lesson.skills,
-        Some(&lesson.id),
-        &form.key,
-        Some(state.now() - form.started_at),
+        practice::Interaction {
+            kind,
+            skills: &lesson.skills,
+            item_id: Some(&lesson.id),
+            idempotency_key: &form.key,
+            duration_ms: Some(state.now() - form.started_at),
+        },
     )
     .await?;
     Ok(Redirect::to(&format!("/learn/{course_id}")).into_response())
@@ -1374,7 +1382,9 @@ pub async fn student_record(
             && let Some(course) = state.course(&class.course_id).await?
         {
             courses.push(course_record(&state, &student, &course, 50).await?);
-            paths.push(crate::adaptive::teacher_path_view(&state, &student_id, &class.id, &course).await?);
+            paths.push(
+                crate::adaptive::teacher_path_view(&state, &student_id, &class.id, &course).await?,
+            );
         }
     }
     state

@@ -494,6 +494,13 @@ async fn render_errors(request: Request, next: Next) -> Response {
         let location = format!("/login?next={}", pages::url_encode(&next));
         return Redirect::to(&location).into_response();
     }
-    let user = response.extensions().get::<MaybeUser>().and_then(|m| m.0.clone());
-    (status, pages::error_page(status, &error.public_message(), user.as_ref())).into_response()
+    let user = response
+        .extensions()
+        .get::<MaybeUser>()
+        .and_then(|m| m.0.clone());
+    (
+        status,
+        pages::error_page(status, &error.public_message(), user.as_ref()),
+    )
+        .into_response()
 }

@@ -196,17 +196,30 @@ pub async fn submit(
     })
 }
 
-/// Records a non-answer interaction (a hint asked, a lesson finished).
+/// A non-answer interaction: a hint asked, a lesson finished.
+pub struct Interaction<'a> {
+    pub kind: &'a str,
+    pub skills: &'a [String],
+    /// The item or lesson it concerns.
+    pub item_id: Option<&'a str>,
+    pub idempotency_key: &'a str,
+    pub duration_ms: Option<i64>,
+}
+
+/// Records a non-answer interaction, now.
 pub async fn record_interaction(
     state: &AppState,
     student_id: &str,
     course: &CourseVersion,
-    kind: &str,
-    skills: &[String],
-    item_id: Option<&str>,
-    idempotency_key: &str,
-    duration_ms: Option<i64>,
+    interaction: Interaction<'_>,
 ) -> Result<(), WebError> {
+    let Interaction {
+        kind,
+        skills,
+        item_id,
+        idempotency_key,
+        duration_ms,
+    } = interaction;
     state
         .store
         .record_event(&EventRecord {
