@@ -35,11 +35,11 @@ use serde::{Deserialize, Serialize};
 use super::{LearnerModel, Sequence, StudentModel, lbfgs};
 
 /// Version of the serialized [`LogisticParams`] layout.
-pub const PARAMS_VERSION: u32 = 1;
+pub const PARAMS_VERSION: u32 = 2;
 
 /// Names of the dense history features, in order (also the keys of
 /// [`LogisticParams::dense`]).
-pub const DENSE_FEATURES: [&str; 49] = [
+pub const DENSE_FEATURES: [&str; 57] = [
     "log_total_correct",
     "log_total_wrong",
     "log_skill_correct",
@@ -89,6 +89,14 @@ pub const DENSE_FEATURES: [&str; 49] = [
     "cell_c4_w2",
     "cell_c4_w3",
     "cell_c4_w4",
+    "log_skill_count",
+    "skill_slow_min",
+    "skill_slow_max",
+    "skill_ability_min",
+    "skill_ability_max",
+    "recent30",
+    "elo_ability",
+    "elo_skill_ability",
 ];
 const D: usize = DENSE_FEATURES.len();
 const ALL_DENSE: u64 = (1 << D) - 1;
@@ -110,6 +118,57 @@ pub struct FeatureSet {
     pub per_skill_counts: Option<CountScale>,
     /// Which of [`DENSE_FEATURES`] are used: bit j for feature j.
     pub dense: u64,
+    /// Dense features that also get a per-item weight (bit j for feature j): item-specific
+    /// learning rates and discriminations, shrunk toward zero by [`FitOptions::l2_slope`].
+    #[serde(default)]
+    pub item_slopes: u64,
+    /// Dense features that also get a per-skill weight (bit j for feature j).
+    #[serde(default)]
+    pub skill_slopes: u64,
+}
+
+/// Dense features with a per-item weight in the default model: the item's own learning
+/// rate (skill counts) and how strongly it separates able from weak and on-form from
+/// off-form students (a discrimination, as in 2PL IRT).
+pub const DEFAULT_ITEM_SLOPES: [&str; 7] = [
+    "log_skill_correct",
+    "log_skill_wrong",
+    "recent10",
+    "ability",
+    "streak_correct",
+    "streak_wrong",
+    "elo_ability",
+];
+
+/// Dense features with a per-skill weight in the default model.
+pub const DEFAULT_SKILL_SLOPES: [&str; 13] = [
+    "skill_last_correct",
+    "skill_last_wrong",
+    "skill_decayed_fast",
+    "skill_decayed_slow",
+    "ability",
+    "recent10",
+    "skill_ability",
+    "skill_streak_correct",
+    "skill_streak_wrong",
+    "streak_correct",
+    "streak_wrong",
+    "elo_ability",
+    "elo_skill_ability",
+];
+
+/// The bit mask of the named [`DENSE_FEATURES`] (unknown names are ignored).
+pub fn mask(names: &[&str]) -> u64 {
+    DENSE_FEATURES
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| names.contains(n))
+        .fold(0, |m, (j, _)| m | (1 << j))
+}
+
+/// Indices of the set bits of `mask`, lowest first.
+fn bits(mask: u64) -> Vec<usize> {
+    (0..64).filter(|j| mask & (1 << j) != 0).collect()
 }
 
 /// How counts enter the per-skill count features.
@@ -129,6 +188,10 @@ pub struct FitOptions {
     pub l2: f64,
     /// L2 penalty on item easiness.
     pub l2_item: f64,
+    /// L2 penalty on the per-item and per-skill slopes, as a total over the training set
+    /// (a Gaussian prior of precision `l2_slope`): divided by the number of answers like the
+    /// loss, so small training sets shrink the slopes harder than large ones.
+    pub l2_slope: f64,
     pub max_iter: usize,
     /// Items and skills seen fewer times in training keep no parameters of their own.
     pub min_count: u32,
@@ -143,9 +206,12 @@ impl Default for FitOptions {
                 skill: true,
                 per_skill_counts: Some(CountScale::Log),
                 dense: ALL_DENSE,
+                item_slopes: mask(&DEFAULT_ITEM_SLOPES),
+                skill_slopes: mask(&DEFAULT_SKILL_SLOPES),
             },
             l2: 3e-5,
             l2_item: 5e-6,
+            l2_slope: 20.0,
             max_iter: 300,
             min_count: 1,
         }
@@ -162,6 +228,8 @@ impl FitOptions {
                 skill: true,
                 per_skill_counts: None,
                 dense,
+                item_slopes: 0,
+                skill_slopes: 0,
             },
             ..FitOptions::default()
         }
@@ -176,6 +244,8 @@ impl FitOptions {
                 skill: true,
                 per_skill_counts: Some(CountScale::Raw),
                 dense: 0,
+                item_slopes: 0,
+                skill_slopes: 0,
             },
             ..FitOptions::default()
         }
@@ -215,6 +285,13 @@ pub struct LogisticParams {
     pub skills: BTreeMap<u32, SkillParams>,
     /// Share of correct answers over all training answers (prior of unknown items).
     pub mean_prior: f64,
+    /// Per-item weights on the dense features named by [`FeatureSet::item_slopes`], in
+    /// feature order; items without entry have zero slopes.
+    #[serde(default)]
+    pub item_slopes: BTreeMap<u32, Vec<f64>>,
+    /// Per-skill weights on the dense features named by [`FeatureSet::skill_slopes`].
+    #[serde(default)]
+    pub skill_slopes: BTreeMap<u32, Vec<f64>>,
 }
 
 /// Pseudo-answers pulling an item's prior toward the overall mean.
@@ -222,6 +299,9 @@ const PRIOR_STRENGTH: f64 = 5.0;
 const FAST_DECAY: f32 = 0.5;
 const SLOW_DECAY: f32 = 0.85;
 const RESIDUAL_DECAY: f64 = 0.8;
+const ELO_STEP: f64 = 1.0;
+const ELO_SKILL_STEP: f64 = 0.8;
+const ELO_DECAY: f64 = 0.05;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 struct SkillHistory {
@@ -237,6 +317,9 @@ struct SkillHistory {
     residual_decayed: f32,
     /// Current run of equal answers on this skill (positive: correct, negative: wrong).
     streak: i32,
+    /// Elo-style ability deviation on this skill (log-odds).
+    #[serde(default)]
+    theta: f32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -258,6 +341,9 @@ pub struct History {
     skills: HashMap<u32, SkillHistory>,
     items: HashMap<u32, ItemHistory>,
     last: Option<(u32, bool)>,
+    /// Elo-style overall ability (log-odds), against the items' prior correctness.
+    #[serde(default)]
+    theta: f64,
 }
 
 impl History {
@@ -306,6 +392,36 @@ impl History {
         f[19] = self.residual_decayed as f32;
         f[20] /= k;
         f[21] /= k;
+        f[49] = k.ln();
+        f[55] = self.theta as f32;
+        f[56] = skills
+            .iter()
+            .filter_map(|s| self.skills.get(s))
+            .map(|h| h.theta)
+            .sum::<f32>()
+            / k;
+        if skills.len() > 1 {
+            let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+            let (mut alo, mut ahi) = (f32::INFINITY, f32::NEG_INFINITY);
+            for s in skills {
+                let (v, a) = self.skills.get(s).map_or((0.0, 0.0), |h| {
+                    (h.slow, h.residual / (h.correct + h.wrong + 2.0))
+                });
+                lo = lo.min(v);
+                hi = hi.max(v);
+                alo = alo.min(a);
+                ahi = ahi.max(a);
+            }
+            f[50] = lo;
+            f[51] = hi;
+            f[52] = alo;
+            f[53] = ahi;
+        } else {
+            f[50] = f[7];
+            f[51] = f[7];
+            f[52] = f[17];
+            f[53] = f[17];
+        }
         if self.answers > 0 {
             let last = self.recent & 1;
             let run = if last == 1 {
@@ -328,6 +444,7 @@ impl History {
         };
         f[9] = window(5);
         f[10] = window(10);
+        f[54] = window(30);
         f[11] = (self.residual_sum / (f64::from(self.answers) + 3.0)) as f32;
         if let Some(item) = item {
             if let Some(h) = self.items.get(&item) {
@@ -351,8 +468,15 @@ impl History {
         self.residual_sum += residual;
         self.residual_decayed = RESIDUAL_DECAY * self.residual_decayed + residual;
         let y = if correct { 1.0 } else { -1.0 };
+        let yf = f64::from(u8::from(correct));
+        let base = self.theta + logit(prior.clamp(0.01, 0.99));
+        self.theta +=
+            ELO_STEP / (1.0 + ELO_DECAY * f64::from(self.answers - 1)) * (yf - sigmoid(base));
         for &s in skills {
             let h = self.skills.entry(s).or_default();
+            let n = f64::from(h.correct + h.wrong);
+            h.theta += (ELO_SKILL_STEP / (1.0 + ELO_DECAY * n)
+                * (yf - sigmoid(base + f64::from(h.theta)))) as f32;
             if correct {
                 h.correct += 1.0;
             } else {
@@ -451,7 +575,12 @@ pub fn fit(train: &[Sequence], options: &FitOptions) -> LogisticParams {
     let item_base = 1 + D;
     let skill_base = item_base + items.len();
     let count_base = skill_base + skills.len();
-    let width = count_base + 2 * skills.len();
+    let islist = bits(fs.item_slopes & fs.dense);
+    let sslist = bits(fs.skill_slopes & fs.dense);
+    let (ni, ns) = (islist.len(), sslist.len());
+    let islope_base = count_base + 2 * skills.len();
+    let sslope_base = islope_base + items.len() * ni;
+    let width = sslope_base + skills.len() * ns;
     let prior = |item: u32, own: Option<bool>| -> f64 {
         let (n, c) = item_stats.get(&item).copied().unwrap_or((0, 0));
         let (n, c) = match own {
@@ -483,11 +612,17 @@ pub fn fit(train: &[Sequence], options: &FitOptions) -> LogisticParams {
                         d.value.push(v);
                     }
                 }
-                if fs.item
-                    && let Some(&c) = item_col.get(&a.item)
-                {
-                    d.index.push((item_base + c) as u32);
-                    d.value.push(1.0);
+                if let Some(&c) = item_col.get(&a.item) {
+                    if fs.item {
+                        d.index.push((item_base + c) as u32);
+                        d.value.push(1.0);
+                    }
+                    for (t, &j) in islist.iter().enumerate() {
+                        if dense[j] != 0.0 {
+                            d.index.push((islope_base + c * ni + t) as u32);
+                            d.value.push(dense[j]);
+                        }
+                    }
                 }
                 let k = a.skills.len().max(1) as f32;
                 for &s in &a.skills {
@@ -497,6 +632,12 @@ pub fn fit(train: &[Sequence], options: &FitOptions) -> LogisticParams {
                     if fs.skill {
                         d.index.push((skill_base + c) as u32);
                         d.value.push(1.0 / k);
+                    }
+                    for (t, &j) in sslist.iter().enumerate() {
+                        if dense[j] != 0.0 {
+                            d.index.push((sslope_base + c * ns + t) as u32);
+                            d.value.push(dense[j] / k);
+                        }
                     }
                     if let Some(scale) = fs.per_skill_counts {
                         let (cc, cw) = h.skill_counts(s, scale);
@@ -536,6 +677,9 @@ pub fn fit(train: &[Sequence], options: &FitOptions) -> LogisticParams {
     penalty[0] = 0.0;
     for p in &mut penalty[item_base..skill_base] {
         *p = options.l2_item;
+    }
+    for p in &mut penalty[islope_base..] {
+        *p = options.l2_slope / (rows.max(1) as f64);
     }
     // Diagonal preconditioning by change of variables, w = scale ⊙ u with scale² the
     // inverse of the Hessian's diagonal bound: rare items and large-valued features would
@@ -663,6 +807,13 @@ pub fn fit(train: &[Sequence], options: &FitOptions) -> LogisticParams {
             )
         })
         .collect();
+    let slopes = |base: usize, n: usize, ids: &[u32]| -> BTreeMap<u32, Vec<f64>> {
+        ids.iter()
+            .enumerate()
+            .map(|(c, &id)| (id, w[base + c * n..base + (c + 1) * n].to_vec()))
+            .filter(|(_, v)| v.iter().any(|&x| x != 0.0))
+            .collect()
+    };
     LogisticParams {
         version: PARAMS_VERSION,
         features: fs,
@@ -671,6 +822,8 @@ pub fn fit(train: &[Sequence], options: &FitOptions) -> LogisticParams {
         items: item_params,
         skills: skill_params,
         mean_prior,
+        item_slopes: slopes(islope_base, ni, &items),
+        skill_slopes: slopes(sslope_base, ns, &skills),
     }
 }
 
@@ -681,6 +834,11 @@ pub struct LogisticModel {
     dense: [f64; D],
     items: HashMap<u32, ItemParams>,
     skills: HashMap<u32, SkillParams>,
+    item_slopes: HashMap<u32, Vec<f64>>,
+    skill_slopes: HashMap<u32, Vec<f64>>,
+    /// Dense feature indices of the item and skill slopes.
+    islist: Vec<usize>,
+    sslist: Vec<usize>,
 }
 
 impl LogisticModel {
@@ -691,7 +849,20 @@ impl LogisticModel {
         }
         let items = params.items.iter().map(|(&k, &v)| (k, v)).collect();
         let skills = params.skills.iter().map(|(&k, &v)| (k, v)).collect();
+        let fs = params.features;
+        let islist = bits(fs.item_slopes & fs.dense);
+        let sslist = bits(fs.skill_slopes & fs.dense);
+        let keep = |m: &BTreeMap<u32, Vec<f64>>, n: usize| -> HashMap<u32, Vec<f64>> {
+            m.iter()
+                .filter(|(_, v)| v.len() == n)
+                .map(|(&k, v)| (k, v.clone()))
+                .collect()
+        };
         LogisticModel {
+            item_slopes: keep(&params.item_slopes, islist.len()),
+            skill_slopes: keep(&params.skill_slopes, sslist.len()),
+            islist,
+            sslist,
             params,
             dense,
             items,
@@ -725,6 +896,11 @@ impl LogisticModel {
         if let Some(ip) = item.and_then(|i| self.items.get(&i)) {
             z += ip.easiness;
         }
+        if let Some(v) = item.and_then(|i| self.item_slopes.get(&i)) {
+            for (w, &j) in v.iter().zip(&self.islist) {
+                z += w * f64::from(f[j]);
+            }
+        }
         let k = skills.len().max(1) as f64;
         let scale = self
             .params
@@ -732,6 +908,11 @@ impl LogisticModel {
             .per_skill_counts
             .unwrap_or(CountScale::Log);
         for &s in skills {
+            if let Some(v) = self.skill_slopes.get(&s) {
+                for (w, &j) in v.iter().zip(&self.sslist) {
+                    z += w * f64::from(f[j]) / k;
+                }
+            }
             if let Some(sp) = self.skills.get(&s) {
                 let (c, w) = h.skill_counts(s, scale);
                 z += (sp.easiness
@@ -860,6 +1041,20 @@ mod tests {
         let stored = serde_json::to_string(s.history()).unwrap();
         let resumed = model.resume(serde_json::from_str(&stored).unwrap());
         assert!((resumed.predict(5, &[1]) - s.predict(5, &[1])).abs() < 1e-9);
+    }
+
+    #[test]
+    fn default_slope_masks_name_known_features() {
+        assert_eq!(
+            mask(&DEFAULT_ITEM_SLOPES).count_ones() as usize,
+            DEFAULT_ITEM_SLOPES.len()
+        );
+        assert_eq!(
+            mask(&DEFAULT_SKILL_SLOPES).count_ones() as usize,
+            DEFAULT_SKILL_SLOPES.len()
+        );
+        assert_eq!(mask(&DEFAULT_ITEM_SLOPES), 36028797031549964);
+        assert_eq!(mask(&DEFAULT_SKILL_SLOPES), 108086391072754928);
     }
 
     #[test]
