@@ -276,6 +276,8 @@ async fn practice_through_the_api_is_graded_recorded_once_and_rebuildable(backen
         next.get("answer").is_none() && !next.to_string().contains("\"correct\""),
         "answers never leave the server"
     );
+    let predicted = next["predicted_correct"].as_f64().expect("a prediction");
+    assert!(predicted > 0.0 && predicted < 1.0, "{predicted}");
     let (right, wrong) = right_and_wrong(item);
     let submit = |response: Value, key: &'static str| {
         let api = api.clone();

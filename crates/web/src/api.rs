@@ -147,6 +147,9 @@ pub struct NextItem {
     hint_count: usize,
     /// Current probability of mastery of the requested skill.
     mastery: f64,
+    /// The learner model's chance that this student answers this item correctly, from
+    /// their earlier answers (the newest `ownpace fit`, or the built-in defaults).
+    predicted_correct: f64,
 }
 
 #[utoipa::path(get, path = "/api/v1/courses/{course}/skills/{skill}/next-item", security(("bearer" = [])),
@@ -173,6 +176,14 @@ pub async fn next_item(
         .into_iter()
         .find(|m| m.skill_id == skill_id)
         .map_or(state.bkt_params(&skill_id).init, |m| m.progress.p_mastery);
+    let mut history = state.store.student_events(&current.user.id, &course_id, 2_000).await?;
+    history.retain(|e| e.kind == "answer");
+    history.reverse();
+    let answered: Vec<(&str, &[String], bool)> = history
+        .iter()
+        .map(|e| (e.item_id.as_deref().unwrap_or(""), e.skills.as_slice(), e.correct.unwrap_or(false)))
+        .collect();
+    let predicted_correct = state.models().predict(&answered, &item.id, &item.skills);
     let (kind, choices, unit) = match &item.answer {
         AnswerSpec::Choice { choices } => (
             "choice",
@@ -198,6 +209,7 @@ pub async fn next_item(
         unit,
         hint_count: item.hints.len(),
         mastery,
+        predicted_correct,
     }))
 }
 
