@@ -292,6 +292,82 @@ mod tests {
     }
 
     #[test]
+    fn statuses_follow_prerequisites_progress_and_memory() {
+        use crate::course::{Course, Skill};
+        let skill = |id: &str, pre: &[&str]| Skill {
+            id: id.into(),
+            name: id.into(),
+            description: String::new(),
+            prerequisites: pre.iter().map(|s| s.to_string()).collect(),
+            standards: vec![],
+        };
+        let course = Course {
+            id: "c".into(),
+            title: "c".into(),
+            description: String::new(),
+            level: String::new(),
+            language: "en".into(),
+            skills: vec![skill("a", &[]), skill("b", &["a"]), skill("c", &["a", "b"])],
+            lessons: vec![],
+            items: vec![],
+            projects: vec![],
+            assets: vec![],
+        };
+        let fsrs = Fsrs::default();
+        let prior = |_: &str| 0.2;
+        let fresh = skill_statuses(&course, &HashMap::new(), prior, &fsrs, 0, 0.9);
+        assert_eq!(fresh["a"].state, SkillState::Ready);
+        assert_eq!(
+            fresh["b"].state,
+            SkillState::Locked {
+                missing: vec!["a".into()]
+            }
+        );
+        assert_eq!(
+            fresh["c"].state,
+            SkillState::Locked {
+                missing: vec!["a".into(), "b".into()]
+            }
+        );
+        assert_eq!(
+            (
+                fresh["a"].p_mastery,
+                fresh["a"].attempts,
+                fresh["a"].last_practised
+            ),
+            (0.2, 0, None)
+        );
+
+        let a = SkillProgress::placed(0.99, 1_000, &fsrs);
+        let mut b = SkillProgress::initial(&PARAMS);
+        b.record(&PARAMS, &fsrs, false, 2_000);
+        let progress: HashMap<&str, &SkillProgress> = [("a", &a), ("b", &b)].into_iter().collect();
+        let later = skill_statuses(&course, &progress, prior, &fsrs, 3_000, 0.9);
+        assert_eq!(later["a"].state, SkillState::Mastered);
+        assert!(later["a"].recall.is_some_and(|r| r > 0.99) && !later["a"].review_due);
+        assert_eq!(later["b"].state, SkillState::InProgress);
+        assert_eq!(
+            (
+                later["b"].attempts,
+                later["b"].last_practised,
+                later["b"].recall
+            ),
+            (1, Some(2_000), None)
+        );
+        assert_eq!(
+            later["c"].state,
+            SkillState::Locked {
+                missing: vec!["b".into()]
+            }
+        );
+        let much_later = skill_statuses(&course, &progress, prior, &fsrs, 400 * 86_400_000, 0.9);
+        assert!(
+            much_later["a"].review_due,
+            "a year on, the placed skill is due"
+        );
+    }
+
+    #[test]
     fn placement_seeds_mastered_skills_with_a_memory() {
         let fsrs = Fsrs::default();
         let known = SkillProgress::placed(0.99, 5, &fsrs);

@@ -179,26 +179,7 @@ impl Store {
     ) -> Result<RecordedAnswer> {
         let mut tx = self.pool.begin().await?;
         let event_id = new_id();
-        let inserted = sqlx::query(
-            "INSERT INTO events (id, student_id, course_id, course_version, kind, skills, item_id, \
-             response, correct, occurred_at, duration_ms, idempotency_key, data) \
-             VALUES ($1, $2, $3, $4, 'answer', $5, $6, $7, $8, $9, $10, $11, NULL) \
-             ON CONFLICT (student_id, idempotency_key) DO NOTHING",
-        )
-        .bind(&event_id)
-        .bind(answer.student_id)
-        .bind(answer.course_id)
-        .bind(answer.course_version)
-        .bind(join_skills(answer.skills))
-        .bind(answer.item_id)
-        .bind(answer.response)
-        .bind(i64::from(answer.correct))
-        .bind(answer.occurred_at)
-        .bind(answer.duration_ms)
-        .bind(answer.idempotency_key)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let inserted = insert_graded(&mut *tx, &event_id, "answer", answer).await?;
 
         if inserted == 0 {
             let (event_id, response, correct): (String, Option<String>, Option<i64>) = sqlx::query_as(
@@ -291,27 +272,7 @@ impl Store {
     /// Appends an answer given during the placement check. It does not move mastery: the
     /// check's outcome does, through [`Store::record_placement_result`].
     pub async fn record_placement_answer(&self, answer: &AnswerRecord<'_>) -> Result<bool> {
-        let inserted = sqlx::query(
-            "INSERT INTO events (id, student_id, course_id, course_version, kind, skills, item_id, \
-             response, correct, occurred_at, duration_ms, idempotency_key, data) \
-             VALUES ($1, $2, $3, $4, 'placement-answer', $5, $6, $7, $8, $9, $10, $11, NULL) \
-             ON CONFLICT (student_id, idempotency_key) DO NOTHING",
-        )
-        .bind(new_id())
-        .bind(answer.student_id)
-        .bind(answer.course_id)
-        .bind(answer.course_version)
-        .bind(join_skills(answer.skills))
-        .bind(answer.item_id)
-        .bind(answer.response)
-        .bind(i64::from(answer.correct))
-        .bind(answer.occurred_at)
-        .bind(answer.duration_ms)
-        .bind(answer.idempotency_key)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(inserted > 0)
+        Ok(insert_graded(&self.pool, &new_id(), "placement-answer", answer).await? > 0)
     }
 
     /// The placement answers of a student in a course, in order: (skill, correct).
@@ -610,6 +571,37 @@ impl Store {
         tx.commit().await?;
         Ok(answers)
     }
+}
+
+/// Appends a graded event (`answer` or `placement-answer`); 0 rows when its idempotency
+/// key was recorded before.
+async fn insert_graded<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
+    event_id: &str,
+    kind: &'static str,
+    answer: &AnswerRecord<'_>,
+) -> Result<u64> {
+    Ok(sqlx::query(
+        "INSERT INTO events (id, student_id, course_id, course_version, kind, skills, item_id, \
+         response, correct, occurred_at, duration_ms, idempotency_key, data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL) \
+         ON CONFLICT (student_id, idempotency_key) DO NOTHING",
+    )
+    .bind(event_id)
+    .bind(answer.student_id)
+    .bind(answer.course_id)
+    .bind(answer.course_version)
+    .bind(kind)
+    .bind(join_skills(answer.skills))
+    .bind(answer.item_id)
+    .bind(answer.response)
+    .bind(i64::from(answer.correct))
+    .bind(answer.occurred_at)
+    .bind(answer.duration_ms)
+    .bind(answer.idempotency_key)
+    .execute(executor)
+    .await?
+    .rows_affected())
 }
 
 async fn load_progress(

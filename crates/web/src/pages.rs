@@ -4,7 +4,7 @@
 
 use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE, LoginRefused, SESSION_COOKIE};
 use crate::policy::MaybeUser;
-use crate::practice::{self, SkillState, Submission};
+use crate::practice::{self, Submission};
 use crate::views::{self, ago, band, percent};
 use crate::{AppState, WebError};
 use askama::Template;
@@ -14,6 +14,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use ownpace_core::course::{AnswerSpec, Item, Modality, Response as ItemResponse};
+use ownpace_core::recommend::SkillState;
 use ownpace_storage::{CourseVersion, Role, User};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -422,7 +423,7 @@ pub async fn student_course(
         .store
         .student_mastery(&current.user.id, &course_id)
         .await?;
-    let standings = practice::standings(&course.course, &mastery);
+    let statuses = crate::adaptive::statuses(&state, &course, &mastery);
     let names: HashMap<&str, &str> = course
         .course
         .skills
@@ -430,9 +431,12 @@ pub async fn student_course(
         .map(|s| (s.id.as_str(), s.name.as_str()))
         .collect();
     let (mut continuing, mut ready, mut mastered, mut locked) = (vec![], vec![], vec![], vec![]);
-    for standing in &standings {
-        let p = standing.p_mastery(&state);
-        let unlock_hint = match &standing.state {
+    for skill in &course.course.skills {
+        let Some(status) = statuses.get(&skill.id) else {
+            continue;
+        };
+        let p = status.p_mastery;
+        let unlock_hint = match &status.state {
             SkillState::Locked { missing } => format!(
                 "Unlocks when you master: {}",
                 missing
@@ -444,18 +448,18 @@ pub async fn student_course(
             _ => String::new(),
         };
         let card = SkillCard {
-            id: standing.skill.id.clone(),
-            name: standing.skill.name.clone(),
-            description: standing.skill.description.clone(),
-            state: standing.state.css(),
-            state_label: standing.state.label(),
+            id: skill.id.clone(),
+            name: skill.name.clone(),
+            description: skill.description.clone(),
+            state: views::state_css(&status.state),
+            state_label: views::state_label(&status.state),
             mastery: p,
             mastery_text: percent(p),
-            attempts: standing.progress.as_ref().map_or(0, |p| p.attempts),
+            attempts: status.attempts,
             unlock_hint,
-            lessons: lesson_links(&course, &standing.skill.id),
+            lessons: lesson_links(&course, &skill.id),
         };
-        match standing.state {
+        match status.state {
             SkillState::InProgress => continuing.push(card),
             SkillState::Ready => ready.push(card),
             SkillState::Mastered => mastered.push(card),
@@ -467,7 +471,7 @@ pub async fn student_course(
         course_id,
         course_title: course.course.title.clone(),
         mastered_count: mastered.len(),
-        skill_count: standings.len(),
+        skill_count: course.course.skills.len(),
         continuing,
         ready,
         mastered,
@@ -522,10 +526,8 @@ pub async fn practice(
         .store
         .student_mastery(&current.user.id, &course_id)
         .await?;
-    let standing = practice::standings(&course.course, &mastery)
-        .into_iter()
-        .find(|s| s.skill.id == skill.id)
-        .ok_or(WebError::NotFound)?;
+    let statuses = crate::adaptive::statuses(&state, &course, &mastery);
+    let status = statuses.get(&skill.id).ok_or(WebError::NotFound)?;
     let answered = state
         .store
         .answered_items(&current.user.id, &course_id)
@@ -535,9 +537,9 @@ pub async fn practice(
         _ => practice::next_item(&course.course, &skill_id, &answered),
     };
     let mut page = practice_page(&state, current, &course, &skill_id, item, 0, None, "")?;
-    page.mastery = standing.p_mastery(&state);
+    page.mastery = status.p_mastery;
     page.mastery_text = percent(page.mastery);
-    if let SkillState::Locked { missing } = &standing.state {
+    if let SkillState::Locked { missing } = &status.state {
         let names: Vec<&str> = missing
             .iter()
             .map(|m| {
@@ -1245,18 +1247,24 @@ async fn course_record(
         .store
         .student_mastery(&student.id, &course.course.id)
         .await?;
-    let skills = practice::standings(&course.course, &mastery)
-        .into_iter()
-        .map(|s| {
-            let p = s.p_mastery(state);
-            let (attempts, correct) = s
-                .progress
-                .as_ref()
-                .map_or((0, 0), |p| (p.attempts, p.correct));
+    let statuses = crate::adaptive::statuses(state, course, &mastery);
+    let correct_answers: HashMap<&str, u32> = mastery
+        .iter()
+        .map(|row| (row.skill_id.as_str(), row.progress.correct))
+        .collect();
+    let skills = course
+        .course
+        .skills
+        .iter()
+        .filter_map(|skill| statuses.get(&skill.id).map(|status| (skill, status)))
+        .map(|(skill, status)| {
+            let p = status.p_mastery;
+            let attempts = status.attempts;
+            let correct = correct_answers.get(skill.id.as_str()).copied().unwrap_or(0);
             SkillLine {
-                name: s.skill.name.clone(),
-                state_label: s.state.label(),
-                state: s.state.css(),
+                name: skill.name.clone(),
+                state_label: views::state_label(&status.state),
+                state: views::state_css(&status.state),
                 mastery: p,
                 mastery_text: percent(p),
                 attempts,

@@ -1,100 +1,12 @@
-//! The learning loop shared by the pages and the API: where a student stands on each
-//! skill, which item comes next, and what happens when they answer.
+//! The learning loop shared by the pages and the API: which item comes next, and what
+//! happens when a student answers. (Where a student stands on each skill is the core's
+//! `progress::skill_statuses`, gathered by `adaptive::statuses`.)
 
 use crate::{AppState, WebError};
-use ownpace_core::course::{Course, Grade, Item, Response, Skill, grade};
+use ownpace_core::course::{Course, Grade, Item, Response, grade};
 use ownpace_core::progress::SkillProgress;
-use ownpace_storage::{AnswerRecord, CourseVersion, EventRecord, MasteryRow};
-use serde::Serialize;
+use ownpace_storage::{AnswerRecord, CourseVersion, EventRecord};
 use std::collections::HashMap;
-
-/// Where a student stands on one skill.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
-pub enum SkillState {
-    Mastered,
-    /// Practised, not yet mastered.
-    InProgress,
-    /// Not started; every prerequisite is mastered.
-    Ready,
-    /// Not started; these prerequisites are not mastered yet.
-    Locked {
-        missing: Vec<String>,
-    },
-}
-
-impl SkillState {
-    pub fn label(&self) -> &'static str {
-        match self {
-            SkillState::Mastered => "Mastered",
-            SkillState::InProgress => "In progress",
-            SkillState::Ready => "Ready",
-            SkillState::Locked { .. } => "Locked",
-        }
-    }
-    pub fn css(&self) -> &'static str {
-        match self {
-            SkillState::Mastered => "mastered",
-            SkillState::InProgress => "in-progress",
-            SkillState::Ready => "ready",
-            SkillState::Locked { .. } => "locked",
-        }
-    }
-}
-
-/// One skill of a course as a student sees it.
-#[derive(Debug, Clone)]
-pub struct SkillStanding<'a> {
-    pub skill: &'a Skill,
-    pub state: SkillState,
-    pub progress: Option<SkillProgress>,
-}
-
-impl SkillStanding<'_> {
-    pub fn p_mastery(&self, state: &AppState) -> f64 {
-        self.progress
-            .as_ref()
-            .map_or_else(|| state.bkt_params(&self.skill.id).init, |p| p.p_mastery)
-    }
-}
-
-/// Every skill of `course` with the student's state, in the course's (topological) order.
-pub fn standings<'a>(course: &'a Course, mastery: &[MasteryRow]) -> Vec<SkillStanding<'a>> {
-    let by_skill: HashMap<&str, &SkillProgress> = mastery
-        .iter()
-        .map(|row| (row.skill_id.as_str(), &row.progress))
-        .collect();
-    let mastered = |id: &str| by_skill.get(id).is_some_and(|p| p.is_mastered());
-    course
-        .skills
-        .iter()
-        .map(|skill| {
-            let progress = by_skill.get(skill.id.as_str()).map(|p| (*p).clone());
-            let state = match &progress {
-                Some(p) if p.is_mastered() => SkillState::Mastered,
-                Some(p) if p.attempts > 0 => SkillState::InProgress,
-                _ => {
-                    let missing: Vec<String> = skill
-                        .prerequisites
-                        .iter()
-                        .filter(|pre| !mastered(pre))
-                        .cloned()
-                        .collect();
-                    if missing.is_empty() {
-                        SkillState::Ready
-                    } else {
-                        SkillState::Locked { missing }
-                    }
-                }
-            };
-            SkillStanding {
-                skill,
-                state,
-                progress,
-            }
-        })
-        .collect()
-}
 
 /// The item a student should see next on a skill: one never answered if any (in course
 /// order), otherwise the one answered longest ago. `None` when the skill has no items.
@@ -273,7 +185,7 @@ pub fn parse_response(item: &Item, raw: &str) -> Result<Response, WebError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ownpace_core::course::AnswerSpec;
+    use ownpace_core::course::{AnswerSpec, Skill};
 
     fn skill(id: &str, pre: &[&str]) -> Skill {
         Skill {
@@ -319,50 +231,6 @@ mod tests {
             projects: vec![],
             assets: vec![],
         }
-    }
-
-    fn row(skill: &str, p: f64, attempts: u32) -> MasteryRow {
-        MasteryRow {
-            student_id: "s".into(),
-            skill_id: skill.into(),
-            progress: SkillProgress {
-                p_mastery: p,
-                attempts,
-                correct: attempts,
-                consecutive_wrong: 0,
-                mastered_at: None,
-                last_at: 1,
-                memory: None,
-            },
-        }
-    }
-
-    #[test]
-    fn states_follow_prerequisites_and_progress() {
-        let c = course();
-        let fresh = standings(&c, &[]);
-        assert_eq!(fresh[0].state, SkillState::Ready);
-        assert_eq!(
-            fresh[1].state,
-            SkillState::Locked {
-                missing: vec!["a".into()]
-            }
-        );
-        assert_eq!(
-            fresh[2].state,
-            SkillState::Locked {
-                missing: vec!["a".into(), "b".into()]
-            }
-        );
-        let later = standings(&c, &[row("a", 0.97, 6), row("b", 0.5, 2)]);
-        assert_eq!(later[0].state, SkillState::Mastered);
-        assert_eq!(later[1].state, SkillState::InProgress);
-        assert_eq!(
-            later[2].state,
-            SkillState::Locked {
-                missing: vec!["b".into()]
-            }
-        );
     }
 
     #[test]

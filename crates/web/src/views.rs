@@ -1,6 +1,7 @@
 //! Small helpers for what pages show: Markdown from courses as safe HTML, percentages,
 //! times, and the colour bands of the mastery heatmap.
 
+use ownpace_core::recommend::SkillState;
 use std::borrow::Cow;
 
 /// Renders course Markdown to HTML, sanitised (course files are teacher-written text, not
@@ -86,6 +87,26 @@ pub fn parse_date(text: &str) -> Option<i64> {
     let ms = days * 86_400_000;
     // Reject days that do not exist (31 April): they round-trip to another date.
     (ownpace_core::recommend::dates::civil(ms) == (year, month as u32, day as u32)).then_some(ms)
+}
+
+/// A skill state as a heading-style label.
+pub fn state_label(state: &SkillState) -> &'static str {
+    match state {
+        SkillState::Mastered => "Mastered",
+        SkillState::InProgress => "In progress",
+        SkillState::Ready => "Ready",
+        SkillState::Locked { .. } => "Locked",
+    }
+}
+
+/// The CSS class of a skill state.
+pub fn state_css(state: &SkillState) -> &'static str {
+    match state {
+        SkillState::Mastered => "mastered",
+        SkillState::InProgress => "in-progress",
+        SkillState::Ready => "ready",
+        SkillState::Locked { .. } => "locked",
+    }
 }
 
 /// The heatmap colour band (CSS class) of a mastery probability; `None` = not started.
