@@ -1,6 +1,6 @@
 //! Accuracy regression test: the default learner model on fold 1 of assist2009_pid with
 //! merged repeats (the honest protocol) must stay above a floor set just under the figure
-//! measured when it was tuned (AUC 0.7853).
+//! measured when it was tuned (AUC 0.7876, with per-item and per-skill slopes).
 //!
 //! The data is found through `OWNPACE_DATASETS` (CI sets it to the shared datasets folder),
 //! else `<workspace root>/../shared/datasets`. Missing data fails the test: a regression
@@ -12,7 +12,7 @@ use std::time::Instant;
 use ownpace_core::learner::datasets::{AktLayout, read_akt};
 use ownpace_core::learner::{ModelKind, Sequence, eval, merge_repeats};
 
-const AUC_FLOOR: f64 = 0.783;
+const AUC_FLOOR: f64 = 0.787;
 
 fn datasets_dir() -> PathBuf {
     match std::env::var_os("OWNPACE_DATASETS") {

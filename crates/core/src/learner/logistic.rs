@@ -17,8 +17,16 @@
 //! student's answers against each item's average correctness); whether the student met
 //! this item before and how they did; whether the immediately previous answer was this same
 //! item (a retry); and how many answers ago each skill was last practised (forgetting by
-//! interference, since the public datasets have no timestamps). A multi-skill attempt
-//! averages the skill terms over its skills.
+//! interference, since the public datasets have no timestamps); an Elo-style ability
+//! (overall and per skill, in log-odds against the items' prior correctness); for
+//! multi-skill attempts the number of skills and the min/max of the skill features. A
+//! multi-skill attempt averages the skill terms over its skills.
+//!
+//! On top of the shared weights, a few dense features also get a weight per item
+//! ([`DEFAULT_ITEM_SLOPES`]: the item's own learning rate on its skills' counts, and how
+//! strongly the item separates able from weak and on-form from off-form students — a
+//! discrimination, as in 2PL IRT) and per skill ([`DEFAULT_SKILL_SLOPES`]), all shrunk
+//! toward zero by a Gaussian prior ([`FitOptions::l2_slope`]).
 //!
 //! **Mastery** of a skill is the predicted probability of a correct answer on an item of
 //! average easiness for that skill, given the history so far, with no item-specific history.
