@@ -395,3 +395,107 @@ pub async fn screenshot(client: &Client, dir: &Path, name: &str) -> PathBuf {
     println!("screenshot: {}", path.display());
     path
 }
+
+/// Signs in through the login form, typing into the labelled fields, and waits for the
+/// header's sign-out form (it appears only once signed in).
+#[allow(dead_code)] // Not every test binary that includes this module signs in this way.
+pub async fn sign_in(client: &Client, base: &str, username: &str, password: &str) {
+    open(client, base, "/login").await;
+    field_labelled(client, "Username")
+        .await
+        .send_keys(username)
+        .await
+        .expect("type the username");
+    field_labelled(client, "Password")
+        .await
+        .send_keys(password)
+        .await
+        .expect("type the password");
+    let button = client
+        .find(Locator::XPath(
+            "//main//form//button[normalize-space()='Sign in']",
+        ))
+        .await
+        .expect("the login form has a \"Sign in\" button");
+    click_and_load(client, &button, "\"Sign in\"").await;
+    wait_for(client, "form.who", &format!("{username} to be signed in")).await;
+}
+
+/// Clicks an element that leads to a new page, and waits (up to [`WAIT`]) until the new
+/// document has replaced the old one and has its `<h1>`.
+#[allow(dead_code)] // Not every test binary that includes this module uses it.
+pub async fn click_and_load(client: &Client, element: &Element, what: &str) {
+    client
+        .execute("window.__ownpaceOldPage = true", vec![])
+        .await
+        .expect("mark the current page");
+    element
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {what}: {e}"));
+    let started = Instant::now();
+    loop {
+        // While the new page loads, scripts may fail: keep polling.
+        let loaded = client
+            .execute(
+                "return window.__ownpaceOldPage !== true && document.readyState !== 'loading' \
+                 && document.querySelector('h1') !== null",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        if loaded {
+            return;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "clicking {what} did not load a new page within {WAIT:?}\n{}",
+            where_am_i(client).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Presses and releases Tab once, as a keyboard user would (focus moves from wherever it is).
+#[allow(dead_code)] // Not every test binary that includes this module uses it.
+pub async fn press_tab(client: &Client) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    use fantoccini::key::Key;
+    let tab = KeyActions::new("keyboard".to_string())
+        .then(KeyAction::Down {
+            value: Key::Tab.into(),
+        })
+        .then(KeyAction::Up {
+            value: Key::Tab.into(),
+        });
+    client.perform_actions(tab).await.expect("press Tab");
+}
+
+/// Sets the window size and waits until the page's viewport has taken it (within 20 px of
+/// `width`, for scroll bars and window decorations).
+#[allow(dead_code)] // Not every test binary that includes this module uses it.
+pub async fn resize(client: &Client, (width, height): (u32, u32)) {
+    client
+        .set_window_size(width, height)
+        .await
+        .unwrap_or_else(|e| panic!("resize the window to {width}×{height}: {e}"));
+    let started = Instant::now();
+    loop {
+        let inner = client
+            .execute("return window.innerWidth", vec![])
+            .await
+            .expect("read window.innerWidth")
+            .as_f64()
+            .expect("innerWidth is a number");
+        if (inner - f64::from(width)).abs() <= 20.0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "the window is {inner}px wide inside, not about {width}px: the resize did not take"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
