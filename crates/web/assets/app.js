@@ -13,6 +13,13 @@ document.addEventListener("DOMContentLoaded", () => {
       if (choice) { choice.checked = true; choice.focus(); }
     });
   }
+  // Skill map: rows are centred on a wide picture; start the view at the first skill.
+  const map = document.querySelector(".map-scroll");
+  const firstSkill = map && map.querySelector("svg a");
+  if (firstSkill) {
+    const left = firstSkill.getBoundingClientRect().left - map.getBoundingClientRect().left;
+    map.scrollLeft = Math.max(0, left - 16);
+  }
   // Heatmap: arrow keys move between cells.
   const heatmap = document.getElementById("heatmap");
   if (heatmap) {
