@@ -184,19 +184,7 @@ pub fn skill_statuses(
             let state = match p {
                 Some(p) if p.is_mastered() => SkillState::Mastered,
                 Some(p) if p.attempts > 0 => SkillState::InProgress,
-                _ => {
-                    let missing: Vec<String> = skill
-                        .prerequisites
-                        .iter()
-                        .filter(|pre| !mastered(pre))
-                        .cloned()
-                        .collect();
-                    if missing.is_empty() {
-                        SkillState::Ready
-                    } else {
-                        SkillState::Locked { missing }
-                    }
-                }
+                _ => SkillState::not_started(skill, mastered),
             };
             let status = SkillStatus {
                 state,

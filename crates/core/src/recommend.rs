@@ -9,7 +9,7 @@
 //! Nothing here reads a clock or a database: the memory model's predicted recall, the
 //! screen-time budget and `now` all arrive as inputs.
 
-use crate::course::{Course, Modality};
+use crate::course::{Course, Modality, Skill};
 use crate::goals::{Goal, GoalTarget};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -35,6 +35,22 @@ pub enum SkillState {
 }
 
 impl SkillState {
+    /// The state of a skill the student has not started: ready when every prerequisite
+    /// is mastered, otherwise locked with the prerequisites still missing.
+    pub fn not_started(skill: &Skill, is_mastered: impl Fn(&str) -> bool) -> SkillState {
+        let missing: Vec<String> = skill
+            .prerequisites
+            .iter()
+            .filter(|pre| !is_mastered(pre))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            SkillState::Ready
+        } else {
+            SkillState::Locked { missing }
+        }
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             SkillState::Mastered => "mastered",
@@ -715,19 +731,7 @@ impl<'a> Graph<'a> {
             .zip(&statuses)
             .map(|(skill, status)| match status {
                 Some(s) => s.state.clone(),
-                None => {
-                    let missing: Vec<String> = skill
-                        .prerequisites
-                        .iter()
-                        .filter(|p| !mastered(p))
-                        .cloned()
-                        .collect();
-                    if missing.is_empty() {
-                        SkillState::Ready
-                    } else {
-                        SkillState::Locked { missing }
-                    }
-                }
+                None => SkillState::not_started(skill, &mastered),
             })
             .collect();
         let mut graph = Graph {
