@@ -731,7 +731,7 @@ impl<'a> Graph<'a> {
             .zip(&statuses)
             .map(|(skill, status)| match status {
                 Some(s) => s.state.clone(),
-                None => SkillState::not_started(skill, &mastered),
+                None => SkillState::not_started(skill, mastered),
             })
             .collect();
         let mut graph = Graph {
