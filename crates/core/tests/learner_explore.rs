@@ -68,3 +68,36 @@ fn explore() {
         );
     }
 }
+
+/// Fit time and AUC of the default logistic model against the L-BFGS iteration cap, on one
+/// fold (`EXPLORE_ITERS=100,200,300`).
+#[test]
+#[ignore]
+fn explore_iterations() {
+    use ownpace_core::learner::logistic::{self, FitOptions, LogisticModel};
+    let ds = std::env::var("EXPLORE_DS").unwrap_or_else(|_| "assist2009_pid".into());
+    let merge = std::env::var("EXPLORE_MERGE").is_ok_and(|v| v == "1");
+    let k: usize = std::env::var("EXPLORE_FOLDS").map_or(1, |v| v.parse().unwrap());
+    let mut train = read(&ds, &format!("{ds}_train{k}.csv"));
+    train.extend(read(&ds, &format!("{ds}_valid{k}.csv")));
+    let mut test = read(&ds, &format!("{ds}_test{k}.csv"));
+    if merge {
+        train = merge_repeats(&train);
+        test = merge_repeats(&test);
+    }
+    let iters = std::env::var("EXPLORE_ITERS").unwrap_or_else(|_| "300".into());
+    for it in iters.split(',').map(|s| s.parse::<usize>().unwrap()) {
+        let t = std::time::Instant::now();
+        let options = FitOptions {
+            max_iter: it,
+            ..FitOptions::default()
+        };
+        let model = LogisticModel::new(logistic::fit(&train, &options));
+        let fit = t.elapsed().as_secs_f64();
+        let (p, y) = eval::predict_sequences(&model, &test);
+        eprintln!(
+            "RESULT iters {it}: auc {:.4} fit {fit:.2}s",
+            eval::auc(&p, &y)
+        );
+    }
+}

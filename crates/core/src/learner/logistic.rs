@@ -220,7 +220,9 @@ impl Default for FitOptions {
             l2: 3e-5,
             l2_item: 5e-6,
             l2_slope: 20.0,
-            max_iter: 300,
+            // Converged for the AUC by then (fold 1: same AUC as 300 iterations at a third
+            // of the fit time, see docs/learner-model.md).
+            max_iter: 150,
             min_count: 1,
         }
     }
@@ -239,6 +241,7 @@ impl FitOptions {
                 item_slopes: 0,
                 skill_slopes: 0,
             },
+            max_iter: 300,
             ..FitOptions::default()
         }
     }
@@ -255,6 +258,7 @@ impl FitOptions {
                 item_slopes: 0,
                 skill_slopes: 0,
             },
+            max_iter: 300,
             ..FitOptions::default()
         }
     }
