@@ -176,12 +176,21 @@ pub async fn next_item(
         .into_iter()
         .find(|m| m.skill_id == skill_id)
         .map_or(state.bkt_params(&skill_id).init, |m| m.progress.p_mastery);
-    let mut history = state.store.student_events(&current.user.id, &course_id, 2_000).await?;
+    let mut history = state
+        .store
+        .student_events(&current.user.id, &course_id, 2_000)
+        .await?;
     history.retain(|e| e.kind == "answer");
     history.reverse();
     let answered: Vec<(&str, &[String], bool)> = history
         .iter()
-        .map(|e| (e.item_id.as_deref().unwrap_or(""), e.skills.as_slice(), e.correct.unwrap_or(false)))
+        .map(|e| {
+            (
+                e.item_id.as_deref().unwrap_or(""),
+                e.skills.as_slice(),
+                e.correct.unwrap_or(false),
+            )
+        })
         .collect();
     let predicted_correct = state.models().predict(&answered, &item.id, &item.skills);
     let (kind, choices, unit) = match &item.answer {
