@@ -237,6 +237,7 @@ pub fn now_ms() -> i64 {
     i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 
+#[cfg(any(test, feature = "testing"))]
 pub mod testing {
     //! Scratch databases for tests: a fresh SQLite file or a fresh PostgreSQL database.
     use super::*;
