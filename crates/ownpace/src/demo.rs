@@ -195,6 +195,7 @@ pub async fn seed(
         }
         let profile = profile_for(index, &mut rng);
         simulate_history(store, &course, &student.id, profile, now, &mut rng).await?;
+        give_interests_and_goal(store, &course, &student.id, index, now).await?;
         if in_main {
             main_usernames.push(username)
         } else {
@@ -212,6 +213,55 @@ pub async fn seed(
         students: main_usernames,
         other_students: other_usernames,
     })
+}
+
+/// Interests for everyone (so projects are matched), and for every third student a goal:
+/// the next skill they have not mastered, due in one to three weeks.
+async fn give_interests_and_goal(
+    store: &Store,
+    course: &Course,
+    student_id: &str,
+    index: usize,
+    now: i64,
+) -> anyhow::Result<()> {
+    let mut tags: Vec<String> = course
+        .projects
+        .iter()
+        .flat_map(|p| p.interests.clone())
+        .collect();
+    tags.sort();
+    tags.dedup();
+    if !tags.is_empty() {
+        let chosen = vec![
+            tags[index % tags.len()].clone(),
+            tags[(index * 7 + 3) % tags.len()].clone(),
+        ];
+        store.set_interests(student_id, &chosen).await?;
+    }
+    if !index.is_multiple_of(3) {
+        return Ok(());
+    }
+    let mastery = store.student_mastery(student_id, &course.id).await?;
+    let mastered = |id: &str| {
+        mastery
+            .iter()
+            .any(|m| m.skill_id == id && m.progress.is_mastered())
+    };
+    if let Some(skill) = course.skills.iter().find(|s| !mastered(&s.id)) {
+        let due = now + (7 + 7 * (index % 3) as i64) * 86_400_000;
+        store
+            .create_goal(ownpace_storage::NewGoal {
+                student_id,
+                course_id: &course.id,
+                title: &skill.name,
+                skills: std::slice::from_ref(&skill.id),
+                project_id: None,
+                target_at: due,
+                created_by: student_id,
+            })
+            .await?;
+    }
+    Ok(())
 }
 
 /// A response to `item` that is correct or not, as asked (when the item allows it).
