@@ -14,15 +14,14 @@ mod browser_support;
 mod common;
 
 use browser_support::{
-    DESKTOP, Driver, PHONE, click, field_labelled, horizontal_overflow, open, page_problems, plain,
-    screenshot, screenshot_dir, text_of, wait_for, where_am_i,
+    DESKTOP, Driver, Findings, PHONE, click, field_labelled, horizontal_overflow, open, plain,
+    screenshot_dir, text_of, wait_for, where_am_i,
 };
 use common::{TestApp, spawn_app};
 use fantoccini::{Client, Locator};
 use ownpace::demo::DEMO_PASSWORD;
 use ownpace_core::course::{AnswerSpec, Course, Item, format_number};
 use ownpace_storage::Backend;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// The whole story must finish within this.
@@ -41,25 +40,7 @@ fn parse_percent(text: &str) -> u32 {
 }
 
 /// Collects problems found on pages; the test fails at the end listing all of them.
-struct Findings {
-    base: String,
-    problems: Vec<String>,
-    shots: PathBuf,
-    saved: Vec<PathBuf>,
-}
-
 impl Findings {
-    /// Usability basics of the page the browser shows now.
-    async fn check(&mut self, client: &Client) {
-        self.problems
-            .extend(page_problems(client, &self.base).await);
-    }
-
-    async fn shot(&mut self, client: &Client, name: &str) {
-        let path = screenshot(client, &self.shots, name).await;
-        self.saved.push(path);
-    }
-
     /// Opens `path` in a phone-sized window, checks it does not overflow horizontally,
     /// saves a screenshot, and goes back to the desktop size.
     async fn phone(&mut self, client: &Client, path: &str, name: &str, show: Option<&str>) {

@@ -20,8 +20,8 @@ mod browser_support;
 mod common;
 
 use browser_support::{
-    DESKTOP, Driver, PHONE, click_and_load, field_labelled, horizontal_overflow, open,
-    page_problems, press_tab, resize, screenshot, screenshot_dir, sign_in, text_of, wait_for,
+    DESKTOP, Driver, Findings, PHONE, click_and_load, field_labelled, horizontal_overflow, open,
+    press_tab, resize, screenshot_dir, sign_in, text_of, wait_for,
 };
 use common::spawn_app;
 use fantoccini::elements::Element;
@@ -29,7 +29,6 @@ use fantoccini::{Client, Locator};
 use ownpace::demo::DEMO_PASSWORD;
 use ownpace_core::course::{AnswerSpec, Course, Item, format_number};
 use ownpace_storage::{Backend, NewUser, Role};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// The whole journey must finish within this (it takes well under a minute).
@@ -40,24 +39,7 @@ const MAX_PLACEMENT_QUESTIONS: usize = 12;
 const MAX_PRACTICE_ANSWERS: usize = 15;
 
 /// Collects usability problems; the test fails at the end listing all of them.
-struct Findings {
-    base: String,
-    problems: Vec<String>,
-    shots: PathBuf,
-    saved: Vec<PathBuf>,
-}
-
 impl Findings {
-    async fn check(&mut self, client: &Client) {
-        self.problems
-            .extend(page_problems(client, &self.base).await);
-    }
-
-    async fn shot(&mut self, client: &Client, name: &str) {
-        let path = screenshot(client, &self.shots, name).await;
-        self.saved.push(path);
-    }
-
     /// Checks the page the browser shows now in a phone-sized window (no horizontal
     /// overflow, usability basics), saves `phone-{name}.png`, and returns to desktop size.
     async fn phone(&mut self, client: &Client, name: &str) {

@@ -328,6 +328,28 @@ return problems;
 "#;
 
 /// Usability basics of the current page; returns what is wrong (empty when all is well).
+/// What a browser test collects as it goes: usability problems (reported together at the
+/// end) and the screenshots it saved.
+pub struct Findings {
+    pub base: String,
+    pub problems: Vec<String>,
+    pub shots: PathBuf,
+    pub saved: Vec<PathBuf>,
+}
+
+impl Findings {
+    /// Usability basics of the page the browser shows now.
+    pub async fn check(&mut self, client: &Client) {
+        self.problems
+            .extend(page_problems(client, &self.base).await);
+    }
+
+    pub async fn shot(&mut self, client: &Client, name: &str) {
+        let path = screenshot(client, &self.shots, name).await;
+        self.saved.push(path);
+    }
+}
+
 pub async fn page_problems(client: &Client, base: &str) -> Vec<String> {
     let result = client
         .execute(PAGE_CHECKS, vec![serde_json::json!(base)])
