@@ -409,25 +409,50 @@ impl Placement {
     }
 
     pub fn summary(&self) -> PlacementSummary {
-        let known: Vec<bool> = self.marginals.iter().map(|&m| m >= 0.5).collect();
-        let count = known.iter().filter(|&&k| k).count();
-        let start = (0..self.ids.len())
-            .find(|&s| !known[s] && self.prerequisites[s].iter().all(|&p| known[p]));
-        let total = self.ids.len();
-        let text = match start {
-            Some(s) => format!(
-                "You already know {count} of {total} skills; start here: {}.",
-                self.names[s]
-            ),
-            None if total == 0 => "This course has no skills yet.".to_string(),
-            None => format!("You already know all {total} skills: review or pick a project."),
-        };
-        PlacementSummary {
-            known: count,
-            total,
-            start_here: start.map(|s| self.ids[s].clone()),
-            text,
-        }
+        summarize(&self.ids, &self.names, &self.prerequisites, &self.marginals)
+    }
+}
+
+/// The summary of a finished check from the beliefs it handed out (what the web stores),
+/// without replaying it: the same words as [`Placement::summary`].
+pub fn summary_from_beliefs(course: &Course, beliefs: &[(String, f64)]) -> PlacementSummary {
+    let belief = |id: &str| {
+        beliefs
+            .iter()
+            .find(|(s, _)| s == id)
+            .map_or(0.0, |(_, b)| *b)
+    };
+    let ids: Vec<String> = course.skills.iter().map(|s| s.id.clone()).collect();
+    let names: Vec<String> = course.skills.iter().map(|s| s.name.clone()).collect();
+    let marginals: Vec<f64> = ids.iter().map(|id| belief(id)).collect();
+    summarize(&ids, &names, &prerequisite_indices(course), &marginals)
+}
+
+/// "You already know N of M skills; start here: …": a skill counts as known at belief
+/// ≥ 0.5; the start is the first unknown skill whose prerequisites are all known.
+fn summarize(
+    ids: &[String],
+    names: &[String],
+    prerequisites: &[Vec<usize>],
+    marginals: &[f64],
+) -> PlacementSummary {
+    let known: Vec<bool> = marginals.iter().map(|&m| m >= 0.5).collect();
+    let count = known.iter().filter(|&&k| k).count();
+    let start = (0..ids.len()).find(|&s| !known[s] && prerequisites[s].iter().all(|&p| known[p]));
+    let total = ids.len();
+    let text = match start {
+        Some(s) => format!(
+            "You already know {count} of {total} skills; start here: {}.",
+            names[s]
+        ),
+        None if total == 0 => "This course has no skills yet.".to_string(),
+        None => format!("You already know all {total} skills: review or pick a project."),
+    };
+    PlacementSummary {
+        known: count,
+        total,
+        start_here: start.map(|s| ids[s].clone()),
+        text,
     }
 }
 
@@ -435,6 +460,17 @@ impl Placement {
 mod tests {
     use super::*;
     use crate::course::Skill;
+
+    #[test]
+    fn the_stored_beliefs_give_the_same_summary_as_the_check() {
+        let c = course(&[("a", &[]), ("b", &["a"]), ("c", &["b"]), ("d", &["c"])]);
+        let mut p = Placement::new(&c, PlacementConfig::default());
+        p.record("b", true).unwrap();
+        p.record("c", false).unwrap();
+        let summary = p.summary();
+        assert_eq!(summary_from_beliefs(&c, &p.beliefs()), summary);
+        assert_eq!(summary.start_here.as_deref(), Some("c"), "{}", summary.text);
+    }
 
     fn course(skills: &[(&str, &[&str])]) -> Course {
         Course {

@@ -377,10 +377,7 @@ async fn users(store: &Store, action: UsersAction) -> anyhow::Result<()> {
             }
         }
         UsersAction::Passwd { username } => {
-            let user = store
-                .user_by_username(&username)
-                .await?
-                .ok_or_else(|| anyhow!("no account named `{username}`"))?;
+            let user = account(store, &username).await?;
             let hash = ownpace_web::hash_password(read_password()?)
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
@@ -388,13 +385,10 @@ async fn users(store: &Store, action: UsersAction) -> anyhow::Result<()> {
             println!("Password changed for `{username}`; their sessions were ended.");
         }
         UsersAction::LinkGuardian { guardian, student } => {
-            let find = |name: String| async move {
-                store
-                    .user_by_username(&name)
-                    .await?
-                    .ok_or_else(|| anyhow!("no account named `{name}`"))
-            };
-            let (g, s) = (find(guardian).await?, find(student).await?);
+            let (g, s) = (
+                account(store, &guardian).await?,
+                account(store, &student).await?,
+            );
             store.add_guardian(&g.id, &s.id).await?;
             println!(
                 "{} is now a guardian of {}.",
@@ -405,6 +399,13 @@ async fn users(store: &Store, action: UsersAction) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The account called `username`, or an error saying how to find the right name.
+async fn account(store: &Store, username: &str) -> anyhow::Result<ownpace_storage::User> {
+    store.user_by_username(username).await?.ok_or_else(|| {
+        anyhow!("no account named `{username}`: `ownpace users list` shows every username")
+    })
+}
+
 async fn classes(store: &Store, action: ClassesAction) -> anyhow::Result<()> {
     match action {
         ClassesAction::Create { name, course } => {
@@ -412,10 +413,7 @@ async fn classes(store: &Store, action: ClassesAction) -> anyhow::Result<()> {
             println!("Created class `{}` (id {}).", class.name, class.id);
         }
         ClassesAction::Add { class_id, username } => {
-            let user = store
-                .user_by_username(&username)
-                .await?
-                .ok_or_else(|| anyhow!("no account named `{username}`"))?;
+            let user = account(store, &username).await?;
             store.add_to_class(&class_id, &user.id).await?;
             println!("Added {} to the class.", user.display_name);
         }

@@ -19,7 +19,7 @@ use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use ownpace_core::course::{AnswerSpec, Item, Modality, grade};
 use ownpace_core::goals::{self, Goal as CoreGoal, GoalTarget, PracticeEvent};
-use ownpace_core::placement::{Placement, PlacementConfig};
+use ownpace_core::placement::{self, Placement, PlacementConfig};
 use ownpace_core::progress::{SkillProgress, skill_statuses};
 use ownpace_core::recommend::{self, Activity, Recommendation, Situation, SkillStatus};
 use ownpace_core::review::{DEFAULT_TARGET_RETENTION, Fsrs};
@@ -243,6 +243,8 @@ pub fn goal_views(course: &CourseVersion, path: &StudentPath, now: i64) -> Vec<G
 
 /// What the student home shows above the full list of skills.
 pub struct HomePath {
+    /// Every skill's status now (the course page lists them below the next steps).
+    pub statuses: HashMap<String, SkillStatus>,
     pub needs_placement: bool,
     pub placement_summary: String,
     pub options: Vec<OptionView>,
@@ -267,19 +269,9 @@ pub async fn home_path(
         .placement_result(student_id, &course.course.id)
         .await?;
     let practised = path.statuses.values().any(|s| s.attempts > 0);
-    let placement_summary = match &placement {
-        Some(_) => {
-            let answers = state
-                .store
-                .placement_answers(student_id, &course.course.id)
-                .await?;
-            let config = placement_config(state, student_id, &course.course.id).await?;
-            Placement::replay(&course.course, config, &answers)
-                .map(|p| p.summary().text)
-                .unwrap_or_default()
-        }
-        None => String::new(),
-    };
+    let placement_summary = placement.as_ref().map_or_else(String::new, |result| {
+        placement::summary_from_beliefs(&course.course, &result.beliefs).text
+    });
     let mut tags: Vec<String> = course
         .course
         .projects
@@ -296,8 +288,10 @@ pub async fn home_path(
         goals: goal_views(course, &path, state.now()),
         interests: tags
             .into_iter()
-            .map(|t| (mine.contains(&t), t))
-            .map(|(on, t)| (t, on))
+            .map(|t| {
+                let on = mine.contains(&t);
+                (t, on)
+            })
             .collect(),
         goal_skills: course
             .course
@@ -311,6 +305,7 @@ pub async fn home_path(
             .iter()
             .map(|p| (p.id.clone(), p.title.clone()))
             .collect(),
+        statuses: path.statuses,
     })
 }
 

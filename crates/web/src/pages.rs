@@ -419,11 +419,8 @@ pub async fn student_course(
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
     let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
-    let mastery = state
-        .store
-        .student_mastery(&current.user.id, &course_id)
-        .await?;
-    let statuses = crate::adaptive::statuses(&state, &course, &mastery);
+    let path = crate::adaptive::home_path(&state, &current.user.id, &course).await?;
+    let statuses = &path.statuses;
     let names: HashMap<&str, &str> = course
         .course
         .skills
@@ -476,7 +473,7 @@ pub async fn student_course(
         ready,
         mastered,
         locked,
-        path: crate::adaptive::home_path(&state, &current.user.id, &course).await?,
+        path,
     }
     .into_response())
 }
@@ -1699,6 +1696,16 @@ pub async fn admin_create_class(
     admin_result(&state, current, result).await
 }
 
+/// The account called `username`; when there is none, the error names the form `field`.
+async fn account_named(state: &AppState, field: &str, username: &str) -> Result<User, WebError> {
+    let username = username.trim();
+    state
+        .store
+        .user_by_username(username)
+        .await?
+        .ok_or_else(|| WebError::BadRequest(format!("{field}: no account named `{username}`")))
+}
+
 #[derive(Deserialize)]
 pub struct MemberForm {
     class_id: String,
@@ -1712,16 +1719,7 @@ pub async fn admin_add_member(
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
     let result = async {
-        let member = state
-            .store
-            .user_by_username(form.username.trim())
-            .await?
-            .ok_or_else(|| {
-                WebError::BadRequest(format!(
-                    "username: no account named `{}`",
-                    form.username.trim()
-                ))
-            })?;
+        let member = account_named(&state, "username", &form.username).await?;
         state.store.add_to_class(&form.class_id, &member.id).await?;
         Ok(format!("Added {} to the class.", member.display_name))
     }
@@ -1742,16 +1740,8 @@ pub async fn admin_add_guardian(
 ) -> Result<Response, WebError> {
     let current = signed_in(&user)?;
     let result = async {
-        let find = |name: String| {
-            let store = state.store.clone();
-            async move {
-                store.user_by_username(name.trim()).await?.ok_or_else(|| {
-                    WebError::BadRequest(format!("no account named `{}`", name.trim()))
-                })
-            }
-        };
-        let guardian = find(form.guardian.clone()).await?;
-        let student = find(form.student.clone()).await?;
+        let guardian = account_named(&state, "guardian", &form.guardian).await?;
+        let student = account_named(&state, "student", &form.student).await?;
         state.store.add_guardian(&guardian.id, &student.id).await?;
         Ok(format!(
             "{} is now a guardian of {}.",
