@@ -1,25 +1,39 @@
 //! Refits BKT on ASSISTments 2009 fold 1 and checks the distribution embedded in
-//! `simulate::ASSIST2009_FOLD1` (skipped when the dataset folder is absent).
+//! `simulate::ASSIST2009_FOLD1`.
+//!
+//! The data is found through `OWNPACE_DATASETS` (CI sets it), else
+//! `<workspace root>/../shared/datasets`. Missing data fails the test: the simulation's
+//! claim to follow the real dataset is only as good as this check.
 
 use ownpace_core::learner::bkt::{self, BktVariant};
 use ownpace_core::learner::datasets::{AktLayout, read_akt};
 use ownpace_core::simulate::{ASSIST2009_FOLD1, ParamDistribution};
-use std::path::Path;
+use std::path::PathBuf;
+
+fn datasets_dir() -> PathBuf {
+    match std::env::var_os("OWNPACE_DATASETS") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets"),
+    }
+}
 
 #[test]
 fn embedded_bkt_distribution_matches_a_refit() {
-    let dir = Path::new("/work/shared/datasets/assist2009_pid");
-    let dir = std::env::var("OWNPACE_DATASETS")
-        .map(|d| Path::new(&d).join("assist2009_pid"))
-        .unwrap_or_else(|_| dir.to_path_buf());
-    if !dir.is_dir() {
-        eprintln!("skipped: {} not found", dir.display());
-        return;
-    }
+    let dir = datasets_dir().join("assist2009_pid");
     let mut train = Vec::new();
     for f in ["assist2009_pid_train1.csv", "assist2009_pid_valid1.csv"] {
-        let text = std::fs::read_to_string(dir.join(f)).expect("dataset file");
-        train.extend(read_akt(f, &text, AktLayout::detect(&text)).expect("parses"));
+        let path = dir.join(f);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "cannot read {} ({e}). Set OWNPACE_DATASETS to the folder holding \
+                 assist2009_pid/ (the shared datasets folder)",
+                path.display()
+            )
+        });
+        let name = path.display().to_string();
+        train.extend(
+            read_akt(&name, &text, AktLayout::detect(&text)).unwrap_or_else(|e| panic!("{e}")),
+        );
     }
     let got = ParamDistribution::of(&bkt::fit(&train, BktVariant::Standard));
     println!("{got:?}");
