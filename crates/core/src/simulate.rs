@@ -32,7 +32,9 @@
 //! * The policies' BKT tracker uses each skill's guess, slip and median learning rate (what
 //!   a fit on the class's history would find) and a prior of [`SimConfig::tracker_init`].
 //!
-//! **Policies.** `fixed`: every skill in topological order, a fixed number of items each.
+//! **Policies.** `fixed`: every skill in topological order, a fixed number of items each;
+//! by default ([`FixedLength::MatchOwnpace`]) the shortest such sequence that teaches as
+//! much as `ownpace`, so that items are compared at equal learning.
 //! `mastery`: BKT mastery (P ≥ 0.95) over ready skills in topological order, no review. `ownpace`: the
 //! placement check first, its beliefs seeding the BKT mastery, then the same progression
 //! plus spaced review of mastered skills when FSRS predicts recall below 0.9.
@@ -123,8 +125,10 @@ pub struct SimConfig {
     pub students: usize,
     pub seed: u64,
     pub population: ParamDistribution,
-    /// Items per skill in the `fixed` policy.
-    pub fixed_items_per_skill: usize,
+    /// How many items per skill the `fixed` policy gives.
+    pub fixed_length: FixedLength,
+    /// The longest fixed sequence [`FixedLength::MatchOwnpace`] tries (items per skill).
+    pub fixed_max_items_per_skill: usize,
     /// Practice minutes per school day.
     pub daily_minutes: f64,
     /// Median minutes per item (log-normal).
@@ -152,7 +156,8 @@ impl Default for SimConfig {
             students: 200,
             seed: 2026,
             population: ASSIST2009_FOLD1,
-            fixed_items_per_skill: 8,
+            fixed_length: FixedLength::MatchOwnpace,
+            fixed_max_items_per_skill: 100,
             daily_minutes: 30.0,
             item_minutes_median: 1.0,
             item_minutes_sigma: 0.5,
@@ -167,6 +172,18 @@ impl Default for SimConfig {
             placement: PlacementConfig::default(),
         }
     }
+}
+
+/// The length of the one-size-fits-all sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixedLength {
+    /// This many items on every skill.
+    ItemsPerSkill(usize),
+    /// The shortest sequence (1 to [`SimConfig::fixed_max_items_per_skill`] items per skill) that
+    /// leaves no more skills unlearnt per student than Ownpace's policy does: the two are
+    /// compared at equal learning, so "fewer items" means fewer items for the same result.
+    MatchOwnpace,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,6 +234,8 @@ pub struct SimReport {
     pub placement_questions_mean: f64,
     /// Mean share of skills whose likely class (belief ≥ 0.5) matched the truth.
     pub placement_accuracy: f64,
+    /// Items per skill the `fixed` policy gave (chosen by [`SimConfig::fixed_length`]).
+    pub fixed_items_per_skill: usize,
     pub policies: Vec<PolicyReport>,
 }
 
@@ -441,9 +460,12 @@ struct Outcome {
     review_items: usize,
 }
 
+/// What the adaptive policies found for one student (the fixed policy runs later, once its
+/// length is known).
 #[derive(Debug, Clone, Copy, Default)]
 struct StudentResult {
-    outcomes: [Outcome; 3],
+    mastery: Outcome,
+    ownpace: Outcome,
     prior_known: f64,
     placement_questions: usize,
     placement_accuracy: f64,
@@ -532,31 +554,35 @@ fn run_mastery(run: &mut Run<'_>, tracker: &mut Tracker, review: bool) {
     }
 }
 
-fn simulate_student(
-    course_: &Graph,
-    course: &Course,
-    position: &[f64],
-    config: &SimConfig,
-    fsrs: &Fsrs,
-    index: usize,
-) -> StudentResult {
-    let seed = config.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let student = draw_student(course_, position, config, fsrs, &mut rng);
-    let k = student.skills.len();
-    let initial: Vec<bool> = student.skills.iter().map(|s| s.known).collect();
-    let mut result = StudentResult {
-        prior_known: initial.iter().filter(|&&b| b).count() as f64 / k.max(1) as f64,
-        ..StudentResult::default()
-    };
-    for (slot, policy) in Policy::ALL.into_iter().enumerate() {
-        // Common random numbers: each policy meets the same student and the same dice.
+/// One simulated student: their hidden truth and the seed of the dice they roll.
+struct SimStudent {
+    truth: Student,
+    seed: u64,
+}
+
+impl SimStudent {
+    fn draw(
+        course: &Graph,
+        position: &[f64],
+        config: &SimConfig,
+        fsrs: &Fsrs,
+        index: usize,
+    ) -> Self {
+        let seed = config.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let truth = draw_student(course, position, config, fsrs, &mut rng);
+        SimStudent { truth, seed }
+    }
+
+    /// A fresh run for one policy. Common random numbers: every policy meets the same
+    /// student and the same dice.
+    fn start<'a>(&self, course: &'a Graph, config: &'a SimConfig, fsrs: &'a Fsrs) -> Run<'a> {
         let mut run = Run {
             config,
-            course: course_,
+            course,
             fsrs,
-            truth: student.clone(),
-            rng: ChaCha8Rng::seed_from_u64(seed.wrapping_add(1)),
+            truth: self.truth.clone(),
+            rng: ChaCha8Rng::seed_from_u64(self.seed.wrapping_add(1)),
             now: 0,
             day_start: 0,
             minutes_today: 0.0,
@@ -564,108 +590,173 @@ fn simulate_student(
             minutes: 0.0,
             at_mastery: None,
             over_practice: 0,
-            left_unlearned: vec![false; k],
+            left_unlearned: vec![false; self.truth.skills.len()],
             review_items: 0,
         };
         if run.all_known() {
             run.at_mastery = Some((0, 0.0));
         }
-        match policy {
-            Policy::Fixed => {
-                for s in 0..k {
-                    for _ in 0..config.fixed_items_per_skill {
-                        run.answer(s, Kind::Learning);
-                    }
-                    run.declare_done(s);
-                }
+        run
+    }
+
+    fn run_fixed(
+        &self,
+        course: &Graph,
+        config: &SimConfig,
+        fsrs: &Fsrs,
+        per_skill: usize,
+    ) -> Outcome {
+        let mut run = self.start(course, config, fsrs);
+        for s in 0..self.truth.skills.len() {
+            for _ in 0..per_skill {
+                run.answer(s, Kind::Learning);
             }
-            Policy::Mastery => {
-                let mut tracker = Tracker::new(&course_.skill);
-                run_mastery(&mut run, &mut tracker, false);
-            }
-            Policy::Ownpace => {
-                let mut placement = Placement::new(course, config.placement.clone());
-                while let Some(id) = placement.next_skill().map(str::to_string) {
-                    let Some(s) = course.skills.iter().position(|x| x.id == id) else {
-                        break;
-                    };
-                    let correct = run.answer(s, Kind::Placement);
-                    if placement.record(&id, correct).is_err() {
-                        break;
-                    }
-                }
-                result.placement_questions = placement.questions_asked();
-                let classes = placement.classes();
-                result.placement_accuracy = classes
-                    .iter()
-                    .zip(&initial)
-                    .filter(|((_, c), known)| c.likely_known() == **known)
-                    .count() as f64
-                    / k.max(1) as f64;
-                let mut tracker = Tracker::new(&course_.skill);
-                for (s, (_, belief)) in placement.beliefs().into_iter().enumerate() {
-                    tracker.progress[s].p_mastery = belief;
-                    if belief >= MASTERY_THRESHOLD {
-                        tracker.progress[s].mastered_at = Some(run.now);
-                        tracker.done[s] = true;
-                        tracker.memory[s] = Some(fsrs.first_review(Grade::Good, run.now));
-                        run.declare_done(s);
-                    }
-                }
-                run_mastery(&mut run, &mut tracker, true);
+            run.declare_done(s);
+        }
+        run.finish()
+    }
+
+    /// Mastery progression, then Ownpace's policy (placement, mastery, spaced review).
+    fn run_adaptive(
+        &self,
+        graph: &Graph,
+        course: &Course,
+        config: &SimConfig,
+        fsrs: &Fsrs,
+    ) -> StudentResult {
+        let initial: Vec<bool> = self.truth.skills.iter().map(|s| s.known).collect();
+        let k = initial.len();
+        let mut result = StudentResult {
+            prior_known: initial.iter().filter(|&&b| b).count() as f64 / k.max(1) as f64,
+            ..StudentResult::default()
+        };
+
+        let mut run = self.start(graph, config, fsrs);
+        run_mastery(&mut run, &mut Tracker::new(&graph.skill), false);
+        result.mastery = run.finish();
+
+        let mut run = self.start(graph, config, fsrs);
+        let mut placement = Placement::new(course, config.placement.clone());
+        while let Some(id) = placement.next_skill().map(str::to_string) {
+            let Some(s) = course.skills.iter().position(|x| x.id == id) else {
+                break;
+            };
+            let correct = run.answer(s, Kind::Placement);
+            if placement.record(&id, correct).is_err() {
+                break;
             }
         }
-        result.outcomes[slot] = run.finish();
+        result.placement_questions = placement.questions_asked();
+        result.placement_accuracy = placement
+            .classes()
+            .iter()
+            .zip(&initial)
+            .filter(|((_, c), known)| c.likely_known() == **known)
+            .count() as f64
+            / k.max(1) as f64;
+        let mut tracker = Tracker::new(&graph.skill);
+        for (s, (_, belief)) in placement.beliefs().into_iter().enumerate() {
+            tracker.progress[s].p_mastery = belief;
+            if belief >= MASTERY_THRESHOLD {
+                tracker.progress[s].mastered_at = Some(run.now);
+                tracker.done[s] = true;
+                tracker.memory[s] = Some(fsrs.first_review(Grade::Good, run.now));
+                run.declare_done(s);
+            }
+        }
+        run_mastery(&mut run, &mut tracker, true);
+        result.ownpace = run.finish();
+        result
     }
-    result
 }
 
 /// Runs every policy for `config.students` simulated students on `course`. Deterministic
 /// for a given seed (students run in parallel but each has its own seeded generator).
-/// `tick` is called once per finished student (for a progress bar).
+/// `tick` is called once per student whose adaptive runs are done (for a progress bar).
 pub fn simulate(course: &Course, config: &SimConfig, tick: &(dyn Fn() + Sync)) -> SimReport {
     let prerequisites = prerequisite_indices(course);
     let position = positions(&prerequisites);
     let skill = draw_skills(prerequisites.len(), config);
-    let course_ = Graph {
+    let graph = Graph {
         prerequisites,
         skill,
     };
     let fsrs = Fsrs::default();
-    let results: Vec<StudentResult> = (0..config.students)
-        .into_par_iter()
-        .map(|i| {
-            let r = simulate_student(&course_, course, &position, config, &fsrs, i);
+    let students: Vec<SimStudent> = (0..config.students)
+        .map(|i| SimStudent::draw(&graph, &position, config, &fsrs, i))
+        .collect();
+    let results: Vec<StudentResult> = students
+        .par_iter()
+        .map(|student| {
+            let r = student.run_adaptive(&graph, course, config, &fsrs);
             tick();
             r
         })
         .collect();
     let n = results.len().max(1) as f64;
     let mean = |f: &dyn Fn(&StudentResult) -> f64| results.iter().map(f).sum::<f64>() / n;
-    let policies = Policy::ALL
-        .into_iter()
-        .enumerate()
-        .map(|(slot, p)| {
-            let m = |f: &dyn Fn(&Outcome) -> f64| mean(&|r| f(&r.outcomes[slot]));
-            PolicyReport {
-                name: p.name().to_string(),
-                items_to_mastery_mean: m(&|o| o.items_to_mastery as f64),
-                minutes_to_mastery_mean: m(&|o| o.minutes_to_mastery),
-                reached_mastery: m(&|o| f64::from(u8::from(o.reached))),
-                items_mean: m(&|o| o.items as f64),
-                retained_30d: m(&|o| o.retained),
-                over_practice: m(&|o| o.over_practice as f64),
-                under_practice: m(&|o| o.under_practice as f64),
-                review_items: m(&|o| o.review_items as f64),
+    let run_fixed = |per_skill: usize| -> Vec<Outcome> {
+        students
+            .par_iter()
+            .map(|s| s.run_fixed(&graph, config, &fsrs, per_skill))
+            .collect()
+    };
+    let under = |outcomes: &[Outcome]| {
+        outcomes
+            .iter()
+            .map(|o| o.under_practice as f64)
+            .sum::<f64>()
+            / n
+    };
+    let (fixed_items_per_skill, fixed) = match config.fixed_length {
+        FixedLength::ItemsPerSkill(per_skill) => (per_skill, run_fixed(per_skill)),
+        FixedLength::MatchOwnpace => {
+            let target = mean(&|r| r.ownpace.under_practice as f64);
+            let mut found = None;
+            for per_skill in 1..=config.fixed_max_items_per_skill.max(1) {
+                let outcomes = run_fixed(per_skill);
+                let done = under(&outcomes) <= target + 1e-9;
+                found = Some((per_skill, outcomes));
+                if done {
+                    break;
+                }
             }
-        })
-        .collect();
+            found.unwrap_or_else(|| (0, run_fixed(0)))
+        }
+    };
+    let report = |name: &str, outcomes: &mut dyn Iterator<Item = &Outcome>| {
+        let outcomes: Vec<&Outcome> = outcomes.collect();
+        let m = |f: &dyn Fn(&Outcome) -> f64| outcomes.iter().map(|o| f(o)).sum::<f64>() / n;
+        PolicyReport {
+            name: name.to_string(),
+            items_to_mastery_mean: m(&|o| o.items_to_mastery as f64),
+            minutes_to_mastery_mean: m(&|o| o.minutes_to_mastery),
+            reached_mastery: m(&|o| f64::from(u8::from(o.reached))),
+            items_mean: m(&|o| o.items as f64),
+            retained_30d: m(&|o| o.retained),
+            over_practice: m(&|o| o.over_practice as f64),
+            under_practice: m(&|o| o.under_practice as f64),
+            review_items: m(&|o| o.review_items as f64),
+        }
+    };
+    let policies = vec![
+        report(Policy::Fixed.name(), &mut fixed.iter()),
+        report(
+            Policy::Mastery.name(),
+            &mut results.iter().map(|r| &r.mastery),
+        ),
+        report(
+            Policy::Ownpace.name(),
+            &mut results.iter().map(|r| &r.ownpace),
+        ),
+    ];
     SimReport {
         students: results.len(),
         skills: course.skills.len(),
         prior_known: mean(&|r| r.prior_known),
         placement_questions_mean: mean(&|r| r.placement_questions as f64),
         placement_accuracy: mean(&|r| r.placement_accuracy),
+        fixed_items_per_skill,
         policies,
     }
 }
@@ -745,7 +836,11 @@ mod tests {
     fn policies_differ_as_expected_on_a_tiny_course() {
         let c = chain(6);
         let ticks = std::sync::atomic::AtomicUsize::new(0);
-        let r = simulate(&c, &config(60), &|| {
+        let config = SimConfig {
+            fixed_length: FixedLength::ItemsPerSkill(8),
+            ..config(60)
+        };
+        let r = simulate(&c, &config, &|| {
             ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         });
         assert_eq!(ticks.into_inner(), 60);
@@ -761,6 +856,7 @@ mod tests {
             ("fixed", "mastery", "ownpace")
         );
         // The fixed sequence is exactly 6 skills × 8 items, and never reviews.
+        assert_eq!(r.fixed_items_per_skill, 8);
         assert_eq!(fixed.items_mean, 48.0);
         assert_eq!(fixed.review_items, 0.0);
         assert_eq!(mastery.review_items, 0.0);
@@ -776,6 +872,36 @@ mod tests {
             assert!(p.items_to_mastery_mean <= p.items_mean);
         }
         assert!((0.0..=1.0).contains(&r.placement_accuracy));
+    }
+
+    #[test]
+    fn the_matched_fixed_sequence_is_the_shortest_that_teaches_as_much_as_ownpace() {
+        let c = chain(6);
+        let r = simulate(&c, &config(60), &|| {});
+        let under = |r: &SimReport, name: &str| {
+            r.policies
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.under_practice)
+                .expect("policy")
+        };
+        let n = r.fixed_items_per_skill;
+        assert!(n > 1, "{r:#?}");
+        assert!(under(&r, "fixed") <= under(&r, "ownpace"), "{r:#?}");
+        let shorter = simulate(
+            &c,
+            &SimConfig {
+                fixed_length: FixedLength::ItemsPerSkill(n - 1),
+                ..config(60)
+            },
+            &|| {},
+        );
+        assert!(
+            under(&shorter, "fixed") > under(&shorter, "ownpace"),
+            "{shorter:#?}"
+        );
+        // Only the fixed policy depends on its length.
+        assert_eq!(r.policies[1..], shorter.policies[1..]);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
 use ownpace::course_dir;
-use ownpace_core::simulate::{SimConfig, simulate};
+use ownpace_core::simulate::{FixedLength, SimConfig, simulate};
 use serde_json::json;
 
 /// Simulate students on a course under three policies (fixed, mastery, ownpace).
@@ -23,9 +23,10 @@ pub struct SimulateArgs {
     /// Random seed (the same seed gives the same figures).
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
-    /// Items per skill in the fixed policy.
-    #[arg(long, default_value_t = 8)]
-    pub fixed_items: usize,
+    /// Items per skill in the fixed policy (default: the shortest fixed sequence that leaves
+    /// no more skills unlearnt than Ownpace, so both are compared at equal learning).
+    #[arg(long, value_name = "N")]
+    pub fixed_items: Option<usize>,
     /// Cap on placement questions.
     #[arg(long, default_value_t = 12)]
     pub placement_questions: usize,
@@ -57,7 +58,9 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let mut config = SimConfig {
         students: args.students,
         seed: args.seed,
-        fixed_items_per_skill: args.fixed_items,
+        fixed_length: args
+            .fixed_items
+            .map_or(FixedLength::MatchOwnpace, FixedLength::ItemsPerSkill),
         ..SimConfig::default()
     };
     config.placement.max_questions = args.placement_questions;
@@ -95,6 +98,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
                 "students": report.students,
                 "skills": report.skills,
                 "seed": args.seed,
+                "fixed_items_per_skill": report.fixed_items_per_skill,
                 "prior_known": report.prior_known,
                 "placement": {
                     "questions_mean": report.placement_questions_mean,
@@ -144,16 +148,26 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         report.placement_questions_mean,
         100.0 * report.placement_accuracy
     );
-    if let (Some(fixed), Some(own)) = (
-        report.policies.iter().find(|p| p.name == "fixed"),
-        report.policies.iter().find(|p| p.name == "ownpace"),
-    ) && fixed.items_mean > 0.0
-    {
+    let policy = |name: &str| report.policies.iter().find(|p| p.name == name);
+    if let (Some(fixed), Some(own)) = (policy("fixed"), policy("ownpace")) {
+        let rule = match args.fixed_items {
+            Some(_) => "set by --fixed-items",
+            None if fixed.under_practice <= own.under_practice => {
+                "the shortest fixed sequence that leaves no more skills unlearnt than ownpace"
+            }
+            None => "no fixed sequence up to this length leaves as few skills unlearnt as ownpace",
+        };
         println!(
-            "ownpace vs fixed: {:+.0}% items, {:+.1} points of 30-day retention",
-            100.0 * (own.items_mean / fixed.items_mean - 1.0),
-            100.0 * (own.retained_30d - fixed.retained_30d)
+            "fixed: {} items per skill ({rule})",
+            report.fixed_items_per_skill
         );
+        if fixed.items_to_mastery_mean > 0.0 {
+            println!(
+                "ownpace vs fixed: {:+.0}% items to mastery, {:+.1} points of 30-day retention",
+                100.0 * (own.items_to_mastery_mean / fixed.items_to_mastery_mean - 1.0),
+                100.0 * (own.retained_30d - fixed.retained_30d)
+            );
+        }
     }
     Ok(())
 }

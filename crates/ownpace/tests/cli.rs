@@ -1,6 +1,7 @@
 //! The `ownpace` binary as an administrator runs it: importing courses (broken ones are
 //! refused whole, with every error's file and line), re-importing as a new version, and
-//! `serve` printing its URL, answering `/healthz` and stopping cleanly on SIGTERM.
+//! `serve` printing its URL, answering `/healthz` and stopping cleanly on SIGTERM, and
+//! `simulate` printing its report.
 
 mod common;
 
@@ -224,4 +225,85 @@ fn raw_get(url: &str, path: &str) -> String {
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response.lines().next().unwrap_or("").to_string()
+}
+
+#[test]
+fn simulate_prints_one_json_object_with_every_policy_and_is_repeatable() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["simulate", "--json", "--students", "30", "--seed", "11"];
+    let out = ownpace(dir.path(), &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stdout.trim().lines().count(),
+        1,
+        "one object on stdout: {stdout}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
+    assert_eq!(report["course"], "fractions-ratios-6");
+    assert_eq!(report["students"], 30);
+    let questions = report["placement"]["questions_mean"].as_f64().unwrap();
+    let accuracy = report["placement"]["accuracy"].as_f64().unwrap();
+    assert!(questions > 0.0 && questions <= 12.0, "{report}");
+    assert!((0.0..=1.0).contains(&accuracy), "{report}");
+    let policies = report["policies"].as_array().unwrap();
+    let names: Vec<&str> = policies
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["fixed", "mastery", "ownpace"]);
+    for p in policies {
+        for field in [
+            "items_to_mastery_mean",
+            "minutes_to_mastery_mean",
+            "retained_30d",
+            "over_practice",
+            "under_practice",
+        ] {
+            assert!(
+                p[field].as_f64().is_some_and(|x| x >= 0.0),
+                "{field} in {p}"
+            );
+        }
+    }
+    // The matched fixed sequence teaches at least as much as ownpace.
+    assert!(
+        policies[0]["under_practice"].as_f64() <= policies[2]["under_practice"].as_f64(),
+        "{report}"
+    );
+    let again = ownpace(dir.path(), &args);
+    assert_eq!(
+        text(&again.stdout),
+        stdout,
+        "the same seed gives the same figures"
+    );
+
+    let set = ownpace(
+        dir.path(),
+        &[
+            "simulate",
+            "--json",
+            "--students",
+            "5",
+            "--fixed-items",
+            "5",
+        ],
+    );
+    let set: serde_json::Value = serde_json::from_slice(&set.stdout).expect("JSON");
+    assert_eq!(set["fixed_items_per_skill"], 5);
+    assert_eq!(
+        set["policies"][0]["items_mean"], 150.0,
+        "30 skills × 5 items"
+    );
+
+    let table = ownpace(dir.path(), &["simulate", "--students", "5"]);
+    let table = text(&table.stdout);
+    assert!(
+        table.contains("placement:") && table.contains("fixed:"),
+        "{table}"
+    );
+
+    let none = ownpace(dir.path(), &["simulate", "--students", "0"]);
+    assert!(!none.status.success());
+    assert!(text(&none.stderr).contains("--students must be at least 1"));
 }
