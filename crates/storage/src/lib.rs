@@ -55,6 +55,30 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+impl StoreError {
+    /// The error as it may be written to a log. A database's own message can quote the
+    /// values it choked on (PostgreSQL's `invalid input syntax for type integer: "…"`),
+    /// and an unreadable stored record's detail can quote the record, either of which can
+    /// be student data; so those keep only their kind, SQLSTATE code, table and constraint.
+    pub fn redacted(&self) -> String {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => format!(
+                "database error {} (table {}, constraint {})",
+                db.code().as_deref().unwrap_or("without a code"),
+                db.table().unwrap_or("unknown"),
+                db.constraint().unwrap_or("none"),
+            ),
+            StoreError::Database(sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_)) => {
+                "database error: a stored value could not be decoded".to_string()
+            }
+            StoreError::Corrupt { what, .. } => format!("stored data is unreadable ({what})"),
+            StoreError::NotFound { what, .. } => format!("{what} not found"),
+            StoreError::Conflict(_) => "conflict".to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// Which database engine a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -301,5 +325,37 @@ pub mod testing {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::scratch;
+    use super::*;
+
+    /// PostgreSQL quotes a rejected value in its message; the log form must not.
+    #[tokio::test]
+    async fn redacted_errors_keep_the_code_and_drop_the_quoted_value() {
+        let db = scratch(Backend::Postgres).await;
+        let store = Store::connect(&db.url).await.expect("connect");
+        let error: StoreError = sqlx::query("SELECT CAST($1 AS INTEGER)")
+            .bind("Ana Pérez")
+            .execute(&store.pool)
+            .await
+            .expect_err("not an integer")
+            .into();
+        assert!(error.to_string().contains("Ana Pérez"), "{error}");
+        let logged = error.redacted();
+        assert!(!logged.contains("Ana"), "{logged}");
+        assert!(logged.contains("22P02"), "{logged}");
+
+        let corrupt = StoreError::Corrupt {
+            what: "answer response",
+            detail: "invalid type: string \"my secret answer\"".into(),
+        };
+        assert_eq!(
+            corrupt.redacted(),
+            "stored data is unreadable (answer response)"
+        );
     }
 }

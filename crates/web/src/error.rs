@@ -2,7 +2,8 @@
 //!
 //! HTML routes get a small error page, API routes a JSON body `{"error": "..."}`; which
 //! one is decided by the request path (see [`crate::policy`]). Internal errors are logged
-//! with their cause but shown to the user without details.
+//! with their cause (minus any values a database error quotes) but shown to the user
+//! without details.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -45,6 +46,16 @@ impl WebError {
         }
     }
 
+    /// What the log is told: storage errors lose any quoted values (see
+    /// [`ownpace_storage::StoreError::redacted`]); internal messages are written by us and
+    /// never carry student data.
+    fn log_message(&self) -> String {
+        match self {
+            WebError::Store(e) => format!("storage: {}", e.redacted()),
+            other => other.to_string(),
+        }
+    }
+
     /// What the person is told: never internal details.
     pub fn public_message(&self) -> String {
         match self {
@@ -63,7 +74,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let status = self.status();
         if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+            tracing::error!(error = %self.log_message(), "request failed");
         }
         // The body is rendered by `policy::render_errors`, which knows whether the route
         // is an API route; here we only carry the error along.

@@ -92,7 +92,15 @@ pub async fn submit(
         // Grade the stored response again: grading is deterministic, so the student sees
         // exactly what they saw the first time.
         let first: Response = serde_json::from_str(&recorded.response)
-            .map_err(|e| WebError::Internal(format!("stored response unreadable: {e}")))?;
+            // serde's message can quote the answer; the position is enough to find it.
+            .map_err(|e| {
+                WebError::Internal(format!(
+                    "stored response unreadable ({:?} error at line {} column {})",
+                    e.classify(),
+                    e.line(),
+                    e.column()
+                ))
+            })?;
         return Ok(AnswerOutcome {
             grade: grade(item, &first),
             mastery: recorded.mastery,
