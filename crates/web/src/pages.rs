@@ -1034,6 +1034,25 @@ struct ClassDashboard {
     class_overrides: Vec<(String, String, String)>,
 }
 
+/// Column headers for skills: up to four letters each, with a number added where two
+/// skills would otherwise share one ("AASW", "AASW2").
+fn short_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    names
+        .into_iter()
+        .map(|name| {
+            let short = short_name(name);
+            let count = seen.entry(short.clone()).or_insert(0);
+            *count += 1;
+            if *count == 1 {
+                short
+            } else {
+                format!("{short}{count}")
+            }
+        })
+        .collect()
+}
+
 /// Up to four letters that tell skills apart in a narrow column header.
 fn short_name(name: &str) -> String {
     let words: Vec<&str> = name
@@ -1082,9 +1101,11 @@ pub async fn class_dashboard(
             .or_default()
             .insert(row.skill_id.as_str(), &row.progress);
     }
+    let shorts = short_names(skills.iter().map(|s| s.name.as_str()));
     let columns = skills
         .iter()
-        .map(|skill| {
+        .zip(shorts)
+        .map(|(skill, short)| {
             let values: Vec<f64> = students
                 .iter()
                 .filter_map(|s| {
@@ -1101,7 +1122,7 @@ pub async fn class_dashboard(
             };
             HeatColumn {
                 name: skill.name.clone(),
-                short: short_name(&skill.name),
+                short,
                 mean_text,
             }
         })
@@ -1750,4 +1771,21 @@ pub async fn admin_add_guardian(
     }
     .await;
     admin_result(&state, current, result).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_names;
+
+    #[test]
+    fn column_headers_are_unique_even_when_abbreviations_collide() {
+        let names = [
+            "Add and subtract with unlike denominators",
+            "Add and subtract whole numbers",
+            "Ratios",
+            "Add and subtract with like denominators",
+        ];
+        let shorts = short_names(names);
+        assert_eq!(shorts, ["AASW", "AASW2", "Rati", "AASW3"]);
+    }
 }
