@@ -32,6 +32,11 @@ pub fn workspace_root() -> PathBuf {
 }
 
 impl TestApp {
+    /// The scratch database the app runs on (other server processes can share it).
+    pub fn database_url(&self) -> &str {
+        &self._db.url
+    }
+
     /// Moves the server's clock forward (sessions expire with it: sign in again after).
     pub fn advance_days(&self, days: i64) {
         self.clock_offset
@@ -93,8 +98,13 @@ pub fn csrf_in(html: &str) -> Option<String> {
 
 /// Signs in through the login form; returns the session's CSRF token.
 pub async fn login_page(app: &TestApp, client: &reqwest::Client, username: &str) -> String {
+    login_page_at(&app.base, client, username).await
+}
+
+/// [`login_page`] against any running server (`base` is its URL without a final slash).
+pub async fn login_page_at(base: &str, client: &reqwest::Client, username: &str) -> String {
     let form = client
-        .get(format!("{}/login", app.base))
+        .get(format!("{base}/login"))
         .send()
         .await
         .unwrap()
@@ -103,7 +113,7 @@ pub async fn login_page(app: &TestApp, client: &reqwest::Client, username: &str)
         .unwrap();
     let token = csrf_in(&form).expect("login form has a CSRF token");
     let response = client
-        .post(format!("{}/login", app.base))
+        .post(format!("{base}/login"))
         .form(&[
             ("_csrf", token.as_str()),
             ("username", username),
@@ -119,18 +129,10 @@ pub async fn login_page(app: &TestApp, client: &reqwest::Client, username: &str)
         "login as {username} should redirect"
     );
     let home = response.headers()["location"].to_str().unwrap().to_string();
-    let page = client
-        .get(format!("{}{}", app.base, home))
-        .send()
-        .await
-        .unwrap();
+    let page = client.get(format!("{base}{home}")).send().await.unwrap();
     let page = if page.status() == 303 {
         let next = page.headers()["location"].to_str().unwrap().to_string();
-        client
-            .get(format!("{}{}", app.base, next))
-            .send()
-            .await
-            .unwrap()
+        client.get(format!("{base}{next}")).send().await.unwrap()
     } else {
         page
     };
@@ -143,8 +145,13 @@ pub async fn login_page(app: &TestApp, client: &reqwest::Client, username: &str)
 
 /// Signs in through the API; returns the bearer token.
 pub async fn login_api(app: &TestApp, username: &str) -> String {
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v1/login", app.base))
+    login_api_at(&app.base, &reqwest::Client::new(), username).await
+}
+
+/// [`login_api`] against any running server, with the caller's client.
+pub async fn login_api_at(base: &str, client: &reqwest::Client, username: &str) -> String {
+    let response = client
+        .post(format!("{base}/api/v1/login"))
         .json(&serde_json::json!({ "username": username, "password": demo::DEMO_PASSWORD }))
         .send()
         .await
