@@ -2,36 +2,18 @@
 //! valid course, and one broken folder per kind of error, each asserting the exact
 //! errors (file, line, key phrase) and that no course comes out.
 
+mod support;
+
 use ownpace_core::course::{AnswerSpec, Course, CourseError, SourceFile, parse_course};
 use std::path::Path;
 
 /// Reads a fixture folder into `SourceFile`s, paths relative to it with `/` separators.
 fn read_folder(case: &str) -> Vec<SourceFile> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/courses")
-        .join(case);
-    let mut out = Vec::new();
-    let mut stack = vec![root.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("fixture folder") {
-            let path = entry.expect("dir entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(&root).expect("under root");
-                let rel: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                out.push(SourceFile {
-                    path: rel.join("/"),
-                    bytes: std::fs::read(&path).expect("readable fixture"),
-                });
-            }
-        }
-    }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    support::read_course_folder(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/courses")
+            .join(case),
+    )
 }
 
 fn valid() -> Course {

@@ -1,46 +1,13 @@
 //! The demo course `courses/fractions` ships with the product (SPEC C1): it must import
 //! cleanly and every item must grade its own correct answer as correct.
 
-use ownpace_core::course::{
-    AnswerSpec, Course, Modality, Response, SourceFile, grade, parse_course,
-};
+mod support;
+
+use ownpace_core::course::{AnswerSpec, Course, Modality, Response, grade, parse_course};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-
-fn course_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/fractions")
-}
-
-fn collect(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            collect(root, &path, out);
-        } else {
-            let rel = path
-                .strip_prefix(root)
-                .expect("path under the course folder");
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            let bytes = std::fs::read(&path).expect("readable course file");
-            out.push(SourceFile { path: rel, bytes });
-        }
-    }
-}
 
 fn load() -> Course {
-    let root = course_dir();
-    let mut files = Vec::new();
-    collect(&root, &root, &mut files);
-    assert!(!files.is_empty(), "no files found in {}", root.display());
-    match parse_course(&files) {
+    match parse_course(&support::demo_course_files()) {
         Ok(course) => course,
         Err(errors) => {
             let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
