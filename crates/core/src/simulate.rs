@@ -195,7 +195,6 @@ pub enum Policy {
 }
 
 impl Policy {
-    pub const ALL: [Policy; 3] = [Policy::Fixed, Policy::Mastery, Policy::Ownpace];
     pub fn name(self) -> &'static str {
         match self {
             Policy::Fixed => "fixed",
@@ -712,16 +711,14 @@ pub fn simulate(course: &Course, config: &SimConfig, tick: &(dyn Fn() + Sync)) -
         FixedLength::ItemsPerSkill(per_skill) => (per_skill, run_fixed(per_skill)),
         FixedLength::MatchOwnpace => {
             let target = mean(&|r| r.ownpace.under_practice as f64);
-            let mut found = None;
-            for per_skill in 1..=config.fixed_max_items_per_skill.max(1) {
-                let outcomes = run_fixed(per_skill);
-                let done = under(&outcomes) <= target + 1e-9;
-                found = Some((per_skill, outcomes));
-                if done {
-                    break;
-                }
+            let longest = config.fixed_max_items_per_skill.max(1);
+            let mut per_skill = 1;
+            let mut outcomes = run_fixed(per_skill);
+            while under(&outcomes) > target + 1e-9 && per_skill < longest {
+                per_skill += 1;
+                outcomes = run_fixed(per_skill);
             }
-            found.unwrap_or_else(|| (0, run_fixed(0)))
+            (per_skill, outcomes)
         }
     };
     let report = |name: &str, outcomes: &mut dyn Iterator<Item = &Outcome>| {
