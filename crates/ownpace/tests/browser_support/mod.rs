@@ -324,10 +324,58 @@ for (const img of document.querySelectorAll('img')) {
 for (const r of performance.getEntriesByType('resource')) {
   if (!r.name.startsWith(base + '/')) problems.push(`resource from another origin: ${r.name}`);
 }
+// Text contrast, WCAG 2.2 AA (1.4.3): 4.5:1, or 3:1 for large text (24px, or 18.66px bold).
+const rgba = c => {
+  const m = c.match(/^rgba?\(([^)]+)\)$/);
+  if (!m) return null;
+  const p = m[1].split(/[\s,/]+/).filter(Boolean).map(parseFloat);
+  return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+};
+const over = (top, bottom) => ({
+  r: top.r * top.a + bottom.r * (1 - top.a),
+  g: top.g * top.a + bottom.g * (1 - top.a),
+  b: top.b * top.a + bottom.b * (1 - top.a), a: 1 });
+const luminance = c => {
+  const ch = v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  return 0.2126 * ch(c.r) + 0.7152 * ch(c.g) + 0.0722 * ch(c.b);
+};
+// The colour behind an element: its own and its ancestors' backgrounds, composited over
+// white; null when an image or gradient is in the way (then we cannot judge).
+const backdrop = el => {
+  const layers = [];
+  for (let e = el; e; e = e.parentElement) {
+    const cs = getComputedStyle(e);
+    if (cs.backgroundImage && cs.backgroundImage !== 'none') return null;
+    const bg = rgba(cs.backgroundColor);
+    if (bg && bg.a > 0) { layers.push(bg); if (bg.a >= 1) break; }
+  }
+  let colour = { r: 255, g: 255, b: 255, a: 1 };
+  for (const layer of layers.reverse()) colour = over(layer, colour);
+  return colour;
+};
+let lowContrast = 0;
+for (const el of document.body.querySelectorAll('*')) {
+  if (el.closest('svg') || el.closest('[hidden]')) continue;
+  const own = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
+  if (!own) continue;
+  const rect = el.getBoundingClientRect();
+  if (rect.width <= 1 || rect.height <= 1) continue;
+  const cs = getComputedStyle(el);
+  if (cs.visibility !== 'visible' || el.matches(':disabled')) continue;
+  const fg = rgba(cs.color), bg = backdrop(el);
+  if (!fg || !bg) continue;
+  const text = over(fg, bg);
+  const [hi, lo] = [luminance(text), luminance(bg)].sort((a, b) => b - a);
+  const ratio = (hi + 0.05) / (lo + 0.05);
+  const size = parseFloat(cs.fontSize), bold = parseInt(cs.fontWeight, 10) >= 700;
+  const needed = size >= 24 || (size >= 18.66 && bold) ? 3 : 4.5;
+  if (ratio < needed && lowContrast++ < 5) {
+    problems.push(`text contrast ${ratio.toFixed(2)}:1 (needs ${needed}:1) for "${own.slice(0, 30)}" in <${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''}>: ${cs.color} on rgb(${Math.round(bg.r)}, ${Math.round(bg.g)}, ${Math.round(bg.b)})`);
+  }
+}
 return problems;
 "#;
 
-/// Usability basics of the current page; returns what is wrong (empty when all is well).
 /// What a browser test collects as it goes: usability problems (reported together at the
 /// end) and the screenshots it saved.
 pub struct Findings {
@@ -350,6 +398,7 @@ impl Findings {
     }
 }
 
+/// Usability basics of the current page; returns what is wrong (empty when all is well).
 pub async fn page_problems(client: &Client, base: &str) -> Vec<String> {
     let result = client
         .execute(PAGE_CHECKS, vec![serde_json::json!(base)])
