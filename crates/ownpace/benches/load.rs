@@ -22,12 +22,11 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{TestApp, login_api_at, login_page_at, spawn_app};
+use common::{TestApp, login_api_at, login_page_at, spawn_app, start_serve};
 use ownpace::demo::DEMO_PASSWORD;
 use ownpace_storage::{Backend, NewUser, Role};
 use serde_json::{Value, json};
@@ -159,16 +158,6 @@ struct Report {
 }
 
 impl Report {
-    /// A fresh report for the same setup.
-    fn clone_labels(&self) -> Report {
-        Report {
-            engine: self.engine,
-            servers: self.servers,
-            students: self.students,
-            ..Report::default()
-        }
-    }
-
     fn print(&mut self) {
         println!(
             "{} · {} server process(es) · {} students + {TEACHERS} teachers · {} · {:.0} s (sign-in of all: {:.1} s)",
@@ -225,27 +214,17 @@ impl Drop for Servers {
 fn start_servers(app: &TestApp, count: usize) -> (Servers, Vec<String>) {
     let mut servers = Servers(Vec::new());
     let mut bases = Vec::new();
-    let data = std::env::temp_dir();
     for _ in 0..count {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ownpace"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env("OWNPACE_DATABASE_URL", app.database_url())
-            .env("OWNPACE_DATA_DIR", &data)
-            .env("OWNPACE_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start ownpace serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read the server's first line");
+        let (child, base) = start_serve(
+            Command::new(env!("CARGO_BIN_EXE_ownpace"))
+                .args(["serve", "--listen", "127.0.0.1:0"])
+                .env("OWNPACE_DATABASE_URL", app.database_url())
+                .env("OWNPACE_DATA_DIR", std::env::temp_dir())
+                .env("OWNPACE_LOG", "warn")
+                .stderr(Stdio::inherit()),
+        );
         servers.0.push(child);
-        let url = line
-            .trim()
-            .strip_prefix("Ownpace is listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line from serve: {line}"));
-        bases.push(url.trim_end_matches('/').to_string());
+        bases.push(base);
     }
     (servers, bases)
 }
@@ -325,16 +304,6 @@ async fn run(engine: Backend, options: &Options) -> Vec<Report> {
         .expect("the demo course");
     let skills: Arc<Vec<String>> =
         Arc::new(course.course.skills.iter().map(|s| s.id.clone()).collect());
-    let report: Shared = Arc::new(Mutex::new(Report {
-        engine: match engine {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-        },
-        servers: bases.len(),
-        students: students.len(),
-        ..Report::default()
-    }));
-
     // Sign everyone in first (Argon2id is deliberately slow), a few at a time.
     let started = Instant::now();
     let client = reqwest::Client::builder()
@@ -371,13 +340,18 @@ async fn run(engine: Backend, options: &Options) -> Vec<Report> {
         teachers.push((base, cookies));
     }
     let login_seconds = started.elapsed().as_secs_f64();
-    let template = std::mem::take(&mut *report.lock().await);
     let mut reports = Vec::new();
     for (phase, &pause_ms) in options.pauses_ms.iter().enumerate() {
         let report: Shared = Arc::new(Mutex::new(Report {
+            engine: match engine {
+                Backend::Sqlite => "SQLite",
+                Backend::Postgres => "PostgreSQL",
+            },
+            servers: bases.len(),
+            students: students.len(),
             login_seconds,
             pause_ms,
-            ..template.clone_labels()
+            ..Report::default()
         }));
         let load = Load {
             phase,

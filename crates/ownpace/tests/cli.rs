@@ -5,8 +5,7 @@
 
 mod common;
 
-use common::workspace_root;
-use std::io::{BufRead, BufReader};
+use common::{start_serve, workspace_root};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -165,23 +164,13 @@ fn every_broken_fixture_is_refused_with_its_location() {
 #[test]
 fn serve_prints_its_url_answers_health_and_stops_on_sigterm() {
     let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ownpace"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("OWNPACE_DATA_DIR", data.path())
-        .env_remove("OWNPACE_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start ownpace serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("Ownpace is listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-        .to_string();
+    let (mut child, url) = start_serve(
+        Command::new(env!("CARGO_BIN_EXE_ownpace"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("OWNPACE_DATA_DIR", data.path())
+            .env_remove("OWNPACE_DATABASE_URL")
+            .stderr(Stdio::null()),
+    );
     let health = std::process::Command::new("curl")
         .args([
             "-s",
@@ -189,7 +178,7 @@ fn serve_prints_its_url_answers_health_and_stops_on_sigterm() {
             "/dev/null",
             "-w",
             "%{http_code}",
-            &format!("{url}healthz"),
+            &format!("{url}/healthz"),
         ])
         .output();
     let status = match health {

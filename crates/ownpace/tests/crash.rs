@@ -9,13 +9,15 @@
 //! that Ownpace acknowledges only after commit; surviving power loss is what
 //! `synchronous=FULL`, checked in `storage/tests/store.rs`, is for.)
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ownpace_storage::testing::scratch;
+use common::{login_api_at, start_serve};
+use ownpace_storage::testing::{ScratchDatabase, scratch};
 use ownpace_storage::{Backend, Store};
 use serde_json::{Value, json};
 
@@ -28,8 +30,8 @@ fn ownpace(db: &Database, args: &[&str]) -> Command {
         .args(args)
         .env("OWNPACE_DATA_DIR", db.data_dir.path())
         .env("OWNPACE_LOG", "warn");
-    match &db.url {
-        Some(url) => command.env("OWNPACE_DATABASE_URL", url),
+    match &db.postgres {
+        Some(scratch) => command.env("OWNPACE_DATABASE_URL", &scratch.url),
         None => command.env_remove("OWNPACE_DATABASE_URL"),
     };
     command
@@ -37,63 +39,33 @@ fn ownpace(db: &Database, args: &[&str]) -> Command {
 
 struct Database {
     data_dir: tempfile::TempDir,
-    /// PostgreSQL's URL; `None` means SQLite in `data_dir`.
-    url: Option<String>,
-    _scratch: Option<ownpace_storage::testing::ScratchDatabase>,
+    /// `None` means SQLite in `data_dir`.
+    postgres: Option<ScratchDatabase>,
 }
 
 impl Database {
     fn store_url(&self) -> String {
-        self.url.clone().unwrap_or_else(|| {
-            format!(
+        match &self.postgres {
+            Some(scratch) => scratch.url.clone(),
+            None => format!(
                 "sqlite://{}",
                 self.data_dir.path().join("ownpace.sqlite3").display()
-            )
-        })
+            ),
+        }
     }
 }
 
 fn start_server(db: &Database) -> (Child, String) {
-    let mut child = ownpace(db, &["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start ownpace serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the server's first line");
-    let url = line
-        .trim()
-        .strip_prefix("Ownpace is listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line from serve: {line}"))
-        .trim_end_matches('/')
-        .to_string();
-    (child, url)
-}
-
-async fn login(client: &reqwest::Client, base: &str) -> String {
-    let body: Value = client
-        .post(format!("{base}/api/v1/login"))
-        .json(&json!({"username": "ana", "password": ownpace::demo::DEMO_PASSWORD}))
-        .send()
-        .await
-        .expect("login request")
-        .json()
-        .await
-        .expect("login body");
-    body["token"].as_str().expect("a token").to_string()
+    start_serve(ownpace(db, &["serve", "--listen", "127.0.0.1:0"]).stderr(Stdio::inherit()))
 }
 
 async fn killed_mid_write_loses_no_acknowledged_answer(backend: Backend) {
-    let scratch_db = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => Some(scratch(Backend::Postgres).await),
-    };
     let db = Database {
         data_dir: tempfile::tempdir().expect("a temporary folder"),
-        url: scratch_db.as_ref().map(|s| s.url.clone()),
-        _scratch: scratch_db,
+        postgres: match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(scratch(Backend::Postgres).await),
+        },
     };
     let seeded = ownpace(&db, &["demo", "--no-serve", "--students", "3"])
         .stdout(Stdio::null())
@@ -104,7 +76,7 @@ async fn killed_mid_write_loses_no_acknowledged_answer(backend: Backend) {
 
     let (mut server, base) = start_server(&db);
     let client = reqwest::Client::new();
-    let token = login(&client, &base).await;
+    let token = login_api_at(&base, &client, "ana").await;
     let course = ownpace::course_dir::load(&ownpace::course_dir::demo_course_files())
         .expect("the demo course")
         .course;
@@ -164,7 +136,7 @@ async fn killed_mid_write_loses_no_acknowledged_answer(backend: Backend) {
     assert!(acknowledged.len() >= 40);
 
     let (mut server, base) = start_server(&db);
-    let token = login(&client, &base).await;
+    let token = login_api_at(&base, &client, "ana").await;
     let api = format!("{base}/api/v1/courses/{COURSE}");
     for (key, item_id) in &acknowledged {
         let again: Value = client

@@ -5,7 +5,9 @@
 use ownpace::demo::{self, DemoSchool};
 use ownpace_storage::testing::{ScratchDatabase, scratch};
 use ownpace_storage::{Backend, Store};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -79,6 +81,26 @@ pub async fn spawn_app(backend: Backend, students: usize) -> TestApp {
         _db: db,
         shutdown: Some(tx),
     }
+}
+
+/// Starts `command` (an `ownpace serve … --listen 127.0.0.1:0`) and reads the URL it
+/// prints first; returns the child and the base URL without a final slash.
+pub fn start_serve(command: &mut Command) -> (Child, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start ownpace serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read the server's first line");
+    let url = line
+        .trim()
+        .strip_prefix("Ownpace is listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line from serve: {line}"))
+        .trim_end_matches('/')
+        .to_string();
+    (child, url)
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
