@@ -7,9 +7,11 @@
 //! (The dataset readers in [`learner::datasets`] parse text they are handed.)
 
 pub mod course;
+pub mod events;
 pub mod goals;
 pub mod learner;
 pub mod placement;
+pub mod practice;
 pub mod progress;
 pub mod recommend;
 pub mod review;

@@ -117,6 +117,33 @@ pub enum Activity {
 }
 
 impl Activity {
+    /// Reads the `kind:id` form a teacher's pin or hide is stored in (`skill:…`,
+    /// `review:…`, `lesson:…`, `project:…`); `None` for anything else.
+    pub fn parse(text: &str) -> Option<Activity> {
+        let (kind, id) = text.split_once(':')?;
+        if id.is_empty() {
+            return None;
+        }
+        let id = id.to_string();
+        match kind {
+            "skill" => Some(Activity::PracticeSkill(id)),
+            "review" => Some(Activity::Review(id)),
+            "lesson" => Some(Activity::Lesson(id)),
+            "project" => Some(Activity::Project(id)),
+            _ => None,
+        }
+    }
+
+    /// The `kind:id` form [`Activity::parse`] reads.
+    pub fn key(&self) -> String {
+        match self {
+            Activity::PracticeSkill(id) => format!("skill:{id}"),
+            Activity::Review(id) => format!("review:{id}"),
+            Activity::Lesson(id) => format!("lesson:{id}"),
+            Activity::Project(id) => format!("project:{id}"),
+        }
+    }
+
     fn kind(&self) -> usize {
         match self {
             Activity::PracticeSkill(_) => 0,

@@ -10,6 +10,7 @@
 use crate::course_dir;
 use anyhow::{Context, anyhow};
 use ownpace_core::course::{AnswerSpec, Course, Item, Response, grade};
+use ownpace_core::events::EventKind;
 use ownpace_core::learner::bkt::BktParams;
 use ownpace_core::progress::SkillProgress;
 use ownpace_storage::{AnswerRecord, EventRecord, NewUser, Role, Store};
@@ -354,7 +355,7 @@ async fn simulate_history(
                         student_id,
                         course_id: &course.id,
                         course_version: 1,
-                        kind: "lesson",
+                        kind: EventKind::Lesson,
                         skills: &lesson.skills,
                         item_id: Some(&lesson.id),
                         data: None,

@@ -167,7 +167,7 @@ async fn killed_mid_write_loses_no_acknowledged_answer(backend: Backend) {
         .await
         .expect("events")
         .into_iter()
-        .filter(|e| e.kind == "answer")
+        .filter(|e| e.kind == ownpace_core::events::EventKind::Answer)
         .count();
     // The demo history is there too; only a lower bound is certain (an answer in flight
     // at the kill may have been stored without its acknowledgement reaching the client).

@@ -325,7 +325,10 @@ async fn practice_through_the_api_is_graded_recorded_once_and_rebuildable(backen
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.kind == "answer" && e.item_id.as_deref() == Some(item.id.as_str()))
+        .filter(|e| {
+            e.kind == ownpace_core::events::EventKind::Answer
+                && e.item_id.as_deref() == Some(item.id.as_str())
+        })
         .count();
     assert_eq!(answers_on_item, 2);
 

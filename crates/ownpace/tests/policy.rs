@@ -13,7 +13,8 @@ use ownpace_storage::{Backend, Role};
 use ownpace_web::policy::{Access, RouteSpec, Subject, route_table};
 use std::collections::HashMap;
 
-/// (method, path) → roles allowed (empty = public, `ANY` = any signed-in role).
+/// (method, path) → who may call it: `public`, `signed-in`, or the roles allowed and the
+/// relation they must have to the id in the path (`teacher of class {class}`).
 const REVIEWED: &[(&str, &str, &str)] = &[
     ("GET", "/healthz", "public"),
     ("GET", "/static/{file}", "public"),
@@ -21,35 +22,99 @@ const REVIEWED: &[(&str, &str, &str)] = &[
     ("POST", "/login", "public"),
     ("POST", "/logout", "signed-in"),
     ("GET", "/", "signed-in"),
-    ("GET", "/courses/{course}/media/{*path}", "student,teacher"),
+    (
+        "GET",
+        "/courses/{course}/media/{*path}",
+        "student,teacher of course {course}",
+    ),
     ("GET", "/learn", "student"),
-    ("GET", "/learn/{course}", "student"),
-    ("GET", "/learn/{course}/skills/{skill}", "student"),
-    ("POST", "/learn/{course}/items/{item}/answer", "student"),
-    ("POST", "/learn/{course}/items/{item}/hint", "student"),
-    ("GET", "/learn/{course}/lessons/{lesson}", "student"),
-    ("POST", "/learn/{course}/lessons/{lesson}/done", "student"),
-    ("GET", "/learn/{course}/placement", "student"),
-    ("POST", "/learn/{course}/placement/answer", "student"),
-    ("GET", "/learn/{course}/map", "student"),
-    ("GET", "/learn/{course}/projects/{project}", "student"),
-    ("POST", "/learn/{course}/goals", "student"),
-    ("POST", "/learn/{course}/goals/{goal}/close", "student"),
-    ("POST", "/learn/{course}/interests", "student"),
+    ("GET", "/learn/{course}", "student of course {course}"),
+    (
+        "GET",
+        "/learn/{course}/skills/{skill}",
+        "student of course {course}",
+    ),
+    (
+        "POST",
+        "/learn/{course}/items/{item}/answer",
+        "student of course {course}",
+    ),
+    (
+        "POST",
+        "/learn/{course}/items/{item}/hint",
+        "student of course {course}",
+    ),
+    (
+        "GET",
+        "/learn/{course}/lessons/{lesson}",
+        "student of course {course}",
+    ),
+    (
+        "POST",
+        "/learn/{course}/lessons/{lesson}/done",
+        "student of course {course}",
+    ),
+    (
+        "GET",
+        "/learn/{course}/placement",
+        "student of course {course}",
+    ),
+    (
+        "POST",
+        "/learn/{course}/placement/answer",
+        "student of course {course}",
+    ),
+    ("GET", "/learn/{course}/map", "student of course {course}"),
+    (
+        "GET",
+        "/learn/{course}/projects/{project}",
+        "student of course {course}",
+    ),
+    (
+        "POST",
+        "/learn/{course}/goals",
+        "student of course {course}",
+    ),
+    (
+        "POST",
+        "/learn/{course}/goals/{goal}/close",
+        "student of course {course}",
+    ),
+    (
+        "POST",
+        "/learn/{course}/interests",
+        "student of course {course}",
+    ),
     ("GET", "/classes", "teacher"),
-    ("GET", "/classes/{class}", "teacher"),
-    ("GET", "/students/{student}", "teacher"),
-    ("POST", "/students/{student}/overrides", "teacher"),
-    ("POST", "/students/{student}/goals", "teacher"),
-    ("POST", "/classes/{class}/overrides", "teacher"),
+    ("GET", "/classes/{class}", "teacher of class {class}"),
+    ("GET", "/students/{student}", "teacher of student {student}"),
+    (
+        "POST",
+        "/students/{student}/overrides",
+        "teacher of student {student}",
+    ),
+    (
+        "POST",
+        "/students/{student}/goals",
+        "teacher of student {student}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/overrides",
+        "teacher of class {class}",
+    ),
     (
         "POST",
         "/classes/{class}/overrides/{override}/delete",
-        "teacher",
+        "teacher of class {class}",
     ),
-    ("POST", "/classes/{class}/placement", "teacher"),
+    (
+        "POST",
+        "/classes/{class}/placement",
+        "teacher of class {class}",
+    ),
     ("GET", "/family", "guardian"),
-    ("GET", "/family/{student}", "guardian"),
+    ("GET", "/family/{student}", "guardian of student {student}"),
     ("GET", "/admin", "admin"),
     ("POST", "/admin/users", "admin"),
     ("POST", "/admin/classes", "admin"),
@@ -62,21 +127,37 @@ const REVIEWED: &[(&str, &str, &str)] = &[
     (
         "GET",
         "/api/v1/courses/{course}/skills/{skill}/next-item",
-        "student",
+        "student of course {course}",
     ),
-    ("POST", "/api/v1/courses/{course}/answers", "student"),
-    ("GET", "/api/v1/classes/{class}/mastery", "teacher"),
+    (
+        "POST",
+        "/api/v1/courses/{course}/answers",
+        "student of course {course}",
+    ),
+    (
+        "GET",
+        "/api/v1/classes/{class}/mastery",
+        "teacher of class {class}",
+    ),
 ];
 
 fn declared(access: Access) -> String {
     match access {
         Access::Public => "public".into(),
         Access::SignedIn => "signed-in".into(),
-        Access::Roles(roles, _) => roles
-            .iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join(","),
+        Access::Roles(roles, subject) => {
+            let roles = roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
+            match subject {
+                Subject::None => roles,
+                Subject::Student(param) => format!("{roles} of student {{{param}}}"),
+                Subject::Class(param) => format!("{roles} of class {{{param}}}"),
+                Subject::Course(param) => format!("{roles} of course {{{param}}}"),
+            }
+        }
     }
 }
 

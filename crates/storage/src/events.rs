@@ -3,12 +3,14 @@
 //! [`Store::record_answer`] appends the answer event and updates the projection in one
 //! transaction, idempotently: a retried submission (same student, same idempotency key)
 //! stores nothing new and returns what was stored the first time.
-//! [`Store::rebuild_mastery`] throws the projection away and replays every answer.
+//! [`Store::rebuild_mastery`] throws the projection away and replays every event that
+//! moves it. Both go through the core's one rule, [`ownpace_core::events::apply`].
 
 use crate::{Result, Store, StoreError, new_id};
+use ownpace_core::events::{self, EventKind, LearnerEvent, LearnerState};
 use ownpace_core::learner::bkt::BktParams;
 use ownpace_core::progress::SkillProgress;
-use ownpace_core::review::{Fsrs, MemoryState};
+use ownpace_core::review::MemoryState;
 use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 
@@ -36,7 +38,7 @@ pub struct EventRecord<'a> {
     pub student_id: &'a str,
     pub course_id: &'a str,
     pub course_version: i64,
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub skills: &'a [String],
     pub item_id: Option<&'a str>,
     pub data: Option<&'a str>,
@@ -72,15 +74,6 @@ struct PlacementData {
     questions: usize,
 }
 
-/// Placement seeds a skill only while the student has not practised it: answers count
-/// more than the check's estimate.
-fn seed_from_placement(current: Option<SkillProgress>, belief: f64, at: i64) -> SkillProgress {
-    match current {
-        Some(progress) if progress.attempts > 0 => progress,
-        _ => SkillProgress::placed(belief, at, &Fsrs::default()),
-    }
-}
-
 /// One row of the projection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MasteryRow {
@@ -93,7 +86,7 @@ pub struct MasteryRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
     pub id: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub skills: Vec<String>,
     pub item_id: Option<String>,
     pub response: Option<String>,
@@ -179,7 +172,7 @@ impl Store {
     ) -> Result<RecordedAnswer> {
         let mut tx = self.pool.begin().await?;
         let event_id = new_id();
-        let inserted = insert_graded(&mut *tx, &event_id, "answer", answer).await?;
+        let inserted = insert_graded(&mut *tx, &event_id, EventKind::Answer, answer).await?;
 
         if inserted == 0 {
             let (event_id, response, correct): (String, Option<String>, Option<i64>) = sqlx::query_as(
@@ -206,29 +199,23 @@ impl Store {
             });
         }
 
-        let mut mastery = Vec::with_capacity(answer.skills.len());
-        for skill in answer.skills {
-            let params = params_for(skill);
-            let mut progress = load_progress(&mut tx, answer.student_id, answer.course_id, skill)
-                .await?
-                .unwrap_or_else(|| SkillProgress::initial(&params));
-            let before = progress.p_mastery;
-            progress.record(
-                &params,
-                &Fsrs::default(),
-                answer.correct,
-                answer.occurred_at,
-            );
-            save_progress(
-                &mut tx,
-                answer.student_id,
-                answer.course_id,
-                skill,
-                &progress,
-            )
-            .await?;
-            mastery.push((skill.clone(), before, progress));
-        }
+        let event = LearnerEvent::Answer {
+            skills: answer.skills,
+            correct: answer.correct,
+            at: answer.occurred_at,
+        };
+        let changes = apply_in_tx(
+            &mut tx,
+            answer.student_id,
+            answer.course_id,
+            &event,
+            &params_for,
+        )
+        .await?;
+        let mastery = changes
+            .into_iter()
+            .map(|c| (c.skill, c.before.p_mastery, c.after))
+            .collect();
         tx.commit().await?;
         Ok(RecordedAnswer {
             event_id,
@@ -241,10 +228,11 @@ impl Store {
 
     /// Appends a non-answer event. Returns false when the key was already recorded.
     pub async fn record_event(&self, event: &EventRecord<'_>) -> Result<bool> {
-        if event.kind == "answer" {
-            return Err(StoreError::Conflict(
-                "answers are recorded with record_answer, which also updates mastery".to_string(),
-            ));
+        if event.kind.moves_mastery() {
+            return Err(StoreError::Conflict(format!(
+                "{} events are recorded with their own call, which also updates mastery",
+                event.kind
+            )));
         }
         let inserted = sqlx::query(
             "INSERT INTO events (id, student_id, course_id, course_version, kind, skills, item_id, \
@@ -256,7 +244,7 @@ impl Store {
         .bind(event.student_id)
         .bind(event.course_id)
         .bind(event.course_version)
-        .bind(event.kind)
+        .bind(event.kind.as_str())
         .bind(join_skills(event.skills))
         .bind(event.item_id)
         .bind(event.occurred_at)
@@ -272,7 +260,7 @@ impl Store {
     /// Appends an answer given during the placement check. It does not move mastery: the
     /// check's outcome does, through [`Store::record_placement_result`].
     pub async fn record_placement_answer(&self, answer: &AnswerRecord<'_>) -> Result<bool> {
-        Ok(insert_graded(&self.pool, &new_id(), "placement-answer", answer).await? > 0)
+        Ok(insert_graded(&self.pool, &new_id(), EventKind::PlacementAnswer, answer).await? > 0)
     }
 
     /// The placement answers of a student in a course, in order: (skill, correct).
@@ -283,10 +271,11 @@ impl Store {
     ) -> Result<Vec<(String, bool)>> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT skills, correct FROM events WHERE student_id = $1 AND course_id = $2 \
-             AND kind = 'placement-answer' ORDER BY occurred_at, id",
+             AND kind = $3 ORDER BY occurred_at, id",
         )
         .bind(student_id)
         .bind(course_id)
+        .bind(EventKind::PlacementAnswer.as_str())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -309,18 +298,15 @@ impl Store {
     ) -> Result<Option<PlacementRecord>> {
         let row: Option<(i64, Option<String>)> = sqlx::query_as(
             "SELECT occurred_at, data FROM events WHERE student_id = $1 AND course_id = $2 \
-             AND kind = 'placement' ORDER BY occurred_at DESC, id DESC LIMIT 1",
+             AND kind = $3 ORDER BY occurred_at DESC, id DESC LIMIT 1",
         )
         .bind(student_id)
         .bind(course_id)
+        .bind(EventKind::Placement.as_str())
         .fetch_optional(&self.pool)
         .await?;
         row.map(|(at, data)| {
-            let record: PlacementData = serde_json::from_str(data.as_deref().unwrap_or("{}"))
-                .map_err(|e| StoreError::Corrupt {
-                    what: "events.data (placement)",
-                    detail: e.to_string(),
-                })?;
+            let record = placement_data(data.as_deref())?;
             Ok(PlacementRecord {
                 at,
                 beliefs: record.beliefs,
@@ -341,6 +327,7 @@ impl Store {
         beliefs: &[(String, f64)],
         questions: usize,
         at: i64,
+        params_for: impl Fn(&str) -> BktParams,
     ) -> Result<bool> {
         let data = serde_json::to_string(&PlacementData {
             beliefs: beliefs.to_vec(),
@@ -354,13 +341,14 @@ impl Store {
         let inserted = sqlx::query(
             "INSERT INTO events (id, student_id, course_id, course_version, kind, skills, item_id, \
              response, correct, occurred_at, duration_ms, idempotency_key, data) \
-             VALUES ($1, $2, $3, $4, 'placement', '', NULL, NULL, NULL, $5, NULL, $6, $7) \
+             VALUES ($1, $2, $3, $4, $5, '', NULL, NULL, NULL, $6, NULL, $7, $8) \
              ON CONFLICT (student_id, idempotency_key) DO NOTHING",
         )
         .bind(new_id())
         .bind(student_id)
         .bind(course_id)
         .bind(course_version)
+        .bind(EventKind::Placement.as_str())
         .bind(at)
         .bind(format!("placement:{course_id}"))
         .bind(&data)
@@ -371,11 +359,8 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
-        for (skill, belief) in beliefs {
-            let current = load_progress(&mut tx, student_id, course_id, skill).await?;
-            let seeded = seed_from_placement(current, *belief, at);
-            save_progress(&mut tx, student_id, course_id, skill, &seeded).await?;
-        }
+        let event = LearnerEvent::Placement { beliefs, at };
+        apply_in_tx(&mut tx, student_id, course_id, &event, &params_for).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -458,23 +443,22 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(
                 |(id, kind, skills, item_id, response, correct, occurred_at, duration_ms)| {
-                    StoredEvent {
+                    Ok(StoredEvent {
                         id,
-                        kind,
+                        kind: stored_kind(&kind)?,
                         skills: split_skills(&skills),
                         item_id,
                         response,
                         correct: correct.map(|c| c != 0),
                         occurred_at,
                         duration_ms,
-                    }
+                    })
                 },
             )
-            .collect())
+            .collect()
     }
 
     /// Per item a student has answered in a course: how often, and when last.
@@ -485,11 +469,12 @@ impl Store {
     ) -> Result<HashMap<String, (i64, i64)>> {
         let rows: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT item_id, CAST(COUNT(*) AS BIGINT), MAX(occurred_at) FROM events \
-             WHERE student_id = $1 AND course_id = $2 AND kind = 'answer' AND item_id IS NOT NULL \
+             WHERE student_id = $1 AND course_id = $2 AND kind = $3 AND item_id IS NOT NULL \
              GROUP BY item_id",
         )
         .bind(student_id)
         .bind(course_id)
+        .bind(EventKind::Answer.as_str())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -533,40 +518,42 @@ impl Store {
         );
         let events: Vec<Row> = sqlx::query_as(
             "SELECT student_id, course_id, kind, skills, correct, occurred_at, data FROM events \
-             WHERE kind IN ('answer', 'placement') ORDER BY occurred_at, id",
+             WHERE kind IN ($1, $2) ORDER BY occurred_at, id",
         )
+        .bind(EventKind::Answer.as_str())
+        .bind(EventKind::Placement.as_str())
         .fetch_all(&mut *tx)
         .await?;
-        let mut state: HashMap<(String, String, String), SkillProgress> = HashMap::new();
+        let mut states: HashMap<(String, String), LearnerState> = HashMap::new();
         let mut answers = 0u64;
         for (student, course, kind, skills, correct, at, data) in &events {
-            if kind == "placement" {
-                let placement: PlacementData =
-                    serde_json::from_str(data.as_deref().unwrap_or("{}")).map_err(|e| {
-                        StoreError::Corrupt {
-                            what: "events.data (placement)",
-                            detail: e.to_string(),
-                        }
-                    })?;
-                for (skill, belief) in placement.beliefs {
-                    let key = (student.clone(), course.clone(), skill);
-                    let seeded = seed_from_placement(state.remove(&key), belief, *at);
-                    state.insert(key, seeded);
+            let state = states.entry((student.clone(), course.clone())).or_default();
+            match stored_kind(kind)? {
+                EventKind::Placement => {
+                    let placement = placement_data(data.as_deref())?;
+                    let event = LearnerEvent::Placement {
+                        beliefs: &placement.beliefs,
+                        at: *at,
+                    };
+                    events::apply(state, &event, &params_for);
                 }
-                continue;
-            }
-            answers += 1;
-            let correct = correct.unwrap_or(0);
-            for skill in split_skills(skills) {
-                let params = params_for(&skill);
-                state
-                    .entry((student.clone(), course.clone(), skill))
-                    .or_insert_with(|| SkillProgress::initial(&params))
-                    .record(&params, &Fsrs::default(), correct != 0, *at);
+                EventKind::Answer => {
+                    answers += 1;
+                    let skills = split_skills(skills);
+                    let event = LearnerEvent::Answer {
+                        skills: &skills,
+                        correct: correct.unwrap_or(0) != 0,
+                        at: *at,
+                    };
+                    events::apply(state, &event, &params_for);
+                }
+                _ => {}
             }
         }
-        for ((student, course, skill), progress) in &state {
-            save_progress(&mut tx, student, course, skill, progress).await?;
+        for ((student, course), state) in &states {
+            for (skill, progress) in state {
+                save_progress(&mut tx, student, course, skill, progress).await?;
+            }
         }
         tx.commit().await?;
         Ok(answers)
@@ -578,7 +565,7 @@ impl Store {
 async fn insert_graded<'e>(
     executor: impl sqlx::Executor<'e, Database = Any>,
     event_id: &str,
-    kind: &'static str,
+    kind: EventKind,
     answer: &AnswerRecord<'_>,
 ) -> Result<u64> {
     Ok(sqlx::query(
@@ -591,7 +578,7 @@ async fn insert_graded<'e>(
     .bind(answer.student_id)
     .bind(answer.course_id)
     .bind(answer.course_version)
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(join_skills(answer.skills))
     .bind(answer.item_id)
     .bind(answer.response)
@@ -659,4 +646,42 @@ async fn save_progress(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Loads the state of the skills an event touches, applies the event with the core's one
+/// rule, and saves what changed, inside the caller's transaction.
+async fn apply_in_tx(
+    tx: &mut Transaction<'_, Any>,
+    student_id: &str,
+    course_id: &str,
+    event: &LearnerEvent<'_>,
+    params_for: &impl Fn(&str) -> BktParams,
+) -> Result<Vec<events::SkillChange>> {
+    let mut state = LearnerState::new();
+    for skill in event.skills() {
+        if let Some(progress) = load_progress(tx, student_id, course_id, skill).await? {
+            state.insert(skill.to_string(), progress);
+        }
+    }
+    let changes = events::apply(&mut state, event, params_for);
+    for change in &changes {
+        save_progress(tx, student_id, course_id, &change.skill, &change.after).await?;
+    }
+    Ok(changes)
+}
+
+/// The kind of a stored event; a name this build does not know means the database was
+/// written by a newer Ownpace.
+fn stored_kind(name: &str) -> Result<EventKind> {
+    EventKind::from_name(name).ok_or_else(|| StoreError::Corrupt {
+        what: "events.kind",
+        detail: format!("unknown event kind `{name}`: was this database used by a newer Ownpace?"),
+    })
+}
+
+fn placement_data(data: Option<&str>) -> Result<PlacementData> {
+    serde_json::from_str(data.unwrap_or("{}")).map_err(|e| StoreError::Corrupt {
+        what: "events.data (placement)",
+        detail: e.to_string(),
+    })
 }

@@ -10,6 +10,7 @@
 //! model names (in practice there is one, `"default"`).
 
 use crate::{Result, Store, StoreError};
+use ownpace_core::events::EventKind;
 
 /// One graded answer from the event log, as the model fit needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,15 +58,17 @@ impl Store {
         let rows: Vec<AnswerColumns> = match course_id {
             Some(course) => sqlx::query_as(
                 "SELECT student_id, course_id, item_id, skills, correct, occurred_at FROM events \
-                     WHERE kind = 'answer' AND course_id = $1 ORDER BY occurred_at, id",
+                     WHERE kind = $1 AND course_id = $2 ORDER BY occurred_at, id",
             )
+            .bind(EventKind::Answer.as_str())
             .bind(course)
             .fetch_all(&self.pool)
             .await?,
             None => sqlx::query_as(
                 "SELECT student_id, course_id, item_id, skills, correct, occurred_at FROM events \
-                     WHERE kind = 'answer' ORDER BY occurred_at, id",
+                     WHERE kind = $1 ORDER BY occurred_at, id",
             )
+            .bind(EventKind::Answer.as_str())
             .fetch_all(&self.pool)
             .await?,
         };

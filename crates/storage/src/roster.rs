@@ -275,6 +275,28 @@ impl Store {
         })
     }
 
+    /// Whether `teacher_id` teaches one class that holds both the student and the course:
+    /// the rule for a course id that arrives in a form body beside a student in the path.
+    pub async fn teaches_student_in_course(
+        &self,
+        teacher_id: &str,
+        student_id: &str,
+        course_id: &str,
+    ) -> Result<bool> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM class_teachers t \
+             JOIN enrollments e ON e.class_id = t.class_id \
+             JOIN classes c ON c.id = t.class_id \
+             WHERE t.teacher_id = $1 AND e.student_id = $2 AND c.course_id = $3",
+        )
+        .bind(teacher_id)
+        .bind(student_id)
+        .bind(course_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some_and(|(n,)| n > 0))
+    }
+
     async fn exists(&self, sql: &'static str, a: &str, b: &str) -> Result<bool> {
         let row: Option<(i64,)> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT CAST(COUNT(*) AS BIGINT) FROM ({sql}) AS found"

@@ -82,7 +82,7 @@ async fn answer_log_holds_answers_in_time_order(backend: Backend) {
             student_id: &ann,
             course_id: "c",
             course_version: 1,
-            kind: "hint",
+            kind: ownpace_core::events::EventKind::Hint,
             skills: &b,
             item_id: Some("i1"),
             data: None,

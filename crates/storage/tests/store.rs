@@ -376,13 +376,13 @@ async fn placement_seeds_mastery_once_and_rebuild_replays_it(backend: Backend) {
     let beliefs = vec![("a".to_string(), 0.05), ("b".to_string(), 0.99)];
     assert!(
         store
-            .record_placement_result(&s, "c", 1, &beliefs, 1, 3_000)
+            .record_placement_result(&s, "c", 1, &beliefs, 1, 3_000, |_| BktParams::default())
             .await
             .unwrap()
     );
     assert!(
         !store
-            .record_placement_result(&s, "c", 1, &beliefs, 1, 4_000)
+            .record_placement_result(&s, "c", 1, &beliefs, 1, 4_000, |_| BktParams::default())
             .await
             .unwrap(),
         "only once"

@@ -3,16 +3,17 @@
 //! `/api/openapi.json`. Clients authenticate with the bearer token that `POST
 //! /api/v1/login` returns; no cookies are involved, so no CSRF token is either.
 
+use crate::auth::guard::{CourseInPath, SignedIn, Student, TeacherOfClass};
 use crate::auth::{self, LoginRefused};
-use crate::policy::MaybeUser;
 use crate::practice::{self, Submission};
+use crate::routing::{Access, Route, STUDENT, Subject, TEACHER, get, post};
 use crate::{AppState, WebError};
-use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ownpace_core::course::AnswerSpec;
+use ownpace_core::events::EventKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{OpenApi, ToSchema};
@@ -25,6 +26,32 @@ use utoipa::{OpenApi, ToSchema};
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
+
+/// The API's rows of the route table.
+pub(crate) fn routes() -> Vec<Route> {
+    let student_of_course = Access::Roles(STUDENT, Subject::Course("course"));
+    vec![
+        get("/api/openapi.json", Access::Public, openapi),
+        post("/api/v1/login", Access::Public, login),
+        post("/api/v1/logout", Access::SignedIn, logout),
+        get("/api/v1/me", Access::SignedIn, me),
+        get(
+            "/api/v1/courses/{course}/skills/{skill}/next-item",
+            student_of_course,
+            next_item,
+        ),
+        post(
+            "/api/v1/courses/{course}/answers",
+            student_of_course,
+            submit_answer,
+        ),
+        get(
+            "/api/v1/classes/{class}/mastery",
+            Access::Roles(TEACHER, Subject::Class("class")),
+            class_mastery,
+        ),
+    ]
+}
 
 struct BearerAuth;
 impl utoipa::Modify for BearerAuth {
@@ -113,17 +140,15 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/logout", security(("bearer" = [])), responses((status = 204)))]
 pub async fn logout(
     State(state): State<AppState>,
-    Extension(user): Extension<MaybeUser>,
+    SignedIn(current): SignedIn,
 ) -> Result<StatusCode, WebError> {
-    let current = user.0.ok_or(WebError::Unauthenticated)?;
     state.store.delete_session(&current.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])), responses((status = 200, body = Me)))]
-pub async fn me(Extension(user): Extension<MaybeUser>) -> Result<Json<Me>, WebError> {
-    let current = user.0.ok_or(WebError::Unauthenticated)?;
-    Ok(Json(Me::from(&current.user)))
+pub async fn me(SignedIn(current): SignedIn) -> Json<Me> {
+    Json(Me::from(&current.user))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -157,18 +182,19 @@ pub struct NextItem {
     responses((status = 200, body = NextItem), (status = 404, body = ErrorBody)))]
 pub async fn next_item(
     State(state): State<AppState>,
-    Extension(user): Extension<MaybeUser>,
-    Path((course_id, skill_id)): Path<(String, String)>,
+    Student(current): Student,
+    CourseInPath(course): CourseInPath,
+    Path(ids): Path<(String, String)>,
 ) -> Result<Json<NextItem>, WebError> {
-    let current = user.0.ok_or(WebError::Unauthenticated)?;
-    let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
+    let skill_id = ids.1;
+    let course_id = course.course.id.clone();
     course.course.skill(&skill_id).ok_or(WebError::NotFound)?;
     let answered = state
         .store
         .answered_items(&current.user.id, &course_id)
         .await?;
-    let item =
-        practice::next_item(&course.course, &skill_id, &answered).ok_or(WebError::NotFound)?;
+    let item = ownpace_core::practice::next_item(&course.course, &skill_id, &answered)
+        .ok_or(WebError::NotFound)?;
     let mastery = state
         .store
         .student_mastery(&current.user.id, &course_id)
@@ -180,7 +206,7 @@ pub async fn next_item(
         .store
         .student_events(&current.user.id, &course_id, 2_000)
         .await?;
-    history.retain(|e| e.kind == "answer");
+    history.retain(|e| e.kind == EventKind::Answer);
     history.reverse();
     let answered: Vec<(&str, &[String], bool)> = history
         .iter()
@@ -265,16 +291,14 @@ pub struct AnswerResult {
     responses((status = 200, body = AnswerResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn submit_answer(
     State(state): State<AppState>,
-    Extension(user): Extension<MaybeUser>,
-    Path(course_id): Path<String>,
+    Student(current): Student,
+    CourseInPath(course): CourseInPath,
     Json(body): Json<AnswerRequest>,
 ) -> Result<Json<AnswerResult>, WebError> {
-    let current = user.0.ok_or(WebError::Unauthenticated)?;
-    let course = state.course(&course_id).await?.ok_or(WebError::NotFound)?;
     let item = course.course.item(&body.item_id).ok_or_else(|| {
         WebError::BadRequest(format!(
-            "item_id: no item `{}` in course `{course_id}`",
-            body.item_id
+            "item_id: no item `{}` in course `{}`",
+            body.item_id, course.course.id
         ))
     })?;
     let raw = match body.response {
@@ -333,15 +357,13 @@ pub struct ClassMastery {
     params(("class" = String, Path)), responses((status = 200, body = ClassMastery), (status = 404, body = ErrorBody)))]
 pub async fn class_mastery(
     State(state): State<AppState>,
-    Extension(user): Extension<MaybeUser>,
-    Path(class_id): Path<String>,
+    teacher_of: TeacherOfClass,
 ) -> Result<Json<ClassMastery>, WebError> {
-    let current = user.0.ok_or(WebError::Unauthenticated)?;
-    let class = state
-        .store
-        .class(&class_id)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let TeacherOfClass {
+        teacher: current,
+        class,
+    } = teacher_of;
+    let class_id = class.id.clone();
     let course = state
         .course(&class.course_id)
         .await?

@@ -1,12 +1,17 @@
 //! Errors of the web layer and how each becomes a response.
 //!
 //! HTML routes get a small error page, API routes a JSON body `{"error": "..."}`; which
-//! one is decided by the request path (see [`crate::policy`]). Internal errors are logged
+//! one is decided by the request path (see [`render_errors`]). Internal errors are logged
 //! with their cause (minus any values a database error quotes) but shown to the user
 //! without details.
 
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use crate::auth::guard::MaybeUser;
+use crate::layout;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -76,10 +81,53 @@ impl IntoResponse for WebError {
         if status.is_server_error() {
             tracing::error!(error = %self.log_message(), "request failed");
         }
-        // The body is rendered by `policy::render_errors`, which knows whether the route
+        // The body is rendered by `render_errors`, which knows whether the route
         // is an API route; here we only carry the error along.
         let mut response = status.into_response();
         response.extensions_mut().insert(std::sync::Arc::new(self));
         response
     }
+}
+
+/// Turns a [`WebError`] carried by a response into the right body: JSON for the API, a
+/// redirect to the login page for signed-out page visits, an HTML page otherwise.
+pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let wants_page = request.method() == Method::GET;
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let response = next.run(request).await;
+    let Some(error) = response.extensions().get::<Arc<WebError>>().cloned() else {
+        return response;
+    };
+    let status = error.status();
+    if api {
+        let mut r = (
+            status,
+            axum::Json(serde_json::json!({ "error": error.public_message() })),
+        )
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        return r;
+    }
+    if matches!(*error, WebError::Unauthenticated) {
+        let next = if wants_page { target } else { "/".to_string() };
+        let location = format!("/login?next={}", layout::url_encode(&next));
+        return Redirect::to(&location).into_response();
+    }
+    let user = response
+        .extensions()
+        .get::<MaybeUser>()
+        .and_then(|m| m.0.clone());
+    (
+        status,
+        layout::error_page(status, &error.public_message(), user.as_ref()),
+    )
+        .into_response()
 }

@@ -2,32 +2,37 @@
 //! JSON API, all on one axum router.
 //!
 //! Layout of the crate:
-//! - [`policy`] holds the route table: every route with who may call it. The router is
-//!   built *from* that table, so a route cannot exist without a policy, and the
-//!   authorization guard (role, then relation to the student/class/course named in the
-//!   path) runs before any handler. Deny is the default.
-//! - `auth` owns passwords (Argon2id), sessions (hashed random tokens), CSRF and login
-//!   throttling.
+//! - [`policy`] gathers the route table: every route with who may call it, declared by
+//!   each area (`pages::*`, `api`) with `routing::{get, post}`. The router is built
+//!   *from* that table, so a route cannot exist without a policy, and the guard
+//!   (`auth::guard`: role, then relation to the student/class/course named in the path)
+//!   runs before any handler. Deny is the default. Handlers take what the guard proved
+//!   through extractors (`Student`, `TeacherOfClass`, `CourseInPath`, …).
+//! - `auth` owns passwords (Argon2id), sessions (hashed random tokens), CSRF, login
+//!   throttling and the guard.
 //! - `practice` is the learning loop shared by pages and API: choose the next item, grade
-//!   an answer, record it and update mastery in one transaction.
-//! - `pages` renders HTML (askama templates in `templates/`), `api` serves JSON and the
-//!   OpenAPI document.
+//!   an answer, record it and update mastery in one transaction; `path` gathers a
+//!   student's adaptive path (next steps, goals, placement) from storage for the core.
+//! - `pages` renders HTML per audience (askama templates in `templates/`) in the frame of
+//!   `layout`; `api` serves JSON and the OpenAPI document.
 //! - `assets/` holds the CSS and JS Ownpace serves itself; no page loads anything from
 //!   another origin (the Content-Security-Policy header says so to the browser).
 
-mod adaptive;
 mod api;
 mod auth;
 mod error;
+mod layout;
 mod pages;
+mod path;
 pub mod policy;
 mod practice;
+mod routing;
 mod views;
 
 pub use auth::{hash_password, verify_password};
 pub use error::WebError;
 pub use pages::validate_new_user;
-pub use policy::{Access, Subject};
+pub use routing::{Access, Subject};
 
 use axum::Router;
 use axum::extract::MatchedPath;

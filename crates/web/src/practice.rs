@@ -1,31 +1,13 @@
-//! The learning loop shared by the pages and the API: which item comes next, and what
-//! happens when a student answers. (Where a student stands on each skill is the core's
-//! `progress::skill_statuses`, gathered by `adaptive::statuses`.)
+//! The learning loop shared by the pages and the API: what happens when a student
+//! answers. Which item comes next and how a response is read are the core's
+//! (`ownpace_core::practice`); where a student stands on each skill is the core's
+//! `progress::skill_statuses`, gathered by `path::statuses`.
 
 use crate::{AppState, WebError};
-use ownpace_core::course::{Course, Grade, Item, Response, grade};
+use ownpace_core::course::{Grade, Item, Response, grade};
+use ownpace_core::events::EventKind;
 use ownpace_core::progress::SkillProgress;
 use ownpace_storage::{AnswerRecord, CourseVersion, EventRecord};
-use std::collections::HashMap;
-
-/// The item a student should see next on a skill: one never answered if any (in course
-/// order), otherwise the one answered longest ago. `None` when the skill has no items.
-pub fn next_item<'a>(
-    course: &'a Course,
-    skill_id: &str,
-    answered: &HashMap<String, (i64, i64)>,
-) -> Option<&'a Item> {
-    course
-        .items
-        .iter()
-        .filter(|item| item.skills.iter().any(|s| s == skill_id))
-        .enumerate()
-        .min_by_key(|(order, item)| {
-            let (count, last_at) = answered.get(&item.id).copied().unwrap_or((0, 0));
-            (count > 0, last_at, *order)
-        })
-        .map(|(_, item)| item)
-}
 
 /// What the student is told after answering.
 #[derive(Debug, Clone)]
@@ -118,7 +100,7 @@ pub async fn submit(
 
 /// A non-answer interaction: a hint asked, a lesson finished.
 pub struct Interaction<'a> {
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub skills: &'a [String],
     /// The item or lesson it concerns.
     pub item_id: Option<&'a str>,
@@ -158,108 +140,8 @@ pub async fn record_interaction(
     Ok(())
 }
 
-/// Reads a typed response for an item from form or JSON text: a choice index for
-/// multiple choice, the raw text otherwise.
+/// Reads a typed response for an item (the core's rule), as a web error.
 pub fn parse_response(item: &Item, raw: &str) -> Result<Response, WebError> {
-    match item.answer {
-        ownpace_core::course::AnswerSpec::Choice { ref choices } => {
-            let index: usize = raw.trim().parse().map_err(|_| {
-                WebError::BadRequest("choose one of the options before submitting".into())
-            })?;
-            if index >= choices.len() {
-                return Err(WebError::BadRequest(format!(
-                    "choice {index} does not exist: this item has {} options",
-                    choices.len()
-                )));
-            }
-            Ok(Response::Choice(index))
-        }
-        _ => {
-            if raw.trim().is_empty() {
-                return Err(WebError::BadRequest(
-                    "type an answer before submitting".into(),
-                ));
-            }
-            if raw.len() > 500 {
-                return Err(WebError::BadRequest(
-                    "the answer is too long (500 characters at most)".into(),
-                ));
-            }
-            Ok(Response::Text(raw.to_string()))
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ownpace_core::course::{AnswerSpec, Skill};
-
-    fn skill(id: &str, pre: &[&str]) -> Skill {
-        Skill {
-            id: id.into(),
-            name: id.into(),
-            description: String::new(),
-            prerequisites: pre.iter().map(|s| s.to_string()).collect(),
-            standards: vec![],
-        }
-    }
-
-    fn item(id: &str, skill: &str) -> Item {
-        Item {
-            id: id.into(),
-            skills: vec![skill.into()],
-            prompt: String::new(),
-            answer: AnswerSpec::Numeric {
-                value: 1.0,
-                tolerance: 0.0,
-                unit: None,
-            },
-            hints: vec![],
-            explanation: String::new(),
-            template: None,
-        }
-    }
-
-    fn course() -> Course {
-        Course {
-            id: "c".into(),
-            title: "c".into(),
-            description: String::new(),
-            level: String::new(),
-            language: "en".into(),
-            skills: vec![skill("a", &[]), skill("b", &["a"]), skill("c", &["a", "b"])],
-            lessons: vec![],
-            items: vec![
-                item("a1", "a"),
-                item("a2", "a"),
-                item("a3", "a"),
-                item("b1", "b"),
-            ],
-            projects: vec![],
-            assets: vec![],
-        }
-    }
-
-    #[test]
-    fn next_item_prefers_unseen_then_least_recent() {
-        let c = course();
-        let mut answered = HashMap::new();
-        assert_eq!(
-            next_item(&c, "a", &answered).map(|i| i.id.as_str()),
-            Some("a1")
-        );
-        answered.insert("a1".to_string(), (1, 10));
-        assert_eq!(
-            next_item(&c, "a", &answered).map(|i| i.id.as_str()),
-            Some("a2")
-        );
-        answered.insert("a2".to_string(), (1, 20));
-        answered.insert("a3".to_string(), (2, 5));
-        assert_eq!(
-            next_item(&c, "a", &answered).map(|i| i.id.as_str()),
-            Some("a3")
-        );
-        assert!(next_item(&c, "zzz", &answered).is_none());
-    }
+    ownpace_core::practice::parse_response(item, raw)
+        .map_err(|e| WebError::BadRequest(e.to_string()))
 }

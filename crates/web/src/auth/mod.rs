@@ -9,6 +9,9 @@
 //!   login form, which has no session yet, uses a double-submit cookie instead.
 //! - Failed logins are counted per username in the database (so several server processes
 //!   share the count); past the limit, the username is refused until the window passes.
+//! - [`guard`] runs before every route and hands handlers what it proved.
+
+pub mod guard;
 
 use crate::{AppState, WebError};
 use argon2::Argon2;

@@ -1,0 +1,247 @@
+//! The vocabulary of the event log, and the one rule that turns events into learner state.
+//!
+//! Every learner interaction is stored as an append-only event of an [`EventKind`].
+//! Mastery and memory per skill are a projection of those events: [`apply`] is the only
+//! function that moves them, and both the live write path (storage, in the answer's
+//! transaction) and `ownpace rebuild`'s replay call it. That is what makes "events are
+//! the truth" hold: the same events, applied in the same order, give the same state.
+
+use crate::learner::bkt::BktParams;
+use crate::progress::SkillProgress;
+use crate::review::Fsrs;
+use std::collections::HashMap;
+use std::fmt;
+
+/// What an event records. Stored in the log as [`EventKind::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// A graded practice answer: moves mastery.
+    Answer,
+    /// A hint asked for on an item.
+    Hint,
+    /// A lesson marked as finished on screen.
+    Lesson,
+    /// An offline (hands-on or group) lesson marked as done.
+    OfflineActivity,
+    /// The outcome of a placement check: seeds mastery of unpractised skills.
+    Placement,
+    /// An answer during the placement check: graded, but moves nothing by itself.
+    PlacementAnswer,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 6] = [
+        EventKind::Answer,
+        EventKind::Hint,
+        EventKind::Lesson,
+        EventKind::OfflineActivity,
+        EventKind::Placement,
+        EventKind::PlacementAnswer,
+    ];
+
+    /// The name stored in the event log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Answer => "answer",
+            EventKind::Hint => "hint",
+            EventKind::Lesson => "lesson",
+            EventKind::OfflineActivity => "offline-activity",
+            EventKind::Placement => "placement",
+            EventKind::PlacementAnswer => "placement-answer",
+        }
+    }
+
+    /// The kind stored as `name`; `None` for a name this build does not know.
+    pub fn from_name(name: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Whether events of this kind move the learner state (through [`apply`]).
+    pub fn moves_mastery(self) -> bool {
+        matches!(self, EventKind::Answer | EventKind::Placement)
+    }
+
+    /// A lesson finished, on screen or offline.
+    pub fn is_lesson(self) -> bool {
+        matches!(self, EventKind::Lesson | EventKind::OfflineActivity)
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An event as the learner state sees it: the kinds that move it, with what they carry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LearnerEvent<'a> {
+    /// A graded practice answer on the item's skills.
+    Answer {
+        skills: &'a [String],
+        correct: bool,
+        at: i64,
+    },
+    /// A finished placement check: per skill, the belief that the student knows it.
+    Placement {
+        beliefs: &'a [(String, f64)],
+        at: i64,
+    },
+}
+
+impl LearnerEvent<'_> {
+    /// The skills whose state the event may change (what a live write must load).
+    pub fn skills(&self) -> Vec<&str> {
+        match self {
+            LearnerEvent::Answer { skills, .. } => skills.iter().map(String::as_str).collect(),
+            LearnerEvent::Placement { beliefs, .. } => {
+                beliefs.iter().map(|(s, _)| s.as_str()).collect()
+            }
+        }
+    }
+}
+
+/// One student's state in one course: progress per skill id. Skills never touched are
+/// absent (they are at their prior).
+pub type LearnerState = HashMap<String, SkillProgress>;
+
+/// A skill's progress just before and just after an event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkillChange {
+    pub skill: String,
+    /// The state before (the prior when the skill had none).
+    pub before: SkillProgress,
+    pub after: SkillProgress,
+}
+
+/// Applies one event to a student's state in a course and returns what changed, in the
+/// event's skill order. `params_for` gives the learner-model parameters of a skill.
+pub fn apply(
+    state: &mut LearnerState,
+    event: &LearnerEvent<'_>,
+    params_for: &dyn Fn(&str) -> BktParams,
+) -> Vec<SkillChange> {
+    let fsrs = Fsrs::default();
+    match *event {
+        LearnerEvent::Answer {
+            skills,
+            correct,
+            at,
+        } => skills
+            .iter()
+            .map(|skill| {
+                let params = params_for(skill);
+                let before = state
+                    .get(skill)
+                    .cloned()
+                    .unwrap_or_else(|| SkillProgress::initial(&params));
+                let mut after = before.clone();
+                after.record(&params, &fsrs, correct, at);
+                state.insert(skill.clone(), after.clone());
+                SkillChange {
+                    skill: skill.clone(),
+                    before,
+                    after,
+                }
+            })
+            .collect(),
+        LearnerEvent::Placement { beliefs, at } => beliefs
+            .iter()
+            .map(|(skill, belief)| {
+                let current = state.get(skill).cloned();
+                let before = current
+                    .clone()
+                    .unwrap_or_else(|| SkillProgress::initial(&params_for(skill)));
+                let after = seed_from_placement(current, *belief, at, &fsrs);
+                state.insert(skill.clone(), after.clone());
+                SkillChange {
+                    skill: skill.clone(),
+                    before,
+                    after,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Placement seeds a skill only while the student has not practised it: answers count
+/// more than the check's estimate.
+fn seed_from_placement(
+    current: Option<SkillProgress>,
+    belief: f64,
+    at: i64,
+    fsrs: &Fsrs,
+) -> SkillProgress {
+    match current {
+        Some(progress) if progress.attempts > 0 => progress,
+        _ => SkillProgress::placed(belief, at, fsrs),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(_: &str) -> BktParams {
+        BktParams::default()
+    }
+
+    #[test]
+    fn kinds_round_trip_through_their_stored_names() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::from_name(kind.as_str()), Some(kind));
+        }
+        assert_eq!(EventKind::from_name("answered"), None);
+        assert!(EventKind::Answer.moves_mastery());
+        assert!(!EventKind::Hint.moves_mastery());
+    }
+
+    #[test]
+    fn placement_does_not_overwrite_practised_skills() {
+        let mut state = LearnerState::new();
+        let skills = vec!["a".to_string()];
+        apply(
+            &mut state,
+            &LearnerEvent::Answer {
+                skills: &skills,
+                correct: false,
+                at: 1,
+            },
+            &params,
+        );
+        let practised = state["a"].clone();
+        let beliefs = vec![("a".to_string(), 0.99), ("b".to_string(), 0.99)];
+        let changes = apply(
+            &mut state,
+            &LearnerEvent::Placement {
+                beliefs: &beliefs,
+                at: 2,
+            },
+            &params,
+        );
+        assert_eq!(state["a"], practised);
+        assert_eq!(changes[0].after, practised);
+        assert!(state["b"].is_mastered());
+    }
+
+    #[test]
+    fn an_answer_reports_the_prior_as_before_for_an_untouched_skill() {
+        let mut state = LearnerState::new();
+        let skills = vec!["a".to_string()];
+        let changes = apply(
+            &mut state,
+            &LearnerEvent::Answer {
+                skills: &skills,
+                correct: true,
+                at: 5,
+            },
+            &params,
+        );
+        assert_eq!(
+            changes[0].before,
+            SkillProgress::initial(&BktParams::default())
+        );
+        assert_eq!(changes[0].after, state["a"]);
+        assert_eq!(state["a"].attempts, 1);
+    }
+}

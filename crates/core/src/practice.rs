@@ -1,0 +1,147 @@
+//! Rules of the practice loop that every front end shares: which item comes next on a
+//! skill, and how a typed response is read for an item before it is graded.
+
+use crate::course::{AnswerSpec, Course, Item, Response};
+use std::collections::HashMap;
+
+/// The longest typed answer accepted, in bytes.
+pub const MAX_ANSWER_BYTES: usize = 500;
+
+/// The item a student should see next on a skill: one never answered if any (in course
+/// order), otherwise the one answered longest ago. `answered` maps an item id to (times
+/// answered, time of the last answer). `None` when the skill has no items.
+pub fn next_item<'a>(
+    course: &'a Course,
+    skill_id: &str,
+    answered: &HashMap<String, (i64, i64)>,
+) -> Option<&'a Item> {
+    course
+        .items
+        .iter()
+        .filter(|item| item.skills.iter().any(|s| s == skill_id))
+        .enumerate()
+        .min_by_key(|(order, item)| {
+            let (count, last_at) = answered.get(&item.id).copied().unwrap_or((0, 0));
+            (count > 0, last_at, *order)
+        })
+        .map(|(_, item)| item)
+}
+
+/// Why a submitted response cannot be read for its item.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResponseError {
+    #[error("choose one of the options before submitting")]
+    NoChoice,
+    #[error("choice {index} does not exist: this item has {options} options")]
+    NoSuchChoice { index: usize, options: usize },
+    #[error("type an answer before submitting")]
+    Empty,
+    #[error("the answer is too long ({MAX_ANSWER_BYTES} characters at most)")]
+    TooLong,
+}
+
+/// Reads a typed response for an item from form or JSON text: a choice index for
+/// multiple choice, the raw text otherwise.
+pub fn parse_response(item: &Item, raw: &str) -> Result<Response, ResponseError> {
+    match &item.answer {
+        AnswerSpec::Choice { choices } => {
+            let index: usize = raw.trim().parse().map_err(|_| ResponseError::NoChoice)?;
+            if index >= choices.len() {
+                return Err(ResponseError::NoSuchChoice {
+                    index,
+                    options: choices.len(),
+                });
+            }
+            Ok(Response::Choice(index))
+        }
+        _ => {
+            if raw.trim().is_empty() {
+                return Err(ResponseError::Empty);
+            }
+            if raw.len() > MAX_ANSWER_BYTES {
+                return Err(ResponseError::TooLong);
+            }
+            Ok(Response::Text(raw.to_string()))
+        }
+    }
+}
+
+/// Whether a student counts as inactive: no recorded activity at all, or none within
+/// `inactive_days` of `now`.
+pub fn is_inactive(last_activity: Option<i64>, now: i64, inactive_days: i64) -> bool {
+    last_activity.is_none_or(|at| now - at > inactive_days * 86_400_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::Skill;
+
+    fn skill(id: &str, pre: &[&str]) -> Skill {
+        Skill {
+            id: id.into(),
+            name: id.into(),
+            description: String::new(),
+            prerequisites: pre.iter().map(|s| s.to_string()).collect(),
+            standards: vec![],
+        }
+    }
+
+    fn item(id: &str, skill: &str) -> Item {
+        Item {
+            id: id.into(),
+            skills: vec![skill.into()],
+            prompt: String::new(),
+            answer: AnswerSpec::Numeric {
+                value: 1.0,
+                tolerance: 0.0,
+                unit: None,
+            },
+            hints: vec![],
+            explanation: String::new(),
+            template: None,
+        }
+    }
+
+    fn course() -> Course {
+        Course {
+            id: "c".into(),
+            title: "c".into(),
+            description: String::new(),
+            level: String::new(),
+            language: "en".into(),
+            skills: vec![skill("a", &[]), skill("b", &["a"]), skill("c", &["a", "b"])],
+            lessons: vec![],
+            items: vec![
+                item("a1", "a"),
+                item("a2", "a"),
+                item("a3", "a"),
+                item("b1", "b"),
+            ],
+            projects: vec![],
+            assets: vec![],
+        }
+    }
+
+    #[test]
+    fn next_item_prefers_unseen_then_least_recent() {
+        let c = course();
+        let mut answered = HashMap::new();
+        assert_eq!(
+            next_item(&c, "a", &answered).map(|i| i.id.as_str()),
+            Some("a1")
+        );
+        answered.insert("a1".to_string(), (1, 10));
+        assert_eq!(
+            next_item(&c, "a", &answered).map(|i| i.id.as_str()),
+            Some("a2")
+        );
+        answered.insert("a2".to_string(), (1, 20));
+        answered.insert("a3".to_string(), (2, 5));
+        assert_eq!(
+            next_item(&c, "a", &answered).map(|i| i.id.as_str()),
+            Some("a3")
+        );
+        assert!(next_item(&c, "zzz", &answered).is_none());
+    }
+}

@@ -1,0 +1,372 @@
+//! The guard in front of every route, and the extractors that carry what it proved.
+//!
+//! [`guard`] runs before any handler: it finds the session (cookie for pages, bearer
+//! token for `/api/`), checks the route's role, then the relation between the person and
+//! the student, class or course named in the path. A relation that does not hold answers
+//! 404, exactly like a missing record, so ids cannot be probed. State-changing page
+//! requests must carry the session's CSRF token (or, for the login form, the
+//! double-submit cookie) and, when the browser sends an `Origin`, come from this host.
+//!
+//! What the guard proved rides on the request as a [`Proof`], and handlers take it
+//! through the extractors below ([`Student`], [`TeacherOfClass`], [`GuardianOf`],
+//! [`CourseInPath`], …): a handler cannot run without the proof it names, and never
+//! repeats the check. An extractor whose proof the route did not declare denies (404), so
+//! a mismatch between table and handler fails closed and shows in the policy test.
+
+use crate::AppState;
+use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE};
+use crate::error::WebError;
+use crate::routing::{Access, RouteSpec, Subject};
+use axum::body::Body;
+use axum::extract::{FromRequestParts, RawPathParams, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use ownpace_storage::{Class, CourseVersion, Role, StudentRelation};
+
+/// The signed-in person, if any, as the guard found them. Also carried on the response,
+/// so error pages can show the signed-in frame.
+#[derive(Clone, Debug)]
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+/// What the guard proved about the subject in the path.
+#[derive(Clone, Debug)]
+enum Proof {
+    /// The caller relates to this student as `relation` (never `None`).
+    Student {
+        id: String,
+        relation: StudentRelation,
+    },
+    /// The caller teaches (or, as a student, is enrolled in) this class.
+    Class(String),
+    /// The caller teaches or takes this course in some class.
+    Course(String),
+}
+
+/// Enforces a route's [`Access`] and CSRF rules, and hands the handler the signed-in
+/// person and the [`Proof`] of its relation to the path's subject.
+pub(crate) async fn guard(
+    State((state, spec)): State<(AppState, RouteSpec)>,
+    params: RawPathParams,
+    request: Request,
+    next: Next,
+) -> Response {
+    let user = match auth::session_of(&state, request.headers(), spec.is_api()).await {
+        Ok(user) => user,
+        Err(error) => return error.into_response(),
+    };
+    let mut response = match authorize(&state, &spec, params, request, user.clone()).await {
+        Ok(request) => next.run(request).await,
+        Err(error) => error.into_response(),
+    };
+    response.extensions_mut().insert(MaybeUser(user));
+    response
+}
+
+async fn authorize(
+    state: &AppState,
+    spec: &RouteSpec,
+    params: RawPathParams,
+    request: Request,
+    user: Option<CurrentUser>,
+) -> Result<Request, WebError> {
+    let mut proof = None;
+    match spec.access {
+        Access::Public => {}
+        Access::SignedIn => {
+            if user.is_none() {
+                return Err(WebError::Unauthenticated);
+            }
+        }
+        Access::Roles(roles, subject) => {
+            let Some(current) = &user else {
+                return Err(WebError::Unauthenticated);
+            };
+            if !roles.contains(&current.user.role) {
+                return Err(WebError::Forbidden);
+            }
+            let param = |name: &str| {
+                params
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| value.to_string())
+                    .ok_or(WebError::NotFound)
+            };
+            proof = prove(state, current, subject, param).await?;
+        }
+    }
+    let mut request = if !spec.is_api() && !matches!(*request.method(), Method::GET | Method::HEAD)
+    {
+        check_csrf(request, user.as_ref()).await?
+    } else {
+        request
+    };
+    if let Some(proof) = proof {
+        request.extensions_mut().insert(proof);
+    }
+    request.extensions_mut().insert(MaybeUser(user));
+    Ok(request)
+}
+
+/// The relation between the caller and the path's subject, or 404 when there is none.
+async fn prove(
+    state: &AppState,
+    current: &CurrentUser,
+    subject: Subject,
+    param: impl Fn(&str) -> Result<String, WebError>,
+) -> Result<Option<Proof>, WebError> {
+    let store = &state.store;
+    let user = &current.user;
+    let proof = match subject {
+        Subject::None => return Ok(None),
+        Subject::Student(name) => {
+            let id = param(name)?;
+            let relation = store.student_relation(user, &id).await?;
+            (relation != StudentRelation::None).then_some(Proof::Student { id, relation })
+        }
+        Subject::Class(name) => {
+            let class = param(name)?;
+            let related = match user.role {
+                Role::Teacher => store.teaches_class(&user.id, &class).await?,
+                Role::Student => store.is_enrolled(&user.id, &class).await?,
+                _ => false,
+            };
+            related.then_some(Proof::Class(class))
+        }
+        Subject::Course(name) => {
+            let course = param(name)?;
+            let classes = match user.role {
+                Role::Teacher => store.classes_taught_by(&user.id).await?,
+                Role::Student => store.classes_of_student(&user.id).await?,
+                _ => Vec::new(),
+            };
+            classes
+                .iter()
+                .any(|c| c.course_id == course)
+                .then_some(Proof::Course(course))
+        }
+    };
+    proof.map(Some).ok_or(WebError::NotFound)
+}
+
+/// Checks the CSRF token of a page form, returning the request with its body intact.
+async fn check_csrf(request: Request, user: Option<&CurrentUser>) -> Result<Request, WebError> {
+    let (parts, body) = request.into_parts();
+    if let Some(origin) = parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+    {
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+        if origin != "null" && origin_host != host {
+            return Err(WebError::Csrf);
+        }
+    }
+    let bytes = axum::body::to_bytes(body, 256 * 1024)
+        .await
+        .map_err(|_| WebError::BadRequest("the form is too large (256 KiB at most)".into()))?;
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    let sent = fields
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let expected = match user {
+        Some(current) => Some(current.csrf_token.clone()),
+        None => auth::cookie_value(&parts.headers, LOGIN_CSRF_COOKIE),
+    };
+    match expected {
+        Some(expected) if !sent.is_empty() && auth::tokens_match(sent, &expected) => {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
+        _ => Err(WebError::Csrf),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Extractors
+
+fn caller(parts: &Parts) -> Result<CurrentUser, WebError> {
+    parts
+        .extensions
+        .get::<MaybeUser>()
+        .and_then(|m| m.0.clone())
+        .ok_or(WebError::Unauthenticated)
+}
+
+fn caller_with_role(parts: &Parts, role: Role) -> Result<CurrentUser, WebError> {
+    let current = caller(parts)?;
+    if current.user.role == role {
+        Ok(current)
+    } else {
+        Err(WebError::Forbidden)
+    }
+}
+
+fn proof(parts: &Parts) -> Result<&Proof, WebError> {
+    parts.extensions.get::<Proof>().ok_or(WebError::NotFound)
+}
+
+/// Any signed-in person.
+pub struct SignedIn(pub CurrentUser);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, WebError> {
+        caller(parts).map(SignedIn)
+    }
+}
+
+/// The person, if signed in: for public routes that look different to signed-in people.
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, WebError> {
+        Ok(parts
+            .extensions
+            .get::<MaybeUser>()
+            .cloned()
+            .unwrap_or(MaybeUser(None)))
+    }
+}
+
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident, $role:expr) => {
+        $(#[$doc])*
+        pub struct $name(pub CurrentUser);
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = WebError;
+            async fn from_request_parts(
+                parts: &mut Parts,
+                _: &AppState,
+            ) -> Result<Self, WebError> {
+                caller_with_role(parts, $role).map($name)
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// A signed-in student.
+    Student,
+    Role::Student
+);
+role_extractor!(
+    /// A signed-in teacher.
+    Teacher,
+    Role::Teacher
+);
+role_extractor!(
+    /// A signed-in guardian.
+    Guardian,
+    Role::Guardian
+);
+role_extractor!(
+    /// A signed-in admin.
+    Admin,
+    Role::Admin
+);
+
+/// The course named in the path, which the guard proved the caller teaches or takes.
+pub struct CourseInPath(pub CourseVersion);
+
+impl FromRequestParts<AppState> for CourseInPath {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let Proof::Course(id) = proof(parts)? else {
+            return Err(WebError::NotFound);
+        };
+        let course = state.course(id).await?.ok_or(WebError::NotFound)?;
+        Ok(CourseInPath(course))
+    }
+}
+
+/// A teacher and the class in the path, which the guard proved they teach.
+pub struct TeacherOfClass {
+    pub teacher: CurrentUser,
+    pub class: Class,
+}
+
+impl FromRequestParts<AppState> for TeacherOfClass {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let teacher = caller_with_role(parts, Role::Teacher)?;
+        let Proof::Class(id) = proof(parts)? else {
+            return Err(WebError::NotFound);
+        };
+        let class = state.store.class(id).await?.ok_or(WebError::NotFound)?;
+        Ok(TeacherOfClass { teacher, class })
+    }
+}
+
+/// A teacher and the student in the path, whom the guard proved they teach in some class.
+pub struct TeacherOfStudent {
+    pub teacher: CurrentUser,
+    pub student_id: String,
+}
+
+impl FromRequestParts<AppState> for TeacherOfStudent {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, WebError> {
+        let teacher = caller_with_role(parts, Role::Teacher)?;
+        match proof(parts)? {
+            Proof::Student {
+                id,
+                relation: StudentRelation::Teacher,
+            } => Ok(TeacherOfStudent {
+                teacher,
+                student_id: id.clone(),
+            }),
+            _ => Err(WebError::NotFound),
+        }
+    }
+}
+
+impl TeacherOfStudent {
+    /// A course id that arrived in a form body beside the student in the path: allowed
+    /// only when the teacher teaches one class that holds both the student and the
+    /// course, and otherwise answered 404 like a path id.
+    pub async fn course_in_body(
+        &self,
+        state: &AppState,
+        course_id: &str,
+    ) -> Result<CourseVersion, WebError> {
+        if !state
+            .store
+            .teaches_student_in_course(&self.teacher.user.id, &self.student_id, course_id)
+            .await?
+        {
+            return Err(WebError::NotFound);
+        }
+        state.course(course_id).await?.ok_or(WebError::NotFound)
+    }
+}
+
+/// A guardian and the student in the path, whom the guard proved is their child.
+pub struct GuardianOf {
+    pub guardian: CurrentUser,
+    pub student_id: String,
+}
+
+impl FromRequestParts<AppState> for GuardianOf {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, WebError> {
+        let guardian = caller_with_role(parts, Role::Guardian)?;
+        match proof(parts)? {
+            Proof::Student {
+                id,
+                relation: StudentRelation::Guardian,
+            } => Ok(GuardianOf {
+                guardian,
+                student_id: id.clone(),
+            }),
+            _ => Err(WebError::NotFound),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The guardian's pages: their children and each child's progress, nothing else.
+
+use crate::auth::guard::{Guardian, GuardianOf};
+use crate::layout::Layout;
+use crate::pages::record::{CourseRecord, course_record};
+use crate::routing::{Access, GUARDIAN, Route, Subject, get};
+use crate::views;
+use crate::{AppState, WebError};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        get("/family", Access::Roles(GUARDIAN, Subject::None), family),
+        get(
+            "/family/{student}",
+            Access::Roles(GUARDIAN, Subject::Student("student")),
+            child,
+        ),
+    ]
+}
+
+struct ChildSummary {
+    id: String,
+    name: String,
+    courses: Vec<(String, String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "family.html")]
+struct FamilyPage {
+    layout: Layout,
+    children: Vec<ChildSummary>,
+}
+
+pub async fn family(
+    State(state): State<AppState>,
+    Guardian(current): Guardian,
+) -> Result<Response, WebError> {
+    let mut children = Vec::new();
+    for child in state.store.children_of(&current.user.id).await? {
+        let mut courses = Vec::new();
+        for class in state.store.classes_of_student(&child.id).await? {
+            if let Some(course) = state.course(&class.course_id).await? {
+                let mastery = state
+                    .store
+                    .student_mastery(&child.id, &class.course_id)
+                    .await?;
+                let mastered = mastery.iter().filter(|m| m.progress.is_mastered()).count();
+                let week = state
+                    .store
+                    .time_spent_since(&child.id, &class.course_id, state.now() - 7 * 86_400_000)
+                    .await?;
+                courses.push((
+                    course.course.title.clone(),
+                    format!(
+                        "{mastered} of {} skills mastered",
+                        course.course.skills.len()
+                    ),
+                    format!("{} this week", views::duration(week)),
+                ));
+            }
+        }
+        children.push(ChildSummary {
+            id: child.id,
+            name: child.display_name,
+            courses,
+        });
+    }
+    let ids: Vec<&str> = children.iter().map(|c| c.id.as_str()).collect();
+    state
+        .store
+        .audit_many(&current.user.id, "guardian viewed progress summary", &ids)
+        .await?;
+    Ok(FamilyPage {
+        layout: Layout::new("My family", Some(&current), "/family"),
+        children,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "child.html")]
+struct ChildPage {
+    layout: Layout,
+    name: String,
+    courses: Vec<CourseRecord>,
+}
+
+pub async fn child(
+    State(state): State<AppState>,
+    GuardianOf {
+        guardian: current,
+        student_id,
+    }: GuardianOf,
+) -> Result<Response, WebError> {
+    let student = state
+        .store
+        .user(&student_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let mut courses = Vec::new();
+    for class in state.store.classes_of_student(&student_id).await? {
+        if let Some(course) = state.course(&class.course_id).await? {
+            courses.push(course_record(&state, &student, &course, 20).await?);
+        }
+    }
+    state
+        .store
+        .audit(
+            &current.user.id,
+            "guardian viewed child's progress",
+            Some(&student_id),
+        )
+        .await?;
+    Ok(ChildPage {
+        layout: Layout::new(student.display_name.clone(), Some(&current), "/family"),
+        name: student.display_name,
+        courses,
+    }
+    .into_response())
+}

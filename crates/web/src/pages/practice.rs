@@ -1,0 +1,401 @@
+//! Practice pages: an item on a skill, the feedback after an answer, hints.
+//! The loop itself (next item, grade, record, update) is `crate::practice`.
+
+use crate::auth::CurrentUser;
+use crate::auth::guard::{CourseInPath, Student};
+use crate::layout::Layout;
+use crate::practice::{self, Submission};
+use crate::routing::{Access, Route, STUDENT, Subject, get, post};
+use crate::views::{self, LessonLink, lesson_links, percent};
+use crate::{AppState, WebError};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ownpace_core::course::{AnswerSpec, Item, Response as ItemResponse};
+use ownpace_core::events::EventKind;
+use ownpace_core::recommend::SkillState;
+use ownpace_storage::CourseVersion;
+use serde::Deserialize;
+
+pub(crate) fn routes() -> Vec<Route> {
+    let of_course = Access::Roles(STUDENT, Subject::Course("course"));
+    vec![
+        get("/learn/{course}/skills/{skill}", of_course, practice),
+        post("/learn/{course}/items/{item}/answer", of_course, answer),
+        post("/learn/{course}/items/{item}/hint", of_course, hint),
+    ]
+}
+
+struct ChoiceView {
+    index: usize,
+    html: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "practice.html")]
+struct PracticePage {
+    layout: Layout,
+    course_id: String,
+    skill_id: String,
+    skill_name: String,
+    mastery: f64,
+    mastery_text: String,
+    item_id: String,
+    prompt_html: String,
+    choices: Vec<ChoiceView>,
+    unit: String,
+    hints_html: Vec<String>,
+    more_hints: bool,
+    key: String,
+    shown_at: i64,
+    error: String,
+    locked_message: String,
+    lessons: Vec<LessonLink>,
+}
+
+#[derive(Deserialize)]
+pub struct PracticeQuery {
+    item: Option<String>,
+}
+
+pub async fn practice(
+    State(state): State<AppState>,
+    Student(current): Student,
+    CourseInPath(course): CourseInPath,
+    Path((_, skill_id)): Path<(String, String)>,
+    Query(query): Query<PracticeQuery>,
+) -> Result<Response, WebError> {
+    let course_id = course.course.id.clone();
+    let skill = course.course.skill(&skill_id).ok_or(WebError::NotFound)?;
+    let mastery = state
+        .store
+        .student_mastery(&current.user.id, &course_id)
+        .await?;
+    let statuses = crate::path::statuses(&state, &course, &mastery);
+    let status = statuses.get(&skill.id).ok_or(WebError::NotFound)?;
+    let answered = state
+        .store
+        .answered_items(&current.user.id, &course_id)
+        .await?;
+    let item = match query.item.as_deref().and_then(|id| course.course.item(id)) {
+        Some(item) if item.skills.contains(&skill_id) => Some(item),
+        _ => ownpace_core::practice::next_item(&course.course, &skill_id, &answered),
+    };
+    let mut page = practice_page(&state, &current, &course, &skill_id, item, 0, None, "")?;
+    page.mastery = status.p_mastery;
+    page.mastery_text = percent(page.mastery);
+    if let SkillState::Locked { missing } = &status.state {
+        let names: Vec<&str> = missing
+            .iter()
+            .map(|m| {
+                course
+                    .course
+                    .skill(m)
+                    .map_or(m.as_str(), |s| s.name.as_str())
+            })
+            .collect();
+        page.locked_message = format!(
+            "This skill builds on {}. You can try it now, but mastering those first will make it easier.",
+            names.join(", ")
+        );
+    }
+    Ok(page.into_response())
+}
+
+/// Builds the practice page for one item; `key` and `shown_at` carry over when the page is
+/// shown again (after a hint or an incomplete answer).
+#[allow(clippy::too_many_arguments)]
+fn practice_page(
+    state: &AppState,
+    current: &CurrentUser,
+    course: &CourseVersion,
+    skill_id: &str,
+    item: Option<&Item>,
+    hints_shown: usize,
+    carried: Option<(&str, i64)>,
+    error: &str,
+) -> Result<PracticePage, WebError> {
+    let skill = course.course.skill(skill_id).ok_or(WebError::NotFound)?;
+    let md = |text: &str| views::markdown(&course.course.id, text);
+    let (key, shown_at) = match carried {
+        Some((key, at)) => (key.to_string(), at),
+        None => (uuid::Uuid::new_v4().to_string(), state.now()),
+    };
+    let (item_id, prompt_html, choices, unit, hints_html, more_hints) = match item {
+        None => (
+            String::new(),
+            String::new(),
+            vec![],
+            String::new(),
+            vec![],
+            false,
+        ),
+        Some(item) => {
+            let choices = match &item.answer {
+                AnswerSpec::Choice { choices } => choices
+                    .iter()
+                    .enumerate()
+                    .map(|(index, c)| ChoiceView {
+                        index,
+                        html: md(&c.text),
+                    })
+                    .collect(),
+                _ => vec![],
+            };
+            let unit = match &item.answer {
+                AnswerSpec::Numeric {
+                    unit: Some(unit), ..
+                } => unit.clone(),
+                _ => String::new(),
+            };
+            let shown = hints_shown.min(item.hints.len());
+            (
+                item.id.clone(),
+                md(&item.prompt),
+                choices,
+                unit,
+                item.hints[..shown].iter().map(|h| md(h)).collect(),
+                shown < item.hints.len(),
+            )
+        }
+    };
+    Ok(PracticePage {
+        layout: Layout::new(
+            format!("Practice: {}", skill.name),
+            Some(&current),
+            "/learn",
+        ),
+        course_id: course.course.id.clone(),
+        skill_id: skill_id.to_string(),
+        skill_name: skill.name.clone(),
+        mastery: 0.0,
+        mastery_text: String::new(),
+        item_id,
+        prompt_html,
+        choices,
+        unit,
+        hints_html,
+        more_hints,
+        key,
+        shown_at,
+        error: error.to_string(),
+        locked_message: String::new(),
+        lessons: lesson_links(course, skill_id),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    skill: String,
+    key: String,
+    shown_at: i64,
+    #[serde(default)]
+    hints: usize,
+    #[serde(default)]
+    response: String,
+}
+
+struct MasteryChange {
+    skill_name: String,
+    after: f64,
+    before_text: String,
+    after_text: String,
+    now_mastered: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "feedback.html")]
+struct FeedbackPage {
+    layout: Layout,
+    course_id: String,
+    skill_id: String,
+    correct: bool,
+    feedback_html: String,
+    your_answer: String,
+    correct_answer: String,
+    explanation_html: String,
+    prompt_html: String,
+    changes: Vec<MasteryChange>,
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    Student(current): Student,
+    CourseInPath(course): CourseInPath,
+    Path((_, item_id)): Path<(String, String)>,
+    Form(form): Form<AnswerForm>,
+) -> Result<Response, WebError> {
+    let course_id = course.course.id.clone();
+    let item = course.course.item(&item_id).ok_or(WebError::NotFound)?;
+    let skill_id = if item.skills.contains(&form.skill) {
+        form.skill.clone()
+    } else {
+        item.skills[0].clone()
+    };
+    let response = match practice::parse_response(item, &form.response) {
+        Ok(response) => response,
+        Err(WebError::BadRequest(message)) => {
+            let mut page = practice_page(
+                &state,
+                &current,
+                &course,
+                &skill_id,
+                Some(item),
+                form.hints,
+                Some((&form.key, form.shown_at)),
+                &message,
+            )?;
+            let mastery = state
+                .store
+                .student_mastery(&current.user.id, &course_id)
+                .await?;
+            page.mastery = mastery
+                .iter()
+                .find(|m| m.skill_id == skill_id)
+                .map_or(state.bkt_params(&skill_id).init, |m| m.progress.p_mastery);
+            page.mastery_text = percent(page.mastery);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(other) => return Err(other),
+    };
+    let outcome = practice::submit(
+        &state,
+        Submission {
+            student_id: &current.user.id,
+            course: &course,
+            item,
+            response,
+            idempotency_key: &form.key,
+            duration_ms: Some(state.now() - form.shown_at),
+        },
+    )
+    .await?;
+    let md = |text: &str| views::markdown(&course_id, text);
+    let your_answer = match (&outcome.response, &item.answer) {
+        (ItemResponse::Choice(i), AnswerSpec::Choice { choices }) => {
+            choices.get(*i).map(|c| c.text.clone()).unwrap_or_default()
+        }
+        (ItemResponse::Text(text), _) => text.clone(),
+        _ => String::new(),
+    };
+    let correct_answer = correct_answer_text(item);
+    let changes = outcome
+        .mastery
+        .iter()
+        .map(|(skill, before, after)| MasteryChange {
+            skill_name: course
+                .course
+                .skill(skill)
+                .map_or(skill.clone(), |s| s.name.clone()),
+            after: after.p_mastery,
+            before_text: percent(*before),
+            after_text: percent(after.p_mastery),
+            now_mastered: after.is_mastered()
+                && *before < ownpace_core::progress::MASTERY_THRESHOLD,
+        })
+        .collect();
+    Ok(FeedbackPage {
+        layout: Layout::new(
+            if outcome.grade.correct {
+                "Correct"
+            } else {
+                "Not quite"
+            },
+            Some(&current),
+            "/learn",
+        ),
+        course_id: course_id.clone(),
+        skill_id,
+        correct: outcome.grade.correct,
+        feedback_html: md(&outcome.grade.feedback),
+        your_answer,
+        correct_answer,
+        explanation_html: md(&item.explanation),
+        prompt_html: md(&item.prompt),
+        changes,
+    }
+    .into_response())
+}
+
+fn correct_answer_text(item: &Item) -> String {
+    match &item.answer {
+        AnswerSpec::Choice { choices } => choices
+            .iter()
+            .find(|c| c.correct)
+            .map(|c| c.text.clone())
+            .unwrap_or_default(),
+        AnswerSpec::Numeric { value, unit, .. } => {
+            let number = if value.fract() == 0.0 {
+                format!("{value:.0}")
+            } else {
+                format!("{value}")
+            };
+            match unit {
+                Some(u) => format!("{number} {u}"),
+                None => number,
+            }
+        }
+        AnswerSpec::Text { accepted, .. } => accepted.first().cloned().unwrap_or_default(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct HintForm {
+    skill: String,
+    key: String,
+    shown_at: i64,
+    #[serde(default)]
+    hints: usize,
+}
+
+pub async fn hint(
+    State(state): State<AppState>,
+    Student(current): Student,
+    CourseInPath(course): CourseInPath,
+    Path((_, item_id)): Path<(String, String)>,
+    Form(form): Form<HintForm>,
+) -> Result<Response, WebError> {
+    let course_id = course.course.id.clone();
+    let item = course.course.item(&item_id).ok_or(WebError::NotFound)?;
+    let skill_id = if item.skills.contains(&form.skill) {
+        form.skill.clone()
+    } else {
+        item.skills[0].clone()
+    };
+    let shown = (form.hints + 1).min(item.hints.len());
+    practice::record_interaction(
+        &state,
+        &current.user.id,
+        &course,
+        practice::Interaction {
+            kind: EventKind::Hint,
+            skills: &item.skills,
+            item_id: Some(&item.id),
+            idempotency_key: &format!("{}:hint:{shown}", form.key),
+            duration_ms: None,
+        },
+    )
+    .await?;
+    let mut page = practice_page(
+        &state,
+        &current,
+        &course,
+        &skill_id,
+        Some(item),
+        shown,
+        Some((&form.key, form.shown_at)),
+        "",
+    )?;
+    let mastery = state
+        .store
+        .student_mastery(&current.user.id, &course_id)
+        .await?;
+    page.mastery = mastery
+        .iter()
+        .find(|m| m.skill_id == skill_id)
+        .map_or(state.bkt_params(&skill_id).init, |m| m.progress.p_mastery);
+    page.mastery_text = percent(page.mastery);
+    Ok(page.into_response())
+}

@@ -1,0 +1,403 @@
+//! The teacher's class pages: their classes, the class dashboard (heatmap, who is stuck
+//! or inactive), and class-wide pins, hides and the placement cap.
+
+use crate::auth::guard::{Teacher, TeacherOfClass};
+use crate::layout::Layout;
+use crate::path::{OverrideForm, check_activity, override_action};
+use crate::routing::{Access, Route, Subject, TEACHER, get, post};
+use crate::views::{ago, band, percent};
+use crate::{AppState, WebError};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub(crate) fn routes() -> Vec<Route> {
+    let of_class = Access::Roles(TEACHER, Subject::Class("class"));
+    vec![
+        get(
+            "/classes",
+            Access::Roles(TEACHER, Subject::None),
+            teacher_classes,
+        ),
+        get("/classes/{class}", of_class, class_dashboard),
+        post("/classes/{class}/overrides", of_class, class_override),
+        post(
+            "/classes/{class}/overrides/{override}/delete",
+            of_class,
+            remove_override,
+        ),
+        post("/classes/{class}/placement", of_class, placement_cap),
+    ]
+}
+
+struct ClassSummary {
+    id: String,
+    name: String,
+    course_title: String,
+    students: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "teacher_classes.html")]
+struct TeacherClasses {
+    layout: Layout,
+    classes: Vec<ClassSummary>,
+}
+
+pub async fn teacher_classes(
+    State(state): State<AppState>,
+    Teacher(current): Teacher,
+) -> Result<Response, WebError> {
+    let mut classes = Vec::new();
+    for class in state.store.classes_taught_by(&current.user.id).await? {
+        let course_title = state
+            .course(&class.course_id)
+            .await?
+            .map(|c| c.course.title.clone())
+            .unwrap_or_default();
+        let students = state.store.class_students(&class.id).await?.len();
+        classes.push(ClassSummary {
+            id: class.id,
+            name: class.name,
+            course_title,
+            students,
+        });
+    }
+    Ok(TeacherClasses {
+        layout: Layout::new("My classes", Some(&current), "/classes"),
+        classes,
+    }
+    .into_response())
+}
+
+struct HeatColumn {
+    name: String,
+    short: String,
+    mean_text: String,
+}
+
+struct HeatCell {
+    band: &'static str,
+    value: String,
+    label: String,
+}
+
+struct HeatRow {
+    student_id: String,
+    name: String,
+    mastered: usize,
+    cells: Vec<HeatCell>,
+}
+
+struct StuckEntry {
+    student_id: String,
+    name: String,
+    /// "Skill: reason" for each skill the student is stuck on.
+    skills: Vec<String>,
+}
+
+struct InactiveEntry {
+    student_id: String,
+    name: String,
+    last_seen: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "class_dashboard.html")]
+struct ClassDashboard {
+    layout: Layout,
+    class_name: String,
+    course_title: String,
+    columns: Vec<HeatColumn>,
+    rows: Vec<HeatRow>,
+    stuck: Vec<StuckEntry>,
+    inactive: Vec<InactiveEntry>,
+    inactive_days: i64,
+    class_id: String,
+    course_id: String,
+    placement_questions: i64,
+    activities: Vec<(String, String)>,
+    class_overrides: Vec<(String, String, String)>,
+}
+
+/// Column headers for skills: up to four letters each, with a number added where two
+/// skills would otherwise share one ("AASW", "AASW2").
+fn short_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    names
+        .into_iter()
+        .map(|name| {
+            let short = short_name(name);
+            let count = seen.entry(short.clone()).or_insert(0);
+            *count += 1;
+            if *count == 1 {
+                short
+            } else {
+                format!("{short}{count}")
+            }
+        })
+        .collect()
+}
+
+/// Up to four letters that tell skills apart in a narrow column header.
+fn short_name(name: &str) -> String {
+    let words: Vec<&str> = name
+        .split_whitespace()
+        .filter(|w| w.len() > 2 || w.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let short: String = if words.len() >= 2 {
+        words
+            .iter()
+            .take(4)
+            .filter_map(|w| w.chars().next())
+            .collect::<String>()
+            .to_uppercase()
+    } else {
+        name.chars().take(4).collect()
+    };
+    short
+}
+
+pub async fn class_dashboard(
+    State(state): State<AppState>,
+    TeacherOfClass {
+        teacher: current,
+        class,
+    }: TeacherOfClass,
+) -> Result<Response, WebError> {
+    let class_id = class.id.clone();
+    let course = state
+        .course(&class.course_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let students = state.store.class_students(&class_id).await?;
+    let mastery = state.store.class_mastery(&class_id).await?;
+    let last_activity = state.store.class_last_activity(&class_id).await?;
+    let now = state.now();
+    let skills = &course.course.skills;
+
+    let mut by_student: HashMap<&str, HashMap<&str, &ownpace_core::progress::SkillProgress>> =
+        HashMap::new();
+    for row in &mastery {
+        by_student
+            .entry(row.student_id.as_str())
+            .or_default()
+            .insert(row.skill_id.as_str(), &row.progress);
+    }
+    let shorts = short_names(skills.iter().map(|s| s.name.as_str()));
+    let columns = skills
+        .iter()
+        .zip(shorts)
+        .map(|(skill, short)| {
+            let values: Vec<f64> = students
+                .iter()
+                .filter_map(|s| {
+                    by_student
+                        .get(s.id.as_str())
+                        .and_then(|m| m.get(skill.id.as_str()))
+                        .map(|p| p.p_mastery)
+                })
+                .collect();
+            let mean_text = if values.is_empty() {
+                "–".to_string()
+            } else {
+                percent(values.iter().sum::<f64>() / values.len() as f64)
+            };
+            HeatColumn {
+                name: skill.name.clone(),
+                short,
+                mean_text,
+            }
+        })
+        .collect();
+    let mut rows = Vec::new();
+    let mut stuck = Vec::new();
+    let mut inactive = Vec::new();
+    for student in &students {
+        let progress = by_student.get(student.id.as_str());
+        let mut mastered = 0;
+        let mut stuck_on = Vec::new();
+        let cells = skills
+            .iter()
+            .map(|skill| {
+                let p = progress.and_then(|m| m.get(skill.id.as_str()));
+                if p.is_some_and(|p| p.is_mastered()) {
+                    mastered += 1;
+                }
+                if let Some(reason) = p.and_then(|p| p.stuck()) {
+                    stuck_on.push(format!("{}: {}", skill.name, reason.describe()));
+                }
+                let value = p.map_or("–".to_string(), |p| percent(p.p_mastery));
+                HeatCell {
+                    band: band(p.map(|p| p.p_mastery)),
+                    label: match p {
+                        Some(p) => format!(
+                            "{}, {}: {} mastery after {} answers",
+                            student.display_name,
+                            skill.name,
+                            percent(p.p_mastery),
+                            p.attempts
+                        ),
+                        None => format!("{}, {}: not started", student.display_name, skill.name),
+                    },
+                    value,
+                }
+            })
+            .collect();
+        if !stuck_on.is_empty() {
+            stuck.push(StuckEntry {
+                student_id: student.id.clone(),
+                name: student.display_name.clone(),
+                skills: stuck_on,
+            });
+        }
+        rows.push(HeatRow {
+            student_id: student.id.clone(),
+            name: student.display_name.clone(),
+            mastered,
+            cells,
+        });
+        let last = last_activity.get(&student.id).copied();
+        if ownpace_core::practice::is_inactive(last, now, state.config.inactive_days) {
+            inactive.push(InactiveEntry {
+                student_id: student.id.clone(),
+                name: student.display_name.clone(),
+                last_seen: last.map_or("never".to_string(), |at| ago(now, at)),
+            });
+        }
+    }
+    let ids: Vec<&str> = students.iter().map(|s| s.id.as_str()).collect();
+    state
+        .store
+        .audit_many(&current.user.id, "viewed class mastery dashboard", &ids)
+        .await?;
+    let class_overrides = state
+        .store
+        .overrides_for_class(&class_id, &class.course_id)
+        .await?
+        .into_iter()
+        .filter(|o| o.class_id.is_some())
+        .map(|o| {
+            let action = match o.action {
+                ownpace_storage::OverrideAction::Pin => "Pinned",
+                ownpace_storage::OverrideAction::Hide => "Hidden",
+            };
+            let label = crate::path::activity_choices(&course)
+                .into_iter()
+                .find(|(value, _)| *value == o.activity)
+                .map_or(o.activity.clone(), |(_, label)| label);
+            (o.id, action.to_string(), label)
+        })
+        .collect();
+    Ok(ClassDashboard {
+        layout: Layout::new(
+            format!("{}: dashboard", class.name),
+            Some(&current),
+            "/classes",
+        ),
+        placement_questions: state.store.placement_questions(&class_id).await?,
+        activities: crate::path::activity_choices(&course),
+        class_overrides,
+        course_id: class.course_id.clone(),
+        class_id: class_id.clone(),
+        class_name: class.name,
+        course_title: course.course.title.clone(),
+        columns,
+        rows,
+        stuck,
+        inactive,
+        inactive_days: state.config.inactive_days,
+    }
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_names;
+
+    #[test]
+    fn column_headers_are_unique_even_when_abbreviations_collide() {
+        let names = [
+            "Add and subtract with unlike denominators",
+            "Add and subtract whole numbers",
+            "Ratios",
+            "Add and subtract with like denominators",
+        ];
+        let shorts = short_names(names);
+        assert_eq!(shorts, ["AASW", "AASW2", "Rati", "AASW3"]);
+    }
+}
+
+pub async fn class_override(
+    State(state): State<AppState>,
+    TeacherOfClass {
+        teacher: current,
+        class,
+    }: TeacherOfClass,
+    Form(form): Form<OverrideForm>,
+) -> Result<Response, WebError> {
+    let action = override_action(&form.action)?;
+    if class.course_id != form.course_id {
+        return Err(WebError::BadRequest(
+            "course_id: this class follows another course".into(),
+        ));
+    }
+    let course = state
+        .course(&class.course_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    check_activity(&course, &form.activity)?;
+    state
+        .store
+        .add_override(
+            &class.course_id,
+            Some(&class.id),
+            None,
+            &form.activity,
+            action,
+            &current.user.id,
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/classes/{}#path", class.id)).into_response())
+}
+
+/// Removes an override of this class or one of its students.
+pub async fn remove_override(
+    State(state): State<AppState>,
+    TeacherOfClass { class, .. }: TeacherOfClass,
+    Path((_, override_id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let mine = state
+        .store
+        .overrides_for_class(&class.id, &class.course_id)
+        .await?;
+    if !mine.iter().any(|o| o.id == override_id) {
+        return Err(WebError::NotFound);
+    }
+    state.store.remove_override(&override_id).await?;
+    Ok(Redirect::to(&format!("/classes/{}#path", class.id)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PlacementCapForm {
+    questions: i64,
+}
+
+pub async fn placement_cap(
+    State(state): State<AppState>,
+    TeacherOfClass { class, .. }: TeacherOfClass,
+    Form(form): Form<PlacementCapForm>,
+) -> Result<Response, WebError> {
+    state
+        .store
+        .set_placement_questions(&class.id, form.questions)
+        .await
+        .map_err(|e| match e {
+            ownpace_storage::StoreError::Conflict(message) => WebError::BadRequest(message),
+            other => other.into(),
+        })?;
+    Ok(Redirect::to(&format!("/classes/{}#path", class.id)).into_response())
+}

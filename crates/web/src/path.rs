@@ -1,0 +1,506 @@
+//! A student's adaptive path as the web shows it (SPEC C3, C4, C6, C7): next steps with
+//! reasons, goals with their forecast, the placement summary, and what a teacher sees of
+//! it. Everything a decision needs is gathered here from storage into the core's plain
+//! inputs ([`ownpace_core::recommend::Situation`], the goal's practice history) and handed
+//! to the pure functions in `ownpace-core`; this module only fetches, calls and shapes.
+
+use crate::views;
+use crate::{AppState, WebError};
+use ownpace_core::course::Modality;
+use ownpace_core::events::EventKind;
+use ownpace_core::goals::{self, Goal as CoreGoal, GoalTarget, PracticeEvent};
+use ownpace_core::placement;
+use ownpace_core::progress::{SkillProgress, skill_statuses};
+use ownpace_core::recommend::{self, Activity, Recommendation, Situation, SkillStatus};
+use ownpace_core::review::{DEFAULT_TARGET_RETENTION, Fsrs};
+use ownpace_storage::{CourseVersion, MasteryRow, NewGoal, OverrideAction};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Per skill, the student's status now (state, mastery, recall, review due).
+pub fn statuses(
+    state: &AppState,
+    course: &CourseVersion,
+    mastery: &[MasteryRow],
+) -> HashMap<String, SkillStatus> {
+    let by_skill: HashMap<&str, &SkillProgress> = mastery
+        .iter()
+        .map(|row| (row.skill_id.as_str(), &row.progress))
+        .collect();
+    skill_statuses(
+        &course.course,
+        &by_skill,
+        |skill| state.bkt_params(skill).init,
+        &Fsrs::default(),
+        state.now(),
+        DEFAULT_TARGET_RETENTION,
+    )
+}
+
+fn activity_href(course_id: &str, activity: &Activity) -> String {
+    match activity {
+        Activity::PracticeSkill(id) | Activity::Review(id) => {
+            format!("/learn/{course_id}/skills/{id}")
+        }
+        Activity::Lesson(id) => format!("/learn/{course_id}/lessons/{id}"),
+        Activity::Project(id) => format!("/learn/{course_id}/projects/{id}"),
+    }
+}
+
+fn activity_kind(activity: &Activity) -> &'static str {
+    match activity {
+        Activity::PracticeSkill(_) => "Practice",
+        Activity::Review(_) => "Review",
+        Activity::Lesson(_) => "Lesson",
+        Activity::Project(_) => "Project",
+    }
+}
+
+/// The student's goals in the core's terms.
+fn core_goals(goals: &[ownpace_storage::Goal]) -> Vec<CoreGoal> {
+    goals
+        .iter()
+        .map(|g| CoreGoal {
+            name: g.title.clone(),
+            target: match &g.project_id {
+                Some(project) => GoalTarget::Project(project.clone()),
+                None => GoalTarget::Skills(g.skills.clone()),
+            },
+            due: g.target_at,
+        })
+        .collect()
+}
+
+/// Everything about a student that shapes their next steps.
+pub struct StudentPath {
+    pub statuses: HashMap<String, SkillStatus>,
+    pub situation: Situation,
+    pub goals: Vec<ownpace_storage::Goal>,
+    pub practice: Vec<PracticeEvent>,
+    pub mastered_at: HashMap<String, i64>,
+}
+
+pub async fn student_path(
+    state: &AppState,
+    student_id: &str,
+    course: &CourseVersion,
+) -> Result<StudentPath, WebError> {
+    let course_id = &course.course.id;
+    let mastery = state.store.student_mastery(student_id, course_id).await?;
+    let statuses = statuses(state, course, &mastery);
+    let goals = state.store.open_goals(student_id, course_id).await?;
+    let events = state
+        .store
+        .student_events(student_id, course_id, 5_000)
+        .await?;
+    let mut modality_last_used: HashMap<Modality, i64> = HashMap::new();
+    let mut practice = Vec::new();
+    for event in &events {
+        match event.kind {
+            EventKind::Lesson | EventKind::OfflineActivity => {
+                if let Some(lesson) = event
+                    .item_id
+                    .as_deref()
+                    .and_then(|id| course.course.lesson(id))
+                {
+                    let last = modality_last_used
+                        .entry(lesson.modality)
+                        .or_insert(event.occurred_at);
+                    *last = (*last).max(event.occurred_at);
+                }
+            }
+            EventKind::Answer => {
+                let share = event.duration_ms.unwrap_or(0) / event.skills.len().max(1) as i64;
+                for skill in &event.skills {
+                    practice.push(PracticeEvent {
+                        at: event.occurred_at,
+                        duration_ms: share,
+                        skill: skill.clone(),
+                        correct: event.correct.unwrap_or(false),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    practice.reverse();
+    let mut pinned = Vec::new();
+    let mut hidden = Vec::new();
+    for o in state
+        .store
+        .overrides_for_student(student_id, course_id)
+        .await?
+    {
+        let Some(activity) = Activity::parse(&o.activity) else {
+            continue;
+        };
+        match o.action {
+            OverrideAction::Pin => pinned.push(activity),
+            OverrideAction::Hide => {
+                if let Activity::PracticeSkill(id) = &activity {
+                    hidden.push(Activity::Review(id.clone()));
+                }
+                hidden.push(activity);
+            }
+        }
+    }
+    let mastered_at = mastery
+        .iter()
+        .filter_map(|row| {
+            row.progress
+                .mastered_at
+                .map(|at| (row.skill_id.clone(), at))
+        })
+        .collect();
+    let situation = Situation {
+        skills: statuses.clone(),
+        goals: core_goals(&goals),
+        assignments: Vec::new(),
+        modality_last_used,
+        interests: state.store.interests(student_id).await?,
+        pinned,
+        hidden,
+        screen_time_spent: false,
+        now: state.now(),
+    };
+    Ok(StudentPath {
+        statuses,
+        situation,
+        goals,
+        practice,
+        mastered_at,
+    })
+}
+
+pub struct OptionView {
+    pub kind: &'static str,
+    pub title: String,
+    pub href: String,
+    pub reason: String,
+}
+
+pub fn option_views(course: &CourseVersion, recommendations: &[Recommendation]) -> Vec<OptionView> {
+    recommendations
+        .iter()
+        .map(|r| OptionView {
+            kind: activity_kind(&r.activity),
+            title: r.activity.title(&course.course),
+            href: activity_href(&course.course.id, &r.activity),
+            reason: r.reason.text(&course.course),
+        })
+        .collect()
+}
+
+pub struct GoalView {
+    pub id: String,
+    pub title: String,
+    pub due: String,
+    pub forecast: String,
+    pub on_time: bool,
+}
+
+pub fn goal_views(course: &CourseVersion, path: &StudentPath, now: i64) -> Vec<GoalView> {
+    path.goals
+        .iter()
+        .zip(&path.situation.goals)
+        .map(|(stored, goal)| {
+            let forecast =
+                goals::forecast(&course.course, goal, &path.practice, &path.mastered_at, now);
+            GoalView {
+                id: stored.id.clone(),
+                title: goal.display_name(&course.course),
+                due: views::date(stored.target_at, now),
+                forecast: forecast.text(),
+                on_time: forecast.on_time(),
+            }
+        })
+        .collect()
+}
+
+/// What the student home shows above the full list of skills.
+pub struct HomePath {
+    /// Every skill's status now (the course page lists them below the next steps).
+    pub statuses: HashMap<String, SkillStatus>,
+    pub needs_placement: bool,
+    pub placement_summary: String,
+    pub options: Vec<OptionView>,
+    pub goals: Vec<GoalView>,
+    pub interests: Vec<(String, bool)>,
+    pub goal_skills: Vec<(String, String)>,
+    pub projects: Vec<(String, String)>,
+}
+
+pub async fn home_path(
+    state: &AppState,
+    student_id: &str,
+    course: &CourseVersion,
+) -> Result<HomePath, WebError> {
+    let path = student_path(state, student_id, course).await?;
+    let options = option_views(
+        course,
+        &recommend::recommend(&course.course, &path.situation, recommend::DEFAULT_COUNT),
+    );
+    let placement = state
+        .store
+        .placement_result(student_id, &course.course.id)
+        .await?;
+    let practised = path.statuses.values().any(|s| s.attempts > 0);
+    let placement_summary = placement.as_ref().map_or_else(String::new, |result| {
+        placement::summary_from_beliefs(&course.course, &result.beliefs).text
+    });
+    let mut tags: Vec<String> = course
+        .course
+        .projects
+        .iter()
+        .flat_map(|p| p.interests.iter().cloned())
+        .collect();
+    tags.sort();
+    tags.dedup();
+    let mine = &path.situation.interests;
+    Ok(HomePath {
+        needs_placement: placement.is_none() && !practised,
+        placement_summary,
+        options,
+        goals: goal_views(course, &path, state.now()),
+        interests: tags
+            .into_iter()
+            .map(|t| {
+                let on = mine.contains(&t);
+                (t, on)
+            })
+            .collect(),
+        goal_skills: course
+            .course
+            .skills
+            .iter()
+            .map(|s| (s.id.clone(), s.name.clone()))
+            .collect(),
+        projects: course
+            .course
+            .projects
+            .iter()
+            .map(|p| (p.id.clone(), p.title.clone()))
+            .collect(),
+        statuses: path.statuses,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Goals and interests
+
+#[derive(Deserialize)]
+pub struct GoalForm {
+    #[serde(default)]
+    title: String,
+    /// `skill:ID` or `project:ID`.
+    target: String,
+    /// `YYYY-MM-DD`.
+    due: String,
+}
+
+/// Validates a goal form into (title, skills, project, target time).
+pub(crate) fn goal_from_form(
+    course: &CourseVersion,
+    form: &GoalForm,
+    now: i64,
+) -> Result<(String, Vec<String>, Option<String>, i64), WebError> {
+    let due = views::parse_date(form.due.trim()).ok_or_else(|| {
+        WebError::BadRequest(format!(
+            "target date `{}`: use the form YYYY-MM-DD, for example 2026-12-18",
+            form.due
+        ))
+    })?;
+    // The goal is due at the end of its day.
+    let due = due + 86_400_000 - 1;
+    if due < now {
+        return Err(WebError::BadRequest(
+            "target date: choose a day from today on".into(),
+        ));
+    }
+    let (skills, project, default_title) = match form.target.split_once(':') {
+        Some(("skill", id)) => {
+            let skill = course.course.skill(id).ok_or_else(|| {
+                WebError::BadRequest(format!("skill `{id}` is not in this course"))
+            })?;
+            (vec![skill.id.clone()], None, skill.name.clone())
+        }
+        Some(("project", id)) => {
+            let project = course.course.project(id).ok_or_else(|| {
+                WebError::BadRequest(format!("project `{id}` is not in this course"))
+            })?;
+            (
+                project.skills.clone(),
+                Some(project.id.clone()),
+                project.title.clone(),
+            )
+        }
+        _ => {
+            return Err(WebError::BadRequest(
+                "goal: choose a skill or a project".into(),
+            ));
+        }
+    };
+    let title = if form.title.trim().is_empty() {
+        default_title
+    } else {
+        form.title.trim().chars().take(80).collect()
+    };
+    Ok((title, skills, project, due))
+}
+
+pub(crate) async fn create_goal(
+    state: &AppState,
+    course: &CourseVersion,
+    student_id: &str,
+    created_by: &str,
+    form: &GoalForm,
+) -> Result<(), WebError> {
+    let (title, skills, project, due) = goal_from_form(course, form, state.now())?;
+    state
+        .store
+        .create_goal(NewGoal {
+            student_id,
+            course_id: &course.course.id,
+            title: &title,
+            skills: &skills,
+            project_id: project.as_deref(),
+            target_at: due,
+            created_by,
+        })
+        .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Teachers
+
+/// What a teacher sees of a student's path, and can change.
+pub struct TeacherPathView {
+    pub course_id: String,
+    pub placement: String,
+    pub options: Vec<OptionView>,
+    pub goals: Vec<GoalView>,
+    pub overrides: Vec<(String, String, String)>,
+    pub activities: Vec<(String, String)>,
+    pub class_id: String,
+}
+
+/// Every activity a teacher can pin or hide, as (`kind:id`, label).
+pub fn activity_choices(course: &CourseVersion) -> Vec<(String, String)> {
+    let c = &course.course;
+    c.skills
+        .iter()
+        .map(|s| (format!("skill:{}", s.id), format!("Practice: {}", s.name)))
+        .chain(c.lessons.iter().map(|l| {
+            (
+                format!("lesson:{}", l.id),
+                format!("Lesson ({}): {}", l.modality.label(), l.title),
+            )
+        }))
+        .chain(
+            c.projects
+                .iter()
+                .map(|p| (format!("project:{}", p.id), format!("Project: {}", p.title))),
+        )
+        .collect()
+}
+
+fn describe_activity(course: &CourseVersion, activity: &str) -> String {
+    Activity::parse(activity)
+        .map(|a| format!("{}: {}", activity_kind(&a), a.title(&course.course)))
+        .unwrap_or_else(|| activity.to_string())
+}
+
+pub async fn teacher_path_view(
+    state: &AppState,
+    student_id: &str,
+    class_id: &str,
+    course: &CourseVersion,
+) -> Result<TeacherPathView, WebError> {
+    let path = student_path(state, student_id, course).await?;
+    let options = option_views(
+        course,
+        &recommend::recommend(&course.course, &path.situation, recommend::DEFAULT_COUNT),
+    );
+    let placement = match state
+        .store
+        .placement_result(student_id, &course.course.id)
+        .await?
+    {
+        Some(result) => {
+            let known = result.beliefs.iter().filter(|(_, b)| *b >= 0.5).count();
+            format!(
+                "Placement check {}: {} questions; likely knew {} of {} skills.",
+                views::ago(state.now(), result.at),
+                result.questions,
+                known,
+                result.beliefs.len()
+            )
+        }
+        None => "No placement check yet.".to_string(),
+    };
+    let overrides = state
+        .store
+        .overrides_for_student(student_id, &course.course.id)
+        .await?
+        .into_iter()
+        .map(|o| {
+            let scope = if o.student_id.is_some() {
+                "this student"
+            } else {
+                "the whole class"
+            };
+            let action = match o.action {
+                OverrideAction::Pin => "Pinned",
+                OverrideAction::Hide => "Hidden",
+            };
+            (
+                o.id,
+                format!("{action} for {scope}"),
+                describe_activity(course, &o.activity),
+            )
+        })
+        .collect();
+    Ok(TeacherPathView {
+        course_id: course.course.id.clone(),
+        placement,
+        options,
+        goals: goal_views(course, &path, state.now()),
+        overrides,
+        activities: activity_choices(course),
+        class_id: class_id.to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct OverrideForm {
+    pub course_id: String,
+    pub activity: String,
+    pub action: String,
+}
+
+pub(crate) fn override_action(text: &str) -> Result<OverrideAction, WebError> {
+    match text {
+        "pin" => Ok(OverrideAction::Pin),
+        "hide" => Ok(OverrideAction::Hide),
+        other => Err(WebError::BadRequest(format!(
+            "action `{other}`: use pin or hide"
+        ))),
+    }
+}
+
+/// Checks that `activity` (`kind:id`) names something in `course`.
+pub(crate) fn check_activity(course: &CourseVersion, activity: &str) -> Result<(), WebError> {
+    match Activity::parse(activity) {
+        Some(a)
+            if !a.title(&course.course).is_empty()
+                && activity_choices(course).iter().any(|(v, _)| v == activity) =>
+        {
+            Ok(())
+        }
+        _ => Err(WebError::BadRequest(format!(
+            "activity `{activity}` is not in course `{}`",
+            course.course.id
+        ))),
+    }
+}
