@@ -28,7 +28,7 @@
 //! same course, config and answers always give the same questions and beliefs. The web
 //! stores only the answers and rebuilds the placement with [`Placement::replay`].
 
-use crate::course::Course;
+use crate::course::{Course, PrerequisiteGraph};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -123,7 +123,7 @@ pub struct Placement {
     config: PlacementConfig,
     ids: Vec<String>,
     names: Vec<String>,
-    prerequisites: Vec<Vec<usize>>,
+    graph: PrerequisiteGraph,
     words: usize,
     /// `particles × words` bitsets, particle-major.
     states: Vec<u64>,
@@ -152,12 +152,9 @@ pub(crate) fn normal(rng: &mut ChaCha8Rng) -> f64 {
 }
 
 /// Depth of each skill (0 for roots, else 1 + the deepest prerequisite) mapped to a
-/// position in (0, 1) along the course. `prerequisites` hold indices of earlier skills.
-pub(crate) fn positions(prerequisites: &[Vec<usize>]) -> Vec<f64> {
-    let mut depth = vec![0usize; prerequisites.len()];
-    for (k, pre) in prerequisites.iter().enumerate() {
-        depth[k] = pre.iter().map(|&p| depth[p] + 1).max().unwrap_or(0);
-    }
+/// position in (0, 1) along the course.
+pub(crate) fn positions(graph: &PrerequisiteGraph) -> Vec<f64> {
+    let depth = graph.depths();
     let max = depth.iter().copied().max().unwrap_or(0) as f64;
     depth
         .iter()
@@ -165,33 +162,15 @@ pub(crate) fn positions(prerequisites: &[Vec<usize>]) -> Vec<f64> {
         .collect()
 }
 
-/// Prerequisite indices per skill, in the course's topological order. Unknown
-/// prerequisite ids (impossible in a validated course) are ignored.
-pub(crate) fn prerequisite_indices(course: &Course) -> Vec<Vec<usize>> {
-    let index = |id: &str| course.skills.iter().position(|s| s.id == id);
-    course
-        .skills
-        .iter()
-        .enumerate()
-        .map(|(k, s)| {
-            s.prerequisites
-                .iter()
-                .filter_map(|p| index(p))
-                .filter(|&p| p < k)
-                .collect()
-        })
-        .collect()
-}
-
 impl Placement {
     pub fn new(course: &Course, config: PlacementConfig) -> Placement {
         let ids: Vec<String> = course.skills.iter().map(|s| s.id.clone()).collect();
         let names = course.skills.iter().map(|s| s.name.clone()).collect();
-        let prerequisites = prerequisite_indices(course);
+        let graph = PrerequisiteGraph::of(course);
         let k = ids.len();
         let words = k.div_ceil(64).max(1);
         let n = config.particles.max(1);
-        let position = positions(&prerequisites);
+        let position = positions(&graph);
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let mut states = vec![0u64; n * words];
         for i in 0..n {
@@ -199,7 +178,8 @@ impl Placement {
             let state = &mut states[i * words..(i + 1) * words];
             for s in 0..k {
                 let z = normal(&mut rng);
-                let ready = prerequisites[s]
+                let ready = graph
+                    .prerequisites(s)
                     .iter()
                     .all(|&p| state[p / 64] >> (p % 64) & 1 == 1);
                 if ready && level + config.spread * z > position[s] {
@@ -211,7 +191,7 @@ impl Placement {
             config,
             ids,
             names,
-            prerequisites,
+            graph,
             words,
             states,
             weights: vec![1.0 / n as f64; n],
@@ -409,7 +389,7 @@ impl Placement {
     }
 
     pub fn summary(&self) -> PlacementSummary {
-        summarize(&self.ids, &self.names, &self.prerequisites, &self.marginals)
+        summarize(&self.ids, &self.names, &self.graph, &self.marginals)
     }
 }
 
@@ -425,7 +405,7 @@ pub fn summary_from_beliefs(course: &Course, beliefs: &[(String, f64)]) -> Place
     let ids: Vec<String> = course.skills.iter().map(|s| s.id.clone()).collect();
     let names: Vec<String> = course.skills.iter().map(|s| s.name.clone()).collect();
     let marginals: Vec<f64> = ids.iter().map(|id| belief(id)).collect();
-    summarize(&ids, &names, &prerequisite_indices(course), &marginals)
+    summarize(&ids, &names, &PrerequisiteGraph::of(course), &marginals)
 }
 
 /// "You already know N of M skills; start here: …": a skill counts as known at belief
@@ -433,12 +413,13 @@ pub fn summary_from_beliefs(course: &Course, beliefs: &[(String, f64)]) -> Place
 fn summarize(
     ids: &[String],
     names: &[String],
-    prerequisites: &[Vec<usize>],
+    graph: &PrerequisiteGraph,
     marginals: &[f64],
 ) -> PlacementSummary {
     let known: Vec<bool> = marginals.iter().map(|&m| m >= 0.5).collect();
     let count = known.iter().filter(|&&k| k).count();
-    let start = (0..ids.len()).find(|&s| !known[s] && prerequisites[s].iter().all(|&p| known[p]));
+    let start =
+        (0..ids.len()).find(|&s| !known[s] && graph.prerequisites(s).iter().all(|&p| known[p]));
     let total = ids.len();
     let text = match start {
         Some(s) => format!(

@@ -9,7 +9,7 @@
 //! Nothing here reads a clock or a database: the memory model's predicted recall, the
 //! screen-time budget and `now` all arrive as inputs.
 
-use crate::course::{Course, Modality, Skill};
+use crate::course::{Course, Modality, PrerequisiteGraph, Skill};
 use crate::goals::{Goal, GoalTarget};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -349,7 +349,8 @@ pub fn overview(course: &Course, skills: &HashMap<String, SkillStatus>) -> Vec<S
         .map(|i| {
             let start_with = if matches!(graph.states[i], SkillState::Locked { .. }) {
                 graph
-                    .ancestors(&[i])
+                    .dag
+                    .ancestors(i)
                     .into_iter()
                     .filter(|&a| graph.states[a].actionable())
                     .map(|a| course.skills[a].id.clone())
@@ -533,13 +534,13 @@ fn skill_reason(
                 .iter()
                 .filter(|p| {
                     graph
-                        .index
-                        .get(p.as_str())
-                        .is_some_and(|&j| graph.states[j] == SkillState::Mastered)
+                        .dag
+                        .index_of(p)
+                        .is_some_and(|j| graph.states[j] == SkillState::Mastered)
                 })
                 .cloned()
                 .collect();
-            let unlocks = graph.dependents[i].len().min(5) as f64;
+            let unlocks = graph.dag.dependents(i).len().min(5) as f64;
             consider(Reason::Ready { builds_on }, 50.0 + unlocks);
         }
         _ => {}
@@ -555,7 +556,7 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
     let mut has_items = vec![false; course.skills.len()];
     for item in &course.items {
         for s in &item.skills {
-            if let Some(&i) = graph.index.get(s.as_str()) {
+            if let Some(i) = graph.dag.index_of(s) {
                 has_items[i] = true;
             }
         }
@@ -599,7 +600,7 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
         let Some((skill, inherited)) = lesson
             .skills
             .iter()
-            .filter_map(|s| graph.index.get(s.as_str()).copied())
+            .filter_map(|s| graph.dag.index_of(s))
             .filter_map(|i| reasons[i].as_ref().map(|(r, s)| (i, (r.clone(), s - 8.0))))
             .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
         else {
@@ -642,7 +643,7 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
         let indices: Vec<usize> = project
             .skills
             .iter()
-            .filter_map(|s| graph.index.get(s.as_str()).copied())
+            .filter_map(|s| graph.dag.index_of(s))
             .collect();
         if indices.len() != project.skills.len()
             || indices
@@ -701,9 +702,7 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
 
 /// The course's prerequisite graph with the student's resolved states.
 struct Graph<'a> {
-    index: HashMap<&'a str, usize>,
-    prereqs: Vec<Vec<usize>>,
-    dependents: Vec<Vec<usize>>,
+    dag: PrerequisiteGraph,
     states: Vec<SkillState>,
     statuses: Vec<Option<&'a SkillStatus>>,
     /// Per goal / assignment: the not-mastered skills it still needs (prerequisites included).
@@ -722,29 +721,6 @@ impl<'a> Graph<'a> {
         goals: &[Goal],
         assignments: &[Assignment],
     ) -> Self {
-        let n = course.skills.len();
-        let index: HashMap<&str, usize> = course
-            .skills
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.as_str(), i))
-            .collect();
-        let prereqs: Vec<Vec<usize>> = course
-            .skills
-            .iter()
-            .map(|s| {
-                s.prerequisites
-                    .iter()
-                    .filter_map(|p| index.get(p.as_str()).copied())
-                    .collect()
-            })
-            .collect();
-        let mut dependents = vec![Vec::new(); n];
-        for (i, ps) in prereqs.iter().enumerate() {
-            for &p in ps {
-                dependents[p].push(i);
-            }
-        }
         let statuses: Vec<Option<&SkillStatus>> =
             course.skills.iter().map(|s| skills.get(&s.id)).collect();
         let mastered = |id: &str| {
@@ -762,9 +738,7 @@ impl<'a> Graph<'a> {
             })
             .collect();
         let mut graph = Graph {
-            index,
-            prereqs,
-            dependents,
+            dag: PrerequisiteGraph::of(course),
             states,
             statuses,
             goal_closures: Vec::new(),
@@ -795,41 +769,20 @@ impl<'a> Graph<'a> {
     fn remaining(&self, targets: &[&str]) -> Vec<usize> {
         let start: Vec<usize> = targets
             .iter()
-            .filter_map(|t| self.index.get(t).copied())
+            .filter_map(|t| self.dag.index_of(t))
             .collect();
-        let mut all = self.ancestors(&start);
-        all.extend(start);
-        all.sort_unstable();
-        all.dedup();
+        let mut all = self.dag.with_ancestors(&start);
         all.retain(|&i| self.states[i] != SkillState::Mastered);
         all
     }
 
-    /// Strict ancestors (transitive prerequisites) of `start`, sorted.
-    fn ancestors(&self, start: &[usize]) -> Vec<usize> {
-        let mut seen = vec![false; self.prereqs.len()];
-        let mut stack: Vec<usize> = start
-            .iter()
-            .flat_map(|&s| self.prereqs[s].iter().copied())
-            .collect();
-        while let Some(i) = stack.pop() {
-            if !seen[i] {
-                seen[i] = true;
-                stack.extend(self.prereqs[i].iter().copied());
-            }
-        }
-        (0..seen.len()).filter(|&i| seen[i]).collect()
-    }
-
     fn focus_skill(&self, course: &Course, activity: &Activity) -> Option<usize> {
         match activity {
-            Activity::PracticeSkill(id) | Activity::Review(id) => {
-                self.index.get(id.as_str()).copied()
-            }
+            Activity::PracticeSkill(id) | Activity::Review(id) => self.dag.index_of(id),
             Activity::Lesson(id) => course
                 .lesson(id)
                 .and_then(|l| l.skills.first())
-                .and_then(|s| self.index.get(s.as_str()).copied()),
+                .and_then(|s| self.dag.index_of(s)),
             Activity::Project(_) => None,
         }
     }

@@ -48,7 +48,7 @@
 
 use crate::course::Course;
 use crate::learner::bkt::{BktFit, BktParams};
-use crate::placement::{Placement, PlacementConfig, normal, positions, prerequisite_indices};
+use crate::placement::{Placement, PlacementConfig, normal, positions};
 use crate::progress::{MASTERY_THRESHOLD, SkillProgress};
 use crate::review::{Fsrs, Grade, MS_PER_DAY, MemoryState, apply_review};
 use rand::{RngExt, SeedableRng};
@@ -673,11 +673,13 @@ impl SimStudent {
 /// for a given seed (students run in parallel but each has its own seeded generator).
 /// `tick` is called once per student whose adaptive runs are done (for a progress bar).
 pub fn simulate(course: &Course, config: &SimConfig, tick: &(dyn Fn() + Sync)) -> SimReport {
-    let prerequisites = prerequisite_indices(course);
-    let position = positions(&prerequisites);
-    let skill = draw_skills(prerequisites.len(), config);
+    let dag = crate::course::PrerequisiteGraph::of(course);
+    let position = positions(&dag);
+    let skill = draw_skills(dag.len(), config);
     let graph = Graph {
-        prerequisites,
+        prerequisites: (0..dag.len())
+            .map(|k| dag.prerequisites(k).to_vec())
+            .collect(),
         skill,
     };
     let fsrs = Fsrs::default();

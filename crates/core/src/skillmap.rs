@@ -8,7 +8,7 @@
 //! and usable without colour or a mouse: every skill is a link with a spoken label, a text
 //! marker of its state, and a tab order that follows the layers.
 
-use crate::course::Course;
+use crate::course::{Course, PrerequisiteGraph};
 use crate::recommend::{SkillOverview, SkillState};
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -67,61 +67,14 @@ pub(crate) const REVIEW_STROKE: &str = "#b45309";
 /// longest prerequisite chain below it, so it always sits below all its prerequisites.
 /// Within a layer, skills are ordered to reduce crossing edges.
 pub fn layers(course: &Course) -> Vec<Vec<usize>> {
-    let n = course.skills.len();
-    let index: HashMap<&str, usize> = course
-        .skills
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i))
-        .collect();
-    let prereqs: Vec<Vec<usize>> = course
-        .skills
-        .iter()
-        .map(|s| {
-            let mut p: Vec<usize> = s
-                .prerequisites
-                .iter()
-                .filter_map(|p| index.get(p.as_str()).copied())
-                .collect();
-            p.sort_unstable();
-            p.dedup();
-            p
-        })
-        .collect();
-    let mut dependents = vec![Vec::new(); n];
-    for (i, ps) in prereqs.iter().enumerate() {
-        for &p in ps {
-            dependents[p].push(i);
-        }
-    }
+    ordered_layers(&PrerequisiteGraph::of(course))
+}
 
-    // Longest-path layering in Kahn order; skills on a cycle (an invalid course) go last.
-    let mut layer = vec![0usize; n];
-    let mut waiting: Vec<usize> = prereqs.iter().map(Vec::len).collect();
-    let mut queue: Vec<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
-    let mut done = vec![false; n];
-    let mut head = 0;
-    while let Some(&i) = queue.get(head) {
-        head += 1;
-        done[i] = true;
-        for &d in &dependents[i] {
-            layer[d] = layer[d].max(layer[i] + 1);
-            waiting[d] -= 1;
-            if waiting[d] == 0 {
-                queue.push(d);
-            }
-        }
-    }
-    let deepest = layer.iter().copied().max().unwrap_or(0);
-    for i in (0..n).filter(|&i| !done[i]) {
-        layer[i] = deepest + 1;
-    }
-    let count = layer.iter().copied().max().map_or(0, |m| m + 1);
-    let mut layers = vec![Vec::new(); count];
-    for (i, &l) in layer.iter().enumerate() {
-        layers[l].push(i);
-    }
-    layers.retain(|l| !l.is_empty());
+/// [`layers`] of a course's graph.
+fn ordered_layers(graph: &PrerequisiteGraph) -> Vec<Vec<usize>> {
+    let n = graph.len();
+    // Skills on a cycle (an invalid course) go last.
+    let mut layers = graph.layers();
     let layer_of = {
         let mut v = vec![0; n];
         for (l, nodes) in layers.iter().enumerate() {
@@ -133,10 +86,8 @@ pub fn layers(course: &Course) -> Vec<Vec<usize>> {
     };
 
     // Barycenter sweeps, down then up, keeping the order with the fewest crossings.
-    let edges: Vec<(usize, usize)> = prereqs
-        .iter()
-        .enumerate()
-        .flat_map(|(i, ps)| ps.iter().map(move |&p| (p, i)))
+    let edges: Vec<(usize, usize)> = (0..n)
+        .flat_map(|i| graph.prerequisites(i).iter().map(move |&p| (p, i)))
         .collect();
     let mut best = layers.clone();
     let mut best_crossings = crossings(&layers, &layer_of, &edges);
@@ -149,11 +100,14 @@ pub fn layers(course: &Course) -> Vec<Vec<usize>> {
         };
         for l in order {
             let pos = positions(&layers);
-            let neighbours = if down { &prereqs } else { &dependents };
             let mut keyed: Vec<(f64, usize)> = layers[l]
                 .iter()
                 .map(|&v| {
-                    let near = &neighbours[v];
+                    let near = if down {
+                        graph.prerequisites(v)
+                    } else {
+                        graph.dependents(v)
+                    };
                     let key = if near.is_empty() {
                         pos[v]
                     } else {
@@ -228,7 +182,8 @@ pub fn render_svg(
 ) -> String {
     let by_id: HashMap<&str, &SkillOverview> =
         skills.iter().map(|s| (s.skill.as_str(), s)).collect();
-    let layers = layers(course);
+    let graph = PrerequisiteGraph::of(course);
+    let layers = ordered_layers(&graph);
     let widest = layers.iter().map(Vec::len).max().unwrap_or(0) as f64;
     let width = (2.0 * MARGIN + widest * NODE_W + (widest - 1.0).max(0.0) * GAP_X).max(NODE_W);
     let height = 2.0 * MARGIN + layers.len() as f64 * (NODE_H + GAP_Y) - GAP_Y;
@@ -284,15 +239,9 @@ pub fn render_svg(
     );
 
     svg.push_str("<g class=\"edges\" aria-hidden=\"true\" fill=\"none\">");
-    let index: HashMap<&str, usize> = course
-        .skills
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i))
-        .collect();
     for (i, skill) in course.skills.iter().enumerate() {
         for p in &skill.prerequisites {
-            let (Some(&p), Some(&(x2, y2))) = (index.get(p.as_str()), at.get(&i)) else {
+            let (Some(p), Some(&(x2, y2))) = (graph.index_of(p), at.get(&i)) else {
                 continue;
             };
             let Some(&(x1, y1)) = at.get(&p) else {

@@ -22,6 +22,7 @@ use std::fmt;
 
 pub use expr::format_number;
 pub use grade::{Grade, grade, parse_number};
+pub use graph::PrerequisiteGraph;
 pub use parse::{ASSET_EXTENSIONS, parse_course};
 
 /// One file of a course folder, already read by the caller.

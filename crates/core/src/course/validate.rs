@@ -7,6 +7,7 @@
 //! topological order the rest of the product relies on.
 
 use super::fields::{Errors, edit_distance};
+use super::graph::PrerequisiteGraph;
 use super::template::{self, TemplateSpec};
 use super::{Item, Lesson, Project, Skill};
 use std::collections::{BTreeSet, HashMap};
@@ -53,24 +54,32 @@ fn unknown_skills(
     refs: &[String],
 ) {
     for r in refs {
-        if known.contains(r.as_str()) {
-            continue;
+        if !known.contains(r.as_str()) {
+            unknown_skill(errors, known, file, line, what, r);
         }
-        let hint = known
-            .iter()
-            .map(|k| (edit_distance(k, r), *k))
-            .filter(|(d, _)| *d <= 3)
-            .min()
-            .map(|(_, k)| format!("did you mean `{k}`? "))
-            .unwrap_or_default();
-        errors.at(
-            file,
-            Some(line),
-            format!(
-                "unknown skill `{r}` in {what}; {hint}every skill must be defined in skills.toml"
-            ),
-        );
     }
+}
+
+fn unknown_skill(
+    errors: &mut Errors,
+    known: &BTreeSet<&str>,
+    file: &str,
+    line: usize,
+    what: &str,
+    r: &str,
+) {
+    let hint = known
+        .iter()
+        .map(|k| (edit_distance(k, r), *k))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, k)| format!("did you mean `{k}`? "))
+        .unwrap_or_default();
+    errors.at(
+        file,
+        Some(line),
+        format!("unknown skill `{r}` in {what}; {hint}every skill must be defined in skills.toml"),
+    );
 }
 
 /// Runs every cross-file check, expands templates into `items` (placing each
@@ -114,16 +123,11 @@ pub(crate) fn check(
             .map(|s| (s.value.id.as_str(), s.file.as_str(), s.line)),
     );
 
-    for s in &skills {
+    let graph = graph_of(&skills);
+    for (i, r) in graph.unknown_prerequisites() {
+        let s = &skills[*i];
         let what = format!("the prerequisites of skill `{}`", s.value.id);
-        unknown_skills(
-            errors,
-            &known,
-            &s.file,
-            s.refs_line,
-            &what,
-            &s.value.prerequisites,
-        );
+        unknown_skill(errors, &known, &s.file, s.refs_line, &what, r);
     }
     for l in lessons {
         let what = format!("lesson `{}`", l.value.id);
@@ -162,33 +166,32 @@ pub(crate) fn check(
             .map(|i| (i.value.id.as_str(), i.file.as_str(), i.line)),
     );
 
-    order_skills(errors, skills)
+    order_by(errors, skills, &graph)
+}
+
+fn graph_of(skills: &[Located<Skill>]) -> PrerequisiteGraph {
+    PrerequisiteGraph::new(
+        skills
+            .iter()
+            .map(|s| (s.value.id.as_str(), s.value.prerequisites.as_slice())),
+    )
+}
+
+/// [`order_by`] building the graph of `skills` itself.
+#[cfg(test)]
+fn order_skills(errors: &mut Errors, skills: Vec<Located<Skill>>) -> Vec<Skill> {
+    let graph = graph_of(&skills);
+    order_by(errors, skills, &graph)
 }
 
 /// Sorts skills so every skill comes after its prerequisites, keeping file order where
-/// the graph allows; reports each cycle once, naming its skills.
-pub(crate) fn order_skills(errors: &mut Errors, skills: Vec<Located<Skill>>) -> Vec<Skill> {
-    let index: HashMap<&str, usize> = skills
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.value.id.as_str(), i))
-        .collect();
-    let prereqs: Vec<Vec<usize>> = skills
-        .iter()
-        .map(|s| {
-            let mut p: Vec<usize> = s
-                .value
-                .prerequisites
-                .iter()
-                .filter_map(|p| index.get(p.as_str()).copied())
-                .collect();
-            p.sort_unstable();
-            p.dedup();
-            p
-        })
-        .collect();
-
-    for cycle in cycles(&prereqs) {
+/// the graph (of `skills`) allows; reports each cycle once, naming its skills.
+fn order_by(
+    errors: &mut Errors,
+    skills: Vec<Located<Skill>>,
+    graph: &PrerequisiteGraph,
+) -> Vec<Skill> {
+    for cycle in graph.cycles() {
         let first = &skills[cycle[0]];
         let mut names: Vec<&str> = cycle.iter().map(|&i| skills[i].value.id.as_str()).collect();
         names.push(first.value.id.as_str());
@@ -202,84 +205,13 @@ pub(crate) fn order_skills(errors: &mut Errors, skills: Vec<Located<Skill>>) -> 
         );
     }
 
-    // Kahn's algorithm, always taking the earliest skill in file order that is ready.
-    let mut missing: Vec<usize> = prereqs.iter().map(Vec::len).collect();
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); skills.len()];
-    for (i, ps) in prereqs.iter().enumerate() {
-        for &p in ps {
-            dependents[p].push(i);
-        }
-    }
-    let mut ready: BTreeSet<usize> = (0..skills.len()).filter(|&i| missing[i] == 0).collect();
-    let mut order = Vec::with_capacity(skills.len());
-    while let Some(i) = ready.pop_first() {
-        order.push(i);
-        for &d in &dependents[i] {
-            missing[d] -= 1;
-            if missing[d] == 0 {
-                ready.insert(d);
-            }
-        }
-    }
     let mut slots: Vec<Option<Skill>> = skills.into_iter().map(|s| Some(s.value)).collect();
     // Skills on a cycle are left out; the cycle error keeps the course from importing.
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
-}
-
-/// Every elementary cycle found by depth-first search, each reported once (as the list
-/// of skill indices starting from its earliest skill).
-fn cycles(prereqs: &[Vec<usize>]) -> Vec<Vec<usize>> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mark {
-        New,
-        Active,
-        Done,
-    }
-    let n = prereqs.len();
-    let mut mark = vec![Mark::New; n];
-    let mut found: Vec<Vec<usize>> = Vec::new();
-    let mut seen: BTreeSet<Vec<usize>> = BTreeSet::new();
-    for start in 0..n {
-        if mark[start] != Mark::New {
-            continue;
-        }
-        // Iterative DFS: (node, next prerequisite to visit).
-        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
-        mark[start] = Mark::Active;
-        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            if let Some(&p) = prereqs[node].get(*next) {
-                *next += 1;
-                match mark[p] {
-                    Mark::New => {
-                        mark[p] = Mark::Active;
-                        stack.push((p, 0));
-                    }
-                    Mark::Active => {
-                        let pos = stack.iter().position(|&(x, _)| x == p).unwrap_or(0);
-                        // The path runs from dependent to prerequisite; report it in
-                        // the same direction, starting from the earliest skill.
-                        let mut cycle: Vec<usize> = stack[pos..].iter().map(|&(x, _)| x).collect();
-                        let min = cycle
-                            .iter()
-                            .enumerate()
-                            .min_by_key(|&(_, &x)| x)
-                            .map_or(0, |(i, _)| i);
-                        cycle.rotate_left(min);
-                        let mut key = cycle.clone();
-                        key.sort_unstable();
-                        if seen.insert(key) {
-                            found.push(cycle);
-                        }
-                    }
-                    Mark::Done => {}
-                }
-            } else {
-                mark[node] = Mark::Done;
-                stack.pop();
-            }
-        }
-    }
-    found
+    graph
+        .topological_order()
+        .into_iter()
+        .filter_map(|i| slots[i].take())
+        .collect()
 }
 
 #[cfg(test)]
