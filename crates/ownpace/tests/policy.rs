@@ -492,3 +492,101 @@ async fn every_route_every_role_sqlite() {
 async fn every_route_every_role_postgres() {
     check_every_route(Backend::Postgres).await;
 }
+
+/// A course id in a form body beside a student in the path answers like a path id: the
+/// teacher must teach one class that holds both the student and that course. Here the
+/// teacher teaches ana (fractions) and a class of a second course ana does not take.
+async fn check_body_course_ids(backend: Backend) {
+    let app = spawn_app(backend, 3).await;
+    let school = &app.school;
+    let files = ownpace::course_dir::read_folder(
+        &workspace_root().join("crates/core/tests/fixtures/courses/valid"),
+    )
+    .unwrap();
+    let second = ownpace::course_dir::load(&files).unwrap();
+    app.store
+        .import_course(&second.course, &second.assets)
+        .await
+        .unwrap();
+    let second_class = app
+        .store
+        .create_class("Second course", &second.course.id)
+        .await
+        .unwrap();
+    let teacher = user_id(&app, "teacher").await;
+    app.store
+        .add_to_class(&second_class.id, &teacher)
+        .await
+        .unwrap();
+    let ana = user_id(&app, &school.students[0]).await;
+    let http = client();
+    let csrf = login_page(&app, &http, "teacher").await;
+    let skill = second.course.skills[0].id.clone();
+    let post = |path: String, fields: Vec<(&'static str, String)>| {
+        let http = http.clone();
+        let csrf = csrf.clone();
+        async move {
+            let mut form = vec![("_csrf", csrf)];
+            form.extend(fields);
+            http.post(path).form(&form).send().await.unwrap().status()
+        }
+    };
+    let pin = post(
+        format!("{}/students/{ana}/overrides", app.base),
+        vec![
+            ("course_id", second.course.id.clone()),
+            ("activity", format!("skill:{skill}")),
+            ("action", "pin".into()),
+        ],
+    )
+    .await;
+    let goal = post(
+        format!("{}/students/{ana}/goals", app.base),
+        vec![
+            ("course_id", second.course.id.clone()),
+            ("target", format!("skill:{skill}")),
+            ("due", "2099-01-01".into()),
+        ],
+    )
+    .await;
+    assert_eq!((pin.as_u16(), goal.as_u16()), (404, 404));
+    let pins = app
+        .store
+        .overrides_for_student(&ana, &second.course.id)
+        .await
+        .unwrap();
+    let goals = app.store.open_goals(&ana, &second.course.id).await.unwrap();
+    assert!(pins.is_empty() && goals.is_empty(), "nothing is stored");
+
+    // The same forms in the course they share are accepted.
+    let own_skill = app
+        .store
+        .current_course(&school.course_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .course
+        .skills[0]
+        .id
+        .clone();
+    let pin = post(
+        format!("{}/students/{ana}/overrides", app.base),
+        vec![
+            ("course_id", school.course_id.clone()),
+            ("activity", format!("skill:{own_skill}")),
+            ("action", "pin".into()),
+        ],
+    )
+    .await;
+    assert_eq!(pin.as_u16(), 303);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn body_course_ids_follow_the_path_rule_sqlite() {
+    check_body_course_ids(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn body_course_ids_follow_the_path_rule_postgres() {
+    check_body_course_ids(Backend::Postgres).await;
+}
