@@ -251,6 +251,7 @@ async fn enrol_students(app: &TestApp, total: usize) -> Vec<String> {
                 .create_class(
                     &format!("Load class {}", index / CLASS_SIZE),
                     &app.school.course_id,
+                    ownpace_web::now_ms(),
                 )
                 .await
                 .expect("create a class");
@@ -268,6 +269,7 @@ async fn enrol_students(app: &TestApp, total: usize) -> Vec<String> {
                 display_name: &format!("Load student {index}"),
                 role: Role::Student,
                 password_hash: &hash,
+                created_at: ownpace_web::now_ms(),
             })
             .await
             .expect("create a student");

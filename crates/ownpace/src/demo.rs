@@ -117,7 +117,9 @@ pub async fn seed(
                 .join("\n")
         )
     })?;
-    store.import_course(&loaded.course, &loaded.assets).await?;
+    store
+        .import_course(&loaded.course, &loaded.assets, now)
+        .await?;
     let course = loaded.course;
     let hash = ownpace_web::hash_password(DEMO_PASSWORD.to_string())
         .await
@@ -131,6 +133,7 @@ pub async fn seed(
                     display_name: name,
                     role,
                     password_hash: &hash,
+                    created_at: now,
                 })
                 .await
                 .with_context(|| format!("creating demo account {username}"))
@@ -142,10 +145,10 @@ pub async fn seed(
     let guardian = user("guardian", "Sam Okafor", Role::Guardian).await?;
 
     let class = store
-        .create_class("Grade 6 Maths · Period 2", &course.id)
+        .create_class("Grade 6 Maths · Period 2", &course.id, now)
         .await?;
     let other_class = store
-        .create_class("Grade 6 Maths · Period 4", &course.id)
+        .create_class("Grade 6 Maths · Period 4", &course.id, now)
         .await?;
     store.add_to_class(&class.id, &teacher.id).await?;
     store
@@ -182,6 +185,7 @@ pub async fn seed(
                 display_name: &display,
                 role: Role::Student,
                 password_hash: &hash,
+                created_at: now,
             })
             .await?;
         let in_main = index < students;
@@ -259,6 +263,7 @@ async fn give_interests_and_goal(
                 project_id: None,
                 target_at: due,
                 created_by: student_id,
+                created_at: now,
             })
             .await?;
     }

@@ -93,7 +93,7 @@ pub async fn run(args: FitArgs) -> anyhow::Result<()> {
     spinner.set_message("Storing the parameters…");
     let answers = i64::try_from(fitted.answers_used()).unwrap_or(i64::MAX);
     let version = store
-        .save_model_params(STORE_MODEL_NAME, &json, answers, ownpace_storage::now_ms())
+        .save_model_params(STORE_MODEL_NAME, &json, answers, ownpace_web::now_ms())
         .await?;
     spinner.finish_and_clear();
     store.close().await;

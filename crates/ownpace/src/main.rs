@@ -236,7 +236,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 eprintln!(
                     "Creating the demo school (course, classes, {students} students with simulated histories)…"
                 );
-                let school = demo::seed(&store, ownpace_storage::now_ms(), students, 2026).await?;
+                let school = demo::seed(&store, ownpace_web::now_ms(), students, 2026).await?;
                 Some(school)
             };
             if no_serve {
@@ -282,7 +282,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             let settings = settings(db, None, false)?;
             let store = open(&settings).await?;
-            match store.import_course(c, &loaded.assets).await? {
+            match store
+                .import_course(c, &loaded.assets, ownpace_web::now_ms())
+                .await?
+            {
                 ImportOutcome::Created { version } => {
                     println!("Imported course `{}` (version {version}): {summary}.", c.id)
                 }
@@ -361,6 +364,7 @@ async fn users(store: &Store, action: UsersAction) -> anyhow::Result<()> {
                     display_name: &name,
                     role,
                     password_hash: &hash,
+                    created_at: ownpace_web::now_ms(),
                 })
                 .await?;
             println!(
@@ -409,7 +413,9 @@ async fn account(store: &Store, username: &str) -> anyhow::Result<ownpace_storag
 async fn classes(store: &Store, action: ClassesAction) -> anyhow::Result<()> {
     match action {
         ClassesAction::Create { name, course } => {
-            let class = store.create_class(&name, &course).await?;
+            let class = store
+                .create_class(&name, &course, ownpace_web::now_ms())
+                .await?;
             println!("Created class `{}` (id {}).", class.name, class.id);
         }
         ClassesAction::Add { class_id, username } => {

@@ -108,6 +108,7 @@ async fn a_new_student_is_placed_guided_reviewed_and_steered(backend: Backend) {
             display_name: "Nova N.",
             role: Role::Student,
             password_hash: &hash,
+            created_at: ownpace_web::now_ms(),
         })
         .await
         .unwrap();

@@ -258,6 +258,7 @@ async fn story() {
             display_name: "Nova N.",
             role: Role::Student,
             password_hash: &hash,
+            created_at: ownpace_web::now_ms(),
         })
         .await
         .expect("create a new student");

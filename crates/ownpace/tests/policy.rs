@@ -331,7 +331,7 @@ async fn check_every_route(backend: Backend) {
     .unwrap();
     let other = ownpace::course_dir::load(&files).unwrap();
     app.store
-        .import_course(&other.course, &other.assets)
+        .import_course(&other.course, &other.assets, ownpace_web::now_ms())
         .await
         .unwrap();
     let course = app
@@ -358,23 +358,23 @@ async fn check_every_route(backend: Backend) {
             title: "Ratios",
             skills: std::slice::from_ref(&skill),
             project_id: None,
-            target_at: ownpace_storage::now_ms() + 86_400_000,
+            target_at: ownpace_web::now_ms() + 86_400_000,
             created_by: &ana,
+            created_at: ownpace_web::now_ms(),
         })
         .await
         .unwrap()
         .id;
     let activity = format!("skill:{skill}");
-    let pin = ownpace_storage::OverrideAction::Pin;
     app.store
-        .add_override(
-            &school.course_id,
-            Some(&school.class_id),
-            None,
-            &activity,
-            pin,
-            &teacher,
-        )
+        .add_override(ownpace_storage::NewOverride {
+            course_id: &school.course_id,
+            scope: ownpace_storage::OverrideScope::Class(&school.class_id),
+            activity: &activity,
+            action: ownpace_storage::OverrideAction::Pin,
+            created_by: &teacher,
+            at: ownpace_web::now_ms(),
+        })
         .await
         .unwrap();
     let override_id = app
@@ -505,12 +505,12 @@ async fn check_body_course_ids(backend: Backend) {
     .unwrap();
     let second = ownpace::course_dir::load(&files).unwrap();
     app.store
-        .import_course(&second.course, &second.assets)
+        .import_course(&second.course, &second.assets, ownpace_web::now_ms())
         .await
         .unwrap();
     let second_class = app
         .store
-        .create_class("Second course", &second.course.id)
+        .create_class("Second course", &second.course.id, ownpace_web::now_ms())
         .await
         .unwrap();
     let teacher = user_id(&app, "teacher").await;

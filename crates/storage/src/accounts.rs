@@ -3,7 +3,7 @@
 //! Passwords arrive here already hashed (the web layer owns Argon2id); session tokens
 //! arrive already hashed too, so a copy of the database never holds a usable cookie.
 
-use crate::{Result, Store, StoreError, new_id, now_ms};
+use crate::{Result, Store, StoreError, new_id};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -66,6 +66,8 @@ pub struct NewUser<'a> {
     pub display_name: &'a str,
     pub role: Role,
     pub password_hash: &'a str,
+    /// When the account is made (ms since the epoch).
+    pub created_at: i64,
 }
 
 /// A live session, found by the hash of its cookie token.
@@ -112,7 +114,7 @@ impl Store {
             )));
         }
         let id = new_id();
-        let created_at = now_ms();
+        let created_at = new.created_at;
         sqlx::query(
             "INSERT INTO users (id, username, display_name, role, password_hash, created_at, disabled) \
              VALUES ($1, $2, $3, $4, $5, $6, 0)",
@@ -226,6 +228,7 @@ impl Store {
         token_hash: &str,
         user_id: &str,
         csrf_token: &str,
+        created_at: i64,
         expires_at: i64,
     ) -> Result<()> {
         sqlx::query(
@@ -235,7 +238,7 @@ impl Store {
         .bind(token_hash)
         .bind(user_id)
         .bind(csrf_token)
-        .bind(now_ms())
+        .bind(created_at)
         .bind(expires_at)
         .execute(&self.pool)
         .await?;

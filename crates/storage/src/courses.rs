@@ -5,7 +5,7 @@
 //! becomes a new version, and because events refer to stable skill and item ids, student
 //! history carries over.
 
-use crate::{Result, Store, StoreError, now_ms};
+use crate::{Result, Store, StoreError};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use ownpace_core::course::Course;
@@ -55,6 +55,7 @@ impl Store {
         &self,
         course: &Course,
         assets: &[StoredAsset],
+        at: i64,
     ) -> Result<ImportOutcome> {
         let content = serde_json::to_string(course).map_err(|e| StoreError::Corrupt {
             what: "course",
@@ -105,7 +106,7 @@ impl Store {
         .bind(version)
         .bind(&hash)
         .bind(&content)
-        .bind(now_ms())
+        .bind(at)
         .execute(&mut *tx)
         .await?;
         for asset in assets {

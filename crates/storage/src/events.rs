@@ -324,13 +324,16 @@ impl Store {
         student_id: &str,
         course_id: &str,
         course_version: i64,
-        beliefs: &[(String, f64)],
-        questions: usize,
-        at: i64,
+        result: &PlacementRecord,
         params_for: impl Fn(&str) -> BktParams,
     ) -> Result<bool> {
+        let PlacementRecord {
+            at,
+            ref beliefs,
+            questions,
+        } = *result;
         let data = serde_json::to_string(&PlacementData {
-            beliefs: beliefs.to_vec(),
+            beliefs: beliefs.clone(),
             questions,
         })
         .map_err(|e| StoreError::Corrupt {

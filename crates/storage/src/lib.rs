@@ -26,7 +26,7 @@ pub use events::{
     AnswerRecord, EventRecord, MasteryRow, PlacementRecord, RecordedAnswer, StoredEvent,
 };
 pub use models::{LoggedAnswer, StoredModelParams};
-pub use path::{ActivityOverride, Goal, NewGoal, OverrideAction};
+pub use path::{ActivityOverride, Goal, NewGoal, NewOverride, OverrideAction, OverrideScope};
 pub use roster::{Class, StudentRelation};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -177,12 +177,13 @@ impl Store {
         actor_id: &str,
         action: &str,
         student_id: Option<&str>,
+        at: i64,
     ) -> Result<()> {
         sqlx::query(
             "INSERT INTO audit_log (id, at, actor_id, action, student_id) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(new_id())
-        .bind(now_ms())
+        .bind(at)
         .bind(actor_id)
         .bind(action)
         .bind(student_id)
@@ -197,13 +198,13 @@ impl Store {
         actor_id: &str,
         action: &str,
         student_ids: &[&str],
+        at: i64,
     ) -> Result<()> {
         if student_ids.is_empty() {
             return Ok(());
         }
         // Numbered placeholders built here (sqlx's QueryBuilder writes `?` for the Any
         // driver, which PostgreSQL rejects); only the numbers are dynamic.
-        let at = now_ms();
         let rows: Vec<String> = (0..student_ids.len())
             .map(|i| format!("($1, $2, $3, ${}, ${})", 4 + 2 * i, 5 + 2 * i))
             .collect();
@@ -251,14 +252,6 @@ pub struct AuditEntry {
 /// A new time-ordered identifier (UUIDv7, hyphenated).
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
-}
-
-/// The wall clock in milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(any(test, feature = "testing"))]

@@ -1,7 +1,7 @@
 //! What shapes a student's path besides their answers: goals, the teacher's pins and
 //! hides, and the student's interests.
 
-use crate::{Result, Store, StoreError, new_id, now_ms};
+use crate::{Result, Store, StoreError, new_id};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Goal {
@@ -24,6 +24,28 @@ pub struct NewGoal<'a> {
     pub project_id: Option<&'a str>,
     pub target_at: i64,
     pub created_by: &'a str,
+    /// When the goal is set (ms since the epoch).
+    pub created_at: i64,
+}
+
+/// Who an override applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverrideScope<'a> {
+    /// Every student of this class.
+    Class(&'a str),
+    /// This student, in every class of the course.
+    Student(&'a str),
+}
+
+/// A teacher's pin or hide, to store.
+pub struct NewOverride<'a> {
+    pub course_id: &'a str,
+    pub scope: OverrideScope<'a>,
+    /// `kind:id` (see `ownpace_core::recommend::Activity::parse`).
+    pub activity: &'a str,
+    pub action: OverrideAction,
+    pub created_by: &'a str,
+    pub at: i64,
 }
 
 /// Whether a teacher put an activity first or out of sight.
@@ -69,7 +91,7 @@ type GoalRow = (
 impl Store {
     pub async fn create_goal(&self, goal: NewGoal<'_>) -> Result<Goal> {
         let id = new_id();
-        let created_at = now_ms();
+        let created_at = goal.created_at;
         sqlx::query(
             "INSERT INTO goals (id, student_id, course_id, title, skills, project_id, target_at, \
              created_by, created_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)",
@@ -153,21 +175,20 @@ impl Store {
         Ok(())
     }
 
-    /// Pins or hides an activity for one student (`student_id`) or a whole class.
-    pub async fn add_override(
-        &self,
-        course_id: &str,
-        class_id: Option<&str>,
-        student_id: Option<&str>,
-        activity: &str,
-        action: OverrideAction,
-        created_by: &str,
-    ) -> Result<()> {
-        if class_id.is_none() == student_id.is_none() {
-            return Err(StoreError::Conflict(
-                "an override is for one student or one class".into(),
-            ));
-        }
+    /// Pins or hides an activity for one student or a whole class.
+    pub async fn add_override(&self, new: NewOverride<'_>) -> Result<()> {
+        let (class_id, student_id) = match new.scope {
+            OverrideScope::Class(class) => (Some(class), None),
+            OverrideScope::Student(student) => (None, Some(student)),
+        };
+        let NewOverride {
+            course_id,
+            activity,
+            action,
+            created_by,
+            at,
+            ..
+        } = new;
         sqlx::query(
             "INSERT INTO activity_overrides (id, course_id, class_id, student_id, activity, action, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -179,7 +200,7 @@ impl Store {
         .bind(activity)
         .bind(action.as_str())
         .bind(created_by)
-        .bind(now_ms())
+        .bind(at)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -4,7 +4,7 @@
 //! the classes they teach, a guardian their own children, a student themself.
 
 use crate::accounts::{Role, User};
-use crate::{Result, Store, StoreError, new_id, now_ms};
+use crate::{Result, Store, StoreError, new_id};
 // Fragments passed to AssertSqlSafe below are `&'static str` literals of this module.
 use sqlx::AssertSqlSafe;
 
@@ -41,7 +41,8 @@ fn class_from_row((id, name, course_id, created_at): ClassRow) -> Class {
 }
 
 impl Store {
-    pub async fn create_class(&self, name: &str, course_id: &str) -> Result<Class> {
+    /// Creates a class following a course, created at `at` (ms since the epoch).
+    pub async fn create_class(&self, name: &str, course_id: &str, at: i64) -> Result<Class> {
         if self.current_course(course_id).await?.is_none() {
             return Err(StoreError::NotFound {
                 what: "course",
@@ -52,7 +53,7 @@ impl Store {
             id: new_id(),
             name: name.to_string(),
             course_id: course_id.to_string(),
-            created_at: now_ms(),
+            created_at: at,
         };
         sqlx::query(
             "INSERT INTO classes (id, name, course_id, created_at) VALUES ($1, $2, $3, $4)",

@@ -29,6 +29,7 @@ async fn student(store: &Store, name: &str) -> String {
             display_name: name,
             role: Role::Student,
             password_hash: "x",
+            created_at: 1_000,
         })
         .await
         .expect("create student")

@@ -3,7 +3,13 @@
 use ownpace_core::course::{AnswerSpec, Course, Item, Skill};
 use ownpace_core::learner::bkt::BktParams;
 use ownpace_storage::testing::{ScratchDatabase, scratch};
-use ownpace_storage::{AnswerRecord, Backend, ImportOutcome, NewUser, Role, Store, StoredAsset};
+use ownpace_storage::{
+    AnswerRecord, Backend, ImportOutcome, NewOverride, NewUser, OverrideScope, Role, Store,
+    StoredAsset,
+};
+
+/// The time the tests' records are made at (storage takes it from its caller).
+const T0: i64 = 1_000;
 
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
@@ -83,6 +89,7 @@ async fn student(store: &Store, name: &str) -> String {
             display_name: name,
             role: Role::Student,
             password_hash: "x",
+            created_at: T0,
         })
         .await
         .expect("create student")
@@ -113,7 +120,7 @@ fn answer<'a>(
 
 async fn answers_are_idempotent_and_update_mastery(backend: Backend) {
     let (store, _db) = open(backend).await;
-    store.import_course(&course("C"), &[]).await.unwrap();
+    store.import_course(&course("C"), &[], T0).await.unwrap();
     let s = student(&store, "sam").await;
     let skills = vec!["a".to_string(), "b".to_string()];
     let first = store
@@ -152,7 +159,7 @@ async fn answers_are_idempotent_and_update_mastery(backend: Backend) {
 
 async fn rebuild_reproduces_the_projection(backend: Backend) {
     let (store, _db) = open(backend).await;
-    store.import_course(&course("C"), &[]).await.unwrap();
+    store.import_course(&course("C"), &[], T0).await.unwrap();
     let (s1, s2) = (student(&store, "ann").await, student(&store, "bo").await);
     let a = vec!["a".to_string()];
     let ab = vec!["a".to_string(), "b".to_string()];
@@ -208,14 +215,14 @@ async fn reimport_creates_versions_and_keeps_history(backend: Backend) {
     };
     assert_eq!(
         store
-            .import_course(&course("C"), std::slice::from_ref(&svg))
+            .import_course(&course("C"), std::slice::from_ref(&svg), T0)
             .await
             .unwrap(),
         ImportOutcome::Created { version: 1 }
     );
     assert_eq!(
         store
-            .import_course(&course("C"), std::slice::from_ref(&svg))
+            .import_course(&course("C"), std::slice::from_ref(&svg), T0)
             .await
             .unwrap(),
         ImportOutcome::Unchanged { version: 1 }
@@ -230,7 +237,7 @@ async fn reimport_creates_versions_and_keeps_history(backend: Backend) {
         .unwrap();
     assert_eq!(
         store
-            .import_course(&course("C, revised"), std::slice::from_ref(&svg))
+            .import_course(&course("C, revised"), std::slice::from_ref(&svg), T0)
             .await
             .unwrap(),
         ImportOutcome::NewVersion { version: 2 }
@@ -251,7 +258,7 @@ async fn reimport_creates_versions_and_keeps_history(backend: Backend) {
 
 async fn failed_import_writes_nothing(backend: Backend) {
     let (store, _db) = open(backend).await;
-    store.import_course(&course("C"), &[]).await.unwrap();
+    store.import_course(&course("C"), &[], T0).await.unwrap();
     // Two assets with the same path violate the primary key half-way through the import.
     let dup = StoredAsset {
         path: "p.svg".into(),
@@ -259,7 +266,7 @@ async fn failed_import_writes_nothing(backend: Backend) {
         bytes: vec![1],
     };
     let err = store
-        .import_course(&course("C2"), &[dup.clone(), dup])
+        .import_course(&course("C2"), &[dup.clone(), dup], T0)
         .await;
     assert!(err.is_err());
     let current = store.current_course("c").await.unwrap().expect("course");
@@ -270,7 +277,7 @@ async fn failed_import_writes_nothing(backend: Backend) {
 async fn goals_overrides_and_interests_round_trip(backend: Backend) {
     use ownpace_storage::{NewGoal, OverrideAction};
     let (store, _db) = open(backend).await;
-    store.import_course(&course("C"), &[]).await.unwrap();
+    store.import_course(&course("C"), &[], T0).await.unwrap();
     let s = student(&store, "dee").await;
     let t = store
         .create_user(NewUser {
@@ -278,11 +285,12 @@ async fn goals_overrides_and_interests_round_trip(backend: Backend) {
             display_name: "Tess",
             role: Role::Teacher,
             password_hash: "x",
+            created_at: T0,
         })
         .await
         .unwrap()
         .id;
-    let class = store.create_class("6B", "c").await.unwrap();
+    let class = store.create_class("6B", "c", T0).await.unwrap();
     store.add_to_class(&class.id, &s).await.unwrap();
     let skills = vec!["a".to_string(), "b".to_string()];
     let goal = store
@@ -294,6 +302,7 @@ async fn goals_overrides_and_interests_round_trip(backend: Backend) {
             project_id: None,
             target_at: 9_000,
             created_by: &s,
+            created_at: T0,
         })
         .await
         .unwrap();
@@ -306,26 +315,29 @@ async fn goals_overrides_and_interests_round_trip(backend: Backend) {
     );
 
     store
-        .add_override(
-            "c",
-            Some(&class.id),
-            None,
-            "skill:b",
-            OverrideAction::Pin,
-            &t,
-        )
+        .add_override(NewOverride {
+            course_id: "c",
+            scope: OverrideScope::Class(&class.id),
+            activity: "skill:b",
+            action: OverrideAction::Pin,
+            created_by: &t,
+            at: T0,
+        })
         .await
         .unwrap();
+    // An override for nobody (neither a class nor a student) cannot be written: the scope
+    // is one or the other by type.
     store
-        .add_override("c", None, Some(&s), "skill:a", OverrideAction::Hide, &t)
+        .add_override(NewOverride {
+            course_id: "c",
+            scope: OverrideScope::Student(&s),
+            activity: "skill:a",
+            action: OverrideAction::Hide,
+            created_by: &t,
+            at: T0,
+        })
         .await
         .unwrap();
-    assert!(
-        store
-            .add_override("c", None, None, "skill:a", OverrideAction::Hide, &t)
-            .await
-            .is_err()
-    );
     let mine = store.overrides_for_student(&s, "c").await.unwrap();
     assert_eq!(mine.len(), 2);
     assert!(mine.iter().any(|o| o.activity == "skill:b"
@@ -356,7 +368,7 @@ async fn goals_overrides_and_interests_round_trip(backend: Backend) {
 
 async fn placement_seeds_mastery_once_and_rebuild_replays_it(backend: Backend) {
     let (store, _db) = open(backend).await;
-    store.import_course(&course("C"), &[]).await.unwrap();
+    store.import_course(&course("C"), &[], T0).await.unwrap();
     let s = student(&store, "eli").await;
     let a = vec!["a".to_string()];
     // "a" was practised before the check: the check must not overwrite it.
@@ -374,15 +386,20 @@ async fn placement_seeds_mastery_once_and_rebuild_replays_it(backend: Backend) {
         vec![("a".to_string(), false)]
     );
     let beliefs = vec![("a".to_string(), 0.05), ("b".to_string(), 0.99)];
+    let placed = |at| ownpace_storage::PlacementRecord {
+        at,
+        beliefs: beliefs.clone(),
+        questions: 1,
+    };
     assert!(
         store
-            .record_placement_result(&s, "c", 1, &beliefs, 1, 3_000, |_| BktParams::default())
+            .record_placement_result(&s, "c", 1, &placed(3_000), |_| BktParams::default())
             .await
             .unwrap()
     );
     assert!(
         !store
-            .record_placement_result(&s, "c", 1, &beliefs, 1, 4_000, |_| BktParams::default())
+            .record_placement_result(&s, "c", 1, &placed(4_000), |_| BktParams::default())
             .await
             .unwrap(),
         "only once"

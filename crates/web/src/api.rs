@@ -373,7 +373,12 @@ pub async fn class_mastery(
     let ids: Vec<&str> = students.iter().map(|s| s.id.as_str()).collect();
     state
         .store
-        .audit_many(&current.user.id, "read class mastery (API)", &ids)
+        .audit_many(
+            &current.user.id,
+            "read class mastery (API)",
+            &ids,
+            state.now(),
+        )
         .await?;
     Ok(Json(ClassMastery {
         class_id,

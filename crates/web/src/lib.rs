@@ -49,6 +49,16 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 /// Milliseconds since the Unix epoch. Injectable so tests can move time forward.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
+/// The wall clock in milliseconds since the Unix epoch. The web layer and the binary read
+/// it; the core and storage take times from their callers (their `clippy.toml` forbids
+/// reading the clock).
+pub fn now_ms() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
+
 /// Settings of a running server.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -90,7 +100,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: Config) -> AppState {
-        AppState::with_clock(store, config, Arc::new(ownpace_storage::now_ms))
+        AppState::with_clock(store, config, Arc::new(now_ms))
     }
 
     pub fn with_clock(store: Store, config: Config, clock: Clock) -> AppState {

@@ -366,6 +366,7 @@ pub(crate) async fn create_goal(
             project_id: project.as_deref(),
             target_at: due,
             created_by,
+            created_at: state.now(),
         })
         .await?;
     Ok(())

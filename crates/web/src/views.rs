@@ -122,6 +122,30 @@ pub fn band(p: Option<f64>) -> &'static str {
     }
 }
 
+/// A lesson as linked from a skill or project.
+pub(crate) struct LessonLink {
+    pub id: String,
+    pub title: String,
+    pub modality: &'static str,
+    pub minutes: u32,
+    pub offline: bool,
+}
+
+/// The lessons that teach a skill, as links.
+pub(crate) fn lesson_links(course: &CourseVersion, skill_id: &str) -> Vec<LessonLink> {
+    course
+        .course
+        .lessons_for_skill(skill_id)
+        .map(|l| LessonLink {
+            id: l.id.clone(),
+            title: l.title.clone(),
+            modality: l.modality.label(),
+            minutes: l.minutes,
+            offline: l.modality.is_offline(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,28 +187,4 @@ mod tests {
         assert_eq!(duration(65 * 60_000), "1 h 5 min");
         assert_eq!(percent(0.617), "62%");
     }
-}
-
-/// A lesson as linked from a skill or project.
-pub(crate) struct LessonLink {
-    pub id: String,
-    pub title: String,
-    pub modality: &'static str,
-    pub minutes: u32,
-    pub offline: bool,
-}
-
-/// The lessons that teach a skill, as links.
-pub(crate) fn lesson_links(course: &CourseVersion, skill_id: &str) -> Vec<LessonLink> {
-    course
-        .course
-        .lessons_for_skill(skill_id)
-        .map(|l| LessonLink {
-            id: l.id.clone(),
-            title: l.title.clone(),
-            modality: l.modality.label(),
-            minutes: l.minutes,
-            offline: l.modality.is_offline(),
-        })
-        .collect()
 }

@@ -52,7 +52,7 @@ pub async fn spawn_app(backend: Backend, students: usize) -> TestApp {
     let store = Store::connect(&db.url)
         .await
         .expect("connect to the scratch database");
-    let school = demo::seed(&store, ownpace_storage::now_ms(), students, 7)
+    let school = demo::seed(&store, ownpace_web::now_ms(), students, 7)
         .await
         .expect("seed the demo school");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -62,7 +62,7 @@ pub async fn spawn_app(backend: Backend, students: usize) -> TestApp {
     let clock_offset = Arc::new(AtomicI64::new(0));
     let offset = clock_offset.clone();
     let clock: ownpace_web::Clock =
-        Arc::new(move || ownpace_storage::now_ms() + offset.load(Ordering::SeqCst));
+        Arc::new(move || ownpace_web::now_ms() + offset.load(Ordering::SeqCst));
     let state =
         ownpace_web::AppState::with_clock(store.clone(), ownpace_web::Config::default(), clock);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

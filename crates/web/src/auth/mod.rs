@@ -183,7 +183,7 @@ pub async fn login(
     let expires = now + state.config.session_hours * 3_600_000;
     state
         .store
-        .create_session(&token_hash(&token), &user.id, &csrf, expires)
+        .create_session(&token_hash(&token), &user.id, &csrf, now, expires)
         .await?;
     Ok(Ok((user, token)))
 }

@@ -78,7 +78,7 @@ async fn admin_page(
         .map(|c| (c.course.id.clone(), c.course.title.clone(), c.version))
         .collect();
     Ok(AdminPage {
-        layout: Layout::new("Administration", Some(&current), "/admin"),
+        layout: Layout::new("Administration", Some(current), "/admin"),
         users,
         classes,
         class_options,
@@ -166,6 +166,7 @@ pub async fn admin_create_user(
                 display_name: form.display_name.trim(),
                 role,
                 password_hash: &hash,
+                created_at: state.now(),
             })
             .await?;
         Ok(format!(
@@ -194,7 +195,7 @@ pub async fn admin_create_class(
         }
         let class = state
             .store
-            .create_class(form.name.trim(), form.course_id.trim())
+            .create_class(form.name.trim(), form.course_id.trim(), state.now())
             .await?;
         Ok(format!("Created class {}.", class.name))
     }

@@ -72,7 +72,12 @@ pub async fn family(
     let ids: Vec<&str> = children.iter().map(|c| c.id.as_str()).collect();
     state
         .store
-        .audit_many(&current.user.id, "guardian viewed progress summary", &ids)
+        .audit_many(
+            &current.user.id,
+            "guardian viewed progress summary",
+            &ids,
+            state.now(),
+        )
         .await?;
     Ok(FamilyPage {
         layout: Layout::new("My family", Some(&current), "/family"),
@@ -113,6 +118,7 @@ pub async fn child(
             &current.user.id,
             "guardian viewed child's progress",
             Some(&student_id),
+            state.now(),
         )
         .await?;
     Ok(ChildPage {

@@ -13,7 +13,7 @@ use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use ownpace_core::course::{AnswerSpec, Item, grade};
 use ownpace_core::placement::{Placement, PlacementConfig};
-use ownpace_storage::{AnswerRecord, CourseVersion};
+use ownpace_storage::{AnswerRecord, CourseVersion, PlacementRecord};
 use serde::Deserialize;
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -145,9 +145,11 @@ pub async fn placement(
                     student,
                     &course_id,
                     course.version,
-                    &check.beliefs(),
-                    check.questions_asked(),
-                    state.now(),
+                    &PlacementRecord {
+                        at: state.now(),
+                        beliefs: check.beliefs(),
+                        questions: check.questions_asked(),
+                    },
                     |skill| state.bkt_params(skill),
                 )
                 .await?;

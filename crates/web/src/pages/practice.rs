@@ -162,11 +162,7 @@ fn practice_page(
         }
     };
     Ok(PracticePage {
-        layout: Layout::new(
-            format!("Practice: {}", skill.name),
-            Some(&current),
-            "/learn",
-        ),
+        layout: Layout::new(format!("Practice: {}", skill.name), Some(current), "/learn"),
         course_id: course.course.id.clone(),
         skill_id: skill_id.to_string(),
         skill_name: skill.name.clone(),

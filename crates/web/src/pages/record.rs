@@ -13,7 +13,7 @@ use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use ownpace_core::course::{AnswerSpec, Response as ItemResponse};
 use ownpace_core::events::EventKind;
-use ownpace_storage::{CourseVersion, User};
+use ownpace_storage::{CourseVersion, NewOverride, OverrideScope, User};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -220,7 +220,12 @@ pub async fn student_record(
     }
     state
         .store
-        .audit(&current.user.id, "viewed student record", Some(&student_id))
+        .audit(
+            &current.user.id,
+            "viewed student record",
+            Some(&student_id),
+            state.now(),
+        )
         .await?;
     Ok(StudentRecord {
         layout: Layout::new(student.display_name.clone(), Some(&current), "/classes"),
@@ -244,14 +249,14 @@ pub async fn student_override(
     let student_id = &teacher_of.student_id;
     state
         .store
-        .add_override(
-            &course.course.id,
-            None,
-            Some(student_id),
-            &form.activity,
+        .add_override(NewOverride {
+            course_id: &course.course.id,
+            scope: OverrideScope::Student(student_id),
+            activity: &form.activity,
             action,
-            &teacher_of.teacher.user.id,
-        )
+            created_by: &teacher_of.teacher.user.id,
+            at: state.now(),
+        })
         .await?;
     Ok(Redirect::to(&format!("/students/{student_id}#path")).into_response())
 }

@@ -11,6 +11,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use ownpace_storage::{NewOverride, OverrideScope};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -272,7 +273,12 @@ pub async fn class_dashboard(
     let ids: Vec<&str> = students.iter().map(|s| s.id.as_str()).collect();
     state
         .store
-        .audit_many(&current.user.id, "viewed class mastery dashboard", &ids)
+        .audit_many(
+            &current.user.id,
+            "viewed class mastery dashboard",
+            &ids,
+            state.now(),
+        )
         .await?;
     let class_overrides = state
         .store
@@ -352,14 +358,14 @@ pub async fn class_override(
     check_activity(&course, &form.activity)?;
     state
         .store
-        .add_override(
-            &class.course_id,
-            Some(&class.id),
-            None,
-            &form.activity,
+        .add_override(NewOverride {
+            course_id: &class.course_id,
+            scope: OverrideScope::Class(&class.id),
+            activity: &form.activity,
             action,
-            &current.user.id,
-        )
+            created_by: &current.user.id,
+            at: state.now(),
+        })
         .await?;
     Ok(Redirect::to(&format!("/classes/{}#path", class.id)).into_response())
 }
