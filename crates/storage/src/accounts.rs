@@ -3,7 +3,7 @@
 //! Passwords arrive here already hashed (the web layer owns Argon2id); session tokens
 //! arrive already hashed too, so a copy of the database never holds a usable cookie.
 
-use crate::{Result, Store, StoreError, new_id};
+use crate::{Conflict, Result, Store, StoreError, new_id};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -108,10 +108,9 @@ macro_rules! user_columns {
 impl Store {
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User> {
         if self.user_by_username(new.username).await?.is_some() {
-            return Err(StoreError::Conflict(format!(
-                "a user named `{}` already exists: choose another username",
-                new.username
-            )));
+            return Err(StoreError::Conflict(Conflict::UsernameTaken {
+                username: new.username.to_string(),
+            }));
         }
         let id = new_id();
         let created_at = new.created_at;

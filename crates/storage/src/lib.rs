@@ -43,8 +43,16 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{what} not found: {id}")]
     NotFound { what: &'static str, id: String },
+    /// The change contradicts what is stored (a taken username, a role that cannot hold
+    /// this relation, …); the message says why.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Conflict),
+    /// A value is outside what the field allows; the message names the field and range.
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("stored data is unreadable ({what}): {detail}")]
     Corrupt { what: &'static str, detail: String },
     #[error(
@@ -74,9 +82,25 @@ impl StoreError {
             StoreError::Corrupt { what, .. } => format!("stored data is unreadable ({what})"),
             StoreError::NotFound { what, .. } => format!("{what} not found"),
             StoreError::Conflict(_) => "conflict".to_string(),
+            StoreError::Invalid { field, .. } => format!("invalid {field}"),
             other => other.to_string(),
         }
     }
+}
+
+/// Why a change conflicts with what is stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    #[error("a user named `{username}` already exists: choose another username")]
+    UsernameTaken { username: String },
+    #[error("`{username}` is {} account: only teachers and students belong to classes", if *.role == Role::Admin { "an admin" } else { "a guardian" })]
+    NotAClassMember { username: String, role: Role },
+    #[error("a guardianship links a guardian account to a student account")]
+    NotAGuardianship,
+    #[error("{kind} events are recorded with their own call, which also updates mastery")]
+    MovesMastery {
+        kind: ownpace_core::events::EventKind,
+    },
 }
 
 /// Which database engine a [`Store`] talks to.

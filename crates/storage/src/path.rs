@@ -323,9 +323,10 @@ impl Store {
 
     pub async fn set_placement_questions(&self, class_id: &str, questions: i64) -> Result<()> {
         if !(1..=60).contains(&questions) {
-            return Err(StoreError::Conflict(format!(
-                "placement questions must be between 1 and 60, not {questions}"
-            )));
+            return Err(StoreError::Invalid {
+                field: "placement questions",
+                message: format!("must be between 1 and 60, not {questions}"),
+            });
         }
         sqlx::query("UPDATE classes SET placement_questions = $1 WHERE id = $2")
             .bind(questions)

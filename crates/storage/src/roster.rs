@@ -4,7 +4,7 @@
 //! the classes they teach, a guardian their own children, a student themself.
 
 use crate::accounts::{Role, User};
-use crate::{Result, Store, StoreError, new_id};
+use crate::{Conflict, Result, Store, StoreError, new_id};
 // Fragments passed to AssertSqlSafe below are `&'static str` literals of this module.
 use sqlx::AssertSqlSafe;
 
@@ -131,15 +131,10 @@ impl Store {
                  ON CONFLICT DO NOTHING"
             }
             other => {
-                return Err(StoreError::Conflict(format!(
-                    "`{}` is {} account: only teachers and students belong to classes",
-                    user.username,
-                    if other == Role::Admin {
-                        "an admin"
-                    } else {
-                        "a guardian"
-                    }
-                )));
+                return Err(StoreError::Conflict(Conflict::NotAClassMember {
+                    username: user.username,
+                    role: other,
+                }));
             }
         };
         sqlx::query(sql)
@@ -156,9 +151,7 @@ impl Store {
         match (guardian, student) {
             (Some(g), Some(s)) if g.role == Role::Guardian && s.role == Role::Student => {}
             _ => {
-                return Err(StoreError::Conflict(
-                    "a guardianship links a guardian account to a student account".to_string(),
-                ));
+                return Err(StoreError::Conflict(Conflict::NotAGuardianship));
             }
         }
         sqlx::query(

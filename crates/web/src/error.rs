@@ -47,6 +47,9 @@ impl WebError {
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Store(ownpace_storage::StoreError::NotFound { .. }) => StatusCode::NOT_FOUND,
             WebError::Store(ownpace_storage::StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            WebError::Store(ownpace_storage::StoreError::Invalid { .. }) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -64,7 +67,10 @@ impl WebError {
     /// What the person is told: never internal details.
     pub fn public_message(&self) -> String {
         match self {
-            WebError::Store(ownpace_storage::StoreError::Conflict(m)) => m.clone(),
+            WebError::Store(
+                e @ (ownpace_storage::StoreError::Conflict(_)
+                | ownpace_storage::StoreError::Invalid { .. }),
+            ) => e.to_string(),
             WebError::Store(ownpace_storage::StoreError::NotFound { .. }) => "not found".into(),
             WebError::Store(_) | WebError::Internal(_) => {
                 "something went wrong on the server; the administrator can find details in the log"

@@ -400,10 +400,6 @@ pub async fn placement_cap(
     state
         .store
         .set_placement_questions(&class.id, form.questions)
-        .await
-        .map_err(|e| match e {
-            ownpace_storage::StoreError::Conflict(message) => WebError::BadRequest(message),
-            other => other.into(),
-        })?;
+        .await?;
     Ok(Redirect::to(&format!("/classes/{}#path", class.id)).into_response())
 }
