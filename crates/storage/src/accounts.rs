@@ -80,7 +80,17 @@ pub struct Session {
 
 type UserRow = (String, String, String, String, i64, i64);
 /// A user row followed by the session's CSRF token and expiry.
-type SessionRow = (String, String, String, String, i64, i64, String, i64);
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: String,
+    username: String,
+    display_name: String,
+    role: String,
+    created_at: i64,
+    disabled: i64,
+    csrf_token: String,
+    expires_at: i64,
+}
 
 fn user_from_row(
     (id, username, display_name, role, created_at, disabled): UserRow,
@@ -257,10 +267,17 @@ impl Store {
         .await?;
         match row {
             None => Ok(None),
-            Some((a, b, c, d, e, f, csrf_token, expires_at)) => Ok(Some(Session {
-                user: user_from_row((a, b, c, d, e, f))?,
-                csrf_token,
-                expires_at,
+            Some(row) => Ok(Some(Session {
+                user: user_from_row((
+                    row.id,
+                    row.username,
+                    row.display_name,
+                    row.role,
+                    row.created_at,
+                    row.disabled,
+                ))?,
+                csrf_token: row.csrf_token,
+                expires_at: row.expires_at,
             })),
         }
     }

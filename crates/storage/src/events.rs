@@ -95,22 +95,24 @@ pub struct StoredEvent {
     pub duration_ms: Option<i64>,
 }
 
-type MasteryColumns = (
-    String,
-    String,
-    f64,
-    i64,
-    i64,
-    i64,
-    Option<i64>,
-    i64,
-    Option<f64>,
-    Option<f64>,
-    Option<i64>,
-);
+/// A `mastery` row as selected by [`mastery_columns!`].
+#[derive(sqlx::FromRow)]
+struct MasteryColumns {
+    student_id: String,
+    skill_id: String,
+    p_mastery: f64,
+    attempts: i64,
+    correct: i64,
+    consecutive_wrong: i64,
+    mastered_at: Option<i64>,
+    last_at: i64,
+    stability: Option<f64>,
+    difficulty: Option<f64>,
+    last_review_at: Option<i64>,
+}
 
-fn progress_from(
-    (
+fn progress_from(row: MasteryColumns) -> MasteryRow {
+    let MasteryColumns {
         student_id,
         skill_id,
         p_mastery,
@@ -122,8 +124,7 @@ fn progress_from(
         stability,
         difficulty,
         last_review_at,
-    ): MasteryColumns,
-) -> MasteryRow {
+    } = row;
     let memory = match (stability, difficulty, last_review_at) {
         (Some(stability), Some(difficulty), Some(last_review_at)) => Some(MemoryState {
             stability,
@@ -426,16 +427,17 @@ impl Store {
         course_id: &str,
         limit: i64,
     ) -> Result<Vec<StoredEvent>> {
-        type Row = (
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-            i64,
-            Option<i64>,
-        );
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: String,
+            kind: String,
+            skills: String,
+            item_id: Option<String>,
+            response: Option<String>,
+            correct: Option<i64>,
+            occurred_at: i64,
+            duration_ms: Option<i64>,
+        }
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, kind, skills, item_id, response, correct, occurred_at, duration_ms FROM events \
              WHERE student_id = $1 AND course_id = $2 ORDER BY occurred_at DESC, id DESC LIMIT $3",
@@ -446,20 +448,18 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(
-                |(id, kind, skills, item_id, response, correct, occurred_at, duration_ms)| {
-                    Ok(StoredEvent {
-                        id,
-                        kind: stored_kind(&kind)?,
-                        skills: split_skills(&skills),
-                        item_id,
-                        response,
-                        correct: correct.map(|c| c != 0),
-                        occurred_at,
-                        duration_ms,
-                    })
-                },
-            )
+            .map(|row| {
+                Ok(StoredEvent {
+                    kind: stored_kind(&row.kind)?,
+                    skills: split_skills(&row.skills),
+                    correct: row.correct.map(|c| c != 0),
+                    id: row.id,
+                    item_id: row.item_id,
+                    response: row.response,
+                    occurred_at: row.occurred_at,
+                    duration_ms: row.duration_ms,
+                })
+            })
             .collect()
     }
 
@@ -509,15 +509,16 @@ impl Store {
     pub async fn rebuild_mastery(&self, params_for: impl Fn(&str) -> BktParams) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM mastery").execute(&mut *tx).await?;
-        type Row = (
-            String,
-            String,
-            String,
-            String,
-            Option<i64>,
-            i64,
-            Option<String>,
-        );
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            student_id: String,
+            course_id: String,
+            kind: String,
+            skills: String,
+            correct: Option<i64>,
+            occurred_at: i64,
+            data: Option<String>,
+        }
         let events: Vec<Row> = sqlx::query_as(
             "SELECT student_id, course_id, kind, skills, correct, occurred_at, data FROM events \
              WHERE kind IN ($1, $2) ORDER BY occurred_at, id",
@@ -528,24 +529,27 @@ impl Store {
         .await?;
         let mut states: HashMap<(String, String), LearnerState> = HashMap::new();
         let mut answers = 0u64;
-        for (student, course, kind, skills, correct, at, data) in &events {
-            let state = states.entry((student.clone(), course.clone())).or_default();
-            match stored_kind(kind)? {
+        for row in &events {
+            let at = row.occurred_at;
+            let state = states
+                .entry((row.student_id.clone(), row.course_id.clone()))
+                .or_default();
+            match stored_kind(&row.kind)? {
                 EventKind::Placement => {
-                    let placement = placement_data(data.as_deref())?;
+                    let placement = placement_data(row.data.as_deref())?;
                     let event = LearnerEvent::Placement {
                         beliefs: &placement.beliefs,
-                        at: *at,
+                        at,
                     };
                     events::apply(state, &event, &params_for);
                 }
                 EventKind::Answer => {
                     answers += 1;
-                    let skills = split_skills(skills);
+                    let skills = split_skills(&row.skills);
                     let event = LearnerEvent::Answer {
                         skills: &skills,
-                        correct: correct.unwrap_or(0) != 0,
-                        at: *at,
+                        correct: row.correct.unwrap_or(0) != 0,
+                        at,
                     };
                     events::apply(state, &event, &params_for);
                 }

@@ -76,17 +76,18 @@ pub struct ActivityOverride {
 }
 
 type OverrideRow = (String, Option<String>, Option<String>, String, String, i64);
-type GoalRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-    String,
-    i64,
-);
+#[derive(sqlx::FromRow)]
+struct GoalRow {
+    id: String,
+    student_id: String,
+    course_id: String,
+    title: String,
+    skills: String,
+    project_id: Option<String>,
+    target_at: i64,
+    created_by: String,
+    created_at: i64,
+}
 
 impl Store {
     pub async fn create_goal(&self, goal: NewGoal<'_>) -> Result<Goal> {
@@ -132,29 +133,17 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(
-                |(
-                    id,
-                    student_id,
-                    course_id,
-                    title,
-                    skills,
-                    project_id,
-                    target_at,
-                    created_by,
-                    created_at,
-                )| Goal {
-                    id,
-                    student_id,
-                    course_id,
-                    title,
-                    skills: skills.split_whitespace().map(str::to_string).collect(),
-                    project_id,
-                    target_at,
-                    created_by,
-                    created_at,
-                },
-            )
+            .map(|row| Goal {
+                skills: row.skills.split_whitespace().map(str::to_string).collect(),
+                id: row.id,
+                student_id: row.student_id,
+                course_id: row.course_id,
+                title: row.title,
+                project_id: row.project_id,
+                target_at: row.target_at,
+                created_by: row.created_by,
+                created_at: row.created_at,
+            })
             .collect())
     }
 
