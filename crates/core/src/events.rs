@@ -122,6 +122,23 @@ pub fn apply(
     params_for: &dyn Fn(&str) -> BktParams,
 ) -> Vec<SkillChange> {
     let fsrs = Fsrs::default();
+    // Each skill the event touches moves from its current state (the prior when it has
+    // none) by the event's own rule.
+    let mut change =
+        |skill: &String, rule: &dyn Fn(&SkillProgress, &BktParams) -> SkillProgress| {
+            let params = params_for(skill);
+            let before = state
+                .get(skill)
+                .cloned()
+                .unwrap_or_else(|| SkillProgress::initial(&params));
+            let after = rule(&before, &params);
+            state.insert(skill.clone(), after.clone());
+            SkillChange {
+                skill: skill.clone(),
+                before,
+                after,
+            }
+        };
     match *event {
         LearnerEvent::Answer {
             skills,
@@ -130,35 +147,19 @@ pub fn apply(
         } => skills
             .iter()
             .map(|skill| {
-                let params = params_for(skill);
-                let before = state
-                    .get(skill)
-                    .cloned()
-                    .unwrap_or_else(|| SkillProgress::initial(&params));
-                let mut after = before.clone();
-                after.record(&params, &fsrs, correct, at);
-                state.insert(skill.clone(), after.clone());
-                SkillChange {
-                    skill: skill.clone(),
-                    before,
-                    after,
-                }
+                change(skill, &|before, params| {
+                    let mut after = before.clone();
+                    after.record(params, &fsrs, correct, at);
+                    after
+                })
             })
             .collect(),
         LearnerEvent::Placement { beliefs, at } => beliefs
             .iter()
             .map(|(skill, belief)| {
-                let current = state.get(skill).cloned();
-                let before = current
-                    .clone()
-                    .unwrap_or_else(|| SkillProgress::initial(&params_for(skill)));
-                let after = seed_from_placement(current, *belief, at, &fsrs);
-                state.insert(skill.clone(), after.clone());
-                SkillChange {
-                    skill: skill.clone(),
-                    before,
-                    after,
-                }
+                change(skill, &|before, _| {
+                    seed_from_placement(before, *belief, at, &fsrs)
+                })
             })
             .collect(),
     }
@@ -167,14 +168,15 @@ pub fn apply(
 /// Placement seeds a skill only while the student has not practised it: answers count
 /// more than the check's estimate.
 fn seed_from_placement(
-    current: Option<SkillProgress>,
+    current: &SkillProgress,
     belief: f64,
     at: i64,
     fsrs: &Fsrs,
 ) -> SkillProgress {
-    match current {
-        Some(progress) if progress.attempts > 0 => progress,
-        _ => SkillProgress::placed(belief, at, fsrs),
+    if current.attempts > 0 {
+        current.clone()
+    } else {
+        SkillProgress::placed(belief, at, fsrs)
     }
 }
 

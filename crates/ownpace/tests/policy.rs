@@ -321,19 +321,25 @@ async fn call(app: &TestApp, caller: &Caller, route: &RouteSpec, url: &str) -> (
     (response.status().as_u16(), location)
 }
 
-async fn check_every_route(backend: Backend) {
-    let app = spawn_app(backend, 3).await;
-    let school = &app.school;
-    // A second course nobody here takes: "other course" for every role.
+/// Imports the small valid fixture course beside the demo course.
+async fn import_second_course(app: &TestApp) -> ownpace::course_dir::LoadedCourse {
     let files = ownpace::course_dir::read_folder(
         &workspace_root().join("crates/core/tests/fixtures/courses/valid"),
     )
     .unwrap();
-    let other = ownpace::course_dir::load(&files).unwrap();
+    let second = ownpace::course_dir::load(&files).unwrap();
     app.store
-        .import_course(&other.course, &other.assets, ownpace_web::now_ms())
+        .import_course(&second.course, &second.assets, ownpace_web::now_ms())
         .await
         .unwrap();
+    second
+}
+
+async fn check_every_route(backend: Backend) {
+    let app = spawn_app(backend, 3).await;
+    let school = &app.school;
+    // A second course nobody here takes: "other course" for every role.
+    let other = import_second_course(&app).await;
     let course = app
         .store
         .current_course(&school.course_id)
@@ -499,15 +505,7 @@ async fn every_route_every_role_postgres() {
 async fn check_body_course_ids(backend: Backend) {
     let app = spawn_app(backend, 3).await;
     let school = &app.school;
-    let files = ownpace::course_dir::read_folder(
-        &workspace_root().join("crates/core/tests/fixtures/courses/valid"),
-    )
-    .unwrap();
-    let second = ownpace::course_dir::load(&files).unwrap();
-    app.store
-        .import_course(&second.course, &second.assets, ownpace_web::now_ms())
-        .await
-        .unwrap();
+    let second = import_second_course(&app).await;
     let second_class = app
         .store
         .create_class("Second course", &second.course.id, ownpace_web::now_ms())

@@ -213,6 +213,14 @@ fn proof(parts: &Parts) -> Result<&Proof, WebError> {
     parts.extensions.get::<Proof>().ok_or(WebError::NotFound)
 }
 
+/// The student in the path, when the guard proved the caller relates to them as `wanted`.
+fn student_related_as(parts: &Parts, wanted: StudentRelation) -> Result<String, WebError> {
+    match proof(parts)? {
+        Proof::Student { id, relation } if *relation == wanted => Ok(id.clone()),
+        _ => Err(WebError::NotFound),
+    }
+}
+
 /// Any signed-in person.
 pub struct SignedIn(pub CurrentUser);
 
@@ -314,17 +322,10 @@ pub struct TeacherOfStudent {
 impl FromRequestParts<AppState> for TeacherOfStudent {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, WebError> {
-        let teacher = caller_with_role(parts, Role::Teacher)?;
-        match proof(parts)? {
-            Proof::Student {
-                id,
-                relation: StudentRelation::Teacher,
-            } => Ok(TeacherOfStudent {
-                teacher,
-                student_id: id.clone(),
-            }),
-            _ => Err(WebError::NotFound),
-        }
+        Ok(TeacherOfStudent {
+            teacher: caller_with_role(parts, Role::Teacher)?,
+            student_id: student_related_as(parts, StudentRelation::Teacher)?,
+        })
     }
 }
 
@@ -357,16 +358,9 @@ pub struct GuardianOf {
 impl FromRequestParts<AppState> for GuardianOf {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, WebError> {
-        let guardian = caller_with_role(parts, Role::Guardian)?;
-        match proof(parts)? {
-            Proof::Student {
-                id,
-                relation: StudentRelation::Guardian,
-            } => Ok(GuardianOf {
-                guardian,
-                student_id: id.clone(),
-            }),
-            _ => Err(WebError::NotFound),
-        }
+        Ok(GuardianOf {
+            guardian: caller_with_role(parts, Role::Guardian)?,
+            student_id: student_related_as(parts, StudentRelation::Guardian)?,
+        })
     }
 }
