@@ -7,7 +7,7 @@
 //! * BKT learn, guess and slip come from their distribution across the 106 skills of
 //!   ASSISTments 2009 (`datasets/assist2009_pid`, fold 1 = train1 + valid1, standard BKT
 //!   fitted by EM with [`crate::learner::bkt::fit`]). The deciles are embedded in
-//!   [`ASSIST2009_FOLD1`]; `tests/simulate_fit.rs` refits and checks them. Each course
+//!   [`ASSIST2009_FOLD1`]; `tests/integration/simulate_fit.rs` refits and checks them. Each course
 //!   skill draws one guess, one slip (properties of its items) and one median learning
 //!   rate; each student's rate on it is that rate shifted on the logit scale by 0.6 ×
 //!   their ability plus noise (assumption), so able students learn faster everywhere.
@@ -70,7 +70,7 @@ pub struct ParamDistribution {
 }
 
 /// Standard BKT fitted on ASSISTments 2009 (`assist2009_pid`, train1 + valid1), as
-/// computed by [`ParamDistribution::of`]; `tests/simulate_fit.rs` refits and compares.
+/// computed by [`ParamDistribution::of`]; `tests/integration/simulate_fit.rs` refits and compares.
 pub const ASSIST2009_FOLD1: ParamDistribution = ParamDistribution {
     skills: 106,
     init: [

@@ -19,17 +19,17 @@
 //! `cargo test --all-targets` runs this file without `--bench`: then it is a short smoke
 //! run on both engines that fails on any error, so the load test itself stays working.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+#[path = "../tests/integration/support.rs"]
+mod support;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{TestApp, login_api_at, login_page_at, spawn_app, start_serve};
 use ownpace::demo::DEMO_PASSWORD;
 use ownpace_storage::{Backend, NewUser, Role};
 use serde_json::{Value, json};
+use support::{TestApp, login_api_at, login_page_at, ownpace_command, spawn_app, start_serve};
 use tokio::sync::Mutex;
 
 /// Students per extra class (the demo class keeps its own size).
@@ -216,11 +216,10 @@ fn start_servers(app: &TestApp, count: usize) -> (Servers, Vec<String>) {
     let mut bases = Vec::new();
     for _ in 0..count {
         let (child, base) = start_serve(
-            Command::new(env!("CARGO_BIN_EXE_ownpace"))
+            ownpace_command()
                 .args(["serve", "--listen", "127.0.0.1:0"])
                 .env("OWNPACE_DATABASE_URL", app.database_url())
                 .env("OWNPACE_DATA_DIR", std::env::temp_dir())
-                .env("OWNPACE_LOG", "warn")
                 .stderr(Stdio::inherit()),
         );
         servers.0.push(child);

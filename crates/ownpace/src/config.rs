@@ -1,35 +1,339 @@
-//! Where Ownpace listens and keeps its data, from flags, environment and an optional
-//! TOML file (`--config`), in that order of precedence.
+//! Every setting of Ownpace, declared once in [`SETTINGS`]: its name (the settings-file
+//! key), command-line flag, environment variable, default, help and valid values. The
+//! flags and environment variables of the commands (clap) and the keys of the optional
+//! TOML file (`--config`) are all made from that table, so they cannot drift apart; a
+//! value is taken from the flag, else the environment, else the file, else the default.
+//! A value that is not valid or out of range stops the start with an error naming the
+//! setting, where the value came from and what is allowed. A test checks the README's
+//! settings table against this declaration.
 
-use anyhow::{Context, bail};
-use serde::Deserialize;
+use clap::parser::ValueSource;
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-/// The settings file. Every key is optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileSettings {
-    pub listen: Option<String>,
-    pub data_dir: Option<PathBuf>,
-    pub database_url: Option<String>,
-    pub secure_cookies: Option<bool>,
-    pub session_hours: Option<i64>,
-    pub inactive_days: Option<i64>,
+/// What values a setting takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `ADDR:PORT`.
+    Address,
+    /// A file or folder path.
+    Path,
+    /// A database URL.
+    Url,
+    /// On or off: a flag without a value; `true`/`false` in the environment and the file.
+    Switch,
+    /// A whole number from `min` to `max`, both included.
+    Whole { min: i64, max: i64 },
 }
 
-impl FileSettings {
-    pub fn load(path: &Path) -> anyhow::Result<FileSettings> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the settings file {}", path.display()))?;
-        toml::from_str(&text).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: {}\nKnown keys: listen, data_dir, database_url, secure_cookies, session_hours, inactive_days",
-                path.display(),
-                e
-            )
-        })
+impl Kind {
+    /// The valid values in words, as the README and error messages show them.
+    pub fn valid(self) -> String {
+        match self {
+            Kind::Address => "ADDR:PORT".into(),
+            Kind::Path => "a path".into(),
+            Kind::Url => "postgres://… or sqlite://…".into(),
+            Kind::Switch => "true or false".into(),
+            Kind::Whole { min, max } => format!("{min} to {max}"),
+        }
     }
+
+    fn value_name(self) -> &'static str {
+        match self {
+            Kind::Address => "ADDR:PORT",
+            Kind::Path => "PATH",
+            Kind::Url => "URL",
+            Kind::Switch => "",
+            Kind::Whole { .. } => "N",
+        }
+    }
+}
+
+/// Which commands take the setting's flag: every command that opens the database, or only
+/// the ones that serve (`serve`, `demo`). The settings file may hold any key for any command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Database,
+    Server,
+}
+
+/// One setting, declared once.
+#[derive(Debug)]
+pub struct Setting {
+    /// The name in messages and the key in the settings file.
+    pub name: &'static str,
+    /// The long flag, without `--`.
+    pub flag: &'static str,
+    pub env: &'static str,
+    /// Whether the settings file may hold it (not the file's own path).
+    pub in_file: bool,
+    /// The value when none is given; `None` when the absence means something (see `help`).
+    pub default: Option<&'static str>,
+    pub help: &'static str,
+    pub kind: Kind,
+    pub scope: Scope,
+}
+
+impl Setting {
+    /// The settings-file key, when the file may hold this setting.
+    pub fn file_key(&self) -> Option<&'static str> {
+        self.in_file.then_some(self.name)
+    }
+}
+
+pub const CONFIG: Setting = Setting {
+    name: "config",
+    flag: "config",
+    env: "OWNPACE_CONFIG",
+    in_file: false,
+    default: None,
+    help: "TOML settings file holding any of the other settings by name",
+    kind: Kind::Path,
+    scope: Scope::Database,
+};
+pub const DATA_DIR: Setting = Setting {
+    name: "data_dir",
+    flag: "data-dir",
+    env: "OWNPACE_DATA_DIR",
+    in_file: true,
+    default: Some("ownpace-data"),
+    help: "Folder for the embedded SQLite database",
+    kind: Kind::Path,
+    scope: Scope::Database,
+};
+pub const DATABASE_URL: Setting = Setting {
+    name: "database_url",
+    flag: "database-url",
+    env: "OWNPACE_DATABASE_URL",
+    in_file: true,
+    default: None,
+    help: "PostgreSQL (postgres://…) or SQLite (sqlite://…) URL; without it, SQLite in the data folder",
+    kind: Kind::Url,
+    scope: Scope::Database,
+};
+pub const LISTEN: Setting = Setting {
+    name: "listen",
+    flag: "listen",
+    env: "OWNPACE_LISTEN",
+    in_file: true,
+    default: Some("127.0.0.1:8080"),
+    help: "Address and port to listen on",
+    kind: Kind::Address,
+    scope: Scope::Server,
+};
+pub const SECURE_COOKIES: Setting = Setting {
+    name: "secure_cookies",
+    flag: "secure-cookies",
+    env: "OWNPACE_SECURE_COOKIES",
+    in_file: true,
+    default: Some("false"),
+    help: "Mark cookies Secure (when serving over TLS)",
+    kind: Kind::Switch,
+    scope: Scope::Server,
+};
+pub const SESSION_HOURS: Setting = Setting {
+    name: "session_hours",
+    flag: "session-hours",
+    env: "OWNPACE_SESSION_HOURS",
+    in_file: true,
+    default: Some("12"),
+    help: "How long a session lasts without a new login, in hours",
+    kind: Kind::Whole { min: 1, max: 720 },
+    scope: Scope::Server,
+};
+pub const INACTIVE_DAYS: Setting = Setting {
+    name: "inactive_days",
+    flag: "inactive-days",
+    env: "OWNPACE_INACTIVE_DAYS",
+    in_file: true,
+    default: Some("7"),
+    help: "Days without activity after which the dashboard shows a student as inactive",
+    kind: Kind::Whole { min: 1, max: 365 },
+    scope: Scope::Server,
+};
+
+/// Every setting, in the order of `--help` and the README.
+pub const SETTINGS: &[&Setting] = &[
+    &LISTEN,
+    &DATA_DIR,
+    &DATABASE_URL,
+    &CONFIG,
+    &SECURE_COOKIES,
+    &SESSION_HOURS,
+    &INACTIVE_DAYS,
+];
+
+/// The longest text value accepted for any setting.
+pub const MAX_VALUE_BYTES: usize = 4096;
+
+/// Where a value came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Flag(&'static str),
+    Env(&'static str),
+    File { path: PathBuf, key: &'static str },
+    Default,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Flag(flag) => write!(f, "flag --{flag}"),
+            Origin::Env(env) => write!(f, "environment variable {env}"),
+            Origin::File { path, key } => write!(f, "settings file {}:{key}", path.display()),
+            Origin::Default => write!(f, "the default"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("setting {setting} = {value} (from {origin}) is out of range: use {valid}")]
+    OutOfRange {
+        setting: &'static str,
+        origin: Origin,
+        value: String,
+        valid: String,
+    },
+    #[error("setting {setting} = {value:?} (from {origin}) is not valid: use {valid}")]
+    Invalid {
+        setting: &'static str,
+        origin: Origin,
+        value: String,
+        valid: String,
+    },
+    #[error(
+        "setting {setting} (from {origin}) is longer than {} bytes: use a shorter value",
+        MAX_VALUE_BYTES
+    )]
+    TooLong {
+        setting: &'static str,
+        origin: Origin,
+    },
+    #[error("settings file {}: unknown key `{key}`; known keys: {known}", path.display())]
+    UnknownKey {
+        path: PathBuf,
+        key: String,
+        known: String,
+    },
+    #[error("cannot read the settings file {}: {reason}", path.display())]
+    Read {
+        path: PathBuf,
+        reason: std::io::Error,
+    },
+    #[error("settings file {} is not valid TOML: {message}", path.display())]
+    Syntax { path: PathBuf, message: String },
+    #[error("setting {setting} has no value: its declaration needs a default")]
+    Missing { setting: &'static str },
+    #[error("cannot create the data folder {}: {reason}", path.display())]
+    DataDir {
+        path: PathBuf,
+        reason: std::io::Error,
+    },
+}
+
+/// A value given on the command line or in the environment (clap merges the two).
+#[derive(Debug, Clone)]
+struct Given {
+    setting: &'static Setting,
+    value: String,
+    origin: Origin,
+}
+
+/// Declares a clap argument group holding the settings of one [`Scope`], built from
+/// [`SETTINGS`]; flatten it into a command with `#[command(flatten)]`.
+macro_rules! scope_args {
+    ($(#[$doc:meta])* $name:ident, $scope:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default)]
+        pub struct $name {
+            given: Vec<Given>,
+        }
+
+        impl FromArgMatches for $name {
+            fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+                Ok($name {
+                    given: given_in(matches, $scope),
+                })
+            }
+
+            fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+                let given = given_in(matches, $scope);
+                self.given
+                    .retain(|old| !given.iter().any(|new| new.setting.name == old.setting.name));
+                self.given.extend(given);
+                Ok(())
+            }
+        }
+
+        impl Args for $name {
+            fn augment_args(command: Command) -> Command {
+                add_args(command, $scope)
+            }
+
+            fn augment_args_for_update(command: Command) -> Command {
+                add_args(command, $scope)
+            }
+        }
+    };
+}
+
+scope_args!(
+    /// The database settings (`--data-dir`, `--database-url`, `--config`).
+    DatabaseArgs,
+    Scope::Database
+);
+scope_args!(
+    /// The settings of a serving command (`--listen`, `--secure-cookies`, …).
+    ServerArgs,
+    Scope::Server
+);
+
+fn add_args(mut command: Command, scope: Scope) -> Command {
+    for setting in SETTINGS.iter().filter(|s| s.scope == scope) {
+        let mut help = setting.help.to_string();
+        if let Some(default) = setting.default {
+            help.push_str(&format!(" [default: {default}]"));
+        }
+        if let Kind::Whole { .. } = setting.kind {
+            help.push_str(&format!(" [valid: {}]", setting.kind.valid()));
+        }
+        let arg = Arg::new(setting.name)
+            .long(setting.flag)
+            .env(setting.env)
+            .help(help);
+        command = command.arg(match setting.kind {
+            Kind::Switch => arg.action(ArgAction::SetTrue),
+            kind => arg.action(ArgAction::Set).value_name(kind.value_name()),
+        });
+    }
+    command
+}
+
+fn given_in(matches: &ArgMatches, scope: Scope) -> Vec<Given> {
+    let mut out = Vec::new();
+    for &setting in SETTINGS.iter().filter(|s| s.scope == scope) {
+        let origin = match matches.value_source(setting.name) {
+            Some(ValueSource::CommandLine) => Origin::Flag(setting.flag),
+            Some(ValueSource::EnvVariable) => Origin::Env(setting.env),
+            _ => continue,
+        };
+        let value = match setting.kind {
+            Kind::Switch => matches.get_flag(setting.name).to_string(),
+            _ => match matches.get_one::<String>(setting.name) {
+                Some(value) => value.clone(),
+                None => continue,
+            },
+        };
+        out.push(Given {
+            setting,
+            value,
+            origin,
+        });
+    }
+    out
 }
 
 /// Resolved settings of a command that opens the database.
@@ -41,62 +345,430 @@ pub struct Settings {
     pub web: ownpace_web::Config,
 }
 
-/// Flag or environment values (already merged by clap) on top of the file.
-pub struct Overrides {
-    pub listen: Option<String>,
-    pub data_dir: Option<PathBuf>,
-    pub database_url: Option<String>,
-    pub secure_cookies: bool,
-    pub config: Option<PathBuf>,
+/// A raw value before it is checked against its setting's kind.
+#[derive(Clone, Copy)]
+enum Raw<'a> {
+    Text(&'a str),
+    Toml(&'a toml::Value),
 }
 
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-pub const DEFAULT_DATA_DIR: &str = "ownpace-data";
+/// A checked value.
+enum Value {
+    Address(SocketAddr),
+    Path(PathBuf),
+    Text(String),
+    Switch(bool),
+    Whole(i64),
+}
+
+fn check(setting: &'static Setting, raw: Raw<'_>, origin: &Origin) -> Result<Value, ConfigError> {
+    let invalid = |value: String| ConfigError::Invalid {
+        setting: setting.name,
+        origin: origin.clone(),
+        value,
+        valid: setting.kind.valid(),
+    };
+    let text = match raw {
+        Raw::Text(text) => Some(text),
+        Raw::Toml(toml::Value::String(text)) => Some(text.as_str()),
+        Raw::Toml(_) => None,
+    };
+    if text.is_some_and(|t| t.len() > MAX_VALUE_BYTES) {
+        return Err(ConfigError::TooLong {
+            setting: setting.name,
+            origin: origin.clone(),
+        });
+    }
+    let shown = || match raw {
+        Raw::Text(text) => text.to_string(),
+        Raw::Toml(value) => value.to_string(),
+    };
+    match setting.kind {
+        Kind::Address => {
+            let text = text.ok_or_else(|| invalid(shown()))?;
+            text.trim()
+                .parse()
+                .map(Value::Address)
+                .map_err(|_| invalid(shown()))
+        }
+        Kind::Path | Kind::Url => {
+            let text = text.filter(|t| !t.trim().is_empty());
+            let text = text.ok_or_else(|| invalid(shown()))?;
+            Ok(match setting.kind {
+                Kind::Path => Value::Path(PathBuf::from(text)),
+                _ => Value::Text(text.to_string()),
+            })
+        }
+        Kind::Switch => match raw {
+            Raw::Toml(toml::Value::Boolean(on)) => Ok(Value::Switch(*on)),
+            Raw::Text("true") => Ok(Value::Switch(true)),
+            Raw::Text("false") => Ok(Value::Switch(false)),
+            _ => Err(invalid(shown())),
+        },
+        Kind::Whole { min, max } => {
+            let number = match raw {
+                Raw::Toml(toml::Value::Integer(n)) => *n,
+                Raw::Text(text) => text.trim().parse().map_err(|_| invalid(shown()))?,
+                Raw::Toml(_) => return Err(invalid(shown())),
+            };
+            if (min..=max).contains(&number) {
+                Ok(Value::Whole(number))
+            } else {
+                Err(ConfigError::OutOfRange {
+                    setting: setting.name,
+                    origin: origin.clone(),
+                    value: number.to_string(),
+                    valid: setting.kind.valid(),
+                })
+            }
+        }
+    }
+}
+
+/// The settings file, read and checked key by key.
+struct File {
+    path: PathBuf,
+    table: toml::Table,
+}
+
+impl File {
+    fn load(path: &Path) -> Result<File, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|reason| ConfigError::Read {
+            path: path.to_path_buf(),
+            reason,
+        })?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        for key in table.keys() {
+            if !SETTINGS.iter().any(|s| s.file_key() == Some(key.as_str())) {
+                let known: Vec<&str> = SETTINGS.iter().filter_map(|s| s.file_key()).collect();
+                return Err(ConfigError::UnknownKey {
+                    path: path.to_path_buf(),
+                    key: key.clone(),
+                    known: known.join(", "),
+                });
+            }
+        }
+        Ok(File {
+            path: path.to_path_buf(),
+            table,
+        })
+    }
+}
+
+/// Every given value, flags and environment first, then the file.
+struct Sources<'a> {
+    given: Vec<&'a Given>,
+    file: Option<File>,
+}
+
+impl Sources<'_> {
+    /// The setting's value by precedence: flag or environment, file, default; `None`
+    /// when none of them has one.
+    fn value(&self, setting: &'static Setting) -> Result<Option<Value>, ConfigError> {
+        if let Some(given) = self.given.iter().find(|g| g.setting.name == setting.name) {
+            return check(setting, Raw::Text(&given.value), &given.origin).map(Some);
+        }
+        if let Some(file) = &self.file
+            && let Some(key) = setting.file_key()
+            && let Some(value) = file.table.get(key)
+        {
+            let origin = Origin::File {
+                path: file.path.clone(),
+                key,
+            };
+            return check(setting, Raw::Toml(value), &origin).map(Some);
+        }
+        match setting.default {
+            Some(default) => check(setting, Raw::Text(default), &Origin::Default).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn address(&self, setting: &'static Setting) -> Result<SocketAddr, ConfigError> {
+        match self.value(setting)? {
+            Some(Value::Address(address)) => Ok(address),
+            _ => Err(ConfigError::Missing {
+                setting: setting.name,
+            }),
+        }
+    }
+
+    fn path(&self, setting: &'static Setting) -> Result<Option<PathBuf>, ConfigError> {
+        Ok(match self.value(setting)? {
+            Some(Value::Path(path)) => Some(path),
+            _ => None,
+        })
+    }
+
+    fn text(&self, setting: &'static Setting) -> Result<Option<String>, ConfigError> {
+        Ok(match self.value(setting)? {
+            Some(Value::Text(text)) => Some(text),
+            _ => None,
+        })
+    }
+
+    fn switch(&self, setting: &'static Setting) -> Result<bool, ConfigError> {
+        match self.value(setting)? {
+            Some(Value::Switch(on)) => Ok(on),
+            _ => Err(ConfigError::Missing {
+                setting: setting.name,
+            }),
+        }
+    }
+
+    fn whole(&self, setting: &'static Setting) -> Result<i64, ConfigError> {
+        match self.value(setting)? {
+            Some(Value::Whole(n)) => Ok(n),
+            _ => Err(ConfigError::Missing {
+                setting: setting.name,
+            }),
+        }
+    }
+}
 
 impl Settings {
-    pub fn resolve(overrides: Overrides) -> anyhow::Result<Settings> {
-        let file = match &overrides.config {
-            Some(path) => FileSettings::load(path)?,
-            None => FileSettings::default(),
+    /// Resolves every setting from the command's flags and environment (`server` for a
+    /// serving command), the settings file and the defaults. The file is checked whole
+    /// whatever the command, so a broken file fails every command alike.
+    pub fn resolve(
+        database: &DatabaseArgs,
+        server: Option<&ServerArgs>,
+    ) -> Result<Settings, ConfigError> {
+        let mut sources = Sources {
+            given: database.given.iter().collect(),
+            file: None,
         };
-        let listen_text = overrides
-            .listen
-            .or(file.listen)
-            .unwrap_or_else(|| DEFAULT_LISTEN.into());
-        let listen: SocketAddr = listen_text.parse().with_context(|| {
-            format!("listen address `{listen_text}` is not ADDR:PORT (for example 127.0.0.1:8080)")
+        if let Some(server) = server {
+            sources.given.extend(server.given.iter());
+        }
+        if let Some(path) = sources.path(&CONFIG)? {
+            sources.file = Some(File::load(&path)?);
+        }
+        let listen = sources.address(&LISTEN)?;
+        let data_dir = sources.path(&DATA_DIR)?.ok_or(ConfigError::Missing {
+            setting: DATA_DIR.name,
         })?;
-        let data_dir = overrides
-            .data_dir
-            .or(file.data_dir)
-            .unwrap_or_else(|| DEFAULT_DATA_DIR.into());
-        let database_url = match overrides.database_url.or(file.database_url) {
+        let database_url = match sources.text(&DATABASE_URL)? {
             Some(url) => url,
             None => {
-                std::fs::create_dir_all(&data_dir).with_context(|| {
-                    format!("cannot create the data folder {}", data_dir.display())
+                std::fs::create_dir_all(&data_dir).map_err(|reason| ConfigError::DataDir {
+                    path: data_dir.clone(),
+                    reason,
                 })?;
                 format!("sqlite://{}", data_dir.join("ownpace.sqlite3").display())
             }
         };
-        let mut web = ownpace_web::Config {
-            secure_cookies: overrides.secure_cookies || file.secure_cookies.unwrap_or(false),
+        let web = ownpace_web::Config {
+            secure_cookies: sources.switch(&SECURE_COOKIES)?,
+            session_hours: sources.whole(&SESSION_HOURS)?,
+            inactive_days: sources.whole(&INACTIVE_DAYS)?,
             ..ownpace_web::Config::default()
         };
-        if let Some(hours) = file.session_hours {
-            if !(1..=24 * 30).contains(&hours) {
-                bail!("session_hours must be between 1 and 720, not {hours}");
-            }
-            web.session_hours = hours;
-        }
-        if let Some(days) = file.inactive_days {
-            web.inactive_days = days.max(1);
-        }
         Ok(Settings {
             listen,
             data_dir,
             database_url,
             web,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// Values as if given by flags; built by hand so that the test process's environment
+    /// cannot interfere (clap reads `OWNPACE_*` variables when it parses).
+    fn flags(values: &[(&'static Setting, &str)]) -> (DatabaseArgs, ServerArgs) {
+        let mut database = DatabaseArgs::default();
+        let mut server = ServerArgs::default();
+        for &(setting, value) in values {
+            let given = Given {
+                setting,
+                value: value.to_string(),
+                origin: Origin::Flag(setting.flag),
+            };
+            match setting.scope {
+                Scope::Database => database.given.push(given),
+                Scope::Server => server.given.push(given),
+            }
+        }
+        (database, server)
+    }
+
+    fn resolve(values: &[(&'static Setting, &str)]) -> Result<Settings, ConfigError> {
+        let (database, server) = flags(values);
+        Settings::resolve(&database, Some(&server))
+    }
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(file.path(), text).expect("write settings");
+        file
+    }
+
+    fn path_of(file: &tempfile::NamedTempFile) -> &str {
+        file.path().to_str().expect("utf-8 path")
+    }
+
+    #[test]
+    fn names_follow_one_pattern_and_defaults_are_valid() {
+        for &s in SETTINGS {
+            assert_eq!(s.flag, s.name.replace('_', "-"), "{}", s.name);
+            assert_eq!(
+                s.env,
+                format!("OWNPACE_{}", s.name.to_uppercase()),
+                "{}",
+                s.name
+            );
+            if let Some(default) = s.default {
+                assert!(
+                    check(s, Raw::Text(default), &Origin::Default).is_ok(),
+                    "{}'s default {default} is not valid",
+                    s.name
+                );
+            }
+        }
+        let web = ownpace_web::Config::default();
+        assert_eq!(SESSION_HOURS.default, Some(&*web.session_hours.to_string()));
+        assert_eq!(INACTIVE_DAYS.default, Some(&*web.inactive_days.to_string()));
+    }
+
+    #[test]
+    fn flags_are_made_from_the_declaration() {
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            database: DatabaseArgs,
+            #[command(flatten)]
+            server: ServerArgs,
+        }
+        let cli = Cli::try_parse_from([
+            "ownpace",
+            "--session-hours",
+            "5",
+            "--secure-cookies",
+            "--data-dir",
+            "d",
+        ])
+        .expect("flags parse");
+        let given: Vec<(&str, &str, &Origin)> = cli
+            .database
+            .given
+            .iter()
+            .chain(&cli.server.given)
+            .filter(|g| matches!(g.origin, Origin::Flag(_)))
+            .map(|g| (g.setting.name, g.value.as_str(), &g.origin))
+            .collect();
+        assert!(given.contains(&("session_hours", "5", &Origin::Flag("session-hours"))));
+        assert!(given.contains(&("secure_cookies", "true", &Origin::Flag("secure-cookies"))));
+        assert!(given.contains(&("data_dir", "d", &Origin::Flag("data-dir"))));
+        let unknown = Cli::try_parse_from(["ownpace", "--session-hour", "5"]);
+        assert!(unknown.is_err(), "a misspelt flag is refused");
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_given() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let settings =
+            resolve(&[(&DATA_DIR, data.to_str().expect("utf-8 path"))]).expect("defaults resolve");
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.web.session_hours, 12);
+        assert_eq!(settings.web.inactive_days, 7);
+        assert!(!settings.web.secure_cookies);
+        assert!(settings.database_url.ends_with("data/ownpace.sqlite3"));
+        assert!(data.is_dir(), "the data folder is created");
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let settings = file(
+            "listen = \"127.0.0.1:9000\"\ndatabase_url = \"sqlite://from-file\"\n\
+             session_hours = 24\ninactive_days = 3\nsecure_cookies = true\n",
+        );
+        let from_file = resolve(&[(&CONFIG, path_of(&settings))]).expect("file resolves");
+        assert_eq!(from_file.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(from_file.database_url, "sqlite://from-file");
+        assert_eq!(from_file.web.session_hours, 24);
+        assert_eq!(from_file.web.inactive_days, 3);
+        assert!(from_file.web.secure_cookies);
+
+        let from_flags = resolve(&[
+            (&CONFIG, path_of(&settings)),
+            (&LISTEN, "127.0.0.1:9001"),
+            (&SESSION_HOURS, "48"),
+            (&DATABASE_URL, "sqlite://from-flag"),
+            (&SECURE_COOKIES, "false"),
+        ])
+        .expect("flags resolve");
+        assert_eq!(from_flags.listen.to_string(), "127.0.0.1:9001");
+        assert_eq!(from_flags.web.session_hours, 48);
+        assert_eq!(from_flags.database_url, "sqlite://from-flag");
+        assert!(!from_flags.web.secure_cookies);
+        assert_eq!(
+            from_flags.web.inactive_days, 3,
+            "the file still fills the rest"
+        );
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_setting_the_source_and_the_range() {
+        let error = resolve(&[(&SESSION_HOURS, "0"), (&DATABASE_URL, "sqlite://x")])
+            .expect_err("0 hours is refused");
+        assert_eq!(
+            error.to_string(),
+            "setting session_hours = 0 (from flag --session-hours) is out of range: use 1 to 720"
+        );
+
+        let settings = file("inactive_days = 0\n");
+        let path = path_of(&settings);
+        let error = resolve(&[(&CONFIG, path), (&DATABASE_URL, "sqlite://x")])
+            .expect_err("0 days is refused, not clamped");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "setting inactive_days = 0 (from settings file {path}:inactive_days) is out of range: use 1 to 365"
+            )
+        );
+
+        let error = resolve(&[(&INACTIVE_DAYS, "many"), (&DATABASE_URL, "sqlite://x")])
+            .expect_err("not a number");
+        assert_eq!(
+            error.to_string(),
+            "setting inactive_days = \"many\" (from flag --inactive-days) is not valid: use 1 to 365"
+        );
+        let error = resolve(&[(&LISTEN, "nowhere"), (&DATABASE_URL, "sqlite://x")])
+            .expect_err("not an address");
+        assert!(error.to_string().contains("use ADDR:PORT"), "{error}");
+    }
+
+    #[test]
+    fn the_file_refuses_unknown_keys_wrong_types_and_long_values() {
+        let settings = file("session_hour = 3\n");
+        let error = resolve(&[(&CONFIG, path_of(&settings))]).expect_err("unknown key");
+        let message = error.to_string();
+        assert!(message.contains("unknown key `session_hour`"), "{message}");
+        assert!(message.contains("session_hours"), "{message}");
+        assert!(!message.contains("config"), "{message}");
+
+        let settings = file("secure_cookies = \"yes\"\n");
+        let error = resolve(&[(&CONFIG, path_of(&settings)), (&DATABASE_URL, "sqlite://x")])
+            .expect_err("a string is not a switch");
+        assert!(error.to_string().contains("use true or false"), "{error}");
+
+        let settings = file("session_hours = \"12\"\n");
+        let error = resolve(&[(&CONFIG, path_of(&settings)), (&DATABASE_URL, "sqlite://x")])
+            .expect_err("a string is not a number in TOML");
+        assert!(matches!(error, ConfigError::Invalid { .. }), "{error}");
+
+        let long = format!("database_url = \"{}\"\n", "x".repeat(MAX_VALUE_BYTES + 1));
+        let settings = file(&long);
+        let error = resolve(&[(&CONFIG, path_of(&settings))]).expect_err("too long");
+        assert!(matches!(error, ConfigError::TooLong { .. }), "{error}");
     }
 }

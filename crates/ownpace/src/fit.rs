@@ -5,12 +5,11 @@
 //! `ownpace_core::learner::fitted`, the storage is `Store::answer_log` and
 //! `Store::save_model_params`.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use ownpace::config::{Overrides, Settings};
+use ownpace::config::{DatabaseArgs, Settings};
 use ownpace_core::learner::fitted::{
     DEFAULT_MIN_ANSWERS_PER_SKILL, FitAnswer, STORE_MODEL_NAME, fit_from_answers,
 };
@@ -19,15 +18,8 @@ use ownpace_storage::Store;
 /// Refit the learner model on this school's own answers.
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
-    /// Folder for the embedded SQLite database.
-    #[arg(long, env = "OWNPACE_DATA_DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// PostgreSQL (postgres://…) or SQLite (sqlite://…) URL; overrides --data-dir.
-    #[arg(long, env = "OWNPACE_DATABASE_URL")]
-    pub database_url: Option<String>,
-    /// TOML settings file (keys: listen, data_dir, database_url, secure_cookies, session_hours, inactive_days).
-    #[arg(long, env = "OWNPACE_CONFIG")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DatabaseArgs,
     /// Answers a skill needs for its own BKT parameters; skills with fewer keep the defaults.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MIN_ANSWERS_PER_SKILL)]
     pub min_answers: usize,
@@ -37,13 +29,7 @@ pub struct FitArgs {
 }
 
 pub async fn run(args: FitArgs) -> anyhow::Result<()> {
-    let settings = Settings::resolve(Overrides {
-        listen: None,
-        data_dir: args.data_dir,
-        database_url: args.database_url,
-        secure_cookies: false,
-        config: args.config,
-    })?;
+    let settings = Settings::resolve(&args.db, None)?;
     let store = Store::connect(&settings.database_url)
         .await
         .context("cannot open the database")?;

@@ -7,7 +7,7 @@ mod simulate;
 
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
-use ownpace::config::{Overrides, Settings};
+use ownpace::config::{DatabaseArgs, ServerArgs, Settings};
 use ownpace::{course_dir, demo};
 use ownpace_storage::{ImportOutcome, NewUser, Role, Store};
 use std::io::Read;
@@ -26,28 +26,11 @@ struct Cli {
 }
 
 #[derive(Args, Clone)]
-struct DbArgs {
-    /// Folder for the embedded SQLite database.
-    #[arg(long, env = "OWNPACE_DATA_DIR")]
-    data_dir: Option<PathBuf>,
-    /// PostgreSQL (postgres://…) or SQLite (sqlite://…) URL; overrides --data-dir.
-    #[arg(long, env = "OWNPACE_DATABASE_URL")]
-    database_url: Option<String>,
-    /// TOML settings file (keys: listen, data_dir, database_url, secure_cookies, session_hours, inactive_days).
-    #[arg(long, env = "OWNPACE_CONFIG")]
-    config: Option<PathBuf>,
-}
-
-#[derive(Args, Clone)]
 struct ServeArgs {
     #[command(flatten)]
-    db: DbArgs,
-    /// Address and port to listen on.
-    #[arg(long, env = "OWNPACE_LISTEN")]
-    listen: Option<String>,
-    /// Mark cookies Secure (when serving over TLS).
-    #[arg(long, env = "OWNPACE_SECURE_COOKIES")]
-    secure_cookies: bool,
+    db: DatabaseArgs,
+    #[command(flatten)]
+    server: ServerArgs,
 }
 
 #[derive(Subcommand)]
@@ -73,26 +56,26 @@ enum Command {
         #[arg(long)]
         check: bool,
         #[command(flatten)]
-        db: DbArgs,
+        db: DatabaseArgs,
     },
     /// Manage accounts.
     Users {
         #[command(subcommand)]
         action: UsersAction,
         #[command(flatten)]
-        db: DbArgs,
+        db: DatabaseArgs,
     },
     /// Manage classes.
     Classes {
         #[command(subcommand)]
         action: ClassesAction,
         #[command(flatten)]
-        db: DbArgs,
+        db: DatabaseArgs,
     },
     /// Recompute every student's mastery from the event log.
     Rebuild {
         #[command(flatten)]
-        db: DbArgs,
+        db: DatabaseArgs,
     },
     /// Evaluate the learner models on a public dataset (5-fold, as in the papers).
     Evaluate(evaluate::EvaluateArgs),
@@ -179,14 +162,8 @@ fn init_logging() {
     }
 }
 
-fn settings(db: DbArgs, listen: Option<String>, secure_cookies: bool) -> anyhow::Result<Settings> {
-    Settings::resolve(Overrides {
-        listen,
-        data_dir: db.data_dir,
-        database_url: db.database_url,
-        secure_cookies,
-        config: db.config,
-    })
+fn settings(db: &DatabaseArgs, server: Option<&ServerArgs>) -> anyhow::Result<Settings> {
+    Ok(Settings::resolve(db, server)?)
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Store> {
@@ -215,7 +192,7 @@ fn redact(url: &str) -> String {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => {
-            let settings = settings(args.db, args.listen, args.secure_cookies)?;
+            let settings = settings(&args.db, Some(&args.server))?;
             let store = open(&settings).await?;
             serve(settings, store, None).await
         }
@@ -224,7 +201,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             students,
             no_serve,
         } => {
-            let settings = settings(args.db, args.listen, args.secure_cookies)?;
+            let settings = settings(&args.db, Some(&args.server))?;
             let store = open(&settings).await?;
             let school = if demo::exists(&store).await? {
                 eprintln!(
@@ -280,7 +257,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 println!("{} is valid: {summary}.", dir.display());
                 return Ok(());
             }
-            let settings = settings(db, None, false)?;
+            let settings = settings(&db, None)?;
             let store = open(&settings).await?;
             match store
                 .import_course(c, &loaded.assets, ownpace_web::now_ms())
@@ -300,15 +277,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Users { action, db } => {
-            let store = open(&settings(db, None, false)?).await?;
+            let store = open(&settings(&db, None)?).await?;
             users(&store, action).await
         }
         Command::Classes { action, db } => {
-            let store = open(&settings(db, None, false)?).await?;
+            let store = open(&settings(&db, None)?).await?;
             classes(&store, action).await
         }
         Command::Rebuild { db } => {
-            let store = open(&settings(db, None, false)?).await?;
+            let store = open(&settings(&db, None)?).await?;
             // The same parameters the server uses: the newest fit, defaults otherwise.
             let state = ownpace_web::AppState::new(store.clone(), ownpace_web::Config::default());
             state.refresh_models().await.map_err(|e| anyhow!("{e}"))?;

@@ -1,7 +1,7 @@
 //! The demo course `courses/fractions` ships with the product (SPEC C1): it must import
 //! cleanly and every item must grade its own correct answer as correct.
 
-mod support;
+use crate::support;
 
 use ownpace_core::course::{AnswerSpec, Course, Modality, Response, grade, parse_course};
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,40 +1,13 @@
 //! The answer log and fitted model parameters, on SQLite and on PostgreSQL.
 
+use crate::support::{open, student};
 use ownpace_core::learner::bkt::BktParams;
-use ownpace_storage::testing::{ScratchDatabase, scratch};
-use ownpace_storage::{AnswerRecord, Backend, EventRecord, NewUser, Role, Store};
-
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(ownpace_storage::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::$name(ownpace_storage::Backend::Postgres).await } )* }
-    };
-}
+use ownpace_storage::{AnswerRecord, Backend, EventRecord};
 
 on_both_engines!(
     answer_log_holds_answers_in_time_order,
     model_params_get_increasing_versions,
 );
-
-async fn open(backend: Backend) -> (Store, ScratchDatabase) {
-    let db = scratch(backend).await;
-    let store = Store::connect(&db.url).await.expect("connect and migrate");
-    (store, db)
-}
-
-async fn student(store: &Store, name: &str) -> String {
-    store
-        .create_user(NewUser {
-            username: name,
-            display_name: name,
-            role: Role::Student,
-            password_hash: "x",
-            created_at: 1_000,
-        })
-        .await
-        .expect("create student")
-        .id
-}
 
 fn answer<'a>(
     student: &'a str,

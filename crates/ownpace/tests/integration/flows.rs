@@ -2,21 +2,15 @@
 //! out, throttling, CSRF, practice through the API with idempotent answers, the event log
 //! and its rebuild, the OpenAPI document, security headers and the audit log.
 
-mod common;
-
-use common::{TestApp, client, csrf_in, login_api, login_page, spawn_app, user_id};
-use ownpace_core::course::{AnswerSpec, Item, format_number};
+use crate::support::{
+    TestApp, as_json, client, csrf_in, login_api, login_page, right_answer, spawn_app, user_id,
+    wrong_answer,
+};
+use ownpace_core::course::Item;
 use ownpace_storage::Backend;
 use reqwest::cookie::{CookieStore, Jar};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(ownpace_storage::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(ownpace_storage::Backend::Postgres).await } )* }
-    };
-}
 
 on_both_engines!(
     sessions_rotate_and_logout_ends_them,
@@ -26,23 +20,9 @@ on_both_engines!(
     pages_practice_updates_mastery_and_the_teacher_sees_it,
 );
 
+/// The right and a wrong answer to `item`, as the API takes them.
 fn right_and_wrong(item: &Item) -> (Value, Value) {
-    match &item.answer {
-        AnswerSpec::Choice { choices } => {
-            let right = choices
-                .iter()
-                .position(|c| c.correct)
-                .expect("a correct choice");
-            (json!(right), json!((right + 1) % choices.len()))
-        }
-        AnswerSpec::Numeric {
-            value, tolerance, ..
-        } => (
-            json!(format_number(*value)),
-            json!(format_number(value + tolerance + 7.0)),
-        ),
-        AnswerSpec::Text { accepted, .. } => (json!(accepted[0]), json!("zzz not it")),
-    }
+    (as_json(&right_answer(item)), as_json(&wrong_answer(item)))
 }
 
 async fn sessions_rotate_and_logout_ends_them(backend: Backend) {

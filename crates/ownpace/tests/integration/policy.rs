@@ -6,9 +6,7 @@
 //! role (and signed out) with path ids that are the caller's own, belong to another class
 //! or family, or do not exist, and the status must match what the policy says.
 
-mod common;
-
-use common::{TestApp, client, login_api, login_page, spawn_app, user_id, workspace_root};
+use crate::support::{TestApp, client, login_api, login_page, spawn_app, user_id, workspace_root};
 use ownpace_storage::{Backend, Role};
 use ownpace_web::policy::{Access, RouteSpec, Subject, route_table};
 use std::collections::HashMap;
@@ -222,7 +220,7 @@ impl Caller {
                     .text()
                     .await
                     .unwrap();
-                (common::csrf_in(&page).unwrap(), String::new())
+                (crate::support::csrf_in(&page).unwrap(), String::new())
             }
         };
         Caller {

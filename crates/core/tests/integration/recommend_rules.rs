@@ -2,7 +2,8 @@
 //! holds, teacher pins come first, hidden activities never appear, options are diverse and
 //! a spent screen-time budget puts offline activities first.
 
-use ownpace_core::course::{AnswerSpec, Course, Item, Lesson, Modality, Project, Skill};
+use crate::support::TestCourse;
+use ownpace_core::course::{Course, Lesson, Modality, Project};
 use ownpace_core::goals::{Goal, GoalTarget};
 use ownpace_core::recommend::{
     Activity, Assignment, Reason, Recommendation, Situation, SkillState, SkillStatus, dates,
@@ -18,32 +19,6 @@ const FRIDAY: i64 = 1_772_816_400_000;
 /// Thursday 12 March 2026, 09:00 UTC.
 const MARCH_12: i64 = 1_773_306_000_000;
 const ALL: usize = 100;
-
-fn skill(id: &str, name: &str, prerequisites: &[&str]) -> Skill {
-    Skill {
-        id: id.into(),
-        name: name.into(),
-        description: String::new(),
-        prerequisites: prerequisites.iter().map(|p| p.to_string()).collect(),
-        standards: Vec::new(),
-    }
-}
-
-fn item(skill: &str) -> Item {
-    Item {
-        id: format!("{skill}-1"),
-        skills: vec![skill.into()],
-        prompt: "?".into(),
-        answer: AnswerSpec::Numeric {
-            value: 1.0,
-            tolerance: 0.0,
-            unit: None,
-        },
-        hints: Vec::new(),
-        explanation: String::new(),
-        template: None,
-    }
-}
 
 fn lesson(id: &str, title: &str, skill: &str, modality: Modality) -> Lesson {
     Lesson {
@@ -72,40 +47,37 @@ fn project(id: &str, title: &str, interest: &str, skill: &str, group_min: u32) -
 
 /// frac → compare, frac → ratio → rate, (ratio, compare) → percent; add stands alone.
 fn course() -> Course {
-    let skills = vec![
-        skill("frac", "Equivalent fractions", &[]),
-        skill("add", "Adding fractions", &[]),
-        skill("compare", "Comparing fractions", &["frac"]),
-        skill("ratio", "Ratios", &["frac"]),
-        skill("rate", "Rates", &["ratio"]),
-        skill("percent", "Percent", &["ratio", "compare"]),
-    ];
-    let items = skills.iter().map(|s| item(&s.id)).collect();
-    Course {
-        id: "test".into(),
-        title: "Test course".into(),
-        description: String::new(),
-        level: String::new(),
-        language: "en".into(),
-        skills,
-        lessons: vec![
-            lesson("frac-read", "Equal parts", "frac", Modality::Read),
-            lesson("ratio-watch", "Ratio tables", "ratio", Modality::Watch),
-            lesson("ratio-hands", "Mixing paint", "ratio", Modality::HandsOn),
-            lesson(
-                "compare-group",
-                "Fraction line-up",
-                "compare",
-                Modality::Group,
-            ),
-        ],
-        items,
-        projects: vec![
-            project("box", "Box scores", "sport", "ratio", 2),
-            project("music", "Beats per minute", "music", "rate", 1),
-        ],
-        assets: Vec::new(),
-    }
+    TestCourse::new("test")
+        .title("Test course")
+        .skill("frac", "Equivalent fractions", &[])
+        .skill("add", "Adding fractions", &[])
+        .skill("compare", "Comparing fractions", &["frac"])
+        .skill("ratio", "Ratios", &["frac"])
+        .skill("rate", "Rates", &["ratio"])
+        .skill("percent", "Percent", &["ratio", "compare"])
+        .an_item_per_skill()
+        .lesson(lesson("frac-read", "Equal parts", "frac", Modality::Read))
+        .lesson(lesson(
+            "ratio-watch",
+            "Ratio tables",
+            "ratio",
+            Modality::Watch,
+        ))
+        .lesson(lesson(
+            "ratio-hands",
+            "Mixing paint",
+            "ratio",
+            Modality::HandsOn,
+        ))
+        .lesson(lesson(
+            "compare-group",
+            "Fraction line-up",
+            "compare",
+            Modality::Group,
+        ))
+        .project(project("box", "Box scores", "sport", "ratio", 2))
+        .project(project("music", "Beats per minute", "music", "rate", 1))
+        .build()
 }
 
 fn status(state: SkillState, p_mastery: f64) -> SkillStatus {

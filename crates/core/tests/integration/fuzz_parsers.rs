@@ -4,7 +4,7 @@
 //! every generated case. proptest shrinks a failure to a small input and saves its seed in
 //! `proptest-regressions/`, which is committed so the case is replayed from then on.
 
-mod support;
+use crate::support;
 
 use ownpace_core::course::{AnswerSpec, Response, SourceFile, grade, parse_course, parse_number};
 use ownpace_core::learner::datasets::{AktLayout, IdMap, read_akt, read_events};

@@ -1,6 +1,7 @@
 //! Goal forecasts (SPEC C7) against hand-computed cases.
 
-use ownpace_core::course::{Course, Project, Skill};
+use crate::support::TestCourse;
+use ownpace_core::course::{Course, Project};
 use ownpace_core::goals::{
     Goal, GoalTarget, PRIOR_MINUTES_PER_DAY, PRIOR_MINUTES_PER_SKILL, PracticeEvent, forecast, pace,
 };
@@ -11,34 +12,16 @@ const MIN: i64 = 60_000;
 /// Monday 2 March 2026, 10:00 UTC.
 const NOW: i64 = 1_772_445_600_000;
 
-fn skill(id: &str, prerequisites: &[&str]) -> Skill {
-    Skill {
-        id: id.into(),
-        name: id.to_uppercase(),
-        description: String::new(),
-        prerequisites: prerequisites.iter().map(|p| p.to_string()).collect(),
-        standards: Vec::new(),
-    }
-}
-
 /// a, b → c (needs a) → d (needs c and b) → e (needs d); project "p" needs d.
 fn course() -> Course {
-    Course {
-        id: "c".into(),
-        title: "C".into(),
-        description: String::new(),
-        level: String::new(),
-        language: "en".into(),
-        skills: vec![
-            skill("a", &[]),
-            skill("b", &[]),
-            skill("c", &["a"]),
-            skill("d", &["c", "b"]),
-            skill("e", &["d"]),
-        ],
-        lessons: Vec::new(),
-        items: Vec::new(),
-        projects: vec![Project {
+    TestCourse::new("c")
+        .title("C")
+        .skill("a", "A", &[])
+        .skill("b", "B", &[])
+        .skill("c", "C", &["a"])
+        .skill("d", "D", &["c", "b"])
+        .skill("e", "E", &["d"])
+        .project(Project {
             id: "p".into(),
             title: "Poster".into(),
             body: String::new(),
@@ -47,9 +30,8 @@ fn course() -> Course {
             group_min: 1,
             group_max: 1,
             rubric: Vec::new(),
-        }],
-        assets: Vec::new(),
-    }
+        })
+        .build()
 }
 
 fn event(at: i64, minutes: i64, skill: &str) -> PracticeEvent {

@@ -2,7 +2,7 @@
 //! valid course, and one broken folder per kind of error, each asserting the exact
 //! errors (file, line, key phrase) and that no course comes out.
 
-mod support;
+use crate::support;
 
 use ownpace_core::course::{AnswerSpec, Course, CourseError, SourceFile, parse_course};
 use std::path::Path;

@@ -7,16 +7,14 @@
 //! holds at least as many answers as were acknowledged. On SQLite this also exercises WAL
 //! recovery. (A killed process leaves the operating system's cache intact, so this checks
 //! that Ownpace acknowledges only after commit; surviving power loss is what
-//! `synchronous=FULL`, checked in `storage/tests/store.rs`, is for.)
-
-mod common;
+//! `synchronous=FULL`, checked in `storage/tests/integration/store.rs`, is for.)
 
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{login_api_at, start_serve};
+use crate::support::{login_api_at, ownpace_command, start_serve};
 use ownpace_storage::testing::{ScratchDatabase, scratch};
 use ownpace_storage::{Backend, Store};
 use serde_json::{Value, json};
@@ -25,15 +23,13 @@ const COURSE: &str = "fractions-ratios-6";
 
 /// `ownpace` with the test's database.
 fn ownpace(db: &Database, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ownpace"));
+    let mut command = ownpace_command();
     command
         .args(args)
-        .env("OWNPACE_DATA_DIR", db.data_dir.path())
-        .env("OWNPACE_LOG", "warn");
-    match &db.postgres {
-        Some(scratch) => command.env("OWNPACE_DATABASE_URL", &scratch.url),
-        None => command.env_remove("OWNPACE_DATABASE_URL"),
-    };
+        .env("OWNPACE_DATA_DIR", db.data_dir.path());
+    if let Some(scratch) = &db.postgres {
+        command.env("OWNPACE_DATABASE_URL", &scratch.url);
+    }
     command
 }
 

@@ -3,18 +3,14 @@
 //! `serve` printing its URL, answering `/healthz` and stopping cleanly on SIGTERM, and
 //! `simulate` printing its report.
 
-mod common;
-
-use common::{start_serve, workspace_root};
+use crate::support::{ownpace_command, start_serve, workspace_root};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn ownpace(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ownpace"))
+    ownpace_command()
         .args(args)
         .env("OWNPACE_DATA_DIR", data_dir)
-        .env_remove("OWNPACE_DATABASE_URL")
-        .env("OWNPACE_LOG", "warn")
         .output()
         .expect("run ownpace")
 }
@@ -165,10 +161,9 @@ fn every_broken_fixture_is_refused_with_its_location() {
 fn serve_prints_its_url_answers_health_and_stops_on_sigterm() {
     let data = tempfile::tempdir().unwrap();
     let (mut child, url) = start_serve(
-        Command::new(env!("CARGO_BIN_EXE_ownpace"))
+        ownpace_command()
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("OWNPACE_DATA_DIR", data.path())
-            .env_remove("OWNPACE_DATABASE_URL")
             .stderr(Stdio::null()),
     );
     let health = std::process::Command::new("curl")

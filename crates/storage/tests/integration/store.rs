@@ -1,22 +1,14 @@
 //! The storage layer against both engines: every test runs on SQLite and on PostgreSQL.
 
+use crate::support::{open, student};
 use ownpace_core::course::{AnswerSpec, Course, Item, Skill};
 use ownpace_core::learner::bkt::BktParams;
-use ownpace_storage::testing::{ScratchDatabase, scratch};
 use ownpace_storage::{
-    AnswerRecord, Backend, ImportOutcome, NewOverride, NewUser, OverrideScope, Role, Store,
-    StoredAsset,
+    AnswerRecord, Backend, ImportOutcome, NewOverride, NewUser, OverrideScope, Role, StoredAsset,
 };
 
 /// The time the tests' records are made at (storage takes it from its caller).
 const T0: i64 = 1_000;
-
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(ownpace_storage::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::$name(ownpace_storage::Backend::Postgres).await } )* }
-    };
-}
 
 on_both_engines!(
     answers_are_idempotent_and_update_mastery,
@@ -38,13 +30,6 @@ async fn sqlite_runs_in_wal_mode_with_full_sync() {
     assert_eq!(journal, "wal");
     assert_eq!(synchronous, 2, "synchronous=FULL is 2");
     assert_eq!(foreign_keys, 1);
-}
-
-async fn open(backend: Backend) -> (Store, ScratchDatabase) {
-    let db = scratch(backend).await;
-    let store = Store::connect(&db.url).await.expect("connect and migrate");
-    assert_eq!(store.backend(), backend);
-    (store, db)
 }
 
 fn course(title: &str) -> Course {
@@ -80,20 +65,6 @@ fn course(title: &str) -> Course {
         projects: vec![],
         assets: vec![],
     }
-}
-
-async fn student(store: &Store, name: &str) -> String {
-    store
-        .create_user(NewUser {
-            username: name,
-            display_name: name,
-            role: Role::Student,
-            password_hash: "x",
-            created_at: T0,
-        })
-        .await
-        .expect("create student")
-        .id
 }
 
 fn answer<'a>(

@@ -2,34 +2,17 @@
 //! crossings, and the SVG is well-formed XML that names every skill, escapes text and
 //! tabs through skills layer by layer.
 
+use crate::support::{TestCourse, skill};
 use ownpace_core::course::{Course, Skill};
 use ownpace_core::recommend::{SkillState, SkillStatus, overview};
 use ownpace_core::skillmap::{escape, layers, render_svg};
 use std::collections::HashMap;
 
-fn skill(id: &str, name: &str, prerequisites: &[&str]) -> Skill {
-    Skill {
-        id: id.into(),
-        name: name.into(),
-        description: String::new(),
-        prerequisites: prerequisites.iter().map(|p| p.to_string()).collect(),
-        standards: Vec::new(),
-    }
-}
-
 fn course(skills: Vec<Skill>) -> Course {
-    Course {
-        id: "demo course".into(),
-        title: "Fractions & <ratios>".into(),
-        description: String::new(),
-        level: String::new(),
-        language: "en".into(),
-        skills,
-        lessons: Vec::new(),
-        items: Vec::new(),
-        projects: Vec::new(),
-        assets: Vec::new(),
-    }
+    TestCourse::new("demo course")
+        .title("Fractions & <ratios>")
+        .skills(skills)
+        .build()
 }
 
 fn sample() -> Course {

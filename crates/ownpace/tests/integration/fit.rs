@@ -1,20 +1,17 @@
 //! `ownpace fit` as an administrator runs it: refusing an empty school, then refitting the
 //! demo school's simulated answers into new, loadable versions of the default model.
 
+use crate::support::ownpace_command;
 use ownpace_core::learner::bkt::BktParams;
 use ownpace_core::learner::fitted::{FittedModels, STORE_MODEL_NAME};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn ownpace(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ownpace"))
+    ownpace_command()
         .args(args)
         .arg("--data-dir")
         .arg(data_dir)
-        .env_remove("OWNPACE_DATA_DIR")
-        .env_remove("OWNPACE_DATABASE_URL")
-        .env_remove("OWNPACE_CONFIG")
-        .env("OWNPACE_LOG", "warn")
         .output()
         .expect("run ownpace")
 }

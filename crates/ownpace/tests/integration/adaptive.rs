@@ -3,18 +3,9 @@
 //! practises it to mastery, and weeks later (the server's clock moved forward) sees a
 //! review come due; the teacher pins an activity, which then comes first.
 
-mod common;
-
-use common::{TestApp, client, csrf_in, login_page, spawn_app};
-use ownpace_core::course::{AnswerSpec, Course, Item, format_number};
+use crate::support::{TestApp, as_field, client, csrf_in, login_page, right_answer, spawn_app};
+use ownpace_core::course::Course;
 use ownpace_storage::{Backend, NewUser, Role};
-
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(ownpace_storage::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(ownpace_storage::Backend::Postgres).await } )* }
-    };
-}
 
 on_both_engines!(a_new_student_is_placed_guided_reviewed_and_steered);
 
@@ -26,16 +17,6 @@ fn field(page: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no field {name} in:\n{page}"))
         + marker.len();
     page[at..].split('"').next().unwrap().to_string()
-}
-
-fn right_answer(item: &Item) -> String {
-    match &item.answer {
-        AnswerSpec::Choice { choices } => {
-            choices.iter().position(|c| c.correct).unwrap().to_string()
-        }
-        AnswerSpec::Numeric { value, .. } => format_number(*value),
-        AnswerSpec::Text { accepted, .. } => accepted[0].clone(),
-    }
 }
 
 /// The options on the student home: (kind, title, reason), in order.
@@ -140,7 +121,7 @@ async fn a_new_student_is_placed_guided_reviewed_and_steered(backend: Backend) {
         let (skill, item_id) = (field(&page, "skill"), field(&page, "item"));
         let item = course.item(&item_id).expect("a course item");
         let response = if known.contains(&skill.as_str()) {
-            right_answer(item)
+            as_field(&right_answer(item))
         } else {
             String::new()
         };
@@ -226,7 +207,7 @@ async fn a_new_student_is_placed_guided_reviewed_and_steered(backend: Backend) {
                 ("key", &field(&page, "key")),
                 ("shown_at", &field(&page, "shown_at")),
                 ("hints", "0"),
-                ("response", &right_answer(item)),
+                ("response", &as_field(&right_answer(item))),
             ])
             .send()
             .await

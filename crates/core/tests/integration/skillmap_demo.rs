@@ -1,39 +1,15 @@
 //! The demo course's skill map renders (a real course, not a toy graph): every skill
 //! appears, and barycenter ordering leaves few crossings.
 
-use ownpace_core::course::{SourceFile, parse_course};
+use crate::support;
+use ownpace_core::course::parse_course;
 use ownpace_core::recommend::{Situation, SkillState, SkillStatus, overview, recommend};
 use ownpace_core::skillmap::{layers, render_svg};
 use std::collections::HashMap;
-use std::path::Path;
-
-fn collect(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .expect("course folder")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            collect(root, &path, out);
-        } else if let (Ok(rel), Ok(bytes)) = (path.strip_prefix(root), std::fs::read(&path)) {
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            out.push(SourceFile { path: rel, bytes });
-        }
-    }
-}
 
 #[test]
 fn demo_course_skill_map_renders() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses/fractions");
-    let mut files = Vec::new();
-    collect(&root, &root, &mut files);
-    let course = parse_course(&files).expect("demo course imports");
+    let course = parse_course(&support::demo_course_files()).expect("demo course imports");
     let mut skills = HashMap::new();
     for (k, s) in course.skills.iter().take(5).enumerate() {
         skills.insert(
