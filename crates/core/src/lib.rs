@@ -9,6 +9,7 @@
 pub mod course;
 pub mod goals;
 pub mod learner;
+pub mod pilot;
 pub mod placement;
 pub mod progress;
 pub mod recommend;
