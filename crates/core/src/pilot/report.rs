@@ -106,6 +106,16 @@ pub fn report(data: &PilotData) -> Result<PilotReport, PilotError> {
             data.control
         )));
     }
+    if let Some(name) = data
+        .conditions
+        .iter()
+        .find(|n| n.trim().is_empty() || n.chars().count() > 200)
+    {
+        return Err(PilotError::Invalid(format!(
+            "condition names must be 1 to 200 characters (one has {})",
+            name.chars().count()
+        )));
+    }
     if data.students.len() > super::design::MAX_UNITS {
         return Err(PilotError::Invalid("too many students in one pilot".into()));
     }
@@ -422,6 +432,19 @@ mod tests {
     }
 
     #[test]
+    fn without_pre_test_spread_the_report_falls_back_to_the_raw_comparison() {
+        let mut d = data(20, Unit::Student, 2.0);
+        for s in &mut d.students {
+            s.pre = 0.0;
+        }
+        let PilotReport::Ready { comparisons, .. } = report(&d).unwrap() else {
+            panic!("20 per condition is enough");
+        };
+        assert_eq!(comparisons[0].effect.method, Method::Unadjusted);
+        assert!(comparisons[0].reading.contains("not adjusted"));
+    }
+
+    #[test]
     fn malformed_pilot_data_is_refused() {
         let mut d = data(12, Unit::Student, 0.0);
         d.students[0].condition = 5;
@@ -429,5 +452,8 @@ mod tests {
         let mut d = data(12, Unit::Student, 0.0);
         d.control = 2;
         assert!(report(&d).is_err());
+        let mut d = data(12, Unit::Student, 0.0);
+        d.conditions[1] = "x".repeat(201);
+        assert!(matches!(report(&d), Err(PilotError::Invalid(_))));
     }
 }
