@@ -10,6 +10,7 @@ pub mod course;
 pub mod events;
 pub mod goals;
 pub mod learner;
+pub mod pilot;
 pub mod placement;
 pub mod practice;
 pub mod progress;

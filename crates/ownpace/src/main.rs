@@ -3,6 +3,7 @@
 
 mod evaluate;
 mod fit;
+mod pilot;
 mod simulate;
 
 use anyhow::{Context, anyhow, bail};
@@ -83,6 +84,8 @@ enum Command {
     Fit(fit::FitArgs),
     /// Simulate students under a fixed sequence, mastery progression and Ownpace's adaptive path.
     Simulate(simulate::SimulateArgs),
+    /// Pilot studies: `calibrate` checks the statistics on simulated pilots.
+    Pilot(pilot::PilotArgs),
 }
 
 #[derive(Subcommand)]
@@ -299,6 +302,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Evaluate(args) => evaluate::run(args),
         Command::Fit(args) => fit::run(args).await,
         Command::Simulate(args) => simulate::run(args),
+        Command::Pilot(args) => pilot::run(args),
     }
 }
 
