@@ -22,4 +22,5 @@ mod config;
 mod crash;
 mod fit;
 mod flows;
+mod pilot;
 mod policy;

@@ -2,10 +2,10 @@
 //! sensible values, the same seed prints the same figures, and bad input is refused with
 //! a message naming the flag.
 
-use std::process::Command;
+use crate::support::ownpace_command;
 
 fn calibrate(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ownpace"))
+    ownpace_command()
         .args(["pilot", "calibrate"])
         .args(args)
         .env("OWNPACE_LOG", "warn")
