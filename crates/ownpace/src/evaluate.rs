@@ -351,3 +351,52 @@ fn read(dir: &Path, file: &str, layout: LayoutArg) -> anyhow::Result<Vec<Sequenc
         None => datasets::read_akt_detected(&shown, &text)?.1,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder of header-skills files with train/test but no valid files: each fold must
+    /// fit on its train file alone, read in the detected layout.
+    #[test]
+    fn folders_without_valid_files_fit_on_train_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for k in 1..=5 {
+            // Student ids encode the file, so the exported rows show where they came from.
+            let train = format!("0,{k}01\n3,4,3\n1,0,1\n1,{k}02\n4,3\n0,1\n");
+            let test = format!("0,{k}09\n3,4\n1,1\n");
+            std::fs::write(dir.path().join(format!("x_train{k}.csv")), train).expect("write");
+            std::fs::write(dir.path().join(format!("x_test{k}.csv")), test).expect("write");
+        }
+        let out = dir.path().join("export");
+        let args = |layout| EvaluateArgs {
+            dataset: dir.path().to_path_buf(),
+            merge_repeats: false,
+            models: Some(vec!["elo".into()]),
+            folds: Some(vec![2]),
+            json: true,
+            layout,
+            export_folds: Some(out.clone()),
+        };
+        run(args(LayoutArg::Auto)).expect("evaluate");
+        let train = std::fs::read_to_string(out.join("fold2_train.csv")).expect("export");
+        assert_eq!(
+            train,
+            "student,item,skills,correct\n0,3,3,1\n0,4,4,0\n0,3,3,1\n1,4,4,0\n1,3,3,1\n"
+        );
+        let test = std::fs::read_to_string(out.join("fold2_test.csv")).expect("export");
+        assert_eq!(test, "student,item,skills,correct\n0,3,3,1\n0,4,4,1\n");
+
+        // Named wrongly, the layout fails on a line of a file.
+        let e = run(args(LayoutArg::HeaderProblemsSkills)).expect_err("4-line");
+        assert!(format!("{e:#}").contains("x_train2.csv:4:"), "{e:#}");
+
+        // Some valid files but not all: refused, naming the first missing one.
+        std::fs::write(dir.path().join("x_valid1.csv"), "0,1\n3\n1\n").expect("write");
+        let e = run(args(LayoutArg::Auto)).expect_err("partial valid");
+        assert!(
+            format!("{e:#}").contains("x_valid2.csv is missing"),
+            "{e:#}"
+        );
+    }
+}
