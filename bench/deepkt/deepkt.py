@@ -174,7 +174,9 @@ def main():
     ap.add_argument("--test", required=True)
     ap.add_argument("--model", choices=["dkt", "akt"], required=True)
     ap.add_argument("--seed", type=int, default=3407)
-    ap.add_argument("--batch-size", type=int, default=256)
+    # pyKT's batch is 256; AKT at 256 x 200 rows held ~19 GB and was OOM-killed on a
+    # 23 GB machine, so AKT defaults to 64 (untried: memory should fall about fourfold).
+    ap.add_argument("--batch-size", type=int, default=0, help="0: 256 for DKT, 64 for AKT")
     ap.add_argument("--max-epochs", type=int, default=200)
     ap.add_argument("--patience", type=int, default=10)
     ap.add_argument("--time-budget", type=float, default=0, help="seconds; 0 = none")
@@ -191,6 +193,8 @@ def main():
     ap.add_argument("--akt-lr", type=float, default=1e-4)
     args = ap.parse_args()
 
+    if args.batch_size == 0:
+        args.batch_size = 256 if args.model == "dkt" else 64
     torch.set_num_threads(1)
     random.seed(args.seed)
     np.random.seed(args.seed)
