@@ -8,6 +8,10 @@
 //! Folder layouts:
 //! * AKT folders (`assist2009_pid`, `statics`): `*_train{k}.csv`, `*_valid{k}.csv` and
 //!   `*_test{k}.csv` for k = 1..5; fold k fits on train{k} + valid{k} and tests on test{k}.
+//!   Folders published without `valid{k}` files fit fold k on train{k} alone.
+//!
+//! Each file's line layout (4-line, 3-line with a length, 3-line with a header) is detected
+//! from the shape of the whole file, or named with `--layout`.
 //! * The DKT folder (`assist2009_dkt`): only `builder_train.csv` and `builder_test.csv`.
 //!   The two files are joined (train students first, in file order) and student i goes to
 //!   the test set of fold (i mod 5) + 1, so every student is tested exactly once, as in the
@@ -42,14 +46,50 @@ pub struct EvaluateArgs {
     /// Comma-separated folds to run, 1..5 (default: all five).
     #[arg(long, value_delimiter = ',')]
     pub folds: Option<Vec<usize>>,
+    /// Line layout of the files (default: detected per file from its whole shape).
+    #[arg(long, value_enum, default_value_t = LayoutArg::Auto)]
+    pub layout: LayoutArg,
     /// Print one JSON object on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Also write each fold's exact training and test rows (after merging, if asked) to
+    /// DIR/fold{k}_train.csv and DIR/fold{k}_test.csv as `student,item,skills,correct`
+    /// (skills `;`-separated), so other tools (bench/deepkt) fit and score the same rows.
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub export_folds: Option<PathBuf>,
+}
+
+/// `--layout`: the line layout of the dataset files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LayoutArg {
+    /// Detect each file's layout from its whole shape.
+    Auto,
+    /// Header `student index,user id`, problem ids, skill ids, correctness.
+    HeaderProblemsSkills,
+    /// Sequence length, ids, correctness.
+    LengthIds,
+    /// Header `student index,user id`, skill ids, correctness.
+    HeaderSkills,
+}
+
+impl LayoutArg {
+    fn akt(self) -> Option<AktLayout> {
+        match self {
+            LayoutArg::Auto => None,
+            LayoutArg::HeaderProblemsSkills => Some(AktLayout::FourLine),
+            LayoutArg::LengthIds => Some(AktLayout::ThreeLine),
+            LayoutArg::HeaderSkills => Some(AktLayout::HeaderThreeLine),
+        }
+    }
 }
 
 /// Where each fold's students come from.
 enum Layout {
-    Akt { prefix: String },
+    /// `with_valid`: the folder has `valid{k}` files to add to the training rows.
+    Akt {
+        prefix: String,
+        with_valid: bool,
+    },
     Dkt,
 }
 
@@ -88,8 +128,8 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
     }
     let dkt_all = match layout {
         Layout::Dkt => {
-            let mut all = read(dir, "builder_train.csv")?;
-            all.extend(read(dir, "builder_test.csv")?);
+            let mut all = read(dir, "builder_train.csv", args.layout)?;
+            all.extend(read(dir, "builder_test.csv", args.layout)?);
             Some(all)
         }
         Layout::Akt { .. } => None,
@@ -106,10 +146,15 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
     for &k in &folds {
         bar.set_message(format!("fold {k}: reading"));
         let (mut train, mut test) = match (&layout, &dkt_all) {
-            (Layout::Akt { prefix }, _) => {
-                let mut train = read(dir, &format!("{prefix}_train{k}.csv"))?;
-                train.extend(read(dir, &format!("{prefix}_valid{k}.csv"))?);
-                (train, read(dir, &format!("{prefix}_test{k}.csv"))?)
+            (Layout::Akt { prefix, with_valid }, _) => {
+                let mut train = read(dir, &format!("{prefix}_train{k}.csv"), args.layout)?;
+                if *with_valid {
+                    train.extend(read(dir, &format!("{prefix}_valid{k}.csv"), args.layout)?);
+                }
+                (
+                    train,
+                    read(dir, &format!("{prefix}_test{k}.csv"), args.layout)?,
+                )
             }
             (Layout::Dkt, Some(all)) => {
                 let (mut train, mut test) = (Vec::new(), Vec::new());
@@ -127,6 +172,10 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
         if merge {
             train = merge_repeats(&train);
             test = merge_repeats(&test);
+        }
+        if let Some(out) = &args.export_folds {
+            export(&out.join(format!("fold{k}_train.csv")), &train)?;
+            export(&out.join(format!("fold{k}_test.csv")), &test)?;
         }
         for &m in &models {
             bar.set_message(format!("fold {k}: {}", m.name()));
@@ -219,6 +268,29 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes one row per attempt: sequence index, item, `;`-separated skills, 0/1.
+fn export(path: &Path, sequences: &[Sequence]) -> anyhow::Result<()> {
+    use std::fmt::Write as _;
+    let mut text = String::from("student,item,skills,correct\n");
+    for (i, seq) in sequences.iter().enumerate() {
+        for a in &seq.attempts {
+            let skills: Vec<String> = a.skills.iter().map(ToString::to_string).collect();
+            let _ = writeln!(
+                text,
+                "{i},{},{},{}",
+                a.item,
+                skills.join(";"),
+                u8::from(a.correct)
+            );
+        }
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
 /// Finds the AKT fold files or the DKT pair.
 fn detect(dir: &Path) -> anyhow::Result<Layout> {
     let mut prefixes: Vec<String> = std::fs::read_dir(dir)
@@ -234,17 +306,31 @@ fn detect(dir: &Path) -> anyhow::Result<Layout> {
     prefixes.sort();
     if let Some(prefix) = prefixes.into_iter().next() {
         for k in 1..=5 {
-            for part in ["train", "valid", "test"] {
+            for part in ["train", "test"] {
                 let f = dir.join(format!("{prefix}_{part}{k}.csv"));
                 if !f.is_file() {
                     bail!(
-                        "{} is missing (an AKT dataset folder needs {prefix}_train/valid/test1..5.csv)",
+                        "{} is missing (an AKT dataset folder needs {prefix}_train1..5.csv and {prefix}_test1..5.csv, and optionally {prefix}_valid1..5.csv)",
                         f.display()
                     );
                 }
             }
         }
-        return Ok(Layout::Akt { prefix });
+        let valid: Vec<bool> = (1..=5)
+            .map(|k| dir.join(format!("{prefix}_valid{k}.csv")).is_file())
+            .collect();
+        if let Some(k) = valid.iter().position(|v| !v)
+            && valid.iter().any(|v| *v)
+        {
+            bail!(
+                "{} is missing while other {prefix}_valid files exist; add it or remove all five valid files (fold k then fits on {prefix}_train{{k}}.csv alone)",
+                dir.join(format!("{prefix}_valid{}.csv", k + 1)).display()
+            );
+        }
+        return Ok(Layout::Akt {
+            prefix,
+            with_valid: valid[0],
+        });
     }
     if dir.join("builder_train.csv").is_file() && dir.join("builder_test.csv").is_file() {
         return Ok(Layout::Dkt);
@@ -255,10 +341,62 @@ fn detect(dir: &Path) -> anyhow::Result<Layout> {
     )
 }
 
-fn read(dir: &Path, file: &str) -> anyhow::Result<Vec<Sequence>> {
+fn read(dir: &Path, file: &str, layout: LayoutArg) -> anyhow::Result<Vec<Sequence>> {
     let path = dir.join(file);
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let shown = path.display().to_string();
-    Ok(datasets::read_akt(&shown, &text, AktLayout::detect(&text))?)
+    Ok(match layout.akt() {
+        Some(l) => datasets::read_akt(&shown, &text, l)?,
+        None => datasets::read_akt_detected(&shown, &text)?.1,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder of header-skills files with train/test but no valid files: each fold must
+    /// fit on its train file alone, read in the detected layout.
+    #[test]
+    fn folders_without_valid_files_fit_on_train_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for k in 1..=5 {
+            // Student ids encode the file, so the exported rows show where they came from.
+            let train = format!("0,{k}01\n3,4,3\n1,0,1\n1,{k}02\n4,3\n0,1\n");
+            let test = format!("0,{k}09\n3,4\n1,1\n");
+            std::fs::write(dir.path().join(format!("x_train{k}.csv")), train).expect("write");
+            std::fs::write(dir.path().join(format!("x_test{k}.csv")), test).expect("write");
+        }
+        let out = dir.path().join("export");
+        let args = |layout| EvaluateArgs {
+            dataset: dir.path().to_path_buf(),
+            merge_repeats: false,
+            models: Some(vec!["elo".into()]),
+            folds: Some(vec![2]),
+            json: true,
+            layout,
+            export_folds: Some(out.clone()),
+        };
+        run(args(LayoutArg::Auto)).expect("evaluate");
+        let train = std::fs::read_to_string(out.join("fold2_train.csv")).expect("export");
+        assert_eq!(
+            train,
+            "student,item,skills,correct\n0,3,3,1\n0,4,4,0\n0,3,3,1\n1,4,4,0\n1,3,3,1\n"
+        );
+        let test = std::fs::read_to_string(out.join("fold2_test.csv")).expect("export");
+        assert_eq!(test, "student,item,skills,correct\n0,3,3,1\n0,4,4,1\n");
+
+        // Named wrongly, the layout fails on a line of a file.
+        let e = run(args(LayoutArg::HeaderProblemsSkills)).expect_err("4-line");
+        assert!(format!("{e:#}").contains("x_train2.csv:4:"), "{e:#}");
+
+        // Some valid files but not all: refused, naming the first missing one.
+        std::fs::write(dir.path().join("x_valid1.csv"), "0,1\n3\n1\n").expect("write");
+        let e = run(args(LayoutArg::Auto)).expect_err("partial valid");
+        assert!(
+            format!("{e:#}").contains("x_valid2.csv is missing"),
+            "{e:#}"
+        );
+    }
 }

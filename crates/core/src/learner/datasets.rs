@@ -11,6 +11,14 @@
 //! * **AKT/DKT 3-line** (`statics`, `assist2009_dkt`): the sequence length, ids,
 //!   correctness; lines may end with a trailing comma. There is a single id per row, used
 //!   as both item and skill.
+//! * **AKT 3-line with header** (skill-only files of the AKT repository): a header
+//!   `student index,user id`, skill ids, correctness; no problem line, so the skill id is
+//!   also the item.
+//!
+//! [`read_akt_detected`] tells the AKT/DKT layouts apart by the shape of the whole file:
+//! it parses the text in every layout and keeps the one that reads every group; a text
+//! that two layouts read completely is refused as ambiguous (the caller then names the
+//! layout).
 //! * **Event export CSV**: `student,item,skills,correct,timestamp` with `;`-separated
 //!   skills, correctness 0/1 and unix seconds, an optional header row, and simple
 //!   double-quoted fields. Rows are grouped by student (first appearance order) and sorted
@@ -57,6 +65,8 @@ pub enum Reason {
     UnterminatedQuote,
     #[error("the file holds no answers")]
     NoData,
+    #[error("the file reads completely in several layouts ({0}); name the layout (`--layout`)")]
+    AmbiguousLayout(String),
 }
 
 /// Which AKT/DKT layout a text uses.
@@ -66,22 +76,86 @@ pub enum AktLayout {
     FourLine,
     /// Length, ids, correctness.
     ThreeLine,
+    /// Header, skill ids, correctness.
+    HeaderThreeLine,
 }
 
 impl AktLayout {
-    /// Guesses the layout from the first non-empty line: a 4-line file starts with a
-    /// two-field header, a 3-line file with a bare length.
-    pub fn detect(text: &str) -> AktLayout {
-        let first = text
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("");
-        if first.trim_end_matches(',').contains(',') {
-            AktLayout::FourLine
-        } else {
-            AktLayout::ThreeLine
+    /// Every layout, in the order detection reports them.
+    pub const ALL: [AktLayout; 3] = [
+        AktLayout::FourLine,
+        AktLayout::ThreeLine,
+        AktLayout::HeaderThreeLine,
+    ];
+
+    /// A short name for messages and the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            AktLayout::FourLine => "header-problems-skills",
+            AktLayout::ThreeLine => "length-ids",
+            AktLayout::HeaderThreeLine => "header-skills",
         }
+    }
+
+    /// The layout whose parse reads the whole text; when none or several do, a guess from
+    /// the first non-empty line (a two-field header means the 4-line layout, a bare number
+    /// the 3-line one). Prefer [`read_akt_detected`], which reports those cases.
+    pub fn detect(text: &str) -> AktLayout {
+        match read_akt_detected("", text) {
+            Ok((layout, _)) => layout,
+            Err(_) => {
+                let first = text
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty())
+                    .unwrap_or("");
+                if first.trim_end_matches(',').contains(',') {
+                    AktLayout::FourLine
+                } else {
+                    AktLayout::ThreeLine
+                }
+            }
+        }
+    }
+}
+
+/// Reads an AKT/DKT file in whichever layout reads all of it (see the module docs).
+///
+/// When no layout fits, the error is the one from the layout that read furthest into the
+/// file, so it points at the line that most likely breaks the intended layout.
+pub fn read_akt_detected(
+    file: &str,
+    text: &str,
+) -> Result<(AktLayout, Vec<Sequence>), DatasetError> {
+    let mut fits: Vec<(AktLayout, Vec<Sequence>)> = Vec::new();
+    let mut furthest: Option<DatasetError> = None;
+    for layout in AktLayout::ALL {
+        match read_akt(file, text, layout) {
+            Ok(seqs) => fits.push((layout, seqs)),
+            Err(e) => {
+                if furthest.as_ref().is_none_or(|f| e.line > f.line) {
+                    furthest = Some(e);
+                }
+            }
+        }
+    }
+    match fits.len() {
+        1 => Ok(fits.remove(0)),
+        0 => Err(furthest.unwrap_or(DatasetError {
+            file: file.to_string(),
+            line: 1,
+            reason: Reason::NoData,
+        })),
+        _ => Err(DatasetError {
+            file: file.to_string(),
+            line: 1,
+            reason: Reason::AmbiguousLayout(
+                fits.iter()
+                    .map(|(l, _)| l.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        }),
     }
 }
 
@@ -94,7 +168,7 @@ pub fn read_akt(file: &str, text: &str, layout: AktLayout) -> Result<Vec<Sequenc
     };
     let group = match layout {
         AktLayout::FourLine => 4,
-        AktLayout::ThreeLine => 3,
+        AktLayout::ThreeLine | AktLayout::HeaderThreeLine => 3,
     };
     // Blank lines carry nothing; keep real line numbers for messages.
     let lines: Vec<(usize, &str)> = text
@@ -108,20 +182,23 @@ pub fn read_akt(file: &str, text: &str, layout: AktLayout) -> Result<Vec<Sequenc
         if chunk.len() < group {
             return Err(err(chunk[0].0, Reason::Truncated));
         }
+        let header_student = |(n, header): (usize, &str)| {
+            let fields = split_fields(header);
+            if fields.len() != 2 || fields.iter().any(|f| f.parse::<u64>().is_err()) {
+                return Err(err(n, Reason::BadHeader(header.to_string())));
+            }
+            Ok(fields[1].to_string())
+        };
         let (student, ids_at, skills_at, correct_at, expected) = match layout {
-            AktLayout::FourLine => {
-                let (n, header) = chunk[0];
-                let fields = split_fields(header);
-                if fields.len() != 2 || fields.iter().any(|f| f.parse::<u64>().is_err()) {
-                    return Err(err(n, Reason::BadHeader(header.to_string())));
-                }
-                (
-                    fields[1].to_string(),
-                    chunk[1],
-                    Some(chunk[2]),
-                    chunk[3],
-                    None,
-                )
+            AktLayout::FourLine => (
+                header_student(chunk[0])?,
+                chunk[1],
+                Some(chunk[2]),
+                chunk[3],
+                None,
+            ),
+            AktLayout::HeaderThreeLine => {
+                (header_student(chunk[0])?, chunk[1], None, chunk[2], None)
             }
             AktLayout::ThreeLine => {
                 let (n, len) = chunk[0];
@@ -476,6 +553,125 @@ mod tests {
         let e = fails("\n\n", AktLayout::ThreeLine);
         assert_eq!(e.reason, Reason::NoData);
         assert_eq!(e.to_string(), "f.csv:1: the file holds no answers");
+    }
+
+    /// Every layout the readers accept, as a file in `tests/fixtures/datasets`, with the
+    /// layout detection must find and (student, items, skills, correctness) of its groups.
+    #[allow(clippy::type_complexity)]
+    const FIXTURES: [(&str, &str, AktLayout, &[(&str, &[u32], &[u32], &[bool])]); 4] = [
+        (
+            "akt_four_line.csv",
+            include_str!("../../tests/fixtures/datasets/akt_four_line.csv"),
+            AktLayout::FourLine,
+            &[
+                ("100", &[5, 5, 6], &[1, 2, 1], &[true, true, false]),
+                ("200", &[7], &[3], &[false]),
+            ],
+        ),
+        (
+            "akt_three_line.csv",
+            include_str!("../../tests/fixtures/datasets/akt_three_line.csv"),
+            AktLayout::ThreeLine,
+            &[
+                (
+                    "akt_three_line.csv#1",
+                    &[12, 13, 12],
+                    &[12, 13, 12],
+                    &[true, false, true],
+                ),
+                (
+                    "akt_three_line.csv#2",
+                    &[13, 14],
+                    &[13, 14],
+                    &[false, false],
+                ),
+            ],
+        ),
+        (
+            "dkt_three_line.csv",
+            include_str!("../../tests/fixtures/datasets/dkt_three_line.csv"),
+            AktLayout::ThreeLine,
+            &[
+                (
+                    "dkt_three_line.csv#1",
+                    &[51, 51, 52, 51],
+                    &[51, 51, 52, 51],
+                    &[false, true, true, true],
+                ),
+                ("dkt_three_line.csv#2", &[9], &[9], &[true]),
+            ],
+        ),
+        (
+            "akt_header_three_line.csv",
+            include_str!("../../tests/fixtures/datasets/akt_header_three_line.csv"),
+            AktLayout::HeaderThreeLine,
+            &[
+                ("1001", &[3, 3, 7], &[3, 3, 7], &[true, false, true]),
+                ("1002", &[4, 7], &[4, 7], &[false, true]),
+            ],
+        ),
+    ];
+
+    #[test]
+    fn detects_and_reads_every_layout_fixture() {
+        for (file, text, layout, expected) in FIXTURES {
+            let (found, seqs) =
+                read_akt_detected(file, text).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(found, layout, "{file}");
+            assert_eq!(AktLayout::detect(text), layout, "{file}");
+            assert_eq!(read_akt(file, text, layout).as_ref(), Ok(&seqs), "{file}");
+            let got: Vec<_> = seqs
+                .iter()
+                .map(|s| {
+                    (
+                        s.student.as_str(),
+                        s.attempts.iter().map(|a| a.item).collect::<Vec<_>>(),
+                        s.attempts.iter().map(|a| a.skills[0]).collect::<Vec<_>>(),
+                        s.attempts.iter().map(|a| a.correct).collect::<Vec<_>>(),
+                    )
+                })
+                .collect();
+            let want: Vec<_> = expected
+                .iter()
+                .map(|&(st, i, k, c)| (st, i.to_vec(), k.to_vec(), c.to_vec()))
+                .collect();
+            assert_eq!(got, want, "{file}");
+        }
+        let mut ids = IdMap::default();
+        let events = read_events(
+            "events.csv",
+            include_str!("../../tests/fixtures/datasets/events.csv"),
+            &mut ids,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let students: Vec<_> = events.iter().map(|s| s.student.as_str()).collect();
+        assert_eq!(students, ["ann", "bob"]);
+        assert_eq!(ids.items[events[0].attempts[0].item as usize], "q3");
+    }
+
+    #[test]
+    fn the_header_three_line_layout_is_not_read_as_four_lines() {
+        // The shape the 4-line-only reader stopped on: line 4 is the next header.
+        let text = FIXTURES[3].1;
+        let e = read_akt("h.csv", text, AktLayout::FourLine).unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(matches!(e.reason, Reason::BadCorrectness(_)));
+    }
+
+    #[test]
+    fn detection_reports_the_furthest_error_and_ambiguity() {
+        // Header-skills text broken on its last line: that layout read furthest.
+        let e = read_akt_detected("h.csv", "0,1001\n3,3,7\n1,0,1\n1,1002\n4,7\n0,2\n").unwrap_err();
+        assert_eq!((e.line, e.reason), (6, Reason::BadCorrectness("2".into())));
+        assert_eq!(e.file, "h.csv");
+        // Twelve `1,1` lines read in full as three 4-line and as four 3-line groups.
+        let text = "1,1\n".repeat(12);
+        let e = read_akt_detected("a.csv", &text).unwrap_err();
+        assert_eq!(e.line, 1);
+        assert!(matches!(e.reason, Reason::AmbiguousLayout(_)), "{e}");
+        assert!(e.to_string().contains("--layout"), "{e}");
+        let e = read_akt_detected("n.csv", "\n").unwrap_err();
+        assert_eq!(e.reason, Reason::NoData);
     }
 
     #[test]
