@@ -23,7 +23,7 @@ use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use ownpace_storage::{Class, CourseVersion, Role, StudentRelation};
+use ownpace_storage::{Class, CourseVersion, Role, StudentRelation, User};
 
 /// The signed-in person, if any, as the guard found them. Also carried on the response,
 /// so error pages can show the signed-in frame.
@@ -214,9 +214,15 @@ fn proof(parts: &Parts) -> Result<&Proof, WebError> {
 }
 
 /// The student in the path, when the guard proved the caller relates to them as `wanted`.
-fn student_related_as(parts: &Parts, wanted: StudentRelation) -> Result<String, WebError> {
+async fn student_related_as(
+    parts: &Parts,
+    state: &AppState,
+    wanted: StudentRelation,
+) -> Result<User, WebError> {
     match proof(parts)? {
-        Proof::Student { id, relation } if *relation == wanted => Ok(id.clone()),
+        Proof::Student { id, relation } if *relation == wanted => {
+            state.store.user(id).await?.ok_or(WebError::NotFound)
+        }
         _ => Err(WebError::NotFound),
     }
 }
@@ -316,15 +322,15 @@ impl FromRequestParts<AppState> for TeacherOfClass {
 /// A teacher and the student in the path, whom the guard proved they teach in some class.
 pub struct TeacherOfStudent {
     pub teacher: CurrentUser,
-    pub student_id: String,
+    pub student: User,
 }
 
 impl FromRequestParts<AppState> for TeacherOfStudent {
     type Rejection = WebError;
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, WebError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
         Ok(TeacherOfStudent {
             teacher: caller_with_role(parts, Role::Teacher)?,
-            student_id: student_related_as(parts, StudentRelation::Teacher)?,
+            student: student_related_as(parts, state, StudentRelation::Teacher).await?,
         })
     }
 }
@@ -340,7 +346,7 @@ impl TeacherOfStudent {
     ) -> Result<CourseVersion, WebError> {
         if !state
             .store
-            .teaches_student_in_course(&self.teacher.user.id, &self.student_id, course_id)
+            .teaches_student_in_course(&self.teacher.user.id, &self.student.id, course_id)
             .await?
         {
             return Err(WebError::NotFound);
@@ -352,15 +358,15 @@ impl TeacherOfStudent {
 /// A guardian and the student in the path, whom the guard proved is their child.
 pub struct GuardianOf {
     pub guardian: CurrentUser,
-    pub student_id: String,
+    pub student: User,
 }
 
 impl FromRequestParts<AppState> for GuardianOf {
     type Rejection = WebError;
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, WebError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
         Ok(GuardianOf {
             guardian: caller_with_role(parts, Role::Guardian)?,
-            student_id: student_related_as(parts, StudentRelation::Guardian)?,
+            student: student_related_as(parts, state, StudentRelation::Guardian).await?,
         })
     }
 }

@@ -98,14 +98,10 @@ pub async fn child(
     State(state): State<AppState>,
     GuardianOf {
         guardian: current,
-        student_id,
+        student,
     }: GuardianOf,
 ) -> Result<Response, WebError> {
-    let student = state
-        .store
-        .user(&student_id)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let student_id = student.id.clone();
     let mut courses = Vec::new();
     for class in state.store.classes_of_student(&student_id).await? {
         if let Some(course) = state.course(&class.course_id).await? {

@@ -216,6 +216,22 @@ struct FeedbackPage {
     changes: Vec<MasteryChange>,
 }
 
+/// The item in the path and the skill it is practised on: the form's skill when the item
+/// is tagged with it, else the item's first skill.
+fn item_on_skill<'a>(
+    course: &'a CourseVersion,
+    item_id: &str,
+    skill: &str,
+) -> Result<(&'a Item, String), WebError> {
+    let item = course.course.item(item_id).ok_or(WebError::NotFound)?;
+    let skill = if item.skills.iter().any(|s| s == skill) {
+        skill.to_string()
+    } else {
+        item.skills.first().cloned().ok_or(WebError::NotFound)?
+    };
+    Ok((item, skill))
+}
+
 pub async fn answer(
     State(state): State<AppState>,
     Student(current): Student,
@@ -224,12 +240,7 @@ pub async fn answer(
     Form(form): Form<AnswerForm>,
 ) -> Result<Response, WebError> {
     let course_id = course.course.id.clone();
-    let item = course.course.item(&item_id).ok_or(WebError::NotFound)?;
-    let skill_id = if item.skills.contains(&form.skill) {
-        form.skill.clone()
-    } else {
-        item.skills[0].clone()
-    };
+    let (item, skill_id) = item_on_skill(&course, &item_id, &form.skill)?;
     let response = match practice::parse_response(item, &form.response) {
         Ok(response) => response,
         Err(WebError::BadRequest(message)) => {
@@ -354,12 +365,7 @@ pub async fn hint(
     Form(form): Form<HintForm>,
 ) -> Result<Response, WebError> {
     let course_id = course.course.id.clone();
-    let item = course.course.item(&item_id).ok_or(WebError::NotFound)?;
-    let skill_id = if item.skills.contains(&form.skill) {
-        form.skill.clone()
-    } else {
-        item.skills[0].clone()
-    };
+    let (item, skill_id) = item_on_skill(&course, &item_id, &form.skill)?;
     let shown = (form.hints + 1).min(item.hints.len());
     practice::record_interaction(
         &state,

@@ -191,14 +191,10 @@ pub async fn student_record(
     State(state): State<AppState>,
     TeacherOfStudent {
         teacher: current,
-        student_id,
+        student,
     }: TeacherOfStudent,
 ) -> Result<Response, WebError> {
-    let student = state
-        .store
-        .user(&student_id)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let student_id = student.id.clone();
     let taught: Vec<String> = state
         .store
         .classes_taught_by(&current.user.id)
@@ -246,7 +242,7 @@ pub async fn student_override(
     let action = override_action(&form.action)?;
     let course = teacher_of.course_in_body(&state, &form.course_id).await?;
     check_activity(&course, &form.activity)?;
-    let student_id = &teacher_of.student_id;
+    let student_id = &teacher_of.student.id;
     state
         .store
         .add_override(NewOverride {
@@ -274,7 +270,7 @@ pub async fn student_goal(
     Form(form): Form<TeacherGoalForm>,
 ) -> Result<Response, WebError> {
     let course = teacher_of.course_in_body(&state, &form.course_id).await?;
-    let student_id = &teacher_of.student_id;
+    let student_id = &teacher_of.student.id;
     create_goal(
         &state,
         &course,
