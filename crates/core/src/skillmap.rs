@@ -306,6 +306,11 @@ pub fn render_svg(
                 ""
             };
             let width = if review_due { 3 } else { 2 };
+            // The link's visible text is the skill's name alone, its lines separated by a
+            // space, so that its accessible name (the spoken label) contains it even when the
+            // name is cut short with "…" (WCAG 2.5.3, Label in Name). The state marker is
+            // drawn over the box after the link, hidden from assistive technology (the spoken
+            // label says the state) and from the pointer (a click goes to the link below).
             let _ = write!(
                 svg,
                 "<a href=\"{}\" role=\"link\" tabindex=\"0\" aria-label=\"{}\" class=\"skill {}\">\
@@ -325,6 +330,9 @@ pub fn render_svg(
             let lines = wrap(&skill.name, LINE_CHARS);
             let first = if lines.len() > 1 { y + 20.0 } else { y + 27.0 };
             for (k, line) in lines.iter().enumerate() {
+                if k > 0 {
+                    svg.push(' ');
+                }
                 let _ = write!(
                     svg,
                     "<tspan x=\"{}\" y=\"{}\">{}</tspan>",
@@ -335,8 +343,8 @@ pub fn render_svg(
             }
             let _ = write!(
                 svg,
-                "</text><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{}\" \
-                 text-anchor=\"middle\">{}</text></a>",
+                "</text></a><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{}\" \
+                 text-anchor=\"middle\" aria-hidden=\"true\" pointer-events=\"none\">{}</text>",
                 x + NODE_W / 2.0,
                 y + NODE_H - 9.0,
                 look.text,
@@ -357,7 +365,8 @@ fn css_class(state: &SkillState) -> &'static str {
     }
 }
 
-/// Greedy word wrap to at most two lines of `width` characters; the rest is cut with "…".
+/// Greedy word wrap to at most two lines of `width` characters; the rest is cut with "…"
+/// (after the last whole word that fits, unless one word is longer than a line).
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = vec![String::new()];
     let mut cut = false;
@@ -383,8 +392,16 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         }
     }
     if cut && let Some(last) = lines.last_mut() {
-        let keep = last.chars().count().min(width - 1);
-        *last = last.chars().take(keep).collect();
+        // Whole words before the "…", so that what is shown is the start of the name word
+        // for word (a screen-reader or voice user hears and says the full name).
+        while last.chars().count() > width - 1 {
+            match last.rfind(' ') {
+                Some(space) => last.truncate(space),
+                None => {
+                    *last = last.chars().take(width - 1).collect();
+                }
+            }
+        }
         last.push('…');
     }
     lines
@@ -472,6 +489,11 @@ mod tests {
         assert_eq!(
             wrap("Comparing fractions with unlike denominators", 19),
             vec!["Comparing fractions", "with unlike…"]
+        );
+        assert_eq!(
+            wrap("Multiplying a fraction by a whole number", 19),
+            vec!["Multiplying a", "fraction by a…"],
+            "a cut name ends on a whole word"
         );
         assert_eq!(
             wrap("Supercalifragilisticexpialidocious", 10),

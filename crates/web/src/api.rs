@@ -21,7 +21,7 @@ use utoipa::{OpenApi, ToSchema};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Ownpace API", description = "Practice, mastery and class data of an Ownpace server."),
-    paths(login, logout, me, next_item, submit_answer, class_mastery),
+    paths(openapi, login, logout, me, next_item, submit_answer, class_mastery),
     components(schemas(LoginRequest, LoginResponse, Me, NextItem, ChoiceOut, AnswerRequest, AnswerValue, AnswerResult, MasteryChange, ClassMastery, StudentMastery, ErrorBody)),
     modifiers(&BearerAuth)
 )]
@@ -70,6 +70,8 @@ pub fn openapi_document() -> serde_json::Value {
     serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
 }
 
+#[utoipa::path(get, path = "/api/openapi.json",
+    responses((status = 200, description = "This document: the JSON API in OpenAPI 3.1.", content_type = "application/json")))]
 pub async fn openapi() -> Json<serde_json::Value> {
     Json(openapi_document())
 }
@@ -113,7 +115,10 @@ impl From<&ownpace_storage::User> for Me {
 }
 
 #[utoipa::path(post, path = "/api/v1/login", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "Signed in: the bearer token and who it belongs to.", body = LoginResponse),
+        (status = 401, description = "The username and password do not match.", body = ErrorBody),
+        (status = 429, description = "Too many failed attempts for this username; the message says when to try again.", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     Json(body): Json<LoginRequest>,
@@ -137,7 +142,9 @@ pub async fn login(
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/logout", security(("bearer" = [])), responses((status = 204)))]
+#[utoipa::path(post, path = "/api/v1/logout", security(("bearer" = [])), responses(
+    (status = 204, description = "Signed out: the token no longer works."),
+    (status = 401, description = "No valid bearer token.", body = ErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
     SignedIn(current): SignedIn,
@@ -146,7 +153,9 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])), responses((status = 200, body = Me)))]
+#[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])), responses(
+    (status = 200, description = "The person the bearer token belongs to.", body = Me),
+    (status = 401, description = "No valid bearer token.", body = ErrorBody)))]
 pub async fn me(SignedIn(current): SignedIn) -> Json<Me> {
     Json(Me::from(&current.user))
 }
@@ -179,7 +188,10 @@ pub struct NextItem {
 
 #[utoipa::path(get, path = "/api/v1/courses/{course}/skills/{skill}/next-item", security(("bearer" = [])),
     params(("course" = String, Path), ("skill" = String, Path)),
-    responses((status = 200, body = NextItem), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The next item to practise for this skill.", body = NextItem),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 404, description = "No such course or skill for this student, or no item left to practise.", body = ErrorBody)))]
 pub async fn next_item(
     State(state): State<AppState>,
     Student(current): Student,
@@ -288,7 +300,11 @@ pub struct AnswerResult {
 
 #[utoipa::path(post, path = "/api/v1/courses/{course}/answers", security(("bearer" = [])),
     params(("course" = String, Path)), request_body = AnswerRequest,
-    responses((status = 200, body = AnswerResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The answer is graded and recorded (once per idempotency key).", body = AnswerResult),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 404, description = "No such course for this student.", body = ErrorBody),
+        (status = 422, description = "The item or the answer cannot be used; the message says which and why.", body = ErrorBody)))]
 pub async fn submit_answer(
     State(state): State<AppState>,
     Student(current): Student,
@@ -354,7 +370,10 @@ pub struct ClassMastery {
 }
 
 #[utoipa::path(get, path = "/api/v1/classes/{class}/mastery", security(("bearer" = [])),
-    params(("class" = String, Path)), responses((status = 200, body = ClassMastery), (status = 404, body = ErrorBody)))]
+    params(("class" = String, Path)), responses(
+        (status = 200, description = "Mastery of every student of the class, per skill.", body = ClassMastery),
+        (status = 401, description = "No valid bearer token.", body = ErrorBody),
+        (status = 404, description = "No such class among the caller's classes.", body = ErrorBody)))]
 pub async fn class_mastery(
     State(state): State<AppState>,
     teacher_of: TeacherOfClass,

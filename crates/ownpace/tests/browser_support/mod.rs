@@ -1,6 +1,12 @@
 //! Headless Chromium for the browser tests: a `chromedriver` started on a free port and
 //! killed on drop, fresh browser sessions with their own profile, and page checks
 //! (usability basics, same-origin resources, horizontal overflow at phone size).
+//!
+//! Every page a test reaches through these helpers is also audited with axe-core, the
+//! engine accessibility auditors use (WCAG 2.0/2.1 A and AA plus best practices): the
+//! helpers that open, wait for, click or resize run [`audit`] on each new document, once
+//! per window width, and a violation fails the test at once with its details. A test
+//! that visits a new page through these helpers is covered without doing anything.
 
 use fantoccini::elements::Element;
 use fantoccini::wd::{Capabilities, TimeoutConfiguration};
@@ -222,7 +228,10 @@ pub async fn wait_for(client: &Client, css: &str, what: &str) -> Element {
         .for_element(Locator::Css(css))
         .await
     {
-        Ok(element) => element,
+        Ok(element) => {
+            audit(client).await;
+            element
+        }
         Err(e) => panic!(
             "expected {what} (`{css}`) within {WAIT:?}: {e}\n{}",
             where_am_i(client).await
@@ -230,7 +239,7 @@ pub async fn wait_for(client: &Client, css: &str, what: &str) -> Element {
     }
 }
 
-/// Opens a URL (relative to `base`) and waits for its `<h1>`.
+/// Opens a URL (relative to `base`) and waits for its `<h1>` (then audits the page).
 pub async fn open(client: &Client, base: &str, path: &str) {
     client
         .goto(&format!("{base}{path}"))
@@ -294,6 +303,151 @@ pub fn plain(text: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The axe-core release vendored in `tests/fixtures/axe-core/` (its README says how to move
+/// to another one).
+pub const AXE_VERSION: &str = "4.14.1";
+const AXE_SOURCE: &str = include_str!("../fixtures/axe-core/axe.min.js");
+/// The rule sets every page must pass: WCAG 2.0 and 2.1 at levels A and AA, and Deque's
+/// best practices.
+pub const AXE_TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
+
+/// The one reviewed list of exceptions to the axe-core audit: (a part of the page's path,
+/// the rule id, why the page cannot meet the rule). Expected to stay empty: an entry needs a
+/// reason a reviewer accepts, not a failing test to silence.
+pub const AXE_EXCEPTIONS: &[(&str, &str, &str)] = &[];
+
+const AXE_STATE: &str = r#"
+const audited = window.__ownpaceAxeDone || {};
+return {
+  audited: audited[String(window.innerWidth)] === true,
+  loaded: typeof window.axe === 'object' && typeof window.axe.run === 'function',
+};
+"#;
+
+const AXE_RUN: &str = r#"
+const [tags, done] = arguments;
+const run = () => {
+  const width = window.innerWidth;
+  window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
+    .then(r => {
+      (window.__ownpaceAxeDone = window.__ownpaceAxeDone || {})[String(width)] = true;
+      done({ width, path: location.pathname + location.search, violations: r.violations.map(v => ({
+        id: v.id, impact: v.impact || 'unknown', help: v.help, helpUrl: v.helpUrl,
+        nodes: v.nodes.map(n => ({
+          target: n.target.map(t => Array.isArray(t) ? t.join(' >>> ') : t).join(' '),
+          html: n.html.replace(/\s+/g, ' ').slice(0, 200),
+          summary: (n.failureSummary || '').replace(/\s+/g, ' ').trim(),
+        })),
+      })) });
+    })
+    .catch(e => done({ error: String((e && e.stack) || e) }));
+};
+if (document.readyState === 'complete') run();
+else window.addEventListener('load', run, { once: true });
+"#;
+
+/// Audits the page the browser shows with axe-core, once per document and window width
+/// (later calls on the same page at the same width return at once). Panics on any
+/// violation not in [`AXE_EXCEPTIONS`], listing each rule, its impact, the selectors of
+/// the offending nodes and axe's help text.
+pub async fn audit(client: &Client) {
+    // A page may still be navigating away (a form was just sent): try again on the next.
+    let mut error = String::new();
+    for _ in 0..3 {
+        match try_audit(client).await {
+            Ok(()) => return,
+            Err(e) => error = e,
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!(
+        "axe-core could not audit the page: {error}\n{}",
+        where_am_i(client).await
+    );
+}
+
+async fn try_audit(client: &Client) -> Result<(), String> {
+    let state = client
+        .execute(AXE_STATE, vec![])
+        .await
+        .map_err(|e| format!("read the audit state: {e}"))?;
+    if state["audited"].as_bool() == Some(true) {
+        return Ok(());
+    }
+    if state["loaded"].as_bool() != Some(true) {
+        let version = client
+            .execute(&format!("{AXE_SOURCE}\nreturn window.axe.version;"), vec![])
+            .await
+            .map_err(|e| format!("load axe-core into the page: {e}"))?;
+        assert_eq!(
+            version.as_str(),
+            Some(AXE_VERSION),
+            "tests/fixtures/axe-core/axe.min.js is not axe-core {AXE_VERSION}: update AXE_VERSION with the file"
+        );
+    }
+    let result = client
+        .execute_async(AXE_RUN, vec![serde_json::json!(AXE_TAGS)])
+        .await
+        .map_err(|e| format!("run axe-core: {e}"))?;
+    if let Some(error) = result["error"].as_str() {
+        panic!("axe-core failed on the page: {error}");
+    }
+    let path = result["path"].as_str().unwrap_or("?");
+    let width = result["width"].as_u64().unwrap_or(0);
+    let violations: Vec<&serde_json::Value> = result["violations"]
+        .as_array()
+        .ok_or_else(|| format!("axe-core returned no list of violations: {result}"))?
+        .iter()
+        .filter(|v| {
+            !AXE_EXCEPTIONS
+                .iter()
+                .any(|(page, rule, _)| path.contains(page) && v["id"] == *rule)
+        })
+        .collect();
+    if violations.is_empty() {
+        println!("axe-core {AXE_VERSION}: {path} at {width} px wide: no violations");
+        return Ok(());
+    }
+    panic!(
+        "axe-core {AXE_VERSION} found {} accessibility violation(s) on {path} at {width} px wide \
+         (rule sets {}; an exception needs an entry with its reason in AXE_EXCEPTIONS):\n{}",
+        violations.len(),
+        AXE_TAGS.join(", "),
+        violations
+            .iter()
+            .map(|v| describe_violation(v))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// One violation as the failure message shows it: rule, impact, help, and its nodes.
+fn describe_violation(v: &serde_json::Value) -> String {
+    const SHOWN: usize = 8;
+    let text = |value: &serde_json::Value| value.as_str().unwrap_or("?").to_string();
+    let nodes = v["nodes"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let mut out = format!(
+        "- {} ({}): {}\n  {}\n  {} node(s):",
+        text(&v["id"]),
+        text(&v["impact"]),
+        text(&v["help"]),
+        text(&v["helpUrl"]),
+        nodes.len()
+    );
+    for node in nodes.iter().take(SHOWN) {
+        out.push_str(&format!(
+            "\n  * {}\n      {}\n      {}",
+            text(&node["target"]),
+            text(&node["html"]),
+            text(&node["summary"])
+        ));
+    }
+    if nodes.len() > SHOWN {
+        out.push_str(&format!("\n  * … and {} more", nodes.len() - SHOWN));
+    }
+    out
 }
 
 const PAGE_CHECKS: &str = r#"
@@ -386,8 +540,9 @@ pub struct Findings {
 }
 
 impl Findings {
-    /// Usability basics of the page the browser shows now.
+    /// Usability basics of the page the browser shows now (and its axe-core audit).
     pub async fn check(&mut self, client: &Client) {
+        audit(client).await;
         self.problems
             .extend(page_problems(client, &self.base).await);
     }
@@ -518,6 +673,7 @@ pub async fn click_and_load(client: &Client, element: &Element, what: &str) {
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
         if loaded {
+            audit(client).await;
             return;
         }
         assert!(
@@ -561,6 +717,7 @@ pub async fn resize(client: &Client, (width, height): (u32, u32)) {
             .as_f64()
             .expect("innerWidth is a number");
         if (inner - f64::from(width)).abs() <= 20.0 {
+            audit(client).await;
             return;
         }
         assert!(

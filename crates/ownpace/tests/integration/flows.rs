@@ -517,30 +517,6 @@ async fn pages_send_security_headers_and_load_nothing_from_elsewhere() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_openapi_document_describes_every_api_route() {
-    let app = spawn_app(Backend::Sqlite, 1).await;
-    let doc: Value = reqwest::get(format!("{}/api/openapi.json", app.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    let paths = doc["paths"].as_object().unwrap();
-    for route in ownpace_web::policy::route_table()
-        .iter()
-        .filter(|r| r.path.starts_with("/api/v1/"))
-    {
-        let path = route.path;
-        let method = route.method.as_str().to_lowercase();
-        assert!(
-            paths.get(path).and_then(|p| p.get(&method)).is_some(),
-            "{method} {path} is not in the OpenAPI document"
-        );
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_answers_when_ready() {
     let app = spawn_app(Backend::Sqlite, 1).await;
     let response = reqwest::get(format!("{}/healthz", app.base)).await.unwrap();

@@ -22,5 +22,6 @@ mod config;
 mod crash;
 mod fit;
 mod flows;
+mod openapi;
 mod pilot;
 mod policy;
