@@ -15,3 +15,4 @@ pub mod recommend;
 pub mod review;
 pub mod simulate;
 pub mod skillmap;
+pub mod standing;
