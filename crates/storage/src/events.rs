@@ -114,6 +114,7 @@ type MasteryColumns = (
     Option<f64>,
     Option<f64>,
     Option<i64>,
+    i64,
 );
 
 fn progress_from(
@@ -129,6 +130,7 @@ fn progress_from(
         stability,
         difficulty,
         last_review_at,
+        consecutive_correct,
     ): MasteryColumns,
 ) -> MasteryRow {
     let memory = match (stability, difficulty, last_review_at) {
@@ -148,6 +150,7 @@ fn progress_from(
             attempts: count(attempts),
             correct: count(correct),
             consecutive_wrong: count(consecutive_wrong),
+            consecutive_correct: count(consecutive_correct),
             mastered_at,
             last_at,
             memory,
@@ -158,7 +161,8 @@ fn progress_from(
 macro_rules! mastery_columns {
     () => {
         "m.student_id, m.skill_id, m.p_mastery, m.attempts, m.correct, m.consecutive_wrong, \
-         m.mastered_at, m.last_at, m.stability, m.difficulty, m.last_review_at"
+         m.mastered_at, m.last_at, m.stability, m.difficulty, m.last_review_at, \
+         m.consecutive_correct"
     };
 }
 
@@ -633,13 +637,15 @@ async fn save_progress(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO mastery (student_id, course_id, skill_id, p_mastery, attempts, correct, \
-         consecutive_wrong, mastered_at, last_at, stability, difficulty, last_review_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         consecutive_wrong, mastered_at, last_at, stability, difficulty, last_review_at, \
+         consecutive_correct) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT (student_id, course_id, skill_id) DO UPDATE SET p_mastery = excluded.p_mastery, \
          attempts = excluded.attempts, correct = excluded.correct, \
          consecutive_wrong = excluded.consecutive_wrong, mastered_at = excluded.mastered_at, \
          last_at = excluded.last_at, stability = excluded.stability, \
-         difficulty = excluded.difficulty, last_review_at = excluded.last_review_at",
+         difficulty = excluded.difficulty, last_review_at = excluded.last_review_at, \
+         consecutive_correct = excluded.consecutive_correct",
     )
     .bind(student_id)
     .bind(course_id)
@@ -656,6 +662,7 @@ async fn save_progress(
     .bind(p.memory.map_or(0.0, |m| m.stability))
     .bind(p.memory.map_or(0.0, |m| m.difficulty))
     .bind(p.memory.map(|m| m.last_review_at))
+    .bind(i64::from(p.consecutive_correct))
     .execute(&mut **tx)
     .await?;
     Ok(())
