@@ -2,7 +2,7 @@
 //!
 //! Storage keeps one [`SkillProgress`] per student, course and skill, updated in the same
 //! transaction as the answer event, and `ownpace rebuild` recomputes it by replaying the
-//! events through [`SkillProgress::apply_answer`]. Keeping the rule here (pure) is what
+//! events through [`SkillProgress::record`]. Keeping the rule here (pure) is what
 //! makes the projection reproducible: the same events always give the same state.
 //!
 //! The rule (version [`RULE_VERSION`], in words in `docs/learner-model.md`, "What mastered

@@ -190,6 +190,40 @@ pub fn change_note(before: &SkillView, after: &SkillView) -> Option<String> {
     }
 }
 
+/// One skill's move after an answer, as the answer page and the API show it
+/// (`mastery: [{skill, before, after, mastered}]`): the values the student sees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MasteryMove {
+    /// The number shown before the answer; `None` when the skill was not started.
+    pub before: Option<f64>,
+    pub after: f64,
+    /// Counts as known after the answer (mastered, placed or review due).
+    pub mastered: bool,
+    pub standing: Standing,
+    /// What changed, in words, when it needs saying ([`change_note`]).
+    pub note: Option<String>,
+}
+
+/// The move of one skill for an answer given at `at`: `before` is the progress before it
+/// (`None` when there was no row), `after` the progress after [`SkillProgress::record`].
+pub fn answer_move(
+    before: Option<&SkillProgress>,
+    after: &SkillProgress,
+    fsrs: &Fsrs,
+    at: i64,
+    target_retention: f64,
+) -> MasteryMove {
+    let was = view(before, fsrs, at, target_retention);
+    let now = view(Some(after), fsrs, at, target_retention);
+    MasteryMove {
+        before: was.value,
+        after: now.value.unwrap_or(after.p_mastery),
+        mastered: now.standing.is_known(),
+        standing: now.standing,
+        note: change_note(&was, &now),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! One example per case of issue 15; the properties over random streams are in
@@ -222,6 +256,24 @@ mod tests {
         }
         assert!(p.is_mastered(), "{p:?}");
         (p, t)
+    }
+
+    #[test]
+    fn an_answers_move_carries_the_shown_values() {
+        let fsrs = Fsrs::default();
+        let mut p = SkillProgress::initial(&PARAMS);
+        p.record(&PARAMS, &fsrs, true, 1);
+        let first = answer_move(None, &p, &fsrs, 1, 0.9);
+        assert_eq!((first.before, first.mastered), (None, false));
+        assert!((first.after - 0.6).abs() < 1e-9);
+        let (m, t) = mastered();
+        let due = fsrs.due_at(&m.memory.expect("memory"), 0.9) + DAY;
+        let mut reviewed = m.clone();
+        reviewed.record(&PARAMS, &fsrs, true, due);
+        let mv = answer_move(Some(&m), &reviewed, &fsrs, due, 0.9);
+        assert!(t < due && mv.mastered && mv.standing == Standing::Mastered);
+        assert!(mv.before.is_some_and(|b| b < mv.after && b < m.p_mastery));
+        assert!(mv.note.is_some_and(|n| n.starts_with("Review passed")));
     }
 
     #[test]
