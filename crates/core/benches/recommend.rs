@@ -190,6 +190,8 @@ fn bench(c: &mut Criterion) {
                 black_box(&s.goals[0]),
                 black_box(&events),
                 black_box(&mastered_at),
+                &HashMap::new(),
+                None,
                 NOW,
             )
         })

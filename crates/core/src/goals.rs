@@ -5,8 +5,15 @@
 //! student's own pace (minutes of practice per mastered skill, active minutes per day),
 //! shrunk toward modest priors while there is little history, and says in plain words
 //! whether the goal will be met and, if not, how much more a day would get there.
+//!
+//! The forecast uses the same evidence as the rest of the product: a goal that needs a
+//! skill the student is stuck on ([`crate::progress::SkillProgress::stuck`]) is never
+//! "on track", a goal without an answer on its skills for [`NO_PROGRESS_DAYS`] says so,
+//! and a goal once achieved stays achieved with its date ([`achieved_at`]): later
+//! forgetting shows as a review due on the skill, not as a re-opened goal.
 
 use crate::course::Course;
+use crate::progress::StuckReason;
 use crate::recommend::dates::{self, DAY_MS};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -25,6 +32,8 @@ pub const PACE_WINDOW_DAYS: i64 = 28;
 pub const MAX_EVENT_MS: i64 = 10 * 60_000;
 /// A skill already started still needs at least this share of a full skill's time.
 pub const MIN_REMAINING_SHARE: f64 = 0.25;
+/// A goal whose remaining skills got no answer for this many days says "no progress".
+pub const NO_PROGRESS_DAYS: i64 = 7;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Goal {
@@ -135,9 +144,25 @@ pub fn pace(events: &[PracticeEvent], mastered_at: &HashMap<String, i64>, now: i
     }
 }
 
+/// A skill a goal needs on which the student is stuck.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StuckSkill {
+    pub id: String,
+    pub name: String,
+    pub reason: StuckReason,
+}
+
 /// Whether a goal will be met at the student's pace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Forecast {
+    /// When the goal was achieved (every skill mastered), if it ever was: it stays achieved.
+    pub achieved_at: Option<i64>,
+    /// Remaining skills the student is stuck on, in course order: the goal is not on track
+    /// while any is.
+    pub stuck: Vec<StuckSkill>,
+    /// Whole days since the last answer on a remaining skill, when that is at least
+    /// [`NO_PROGRESS_DAYS`] (and there was one).
+    pub idle_days: Option<i64>,
     /// Skills still to master: the goal's skills and their prerequisites, not mastered.
     pub remaining: Vec<String>,
     pub minutes_needed: f64,
@@ -154,16 +179,43 @@ pub struct Forecast {
 }
 
 impl Forecast {
+    /// Achieved, or on track: finishing by the target date at the student's pace, stuck on
+    /// none of its skills and with recent progress.
     pub fn on_time(&self) -> bool {
-        self.days_late <= 0
+        self.achieved_at.is_some()
+            || (self.days_late <= 0 && self.stuck.is_empty() && self.idle_days.is_none())
     }
 
     /// E.g. "on track: about 3 March, 4 days early".
     pub fn text(&self) -> String {
+        if let Some(at) = self.achieved_at {
+            return format!(
+                "done on {}: every skill for this goal was mastered",
+                dates::day_month(at, self.now)
+            );
+        }
         if self.remaining.is_empty() {
             return "done: every skill for this goal is mastered".to_string();
         }
+        if let Some(first) = self.stuck.first() {
+            let more = match self.stuck.len() - 1 {
+                0 => String::new(),
+                n => format!(" and {}", plural(n as i64, "more skill")),
+            };
+            return format!(
+                "not on track: stuck on {} ({}){more}, so ask your teacher for help first",
+                first.name,
+                first.reason.describe()
+            );
+        }
         let finish = dates::day_month(self.finish, self.now);
+        if let Some(days) = self.idle_days {
+            return format!(
+                "no progress in the last {}: at the pace so far you would finish around \
+                 {finish}, and only practice on this goal's skills moves it",
+                plural(days, "day")
+            );
+        }
         if self.on_time() {
             return match -self.days_late {
                 0 => format!("on track: about {finish}, right on the target date"),
@@ -195,7 +247,18 @@ fn plural(n: i64, word: &str) -> String {
     }
 }
 
-/// Forecasts `goal` from the student's answers and mastered skills (see [`pace`]).
+/// When a goal counts as achieved: once achieved (`previous`), always; otherwise now, when
+/// the forecast has nothing remaining. Storage keeps the result with the goal.
+pub fn achieved_at(previous: Option<i64>, forecast: &Forecast) -> Option<i64> {
+    previous.or_else(|| forecast.remaining.is_empty().then_some(forecast.now))
+}
+
+/// Forecasts `goal` from the student's answers and known skills (see [`pace`]).
+///
+/// `mastered_at` holds the skills that count as known now (mastered, placed or due for a
+/// review) with when they became so; `stuck` the skills the student is stuck on now
+/// (from [`crate::progress::SkillProgress::stuck`]); `achieved_at` when the goal was
+/// achieved, if it ever was ([`achieved_at`]).
 ///
 /// Each remaining skill needs the student's minutes per skill, less what they have already
 /// spent on it but at least [`MIN_REMAINING_SHARE`] of it; the student finishes after
@@ -205,12 +268,36 @@ pub fn forecast(
     goal: &Goal,
     events: &[PracticeEvent],
     mastered_at: &HashMap<String, i64>,
+    stuck: &HashMap<String, StuckReason>,
+    achieved_at: Option<i64>,
     now: i64,
 ) -> Forecast {
     let pace = pace(events, mastered_at, now);
     let remaining = remaining_skills(course, &goal.skill_ids(course), |id| {
         mastered_at.contains_key(id)
     });
+    let stuck: Vec<StuckSkill> = remaining
+        .iter()
+        .filter_map(|id| {
+            let reason = *stuck.get(id)?;
+            let name = course
+                .skill(id)
+                .map_or_else(|| id.clone(), |s| s.name.clone());
+            Some(StuckSkill {
+                id: id.clone(),
+                name,
+                reason,
+            })
+        })
+        .collect();
+    let last_answer = events
+        .iter()
+        .filter(|e| e.at <= now && remaining.contains(&e.skill))
+        .map(|e| e.at)
+        .max();
+    let idle_days = last_answer
+        .map(|at| dates::day_number(now) - dates::day_number(at))
+        .filter(|&days| days >= NO_PROGRESS_DAYS);
     let mut spent: HashMap<&str, f64> = HashMap::new();
     for e in events.iter().filter(|e| e.at <= now) {
         *spent.entry(e.skill.as_str()).or_default() += minutes(e);
@@ -239,6 +326,9 @@ pub fn forecast(
         (finish_day * DAY_MS, days_late, extra)
     };
     Forecast {
+        achieved_at,
+        stuck,
+        idle_days,
         remaining,
         minutes_needed,
         pace,

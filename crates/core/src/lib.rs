@@ -18,3 +18,4 @@ pub mod recommend;
 pub mod review;
 pub mod simulate;
 pub mod skillmap;
+pub mod standing;

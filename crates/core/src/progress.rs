@@ -2,8 +2,18 @@
 //!
 //! Storage keeps one [`SkillProgress`] per student, course and skill, updated in the same
 //! transaction as the answer event, and `ownpace rebuild` recomputes it by replaying the
-//! events through [`SkillProgress::apply_answer`]. Keeping the rule here (pure) is what
+//! events through [`SkillProgress::record`]. Keeping the rule here (pure) is what
 //! makes the projection reproducible: the same events always give the same state.
+//!
+//! The rule (version [`RULE_VERSION`], in words in `docs/learner-model.md`, "What mastered
+//! means"): the model's probability moves with the evidence only, so a correct answer
+//! never lowers it and a wrong one never raises it (the BKT update is clamped at the
+//! previous value: its learning step would otherwise raise mastery after a wrong answer
+//! while it is low, and a fitted `forget` would lower it after a correct one near 1). A
+//! skill is mastered when that probability is at least [`MASTERY_THRESHOLD`] *and* the
+//! last [`MASTERY_STREAK`] answers on it were correct; the placement check counts as that
+//! record for the skills it places. What the student sees of this state is
+//! [`crate::standing::view`].
 
 use crate::course::Course;
 use crate::learner::bkt::BktParams;
@@ -12,8 +22,15 @@ use crate::review::{Fsrs, Grade, MemoryState, apply_review};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Probability of mastery at or above which a skill counts as mastered.
+/// Version of the rule that turns answers into [`SkillProgress`] (this module and
+/// [`apply_review`]). Storage keeps the version its projection was built with and
+/// rebuilds the projection from the events when this changes.
+pub const RULE_VERSION: u32 = 2;
+/// Probability of mastery at or above which a skill can count as mastered.
 pub const MASTERY_THRESHOLD: f64 = 0.95;
+/// Correct answers in a row a skill needs, besides the probability, to count as mastered:
+/// the "three in a row" of ASSISTments' skill builders, a record a teacher can check.
+pub const MASTERY_STREAK: u32 = 3;
 /// Consecutive wrong answers after which a student is flagged as stuck on a skill.
 pub const STUCK_CONSECUTIVE_WRONG: u32 = 3;
 /// Attempts without reaching mastery after which a student is "wheel-spinning"
@@ -26,6 +43,10 @@ pub struct SkillProgress {
     pub attempts: u32,
     pub correct: u32,
     pub consecutive_wrong: u32,
+    /// Correct answers in a row up to the last answer. Placement credits a skill it places
+    /// as mastered with [`MASTERY_STREAK`], so one wrong answer still ends it.
+    #[serde(default)]
+    pub consecutive_correct: u32,
     /// When the skill last became mastered; `None` while it is not mastered.
     pub mastered_at: Option<i64>,
     /// Time of the last answer (ms since the epoch); 0 before any.
@@ -66,6 +87,7 @@ impl SkillProgress {
             attempts: 0,
             correct: 0,
             consecutive_wrong: 0,
+            consecutive_correct: 0,
             mastered_at: None,
             last_at: 0,
             memory: None,
@@ -73,13 +95,26 @@ impl SkillProgress {
     }
 
     /// Progress seeded by the placement check with its belief, before any practice. A skill
-    /// placed as mastered starts its memory as if just reviewed successfully.
+    /// placed as mastered (belief at least [`MASTERY_THRESHOLD`]) counts as mastered, the
+    /// check standing in for the record of correct answers, and starts its memory as if
+    /// just reviewed successfully; it shows as "placed" until a correct answer confirms it
+    /// ([`crate::standing::view`]), and a wrong one ends it like any failed review.
     pub fn placed(belief: f64, at: i64, fsrs: &Fsrs) -> Self {
+        let p_mastery = if belief.is_finite() {
+            belief.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         let mut placed = SkillProgress {
-            p_mastery: belief.clamp(0.0, 1.0),
+            p_mastery,
             attempts: 0,
             correct: 0,
             consecutive_wrong: 0,
+            consecutive_correct: if p_mastery >= MASTERY_THRESHOLD {
+                MASTERY_STREAK
+            } else {
+                0
+            },
             mastered_at: None,
             last_at: at,
             memory: None,
@@ -92,8 +127,9 @@ impl SkillProgress {
     }
 
     /// The projection's rule for one graded answer. On a mastered skill with a memory the
-    /// answer is a review ([`apply_review`]: mastery decays with predicted recall, then
-    /// moves with the answer; a failed review clears mastery). Otherwise it is practice
+    /// answer is a review ([`apply_review`]: a correct one keeps the skill mastered and
+    /// refreshes its memory; a wrong one ends mastery, the probability falling from the
+    /// value shown before it). Otherwise it is practice
     /// ([`SkillProgress::apply_answer`]); reaching mastery starts or refreshes the memory.
     pub fn record(&mut self, params: &BktParams, fsrs: &Fsrs, correct: bool, at: i64) {
         match (self.mastered_at, self.memory) {
@@ -125,15 +161,18 @@ impl SkillProgress {
         self.recall(fsrs, now).is_some_and(|r| r < target_retention)
     }
 
-    /// Applies one graded answer given at `at` (ms since the epoch).
+    /// Applies one graded answer given at `at` (ms since the epoch): the BKT update, held
+    /// at the previous value when it would move against the answer ([`evidence_step`]).
     pub fn apply_answer(&mut self, params: &BktParams, correct: bool, at: i64) {
-        self.p_mastery = params.update(self.p_mastery, correct).clamp(0.0, 1.0);
-        self.attempts += 1;
+        self.p_mastery = evidence_step(params, self.p_mastery, correct);
+        self.attempts = self.attempts.saturating_add(1);
         if correct {
-            self.correct += 1;
+            self.correct = self.correct.saturating_add(1);
             self.consecutive_wrong = 0;
+            self.consecutive_correct = self.consecutive_correct.saturating_add(1);
         } else {
-            self.consecutive_wrong += 1;
+            self.consecutive_wrong = self.consecutive_wrong.saturating_add(1);
+            self.consecutive_correct = 0;
         }
         self.last_at = at;
         match (self.is_mastered(), self.mastered_at) {
@@ -143,17 +182,31 @@ impl SkillProgress {
         }
     }
 
+    /// Mastered: the probability is at least [`MASTERY_THRESHOLD`] and the last
+    /// [`MASTERY_STREAK`] answers were correct (or placement placed it and no answer since
+    /// was wrong). A mastered skill whose review is due is still mastered: forgetting
+    /// shows as "review due" ([`crate::standing`]), not as lost mastery.
     pub fn is_mastered(&self) -> bool {
-        self.p_mastery >= MASTERY_THRESHOLD
+        self.p_mastery >= MASTERY_THRESHOLD && self.consecutive_correct >= MASTERY_STREAK
     }
 
-    /// Whether the student is stuck on this skill, and why. Repeated failure wins when both hold.
+    /// Correct answers in a row still needed for mastery (0 once the record is there).
+    pub fn streak_missing(&self) -> u32 {
+        MASTERY_STREAK.saturating_sub(self.consecutive_correct)
+    }
+
+    /// Whether the student is stuck on this skill, and why. Repeated failure wins when both
+    /// hold. Wheel-spinning counts only skills never mastered (a skill with a memory was
+    /// mastered once: after a lapse its old attempts say nothing about spinning).
     pub fn stuck(&self) -> Option<StuckReason> {
         if self.consecutive_wrong >= STUCK_CONSECUTIVE_WRONG {
             Some(StuckReason::RepeatedFailure {
                 consecutive_wrong: self.consecutive_wrong,
             })
-        } else if !self.is_mastered() && self.attempts >= WHEEL_SPINNING_ATTEMPTS {
+        } else if !self.is_mastered()
+            && self.memory.is_none()
+            && self.attempts >= WHEEL_SPINNING_ATTEMPTS
+        {
             Some(StuckReason::WheelSpinning {
                 attempts: self.attempts,
             })
@@ -161,6 +214,23 @@ impl SkillProgress {
             None
         }
     }
+}
+
+/// One answer's move of the probability of mastery: the BKT update (posterior, then the
+/// learning and forgetting transition), held at `p` when it would move against the
+/// answer. A wrong answer never raises the probability and a correct one never lowers it.
+pub fn evidence_step(params: &BktParams, p: f64, correct: bool) -> f64 {
+    let p = if p.is_finite() {
+        p.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let next = params.update(p, correct);
+    if !next.is_finite() {
+        return p;
+    }
+    let next = next.clamp(0.0, 1.0);
+    if correct { next.max(p) } else { next.min(p) }
 }
 
 /// Every skill of `course` as the student stands on it now: state (mastered, in progress,

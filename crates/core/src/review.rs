@@ -17,9 +17,9 @@
 //! How the product uses it: when a skill becomes mastered, its memory starts with
 //! [`Fsrs::first_review`] (grade Good); every later answer on that skill is a review
 //! ([`Fsrs::review`]); the skill is due when [`Fsrs::recall_probability`] falls below the
-//! target retention, i.e. at [`Fsrs::due_at`]. A review also moves mastery
-//! ([`apply_review`]): the stored mastery is first discounted by the predicted recall, then
-//! updated by BKT with the answer, so a failed review clears mastery.
+//! target retention, i.e. at [`Fsrs::due_at`], and shows as "review due" with its mastery
+//! discounted by the recall. A review also moves mastery ([`apply_review`]): a correct one
+//! keeps the skill mastered, a failed one ends mastery from the discounted value.
 //!
 //! Times are i64 milliseconds since the epoch, passed in; FSRS works in days.
 
@@ -202,18 +202,20 @@ impl Fsrs {
 
 /// Applies a review answer to a skill's progress and memory; returns the new memory.
 ///
-/// Mastery first decays with memory: the stored `p_mastery` is multiplied by the
-/// predicted recall at `at` (the skill is still known only if it was mastered *and* is
-/// remembered). Then the answer goes through the same BKT update as any answer
-/// ([`SkillProgress::apply_answer`]). A failed review therefore sets `p_mastery` to the
-/// BKT posterior after a wrong answer from a discounted prior, which is below the mastery
-/// threshold for any usual parameters, and clears `mastered_at` (the skill goes back to
-/// the ready list); a successful one keeps or restores mastery.
+/// Forgetting is held by the memory, not by the stored probability, and the student sees
+/// it before the review: a mastered skill whose recall fell below the target reads
+/// "review due" with the probability times the predicted recall ([`crate::standing`]).
+/// A correct review moves the stored probability up from where it was (never down) and
+/// keeps the skill mastered; the shown value therefore rises from the discounted one. A
+/// wrong review starts from the discounted value `p_mastery · recall` and moves down from
+/// it (BKT's posterior after a wrong answer, [`crate::progress::evidence_step`]); the
+/// wrong answer breaks the record of correct answers, so mastery ends and `mastered_at`
+/// is cleared (the skill goes back to practice, its lapsed memory kept).
 ///
 /// FSRS assumes the grade *is* recall; an auto-graded item has slips and guesses. So the
 /// memory is the log-space blend of FSRS's Good and Again updates, weighted by q, the
-/// probability that the skill was recalled given the answer (the BKT posterior before the
-/// learning step): with slip 0.1 and guess 0.2 a wrong answer at the due date gives
+/// probability that the skill was recalled given the answer (the BKT posterior from the
+/// discounted prior): with slip 0.1 and guess 0.2 a wrong answer at the due date gives
 /// q ≈ 0.5. A wrong answer never lengthens the memory and a right one never shortens it.
 /// Without this, one slip collapses stability to the post-lapse value (under a day) and
 /// a slip-prone skill comes back every day.
@@ -239,7 +241,9 @@ pub fn apply_review(
     } else {
         f64::from(u8::from(correct))
     };
-    progress.p_mastery = prior;
+    if !correct {
+        progress.p_mastery = prior;
+    }
     progress.apply_answer(params, correct, at);
     let good = fsrs.review(memory, Grade::Good, at);
     let again = fsrs.review(memory, Grade::Again, at);
@@ -372,6 +376,8 @@ mod tests {
         let mut kept = progress.clone();
         let m1 = apply_review(&f, &mut kept, &memory, &params, true, later);
         assert!(kept.is_mastered() && kept.mastered_at.is_some());
+        // The stored probability is not discounted by recall on a correct review.
+        assert!(kept.p_mastery >= progress.p_mastery);
         assert!(m1.stability > memory.stability);
 
         let mut lost = progress.clone();

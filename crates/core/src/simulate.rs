@@ -35,7 +35,8 @@
 //! **Policies.** `fixed`: every skill in topological order, a fixed number of items each;
 //! by default ([`FixedLength::MatchOwnpace`]) the shortest such sequence that teaches as
 //! much as `ownpace`, so that items are compared at equal learning.
-//! `mastery`: BKT mastery (P ≥ 0.95) over ready skills in topological order, no review. `ownpace`: the
+//! `mastery`: the product's mastery rule (BKT P ≥ 0.95 and the last three answers correct,
+//! [`crate::progress`]) over ready skills in topological order, no review. `ownpace`: the
 //! placement check first, its beliefs seeding the BKT mastery, then the same progression
 //! plus spaced review of mastered skills when FSRS predicts recall below 0.9.
 //!
@@ -49,7 +50,7 @@
 use crate::course::Course;
 use crate::learner::bkt::{BktFit, BktParams};
 use crate::placement::{Placement, PlacementConfig, normal, positions};
-use crate::progress::{MASTERY_THRESHOLD, SkillProgress};
+use crate::progress::SkillProgress;
 use crate::review::{Fsrs, Grade, MS_PER_DAY, MemoryState, apply_review};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -655,13 +656,13 @@ impl SimStudent {
             / k.max(1) as f64;
         let mut tracker = Tracker::new(&graph.skill);
         for (s, (_, belief)) in placement.beliefs().into_iter().enumerate() {
-            tracker.progress[s].p_mastery = belief;
-            if belief >= MASTERY_THRESHOLD {
-                tracker.progress[s].mastered_at = Some(run.now);
+            let placed = SkillProgress::placed(belief, run.now, fsrs);
+            if placed.is_mastered() {
                 tracker.done[s] = true;
-                tracker.memory[s] = Some(fsrs.first_review(Grade::Good, run.now));
+                tracker.memory[s] = placed.memory;
                 run.declare_done(s);
             }
+            tracker.progress[s] = placed;
         }
         run_mastery(&mut run, &mut tracker, true);
         result.ownpace = run.finish();

@@ -109,6 +109,7 @@ struct MasteryColumns {
     stability: Option<f64>,
     difficulty: Option<f64>,
     last_review_at: Option<i64>,
+    consecutive_correct: i64,
 }
 
 fn progress_from(row: MasteryColumns) -> MasteryRow {
@@ -124,6 +125,7 @@ fn progress_from(row: MasteryColumns) -> MasteryRow {
         stability,
         difficulty,
         last_review_at,
+        consecutive_correct,
     } = row;
     let memory = match (stability, difficulty, last_review_at) {
         (Some(stability), Some(difficulty), Some(last_review_at)) => Some(MemoryState {
@@ -142,6 +144,7 @@ fn progress_from(row: MasteryColumns) -> MasteryRow {
             attempts: count(attempts),
             correct: count(correct),
             consecutive_wrong: count(consecutive_wrong),
+            consecutive_correct: count(consecutive_correct),
             mastered_at,
             last_at,
             memory,
@@ -152,7 +155,8 @@ fn progress_from(row: MasteryColumns) -> MasteryRow {
 macro_rules! mastery_columns {
     () => {
         "m.student_id, m.skill_id, m.p_mastery, m.attempts, m.correct, m.consecutive_wrong, \
-         m.mastered_at, m.last_at, m.stability, m.difficulty, m.last_review_at"
+         m.mastered_at, m.last_at, m.stability, m.difficulty, m.last_review_at, \
+         m.consecutive_correct"
     };
 }
 
@@ -626,13 +630,15 @@ async fn save_progress(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO mastery (student_id, course_id, skill_id, p_mastery, attempts, correct, \
-         consecutive_wrong, mastered_at, last_at, stability, difficulty, last_review_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         consecutive_wrong, mastered_at, last_at, stability, difficulty, last_review_at, \
+         consecutive_correct) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT (student_id, course_id, skill_id) DO UPDATE SET p_mastery = excluded.p_mastery, \
          attempts = excluded.attempts, correct = excluded.correct, \
          consecutive_wrong = excluded.consecutive_wrong, mastered_at = excluded.mastered_at, \
          last_at = excluded.last_at, stability = excluded.stability, \
-         difficulty = excluded.difficulty, last_review_at = excluded.last_review_at",
+         difficulty = excluded.difficulty, last_review_at = excluded.last_review_at, \
+         consecutive_correct = excluded.consecutive_correct",
     )
     .bind(student_id)
     .bind(course_id)
@@ -649,6 +655,7 @@ async fn save_progress(
     .bind(p.memory.map_or(0.0, |m| m.stability))
     .bind(p.memory.map_or(0.0, |m| m.difficulty))
     .bind(p.memory.map(|m| m.last_review_at))
+    .bind(i64::from(p.consecutive_correct))
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -10,7 +10,7 @@ use ownpace_core::course::Modality;
 use ownpace_core::events::EventKind;
 use ownpace_core::goals::{self, Goal as CoreGoal, GoalTarget, PracticeEvent};
 use ownpace_core::placement;
-use ownpace_core::progress::{SkillProgress, skill_statuses};
+use ownpace_core::progress::{SkillProgress, StuckReason, skill_statuses};
 use ownpace_core::recommend::{self, Activity, Recommendation, Situation, SkillStatus};
 use ownpace_core::review::{DEFAULT_TARGET_RETENTION, Fsrs};
 use ownpace_storage::{CourseVersion, MasteryRow, NewGoal, OverrideAction};
@@ -78,6 +78,7 @@ pub struct StudentPath {
     pub goals: Vec<ownpace_storage::Goal>,
     pub practice: Vec<PracticeEvent>,
     pub mastered_at: HashMap<String, i64>,
+    pub stuck: HashMap<String, StuckReason>,
 }
 
 pub async fn student_path(
@@ -152,6 +153,10 @@ pub async fn student_path(
                 .map(|at| (row.skill_id.clone(), at))
         })
         .collect();
+    let stuck = mastery
+        .iter()
+        .filter_map(|row| row.progress.stuck().map(|r| (row.skill_id.clone(), r)))
+        .collect();
     let situation = Situation {
         skills: statuses.clone(),
         goals: core_goals(&goals),
@@ -169,6 +174,7 @@ pub async fn student_path(
         goals,
         practice,
         mastered_at,
+        stuck,
     })
 }
 
@@ -204,8 +210,16 @@ pub fn goal_views(course: &CourseVersion, path: &StudentPath, now: i64) -> Vec<G
         .iter()
         .zip(&path.situation.goals)
         .map(|(stored, goal)| {
-            let forecast =
-                goals::forecast(&course.course, goal, &path.practice, &path.mastered_at, now);
+            // TODO(issue 15): pass the stored date the goal was achieved, once storage keeps it.
+            let forecast = goals::forecast(
+                &course.course,
+                goal,
+                &path.practice,
+                &path.mastered_at,
+                &path.stuck,
+                None,
+                now,
+            );
             GoalView {
                 id: stored.id.clone(),
                 title: goal.display_name(&course.course),

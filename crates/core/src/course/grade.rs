@@ -4,6 +4,11 @@
 //! helps. Numeric answers are read the ways students write numbers — decimals with `.`
 //! or `,`, fractions, mixed numbers, negatives, percentages (`75%` is 0.75) and a
 //! trailing unit — so a right answer is never marked wrong for its notation.
+//!
+//! An answer that cannot be read for the item's kind at all ("forty" for a number, an
+//! empty box, a choice that does not exist) is not an answer: [`assess`] returns it as
+//! [`NotUnderstood`] with the form expected, so the practice loop asks again without
+//! grading it or revealing anything, and mastery does not move.
 
 use super::{AnswerSpec, Item, Response};
 use serde::{Deserialize, Serialize};
@@ -27,6 +32,66 @@ pub const NOT_A_NUMBER: &str = "Type a number such as 0.75 or 3/4.";
 /// never turns a right answer wrong.
 const EPSILON: f64 = 1e-9;
 
+/// An answer that cannot be read for the item's kind: not graded, reveals nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotUnderstood {
+    /// What went wrong and what to do, e.g. "Not understood — try again: type a number
+    /// such as 0.75 or 3/4."
+    pub message: String,
+    /// The expected form, e.g. "a number such as 0.75 or 3/4".
+    pub expected: String,
+}
+
+/// The start of every [`NotUnderstood::message`].
+pub const NOT_UNDERSTOOD: &str = "Not understood — try again";
+
+fn not_understood(expected: String, instruction: &str) -> NotUnderstood {
+    NotUnderstood {
+        message: format!("{NOT_UNDERSTOOD}: {instruction}."),
+        expected,
+    }
+}
+
+/// What a numeric item expects, with its unit when it has one.
+fn number_form(unit: Option<&str>) -> String {
+    match unit.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => format!("a number such as 0.75 or 3/4 (in {u})"),
+        None => "a number such as 0.75 or 3/4".to_string(),
+    }
+}
+
+/// Grades `response` for `item`, or says it cannot be read for the item's kind: a number
+/// item given text that is not a number (or nothing), a text item given an empty answer,
+/// a choice item given an option that does not exist, or a response of the wrong shape.
+pub fn assess(item: &Item, response: &Response) -> Result<Grade, NotUnderstood> {
+    match (&item.answer, response) {
+        (AnswerSpec::Choice { choices }, Response::Choice(i)) if *i < choices.len() => {}
+        (AnswerSpec::Choice { choices }, _) => {
+            let n = choices.len();
+            return Err(not_understood(
+                format!("one of the {n} options"),
+                &format!("pick one of the {n} options"),
+            ));
+        }
+        (AnswerSpec::Numeric { unit, .. }, Response::Text(t))
+            if parse_number(t, unit.as_deref()).is_some() => {}
+        (AnswerSpec::Numeric { unit, .. }, _) => {
+            let form = number_form(unit.as_deref());
+            let instruction = format!("type {form}");
+            return Err(not_understood(form, &instruction));
+        }
+        (AnswerSpec::Text { case_sensitive, .. }, Response::Text(t))
+            if !normalize(t, *case_sensitive).is_empty() => {}
+        (AnswerSpec::Text { .. }, _) => {
+            return Err(not_understood(
+                "a word or phrase".to_string(),
+                "type your answer in the box",
+            ));
+        }
+    }
+    Ok(grade(item, response))
+}
+
 fn verdict(correct: bool, own: &str) -> Grade {
     let feedback = if own.trim().is_empty() {
         if correct { CORRECT } else { INCORRECT }.to_string()
@@ -43,9 +108,11 @@ fn wrong(message: impl Into<String>) -> Grade {
     }
 }
 
-/// Grades `response` for `item`. A response of the wrong shape (a choice index out of
-/// range, text that is not a number for a numeric item) is graded incorrect with feedback
-/// saying what was expected, never a panic.
+/// Grades `response` for `item`, always with a verdict. A response of the wrong shape (a
+/// choice index out of range, text that is not a number for a numeric item) is graded
+/// incorrect with feedback saying what was expected, never a panic. The practice loop
+/// uses [`assess`], which refuses such responses instead of marking them wrong; this
+/// verdict is for callers that must score every response (placement, replays).
 pub fn grade(item: &Item, response: &Response) -> Grade {
     match (&item.answer, response) {
         (AnswerSpec::Choice { choices }, Response::Choice(i)) => match choices.get(*i) {
@@ -352,5 +419,65 @@ mod tests {
         });
         assert!(grade(&cs, &text(" NaCl ")).correct);
         assert!(!grade(&cs, &text("nacl")).correct);
+    }
+
+    #[test]
+    fn unreadable_answers_are_not_understood_and_reveal_nothing() {
+        // The issue: "forty" in a numeric item was marked wrong and revealed the answer.
+        let it = numeric(40.0, 0.0, None);
+        for unreadable in ["forty", "", "   ", "1.2.3", "--1"] {
+            let n = assess(&it, &text(unreadable)).expect_err(unreadable);
+            assert_eq!(n.expected, "a number such as 0.75 or 3/4");
+            assert_eq!(
+                n.message,
+                "Not understood — try again: type a number such as 0.75 or 3/4."
+            );
+            assert!(!n.message.contains("40"), "{unreadable}");
+        }
+        assert_eq!(
+            assess(&numeric(12.0, 0.0, Some("cm")), &text("twelve"))
+                .expect_err("words")
+                .expected,
+            "a number such as 0.75 or 3/4 (in cm)"
+        );
+        assert!(assess(&it, &Response::Choice(0)).is_err());
+        // Readable answers are graded as before, right or wrong.
+        assert_eq!(assess(&it, &text("40")), Ok(grade(&it, &text("40"))));
+        assert_eq!(assess(&it, &text("41")).map(|g| g.correct), Ok(false));
+
+        let words = item(AnswerSpec::Text {
+            accepted: vec!["denominator".into()],
+            case_sensitive: false,
+        });
+        let n = assess(&words, &text("  ")).expect_err("empty");
+        assert_eq!(n.expected, "a word or phrase");
+        assert!(!n.message.contains("denominator"));
+        assert_eq!(
+            assess(&words, &text("numerator")).map(|g| g.correct),
+            Ok(false)
+        );
+
+        let choice = item(AnswerSpec::Choice {
+            choices: vec![
+                Choice {
+                    text: "a".into(),
+                    correct: true,
+                    feedback: String::new(),
+                },
+                Choice {
+                    text: "b".into(),
+                    correct: false,
+                    feedback: String::new(),
+                },
+            ],
+        });
+        let n = assess(&choice, &Response::Choice(2)).expect_err("no such option");
+        assert_eq!(n.expected, "one of the 2 options");
+        assert!(n.message.starts_with(NOT_UNDERSTOOD));
+        assert!(assess(&choice, &text("a")).is_err());
+        assert_eq!(
+            assess(&choice, &Response::Choice(1)).map(|g| g.correct),
+            Ok(false)
+        );
     }
 }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub use expr::format_number;
-pub use grade::{Grade, grade, parse_number};
+pub use grade::{Grade, NOT_UNDERSTOOD, NotUnderstood, assess, grade, parse_number};
 pub use graph::PrerequisiteGraph;
 pub use parse::{ASSET_EXTENSIONS, parse_course};
 

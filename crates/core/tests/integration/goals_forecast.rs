@@ -110,6 +110,8 @@ fn early_forecast() {
         &goal(skills(&["e"]), NOW + 10 * DAY),
         &events,
         &mastered,
+        &HashMap::new(),
+        None,
         NOW,
     );
     assert_eq!(f.remaining, vec!["c", "d", "e"]);
@@ -124,6 +126,8 @@ fn early_forecast() {
         &goal(skills(&["e"]), NOW + 5 * DAY + 3_600_000),
         &events,
         &mastered,
+        &HashMap::new(),
+        None,
         NOW,
     );
     assert_eq!(
@@ -142,6 +146,8 @@ fn late_forecast_says_how_much_more_a_day_gets_there() {
         &goal(skills(&["e"]), NOW + 2 * DAY),
         &events,
         &mastered,
+        &HashMap::new(),
+        None,
         NOW,
     );
     assert_eq!(f.days_late, 3);
@@ -160,6 +166,8 @@ fn late_forecast_says_how_much_more_a_day_gets_there() {
         &goal(skills(&["e"]), NOW),
         &events,
         &mastered,
+        &HashMap::new(),
+        None,
         NOW,
     );
     assert_eq!(f.days_late, 5);
@@ -178,6 +186,8 @@ fn new_student_uses_the_priors() {
         &goal(skills(&["a"]), NOW + DAY),
         &[],
         &HashMap::new(),
+        &HashMap::new(),
+        None,
         NOW,
     );
     assert_eq!(f.remaining, vec!["a"]);
@@ -198,6 +208,8 @@ fn project_goals_need_the_projects_skills_and_their_prerequisites() {
         &goal(GoalTarget::Project("p".into()), NOW + 4 * DAY),
         &events,
         &mastered,
+        &HashMap::new(),
+        None,
         NOW,
     );
     assert_eq!(f.remaining, vec!["c", "d"]);
@@ -216,6 +228,8 @@ fn a_met_goal_is_done() {
         &goal(GoalTarget::Project("p".into()), NOW - 3 * DAY),
         &events,
         &mastered,
+        &HashMap::new(),
+        None,
         NOW,
     );
     assert!(f.remaining.is_empty());
@@ -234,4 +248,131 @@ fn goal_names_fall_back_to_the_target() {
     assert_eq!(g.display_name(&c), "D");
     g.target = GoalTarget::Project("unknown".into());
     assert!(g.skill_ids(&c).is_empty());
+}
+
+#[test]
+fn a_goal_needing_a_stuck_skill_is_never_on_track() {
+    use ownpace_core::progress::StuckReason;
+    let (events, mastered) = history();
+    // Far enough away to be "5 days early" on pace alone; c is stuck.
+    let stuck = HashMap::from([(
+        "c".to_string(),
+        StuckReason::RepeatedFailure {
+            consecutive_wrong: 5,
+        },
+    )]);
+    let f = forecast(
+        &course(),
+        &goal(skills(&["e"]), NOW + 10 * DAY),
+        &events,
+        &mastered,
+        &stuck,
+        None,
+        NOW,
+    );
+    assert_eq!(f.days_late, -5);
+    assert!(!f.on_time());
+    assert_eq!(
+        f.text(),
+        "not on track: stuck on C (5 wrong answers in a row), so ask your teacher for help first"
+    );
+    // Stuck on a skill the goal does not need: no effect.
+    let other = HashMap::from([("z".to_string(), StuckReason::WheelSpinning { attempts: 12 })]);
+    let f = forecast(
+        &course(),
+        &goal(skills(&["e"]), NOW + 10 * DAY),
+        &events,
+        &mastered,
+        &other,
+        None,
+        NOW,
+    );
+    assert!(f.on_time() && f.stuck.is_empty());
+}
+
+#[test]
+fn no_recent_answer_on_the_goals_skills_says_so() {
+    // The last answer on c (the only remaining skill's history) was 9 days ago.
+    let events = vec![event(NOW - 9 * DAY, 5, "c"), event(NOW - DAY, 5, "a")];
+    let mastered = HashMap::from([("a".to_string(), NOW - 20 * DAY)]);
+    let f = forecast(
+        &course(),
+        &goal(skills(&["c"]), NOW + 30 * DAY),
+        &events,
+        &mastered,
+        &HashMap::new(),
+        None,
+        NOW,
+    );
+    assert_eq!(f.idle_days, Some(9));
+    assert!(!f.on_time());
+    assert!(
+        f.text().starts_with("no progress in the last 9 days: "),
+        "{}",
+        f.text()
+    );
+    // Six days is still recent.
+    let events = vec![event(NOW - 6 * DAY, 5, "c")];
+    let f = forecast(
+        &course(),
+        &goal(skills(&["c"]), NOW + 30 * DAY),
+        &events,
+        &mastered,
+        &HashMap::new(),
+        None,
+        NOW,
+    );
+    assert_eq!(f.idle_days, None);
+    assert!(f.on_time());
+}
+
+#[test]
+fn an_achieved_goal_stays_achieved_after_forgetting() {
+    use ownpace_core::goals::achieved_at;
+    let (events, mut mastered) = history();
+    for s in ["c", "d"] {
+        mastered.insert(s.to_string(), NOW - DAY);
+    }
+    let g = goal(GoalTarget::Project("p".into()), NOW + 3 * DAY);
+    let f = forecast(
+        &course(),
+        &g,
+        &events,
+        &mastered,
+        &HashMap::new(),
+        None,
+        NOW,
+    );
+    let achieved = achieved_at(None, &f);
+    assert_eq!(achieved, Some(NOW));
+    // Two days later a failed review ends mastery of c: the goal stays done, with its date.
+    mastered.remove("c");
+    let later = NOW + 2 * DAY;
+    let f = forecast(
+        &course(),
+        &g,
+        &events,
+        &mastered,
+        &HashMap::new(),
+        achieved,
+        later,
+    );
+    assert_eq!(f.remaining, vec!["c"]);
+    assert!(f.on_time());
+    assert_eq!(achieved_at(achieved, &f), Some(NOW));
+    assert_eq!(
+        f.text(),
+        "done on 2 March: every skill for this goal was mastered"
+    );
+    // Never achieved and not done: nothing to keep.
+    let open = forecast(
+        &course(),
+        &g,
+        &events,
+        &mastered,
+        &HashMap::new(),
+        None,
+        later,
+    );
+    assert_eq!(achieved_at(None, &open), None);
 }

@@ -10,6 +10,7 @@ mod demo_course;
 mod fuzz_parsers;
 mod goals_forecast;
 mod learner_api;
+mod mastery_rule;
 mod recommend_rules;
 mod simulate_fit;
 mod skillmap_demo;

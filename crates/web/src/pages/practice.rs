@@ -299,8 +299,9 @@ pub async fn answer(
             after: after.p_mastery,
             before_text: percent(*before),
             after_text: percent(after.p_mastery),
-            now_mastered: after.is_mastered()
-                && *before < ownpace_core::progress::MASTERY_THRESHOLD,
+            // Became mastered with this answer (rule v2: the record can complete above the
+            // threshold, so `before` alone cannot tell).
+            now_mastered: after.is_mastered() && after.mastered_at == Some(after.last_at),
         })
         .collect();
     Ok(FeedbackPage {
