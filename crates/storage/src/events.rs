@@ -508,66 +508,136 @@ impl Store {
         Ok(total.unwrap_or(0))
     }
 
-    /// Replaces the whole mastery projection with a replay of every answer event, in one
-    /// transaction. Returns the number of answers replayed.
+    /// Replaces the whole mastery projection with a replay of every event that moves it,
+    /// in one transaction, and records the core's rule version it was computed with.
+    /// Returns the number of answers replayed.
     pub async fn rebuild_mastery(&self, params_for: impl Fn(&str) -> BktParams) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM mastery").execute(&mut *tx).await?;
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            student_id: String,
-            course_id: String,
-            kind: String,
-            skills: String,
-            correct: Option<i64>,
-            occurred_at: i64,
-            data: Option<String>,
-        }
-        let events: Vec<Row> = sqlx::query_as(
-            "SELECT student_id, course_id, kind, skills, correct, occurred_at, data FROM events \
-             WHERE kind IN ($1, $2) ORDER BY occurred_at, id",
-        )
-        .bind(EventKind::Answer.as_str())
-        .bind(EventKind::Placement.as_str())
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut states: HashMap<(String, String), LearnerState> = HashMap::new();
-        let mut answers = 0u64;
-        for row in &events {
-            let at = row.occurred_at;
-            let state = states
-                .entry((row.student_id.clone(), row.course_id.clone()))
-                .or_default();
-            match stored_kind(&row.kind)? {
-                EventKind::Placement => {
-                    let placement = placement_data(row.data.as_deref())?;
-                    let event = LearnerEvent::Placement {
-                        beliefs: &placement.beliefs,
-                        at,
-                    };
-                    events::apply(state, &event, &params_for);
-                }
-                EventKind::Answer => {
-                    answers += 1;
-                    let skills = split_skills(&row.skills);
-                    let event = LearnerEvent::Answer {
-                        skills: &skills,
-                        correct: row.correct.unwrap_or(0) != 0,
-                        at,
-                    };
-                    events::apply(state, &event, &params_for);
-                }
-                _ => {}
-            }
-        }
-        for ((student, course), state) in &states {
-            for (skill, progress) in state {
-                save_progress(&mut tx, student, course, skill, progress).await?;
-            }
-        }
+        stamp_rule_version(&mut tx, false).await?;
+        let answers = replay_into(&mut tx, &params_for).await?;
         tx.commit().await?;
         Ok(answers)
     }
+
+    /// Rebuilds the projection when it was computed with another version of the core's
+    /// rule than this build's (`ownpace_core::progress::RULE_VERSION`); `None` when it is
+    /// current. Safe with several servers starting at once: the version row is written
+    /// first, so one rebuild runs and the others find the projection current.
+    pub async fn rebuild_mastery_if_rule_changed(
+        &self,
+        params_for: impl Fn(&str) -> BktParams,
+    ) -> Result<Option<u64>> {
+        let mut tx = self.pool.begin().await?;
+        if !stamp_rule_version(&mut tx, true).await? {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let answers = replay_into(&mut tx, &params_for).await?;
+        tx.commit().await?;
+        Ok(Some(answers))
+    }
+
+    /// Drops the record of the rule version, as a database from before versions has none
+    /// (tests of the upgrade path).
+    #[cfg(any(test, feature = "testing"))]
+    pub async fn forget_mastery_rule_version(&self) -> Result<()> {
+        sqlx::query("DELETE FROM projection_rules WHERE name = 'mastery'")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The rule version the projection was last computed with (1 before versions existed).
+    pub async fn mastery_rule_version(&self) -> Result<i64> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT version FROM projection_rules WHERE name = 'mastery'")
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map_or(1, |(v,)| v))
+    }
+}
+
+/// Records this build's rule version for the mastery projection, as the transaction's first
+/// write. With `only_if_changed`, writes nothing (and returns false) when it is current.
+async fn stamp_rule_version(tx: &mut Transaction<'_, Any>, only_if_changed: bool) -> Result<bool> {
+    let version = i64::from(ownpace_core::progress::RULE_VERSION);
+    let sql = if only_if_changed {
+        "INSERT INTO projection_rules (name, version) VALUES ('mastery', $1) \
+         ON CONFLICT (name) DO UPDATE SET version = excluded.version \
+         WHERE projection_rules.version <> excluded.version"
+    } else {
+        "INSERT INTO projection_rules (name, version) VALUES ('mastery', $1) \
+         ON CONFLICT (name) DO UPDATE SET version = excluded.version"
+    };
+    let written = sqlx::query(sql)
+        .bind(version)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(written > 0)
+}
+
+/// Throws the projection away and replays the events into it; returns the answers replayed.
+async fn replay_into(
+    tx: &mut Transaction<'_, Any>,
+    params_for: &impl Fn(&str) -> BktParams,
+) -> Result<u64> {
+    sqlx::query("DELETE FROM mastery")
+        .execute(&mut **tx)
+        .await?;
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        student_id: String,
+        course_id: String,
+        kind: String,
+        skills: String,
+        correct: Option<i64>,
+        occurred_at: i64,
+        data: Option<String>,
+    }
+    let events: Vec<Row> = sqlx::query_as(
+        "SELECT student_id, course_id, kind, skills, correct, occurred_at, data FROM events \
+             WHERE kind IN ($1, $2) ORDER BY occurred_at, id",
+    )
+    .bind(EventKind::Answer.as_str())
+    .bind(EventKind::Placement.as_str())
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut states: HashMap<(String, String), LearnerState> = HashMap::new();
+    let mut answers = 0u64;
+    for row in &events {
+        let at = row.occurred_at;
+        let state = states
+            .entry((row.student_id.clone(), row.course_id.clone()))
+            .or_default();
+        match stored_kind(&row.kind)? {
+            EventKind::Placement => {
+                let placement = placement_data(row.data.as_deref())?;
+                let event = LearnerEvent::Placement {
+                    beliefs: &placement.beliefs,
+                    at,
+                };
+                events::apply(state, &event, params_for);
+            }
+            EventKind::Answer => {
+                answers += 1;
+                let skills = split_skills(&row.skills);
+                let event = LearnerEvent::Answer {
+                    skills: &skills,
+                    correct: row.correct.unwrap_or(0) != 0,
+                    at,
+                };
+                events::apply(state, &event, params_for);
+            }
+            _ => {}
+        }
+    }
+    for ((student, course), state) in &states {
+        for (skill, progress) in state {
+            save_progress(tx, student, course, skill, progress).await?;
+        }
+    }
+    Ok(answers)
 }
 
 /// Appends a graded event (`answer` or `placement-answer`); 0 rows when its idempotency

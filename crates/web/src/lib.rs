@@ -232,6 +232,26 @@ pub async fn serve(
     if let Err(error) = state.refresh_models().await {
         tracing::warn!(%error, "cannot load fitted learner models; using defaults");
     }
+    // A build with another mastery rule than the projection was computed with replays the
+    // events first, so every page shows the current rule (once, even with several servers).
+    match state
+        .store
+        .rebuild_mastery_if_rule_changed(|skill| state.bkt_params(skill))
+        .await
+    {
+        Ok(Some(answers)) => tracing::info!(
+            answers,
+            rule = ownpace_core::progress::RULE_VERSION,
+            "rebuilt the mastery projection under this build's rule"
+        ),
+        Ok(None) => {}
+        Err(error) => {
+            return Err(std::io::Error::other(format!(
+                "rebuilding the mastery projection failed: {}",
+                error.redacted()
+            )));
+        }
+    }
     // Pick up a new `ownpace fit` (run while serving, or by another server process).
     let refresher = state.clone();
     tokio::spawn(async move {

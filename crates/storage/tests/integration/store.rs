@@ -13,6 +13,7 @@ const T0: i64 = 1_000;
 on_both_engines!(
     answers_are_idempotent_and_update_mastery,
     rebuild_reproduces_the_projection,
+    a_projection_from_another_rule_is_rebuilt_once,
     reimport_creates_versions_and_keeps_history,
     failed_import_writes_nothing,
     goals_overrides_and_interests_round_trip,
@@ -175,6 +176,64 @@ async fn rebuild_reproduces_the_projection(backend: Backend) {
         .await
         .unwrap();
     assert_ne!(store.student_mastery(&s1, "c").await.unwrap(), before.0);
+}
+
+/// A database whose projection was computed under an older rule (no version row: rule 1)
+/// is rebuilt once; a second start with the same rule leaves the projection alone.
+async fn a_projection_from_another_rule_is_rebuilt_once(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    store.import_course(&course("C"), &[], T0).await.unwrap();
+    let s1 = student(&store, "ann").await;
+    let a = vec!["a".to_string()];
+    for (i, correct) in [true, true, false].iter().enumerate() {
+        store
+            .record_answer(
+                &answer(
+                    &s1,
+                    "i1",
+                    &a,
+                    *correct,
+                    1_000 * (i as i64 + 1),
+                    &format!("k{i}"),
+                ),
+                |_| BktParams::default(),
+            )
+            .await
+            .unwrap();
+    }
+    let live = store.student_mastery(&s1, "c").await.unwrap();
+    assert_eq!(store.mastery_rule_version().await.unwrap(), 1);
+    // What an older rule would have left: other values than this build computes.
+    store
+        .rebuild_mastery(|_| BktParams {
+            learn: 0.01,
+            ..BktParams::default()
+        })
+        .await
+        .unwrap();
+    store.forget_mastery_rule_version().await.unwrap();
+    let rebuilt = store
+        .rebuild_mastery_if_rule_changed(|_| BktParams::default())
+        .await
+        .unwrap();
+    assert_eq!(rebuilt, Some(3));
+    assert_eq!(store.student_mastery(&s1, "c").await.unwrap(), live);
+    assert_eq!(
+        store.mastery_rule_version().await.unwrap(),
+        i64::from(ownpace_core::progress::RULE_VERSION)
+    );
+    assert_eq!(
+        store
+            .rebuild_mastery_if_rule_changed(|_| BktParams {
+                learn: 0.01,
+                ..BktParams::default()
+            })
+            .await
+            .unwrap(),
+        None,
+        "the projection is current: nothing is replayed"
+    );
+    assert_eq!(store.student_mastery(&s1, "c").await.unwrap(), live);
 }
 
 async fn reimport_creates_versions_and_keeps_history(backend: Backend) {
