@@ -27,16 +27,20 @@ pub enum EventKind {
     Placement,
     /// An answer during the placement check: graded, but moves nothing by itself.
     PlacementAnswer,
+    /// An answer that could not be read for the item's kind ("forty" for a number): not
+    /// graded, moves nothing, and keeps no copy of what was typed.
+    UnreadAnswer,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::Answer,
         EventKind::Hint,
         EventKind::Lesson,
         EventKind::OfflineActivity,
         EventKind::Placement,
         EventKind::PlacementAnswer,
+        EventKind::UnreadAnswer,
     ];
 
     /// The name stored in the event log.
@@ -48,6 +52,7 @@ impl EventKind {
             EventKind::OfflineActivity => "offline-activity",
             EventKind::Placement => "placement",
             EventKind::PlacementAnswer => "placement-answer",
+            EventKind::UnreadAnswer => "unread-answer",
         }
     }
 

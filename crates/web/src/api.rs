@@ -80,6 +80,10 @@ pub async fn openapi() -> Json<serde_json::Value> {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
     error: String,
+    /// For an answer that could not be read for its item: the form expected, e.g. "a
+    /// number such as 0.75 or 3/4". The answer was not graded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expected: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -133,6 +137,7 @@ pub async fn login(
             StatusCode::UNAUTHORIZED,
             Json(ErrorBody {
                 error: "username and password do not match".into(),
+                expected: None,
             }),
         )
             .into_response()),
@@ -304,7 +309,7 @@ pub struct AnswerResult {
         (status = 200, description = "The answer is graded and recorded (once per idempotency key).", body = AnswerResult),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 404, description = "No such course for this student.", body = ErrorBody),
-        (status = 422, description = "The item or the answer cannot be used; the message says which and why.", body = ErrorBody)))]
+        (status = 422, description = "The item or the answer cannot be used; the message says which and why. An answer that cannot be read for its item (\"forty\" for a number) is not graded, and `expected` gives the form to use.", body = ErrorBody)))]
 pub async fn submit_answer(
     State(state): State<AppState>,
     Student(current): Student,

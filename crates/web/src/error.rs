@@ -27,6 +27,9 @@ pub enum WebError {
     /// The request was understood but its content is wrong; the message says how.
     #[error("{0}")]
     BadRequest(String),
+    /// An answer that cannot be read for its item: not graded; says the expected form.
+    #[error("{message}")]
+    NotUnderstood { message: String, expected: String },
     #[error("{0}")]
     TooManyRequests(String),
     #[error("the form expired or came from another site: reload the page and try again")]
@@ -43,7 +46,9 @@ impl WebError {
             WebError::Unauthenticated => StatusCode::UNAUTHORIZED,
             WebError::Forbidden | WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
-            WebError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::BadRequest(_) | WebError::NotUnderstood { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Store(ownpace_storage::StoreError::NotFound { .. }) => StatusCode::NOT_FOUND,
             WebError::Store(ownpace_storage::StoreError::Conflict(_)) => StatusCode::CONFLICT,
@@ -111,11 +116,13 @@ pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
     };
     let status = error.status();
     if api {
-        let mut r = (
-            status,
-            axum::Json(serde_json::json!({ "error": error.public_message() })),
-        )
-            .into_response();
+        let body = match &*error {
+            WebError::NotUnderstood { message, expected } => {
+                serde_json::json!({ "error": message, "expected": expected })
+            }
+            other => serde_json::json!({ "error": other.public_message() }),
+        };
+        let mut r = (status, axum::Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             r.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -4,7 +4,7 @@
 //! `progress::skill_statuses`, gathered by `path::statuses`.
 
 use crate::{AppState, WebError};
-use ownpace_core::course::{Grade, Item, Response, grade};
+use ownpace_core::course::{Grade, Item, Response, assess, grade};
 use ownpace_core::events::EventKind;
 use ownpace_core::progress::SkillProgress;
 use ownpace_storage::{AnswerRecord, CourseVersion, EventRecord};
@@ -49,7 +49,31 @@ pub async fn submit(
             "idempotency_key must be 1 to 100 characters (a UUID is ideal)".into(),
         ));
     }
-    let graded = grade(item, &response);
+    let graded = match assess(item, &response) {
+        Ok(graded) => graded,
+        Err(unread) => {
+            // Not graded and not stored: only the fact that an answer could not be read.
+            state
+                .store
+                .record_event(&EventRecord {
+                    student_id,
+                    course_id: &course.course.id,
+                    course_version: course.version,
+                    kind: EventKind::UnreadAnswer,
+                    skills: &item.skills,
+                    item_id: Some(&item.id),
+                    data: None,
+                    occurred_at: state.now(),
+                    duration_ms: None,
+                    idempotency_key: &format!("unread:{idempotency_key}"),
+                })
+                .await?;
+            return Err(WebError::NotUnderstood {
+                message: unread.message,
+                expected: unread.expected,
+            });
+        }
+    };
     let response_json =
         serde_json::to_string(&response).map_err(|e| WebError::Internal(e.to_string()))?;
     let recorded = state

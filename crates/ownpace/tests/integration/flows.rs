@@ -18,6 +18,7 @@ on_both_engines!(
     forms_need_the_session_csrf_token,
     practice_through_the_api_is_graded_recorded_once_and_rebuildable,
     pages_practice_updates_mastery_and_the_teacher_sees_it,
+    an_unreadable_answer_is_not_graded,
 );
 
 /// The right and a wrong answer to `item`, as the API takes them.
@@ -377,6 +378,111 @@ async fn practice_through_the_api_is_graded_recorded_once_and_rebuildable(backen
         .await
         .unwrap();
     assert_eq!(denied.status(), 403);
+}
+
+/// "forty" for a number is not understood: the API answers 422 with the expected form, the
+/// page keeps the input, nothing is graded or revealed, and only an unread-answer event is
+/// stored.
+async fn an_unreadable_answer_is_not_graded(backend: Backend) {
+    let app = spawn_app(backend, 2).await;
+    let course = app
+        .store
+        .current_course(&app.school.course_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let item = course
+        .course
+        .items
+        .iter()
+        .find(|i| matches!(i.answer, ownpace_core::course::AnswerSpec::Numeric { .. }))
+        .expect("a numeric item");
+    let ana = user_id(&app, "ana").await;
+    let stored = |kind| {
+        let store = app.store.clone();
+        let (ana, course_id) = (ana.clone(), app.school.course_id.clone());
+        async move {
+            store
+                .student_events(&ana, &course_id, 100_000)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.kind == kind)
+                .count()
+        }
+    };
+    use ownpace_core::events::EventKind;
+    let (answers, mastery) = (
+        stored(EventKind::Answer).await,
+        app.store
+            .student_mastery(&ana, &app.school.course_id)
+            .await
+            .unwrap(),
+    );
+
+    let token = login_api(&app, "ana").await;
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/courses/{}/answers",
+            app.base, app.school.course_id
+        ))
+        .bearer_auth(&token)
+        .json(&json!({"item_id": item.id, "response": "forty", "idempotency_key": "unread-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Not understood"),
+        "{body}"
+    );
+    assert!(
+        body["expected"].as_str().unwrap().contains("number"),
+        "{body}"
+    );
+    assert!(body.get("correct").is_none() && body.get("explanation").is_none());
+
+    let http = client();
+    let csrf = login_page(&app, &http, "ana").await;
+    let skill = &item.skills[0];
+    let page = http
+        .post(format!(
+            "{}/learn/{}/items/{}/answer",
+            app.base, app.school.course_id, item.id
+        ))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("skill", skill.as_str()),
+            ("response", "forty"),
+            ("key", "unread-2"),
+            ("shown_at", "0"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 422);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Not understood"), "the page says why");
+    assert!(
+        html.contains(r#"value="forty""#),
+        "the page keeps what was typed"
+    );
+    assert!(!html.contains("correct-answer"), "nothing is revealed");
+
+    assert_eq!(stored(EventKind::Answer).await, answers, "nothing graded");
+    assert_eq!(stored(EventKind::UnreadAnswer).await, 2);
+    assert_eq!(
+        app.store
+            .student_mastery(&ana, &app.school.course_id)
+            .await
+            .unwrap(),
+        mastery,
+        "mastery does not move"
+    );
 }
 
 async fn pages_practice_updates_mastery_and_the_teacher_sees_it(backend: Backend) {

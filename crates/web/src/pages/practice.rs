@@ -51,9 +51,14 @@ struct PracticePage {
     key: String,
     shown_at: i64,
     error: String,
+    /// What the student typed, kept when an answer could not be used.
+    typed: String,
     locked_message: String,
     lessons: Vec<LessonLink>,
 }
+
+/// The longest answer a page keeps in its input after an error.
+const MAX_ANSWER_CHARS: usize = 500;
 
 #[derive(Deserialize)]
 pub struct PracticeQuery {
@@ -177,6 +182,7 @@ fn practice_page(
         key,
         shown_at,
         error: error.to_string(),
+        typed: String::new(),
         locked_message: String::new(),
         lessons: lesson_links(course, skill_id),
     })
@@ -241,9 +247,27 @@ pub async fn answer(
 ) -> Result<Response, WebError> {
     let course_id = course.course.id.clone();
     let (item, skill_id) = item_on_skill(&course, &item_id, &form.skill)?;
-    let response = match practice::parse_response(item, &form.response) {
-        Ok(response) => response,
-        Err(WebError::BadRequest(message)) => {
+    let submitted = match practice::parse_response(item, &form.response) {
+        Ok(response) => {
+            practice::submit(
+                &state,
+                Submission {
+                    student_id: &current.user.id,
+                    course: &course,
+                    item,
+                    response,
+                    idempotency_key: &form.key,
+                    duration_ms: Some(state.now() - form.shown_at),
+                },
+            )
+            .await
+        }
+        Err(error) => Err(error),
+    };
+    let outcome = match submitted {
+        Ok(outcome) => outcome,
+        // The same item again, with what was typed and what is expected; nothing graded.
+        Err(WebError::BadRequest(message) | WebError::NotUnderstood { message, .. }) => {
             let mut page = practice_page(
                 &state,
                 &current,
@@ -254,6 +278,7 @@ pub async fn answer(
                 Some((&form.key, form.shown_at)),
                 &message,
             )?;
+            page.typed = form.response.chars().take(MAX_ANSWER_CHARS).collect();
             let mastery = state
                 .store
                 .student_mastery(&current.user.id, &course_id)
@@ -267,18 +292,6 @@ pub async fn answer(
         }
         Err(other) => return Err(other),
     };
-    let outcome = practice::submit(
-        &state,
-        Submission {
-            student_id: &current.user.id,
-            course: &course,
-            item,
-            response,
-            idempotency_key: &form.key,
-            duration_ms: Some(state.now() - form.shown_at),
-        },
-    )
-    .await?;
     let md = |text: &str| views::markdown(&course_id, text);
     let your_answer = match (&outcome.response, &item.answer) {
         (ItemResponse::Choice(i), AnswerSpec::Choice { choices }) => {

@@ -139,6 +139,10 @@ pub(crate) async fn course_record(
                         .and_then(|id| course.course.lesson(id))
                         .map_or(String::new(), |l| l.title.clone()),
                 ),
+                EventKind::UnreadAnswer => (
+                    "Typed an answer that could not be read".to_string(),
+                    e.item_id.clone().unwrap_or_default(),
+                ),
                 EventKind::Placement | EventKind::PlacementAnswer => {
                     (e.kind.to_string(), String::new())
                 }
