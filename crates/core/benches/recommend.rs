@@ -145,6 +145,7 @@ fn situation() -> Situation {
         ]),
         interests: vec!["sport".into(), "art".into()],
         pinned: vec![Activity::Lesson("lesson-3".into())],
+        lessons_done: Default::default(),
         hidden: vec![Activity::PracticeSkill(id(61))],
         screen_time_spent: false,
         now: NOW,

@@ -12,7 +12,7 @@
 use crate::course::{Course, Modality, PrerequisiteGraph, Skill};
 use crate::goals::{Goal, GoalTarget};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// How many options a student is offered unless the caller says otherwise.
 pub const DEFAULT_COUNT: usize = 3;
@@ -97,8 +97,11 @@ pub struct Situation {
     pub modality_last_used: HashMap<Modality, i64>,
     /// The student's interest tags; matched to project tags ignoring case.
     pub interests: Vec<String>,
-    /// Teacher overrides: shown first, in this order.
+    /// Teacher overrides: shown first, in this order (a pinned lesson the student has
+    /// finished leaves the top: it is done).
     pub pinned: Vec<Activity>,
+    /// Ids of the lessons the student has finished.
+    pub lessons_done: HashSet<String>,
     /// Teacher overrides: never shown, even when pinned.
     pub hidden: Vec<Activity>,
     /// The daily screen-time budget is spent (SPEC C12): offline options come first.
@@ -387,7 +390,9 @@ pub fn recommend(course: &Course, situation: &Situation, count: usize) -> Vec<Re
         if picked.len() == count {
             break;
         }
-        if hidden(activity)
+        let done = matches!(activity, Activity::Lesson(id) if situation.lessons_done.contains(id));
+        if done
+            || hidden(activity)
             || !activity.exists(course)
             || picked.iter().any(|r| &r.activity == activity)
         {

@@ -15,7 +15,7 @@ use ownpace_core::recommend::{self, Activity, Recommendation, Situation, SkillSt
 use ownpace_core::review::{DEFAULT_TARGET_RETENTION, Fsrs};
 use ownpace_storage::{CourseVersion, MasteryRow, NewGoal, OverrideAction};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Per skill, the student's status now (state, mastery, recall, review due).
 pub fn statuses(
@@ -95,6 +95,7 @@ pub async fn student_path(
         .student_events(student_id, course_id, 5_000)
         .await?;
     let mut modality_last_used: HashMap<Modality, i64> = HashMap::new();
+    let mut lessons_done = HashSet::new();
     let mut practice = Vec::new();
     for event in &events {
         match event.kind {
@@ -108,6 +109,7 @@ pub async fn student_path(
                         .entry(lesson.modality)
                         .or_insert(event.occurred_at);
                     *last = (*last).max(event.occurred_at);
+                    lessons_done.insert(lesson.id.clone());
                 }
             }
             EventKind::Answer => {
@@ -164,6 +166,7 @@ pub async fn student_path(
         modality_last_used,
         interests: state.store.interests(student_id).await?,
         pinned,
+        lessons_done,
         hidden,
         screen_time_spent: false,
         now: state.now(),
@@ -469,11 +472,13 @@ pub async fn teacher_path_view(
                 OverrideAction::Pin => "Pinned",
                 OverrideAction::Hide => "Hidden",
             };
-            (
-                o.id,
-                format!("{action} for {scope}"),
-                describe_activity(course, &o.activity),
-            )
+            let mut what = describe_activity(course, &o.activity);
+            if let Some(Activity::Lesson(id)) = Activity::parse(&o.activity)
+                && path.situation.lessons_done.contains(&id)
+            {
+                what.push_str(" (done)");
+            }
+            (o.id, format!("{action} for {scope}"), what)
         })
         .collect();
     Ok(TeacherPathView {

@@ -352,6 +352,25 @@ fn modality_reason_exactly_when_unused_for_a_while() {
 }
 
 #[test]
+fn a_finished_pinned_lesson_leaves_the_top() {
+    let c = course();
+    let mut s = situation();
+    s.pinned = vec![Activity::Lesson("frac-read".into()), practice("rate")];
+    let recs = recommend(&c, &s, ALL);
+    assert_eq!(recs[0].activity, Activity::Lesson("frac-read".into()));
+    s.lessons_done.insert("frac-read".into());
+    let recs = recommend(&c, &s, ALL);
+    assert_eq!(recs[0].activity, practice("rate"));
+    assert!(
+        !recs
+            .iter()
+            .any(|r| r.activity == Activity::Lesson("frac-read".into())
+                && r.reason == Reason::Pinned),
+        "a finished lesson is no longer offered as pinned"
+    );
+}
+
+#[test]
 fn pins_come_first_in_order_and_hidden_never_appear() {
     let c = course();
     let mut s = situation();

@@ -270,5 +270,33 @@ async fn a_new_student_is_placed_guided_reviewed_and_steered(backend: Backend) {
         (first.1.as_str(), first.2.as_str()),
         (lesson.title.as_str(), "pinned by your teacher")
     );
-    let _ = csrf_in(&home);
+
+    // Once Nova has finished it, the pinned lesson leaves the top and shows as done.
+    let csrf = csrf_in(&home).expect("the page's CSRF token");
+    let done = http
+        .post(format!(
+            "{}/learn/{course_id}/lessons/{}/done",
+            app.base, lesson.id
+        ))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("started_at", "0"),
+            ("key", "done-pinned"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(done.status().is_success() || done.status().is_redirection());
+    let home = get(&app, &http, &format!("/learn/{course_id}")).await;
+    assert!(
+        !options(&home)
+            .iter()
+            .any(|(_, title, why)| title == &lesson.title && why == "pinned by your teacher"),
+        "a finished pinned lesson is no longer offered first"
+    );
+    let record = get(&app, &teacher, &format!("/students/{}", newbie.id)).await;
+    assert!(
+        record.contains(&format!("{} (done)", lesson.title)),
+        "the teacher sees the pinned lesson as done"
+    );
 }
