@@ -65,11 +65,6 @@ impl EventKind {
     pub fn moves_mastery(self) -> bool {
         matches!(self, EventKind::Answer | EventKind::Placement)
     }
-
-    /// A lesson finished, on screen or offline.
-    pub fn is_lesson(self) -> bool {
-        matches!(self, EventKind::Lesson | EventKind::OfflineActivity)
-    }
 }
 
 impl fmt::Display for EventKind {

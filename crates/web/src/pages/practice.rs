@@ -57,9 +57,6 @@ struct PracticePage {
     lessons: Vec<LessonLink>,
 }
 
-/// The longest answer a page keeps in its input after an error.
-const MAX_ANSWER_CHARS: usize = 500;
-
 #[derive(Deserialize)]
 pub struct PracticeQuery {
     item: Option<String>,
@@ -278,7 +275,11 @@ pub async fn answer(
                 Some((&form.key, form.shown_at)),
                 &message,
             )?;
-            page.typed = form.response.chars().take(MAX_ANSWER_CHARS).collect();
+            page.typed = form
+                .response
+                .chars()
+                .take(ownpace_core::practice::MAX_ANSWER_BYTES)
+                .collect();
             let mastery = state
                 .store
                 .student_mastery(&current.user.id, &course_id)
