@@ -43,7 +43,7 @@ fn course() -> Course {
         .collect();
     let items = (0..SKILLS * 5)
         .map(|k| Item {
-            id: format!("item-{k}"),
+            id: format!("item-{k}").into(),
             skills: vec![id(k / 5)],
             prompt: String::new(),
             answer: AnswerSpec::Numeric {

@@ -9,6 +9,7 @@
 pub mod course;
 pub mod events;
 pub mod goals;
+pub mod ids;
 pub mod learner;
 pub mod pilot;
 pub mod placement;

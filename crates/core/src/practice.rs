@@ -21,7 +21,7 @@ pub fn next_item<'a>(
         .filter(|item| item.skills.iter().any(|s| s == skill_id))
         .enumerate()
         .min_by_key(|(order, item)| {
-            let (count, last_at) = answered.get(&item.id).copied().unwrap_or((0, 0));
+            let (count, last_at) = answered.get(item.id.as_str()).copied().unwrap_or((0, 0));
             (count > 0, last_at, *order)
         })
         .map(|(_, item)| item)

@@ -221,7 +221,7 @@ pub fn render_svg(
         }
     }
 
-    let id = format!("skillmap-{}", slug(&course.id));
+    let id = format!("skillmap-{}", slug(course.id.as_str()));
     let mut svg = String::with_capacity(600 * course.skills.len() + 1000);
     let _ = write!(
         svg,

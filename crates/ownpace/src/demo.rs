@@ -11,6 +11,7 @@ use crate::course_dir;
 use anyhow::{Context, anyhow};
 use ownpace_core::course::{AnswerSpec, Course, Item, Response, grade};
 use ownpace_core::events::EventKind;
+use ownpace_core::ids::{ClassId, CourseId, UserId};
 use ownpace_core::learner::bkt::BktParams;
 use ownpace_core::progress::SkillProgress;
 use ownpace_storage::{AnswerRecord, EventRecord, NewUser, Role, Store};
@@ -24,9 +25,9 @@ pub const DEMO_PASSWORD: &str = "ownpace-demo";
 /// The demo's accounts and ids, for printing and for tests.
 #[derive(Debug, Clone)]
 pub struct DemoSchool {
-    pub course_id: String,
-    pub class_id: String,
-    pub other_class_id: String,
+    pub course_id: CourseId,
+    pub class_id: ClassId,
+    pub other_class_id: ClassId,
     pub admin: String,
     pub teacher: String,
     pub other_teacher: String,
@@ -225,7 +226,7 @@ pub async fn seed(
 async fn give_interests_and_goal(
     store: &Store,
     course: &Course,
-    student_id: &str,
+    student_id: &UserId,
     index: usize,
     now: i64,
 ) -> anyhow::Result<()> {
@@ -307,7 +308,7 @@ fn respond(item: &Item, correct: bool, rng: &mut ChaCha8Rng) -> Response {
 async fn simulate_history(
     store: &Store,
     course: &Course,
-    student_id: &str,
+    student_id: &UserId,
     profile: Profile,
     now: i64,
     rng: &mut ChaCha8Rng,

@@ -25,7 +25,7 @@ pub struct FitArgs {
     pub min_answers: usize,
     /// Fit on the answers of this course only.
     #[arg(long, value_name = "ID")]
-    pub course: Option<String>,
+    pub course: Option<ownpace_core::ids::CourseId>,
 }
 
 pub async fn run(args: FitArgs) -> anyhow::Result<()> {
@@ -35,7 +35,7 @@ pub async fn run(args: FitArgs) -> anyhow::Result<()> {
         .context("cannot open the database")?;
 
     let spinner = spinner("Reading the answer log…");
-    let log = store.answer_log(args.course.as_deref()).await?;
+    let log = store.answer_log(args.course.as_ref()).await?;
     if log.is_empty() {
         spinner.finish_and_clear();
         store.close().await;

@@ -115,10 +115,13 @@ enum ClassesAction {
     Create {
         name: String,
         #[arg(long)]
-        course: String,
+        course: ownpace_core::ids::CourseId,
     },
     /// Add a teacher or a student to a class.
-    Add { class_id: String, username: String },
+    Add {
+        class_id: ownpace_core::ids::ClassId,
+        username: String,
+    },
     /// List classes.
     List,
 }

@@ -21,6 +21,7 @@ use common::{TestApp, spawn_app};
 use fantoccini::{Client, Locator};
 use ownpace::demo::DEMO_PASSWORD;
 use ownpace_core::course::{AnswerSpec, Course, Item, format_number};
+use ownpace_core::ids::UserId;
 use ownpace_storage::Backend;
 use std::time::{Duration, Instant};
 
@@ -228,7 +229,7 @@ async fn mastery_change(client: &Client, skill_name: &str) -> (u32, u32) {
 
 /// A skill ana can practise and has not mastered: in progress if possible (the change of
 /// mastery is clearest in the middle), otherwise one not started.
-async fn chosen_skill(app: &TestApp, ana_id: &str, course: &Course) -> String {
+async fn chosen_skill(app: &TestApp, ana_id: &UserId, course: &Course) -> String {
     let mastery = app
         .store
         .student_mastery(ana_id, &app.school.course_id)
@@ -238,14 +239,14 @@ async fn chosen_skill(app: &TestApp, ana_id: &str, course: &Course) -> String {
     let practisable = |id: &str| course.items_for_skill(id).any(|i| !i.hints.is_empty());
     let in_progress = mastery
         .iter()
-        .filter(|m| !m.progress.is_mastered() && practisable(&m.skill_id))
+        .filter(|m| !m.progress.is_mastered() && practisable(m.skill_id.as_str()))
         .min_by(|a, b| {
             (a.progress.p_mastery - 0.5)
                 .abs()
                 .total_cmp(&(b.progress.p_mastery - 0.5).abs())
         });
     if let Some(m) = in_progress {
-        return m.skill_id.clone();
+        return m.skill_id.to_string();
     }
     let mastered = |id: &str| {
         mastery
@@ -262,7 +263,7 @@ async fn chosen_skill(app: &TestApp, ana_id: &str, course: &Course) -> String {
 }
 
 /// ana's heatmap cell for one skill: (label, shown number).
-async fn heatmap_cell(client: &Client, ana_id: &str, column: usize) -> (String, String) {
+async fn heatmap_cell(client: &Client, ana_id: &UserId, column: usize) -> (String, String) {
     let css = format!(
         "#heatmap tr[data-student=\"{ana_id}\"] td.cell:nth-of-type({})",
         // The first <td> of a row is the count of mastered skills.
@@ -292,7 +293,7 @@ async fn heatmap_cell(client: &Client, ana_id: &str, column: usize) -> (String, 
     (label, shown.trim().to_string())
 }
 
-async fn display_name(app: &TestApp, username: &str) -> (String, String) {
+async fn display_name(app: &TestApp, username: &str) -> (UserId, String) {
     let user = app
         .store
         .user_by_username(username)

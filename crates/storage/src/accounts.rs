@@ -4,6 +4,7 @@
 //! arrive already hashed too, so a copy of the database never holds a usable cookie.
 
 use crate::{Conflict, Result, Store, StoreError, new_id};
+use ownpace_core::ids::UserId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -53,7 +54,7 @@ impl FromStr for Role {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub role: Role,
@@ -100,7 +101,7 @@ fn user_from_row(
         detail,
     })?;
     Ok(User {
-        id,
+        id: id.into(),
         username,
         display_name,
         role,
@@ -122,13 +123,13 @@ impl Store {
                 username: new.username.to_string(),
             }));
         }
-        let id = new_id();
+        let id = UserId::new(new_id());
         let created_at = new.created_at;
         sqlx::query(
             "INSERT INTO users (id, username, display_name, role, password_hash, created_at, disabled) \
              VALUES ($1, $2, $3, $4, $5, $6, 0)",
         )
-        .bind(&id)
+        .bind(id.as_str())
         .bind(new.username)
         .bind(new.display_name)
         .bind(new.role.as_str())
@@ -146,13 +147,13 @@ impl Store {
         })
     }
 
-    pub async fn user(&self, id: &str) -> Result<Option<User>> {
+    pub async fn user(&self, id: &UserId) -> Result<Option<User>> {
         let row: Option<UserRow> = sqlx::query_as(concat!(
             "SELECT ",
             user_columns!(),
             " FROM users WHERE id = $1"
         ))
-        .bind(id)
+        .bind(id.as_str())
         .fetch_optional(&self.pool)
         .await?;
         row.map(user_from_row).transpose()
@@ -212,10 +213,10 @@ impl Store {
         rows.into_iter().map(user_from_row).collect()
     }
 
-    pub async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<()> {
+    pub async fn set_password_hash(&self, user_id: &UserId, hash: &str) -> Result<()> {
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .execute(&self.pool)
             .await?;
         if done.rows_affected() == 0 {
@@ -226,7 +227,7 @@ impl Store {
         }
         // A new password ends every existing session.
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user_id)
+            .bind(user_id.as_str())
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -235,7 +236,7 @@ impl Store {
     pub async fn create_session(
         &self,
         token_hash: &str,
-        user_id: &str,
+        user_id: &UserId,
         csrf_token: &str,
         created_at: i64,
         expires_at: i64,
@@ -245,7 +246,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token_hash)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(csrf_token)
         .bind(created_at)
         .bind(expires_at)

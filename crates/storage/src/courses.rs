@@ -9,6 +9,7 @@ use crate::{Result, Store, StoreError};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use ownpace_core::course::Course;
+use ownpace_core::ids::CourseId;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
@@ -80,7 +81,7 @@ impl Store {
             "INSERT INTO courses (id, title, current_version) VALUES ($1, $2, 0) \
              ON CONFLICT (id) DO NOTHING",
         )
-        .bind(&course.id)
+        .bind(course.id.as_str())
         .bind(&course.title)
         .execute(&mut *tx)
         .await?;
@@ -88,7 +89,7 @@ impl Store {
             "SELECT v.version, v.content_hash FROM courses c JOIN course_versions v \
              ON v.course_id = c.id AND v.version = c.current_version WHERE c.id = $1",
         )
-        .bind(&course.id)
+        .bind(course.id.as_str())
         .fetch_optional(&mut *tx)
         .await?;
         if let Some((version, existing)) = &current
@@ -102,7 +103,7 @@ impl Store {
             "INSERT INTO course_versions (course_id, version, content_hash, content, imported_at) \
              VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(&course.id)
+        .bind(course.id.as_str())
         .bind(version)
         .bind(&hash)
         .bind(&content)
@@ -114,7 +115,7 @@ impl Store {
                 "INSERT INTO course_assets (course_id, version, path, media_type, content_base64) \
                  VALUES ($1, $2, $3, $4, $5)",
             )
-            .bind(&course.id)
+            .bind(course.id.as_str())
             .bind(version)
             .bind(&asset.path)
             .bind(&asset.media_type)
@@ -125,7 +126,7 @@ impl Store {
         sqlx::query("UPDATE courses SET title = $1, current_version = $2 WHERE id = $3")
             .bind(&course.title)
             .bind(version)
-            .bind(&course.id)
+            .bind(course.id.as_str())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -147,22 +148,22 @@ impl Store {
         rows.into_iter().map(decode_course).collect()
     }
 
-    pub async fn current_course(&self, course_id: &str) -> Result<Option<CourseVersion>> {
+    pub async fn current_course(&self, course_id: &CourseId) -> Result<Option<CourseVersion>> {
         let row: Option<(i64, String)> = sqlx::query_as(
             "SELECT v.version, v.content FROM courses c JOIN course_versions v \
              ON v.course_id = c.id AND v.version = c.current_version WHERE c.id = $1",
         )
-        .bind(course_id)
+        .bind(course_id.as_str())
         .fetch_optional(&self.pool)
         .await?;
         row.map(decode_course).transpose()
     }
 
     /// The number of the current version of a course (a cheap check for caches).
-    pub async fn current_course_version(&self, course_id: &str) -> Result<Option<i64>> {
+    pub async fn current_course_version(&self, course_id: &CourseId) -> Result<Option<i64>> {
         let row: Option<(i64,)> =
             sqlx::query_as("SELECT current_version FROM courses WHERE id = $1")
-                .bind(course_id)
+                .bind(course_id.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.map(|(v,)| v).filter(|v| *v > 0))
@@ -170,7 +171,7 @@ impl Store {
 
     pub async fn course_asset(
         &self,
-        course_id: &str,
+        course_id: &CourseId,
         version: i64,
         path: &str,
     ) -> Result<Option<StoredAsset>> {
@@ -178,7 +179,7 @@ impl Store {
             "SELECT media_type, content_base64 FROM course_assets \
              WHERE course_id = $1 AND version = $2 AND path = $3",
         )
-        .bind(course_id)
+        .bind(course_id.as_str())
         .bind(version)
         .bind(path)
         .fetch_optional(&self.pool)

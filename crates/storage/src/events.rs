@@ -8,6 +8,7 @@
 
 use crate::{Conflict, Result, Store, StoreError, new_id};
 use ownpace_core::events::{self, EventKind, LearnerEvent, LearnerState};
+use ownpace_core::ids::{ClassId, CourseId, EventId, ItemId, SkillId, UserId};
 use ownpace_core::learner::bkt::BktParams;
 use ownpace_core::progress::SkillProgress;
 use ownpace_core::review::MemoryState;
@@ -17,10 +18,10 @@ use std::collections::HashMap;
 /// A graded answer to record.
 #[derive(Debug, Clone)]
 pub struct AnswerRecord<'a> {
-    pub student_id: &'a str,
-    pub course_id: &'a str,
+    pub student_id: &'a UserId,
+    pub course_id: &'a CourseId,
     pub course_version: i64,
-    pub item_id: &'a str,
+    pub item_id: &'a ItemId,
     /// The skills the item is tagged with.
     pub skills: &'a [String],
     /// The response as JSON (`ownpace_core::course::Response`).
@@ -35,8 +36,8 @@ pub struct AnswerRecord<'a> {
 /// Any other learner interaction (hint asked, lesson opened, …).
 #[derive(Debug, Clone)]
 pub struct EventRecord<'a> {
-    pub student_id: &'a str,
-    pub course_id: &'a str,
+    pub student_id: &'a UserId,
+    pub course_id: &'a CourseId,
     pub course_version: i64,
     pub kind: EventKind,
     pub skills: &'a [String],
@@ -50,7 +51,7 @@ pub struct EventRecord<'a> {
 /// The result of recording an answer.
 #[derive(Debug, Clone)]
 pub struct RecordedAnswer {
-    pub event_id: String,
+    pub event_id: EventId,
     /// True when this key had been recorded before: nothing new was stored, and the
     /// fields below describe the first submission.
     pub duplicate: bool,
@@ -77,15 +78,15 @@ struct PlacementData {
 /// One row of the projection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MasteryRow {
-    pub student_id: String,
-    pub skill_id: String,
+    pub student_id: UserId,
+    pub skill_id: SkillId,
     pub progress: SkillProgress,
 }
 
 /// An event as shown in a student's history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
-    pub id: String,
+    pub id: EventId,
     pub kind: EventKind,
     pub skills: Vec<String>,
     pub item_id: Option<String>,
@@ -137,8 +138,8 @@ fn progress_from(row: MasteryColumns) -> MasteryRow {
     };
     let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
     MasteryRow {
-        student_id,
-        skill_id,
+        student_id: student_id.into(),
+        skill_id: skill_id.into(),
         progress: SkillProgress {
             p_mastery,
             attempts: count(attempts),
@@ -183,20 +184,25 @@ impl Store {
             let (event_id, response, correct): (String, Option<String>, Option<i64>) = sqlx::query_as(
                 "SELECT id, response, correct FROM events WHERE student_id = $1 AND idempotency_key = $2",
             )
-            .bind(answer.student_id)
+            .bind(answer.student_id.as_str())
             .bind(answer.idempotency_key)
             .fetch_one(&mut *tx)
             .await?;
             let mut mastery = Vec::new();
             for skill in answer.skills {
-                let now = load_progress(&mut tx, answer.student_id, answer.course_id, skill)
-                    .await?
-                    .unwrap_or_else(|| SkillProgress::initial(&params_for(skill)));
+                let now = load_progress(
+                    &mut tx,
+                    answer.student_id.as_str(),
+                    answer.course_id.as_str(),
+                    skill,
+                )
+                .await?
+                .unwrap_or_else(|| SkillProgress::initial(&params_for(skill)));
                 mastery.push((skill.clone(), now.p_mastery, now));
             }
             tx.rollback().await?;
             return Ok(RecordedAnswer {
-                event_id,
+                event_id: event_id.into(),
                 duplicate: true,
                 response: response.unwrap_or_default(),
                 correct: correct.unwrap_or(0) != 0,
@@ -211,8 +217,8 @@ impl Store {
         };
         let changes = apply_in_tx(
             &mut tx,
-            answer.student_id,
-            answer.course_id,
+            answer.student_id.as_str(),
+            answer.course_id.as_str(),
             &event,
             &params_for,
         )
@@ -223,7 +229,7 @@ impl Store {
             .collect();
         tx.commit().await?;
         Ok(RecordedAnswer {
-            event_id,
+            event_id: event_id.into(),
             duplicate: false,
             response: answer.response.to_string(),
             correct: answer.correct,
@@ -245,8 +251,8 @@ impl Store {
              ON CONFLICT (student_id, idempotency_key) DO NOTHING",
         )
         .bind(new_id())
-        .bind(event.student_id)
-        .bind(event.course_id)
+        .bind(event.student_id.as_str())
+        .bind(event.course_id.as_str())
         .bind(event.course_version)
         .bind(event.kind.as_str())
         .bind(join_skills(event.skills))
@@ -270,15 +276,15 @@ impl Store {
     /// The placement answers of a student in a course, in order: (skill, correct).
     pub async fn placement_answers(
         &self,
-        student_id: &str,
-        course_id: &str,
+        student_id: &UserId,
+        course_id: &CourseId,
     ) -> Result<Vec<(String, bool)>> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT skills, correct FROM events WHERE student_id = $1 AND course_id = $2 \
              AND kind = $3 ORDER BY occurred_at, id",
         )
-        .bind(student_id)
-        .bind(course_id)
+        .bind(student_id.as_str())
+        .bind(course_id.as_str())
         .bind(EventKind::PlacementAnswer.as_str())
         .fetch_all(&self.pool)
         .await?;
@@ -297,15 +303,15 @@ impl Store {
     /// (time, per-skill beliefs, questions asked).
     pub async fn placement_result(
         &self,
-        student_id: &str,
-        course_id: &str,
+        student_id: &UserId,
+        course_id: &CourseId,
     ) -> Result<Option<PlacementRecord>> {
         let row: Option<(i64, Option<String>)> = sqlx::query_as(
             "SELECT occurred_at, data FROM events WHERE student_id = $1 AND course_id = $2 \
              AND kind = $3 ORDER BY occurred_at DESC, id DESC LIMIT 1",
         )
-        .bind(student_id)
-        .bind(course_id)
+        .bind(student_id.as_str())
+        .bind(course_id.as_str())
         .bind(EventKind::Placement.as_str())
         .fetch_optional(&self.pool)
         .await?;
@@ -325,8 +331,8 @@ impl Store {
     /// student and course.
     pub async fn record_placement_result(
         &self,
-        student_id: &str,
-        course_id: &str,
+        student_id: &UserId,
+        course_id: &CourseId,
         course_version: i64,
         result: &PlacementRecord,
         params_for: impl Fn(&str) -> BktParams,
@@ -352,8 +358,8 @@ impl Store {
              ON CONFLICT (student_id, idempotency_key) DO NOTHING",
         )
         .bind(new_id())
-        .bind(student_id)
-        .bind(course_id)
+        .bind(student_id.as_str())
+        .bind(course_id.as_str())
         .bind(course_version)
         .bind(EventKind::Placement.as_str())
         .bind(at)
@@ -367,7 +373,14 @@ impl Store {
             return Ok(false);
         }
         let event = LearnerEvent::Placement { beliefs, at };
-        apply_in_tx(&mut tx, student_id, course_id, &event, &params_for).await?;
+        apply_in_tx(
+            &mut tx,
+            student_id.as_str(),
+            course_id.as_str(),
+            &event,
+            &params_for,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -375,8 +388,8 @@ impl Store {
     /// Mastery rows of one student in one course.
     pub async fn student_mastery(
         &self,
-        student_id: &str,
-        course_id: &str,
+        student_id: &UserId,
+        course_id: &CourseId,
     ) -> Result<Vec<MasteryRow>> {
         let rows: Vec<MasteryColumns> = sqlx::query_as(concat!(
             "SELECT ",
@@ -384,15 +397,15 @@ impl Store {
             " FROM mastery m WHERE m.student_id = $1 AND m.course_id = $2 \
              ORDER BY m.skill_id"
         ))
-        .bind(student_id)
-        .bind(course_id)
+        .bind(student_id.as_str())
+        .bind(course_id.as_str())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(progress_from).collect())
     }
 
     /// Mastery rows of every student enrolled in a class, for the class's course.
-    pub async fn class_mastery(&self, class_id: &str) -> Result<Vec<MasteryRow>> {
+    pub async fn class_mastery(&self, class_id: &ClassId) -> Result<Vec<MasteryRow>> {
         let rows: Vec<MasteryColumns> = sqlx::query_as(concat!(
             "SELECT ",
             mastery_columns!(),
@@ -401,21 +414,21 @@ impl Store {
              JOIN classes c ON c.id = e.class_id AND c.course_id = m.course_id \
              WHERE e.class_id = $1 ORDER BY m.student_id, m.skill_id"
         ))
-        .bind(class_id)
+        .bind(class_id.as_str())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(progress_from).collect())
     }
 
     /// Per enrolled student: time of their latest event in the class's course, if any.
-    pub async fn class_last_activity(&self, class_id: &str) -> Result<HashMap<String, i64>> {
+    pub async fn class_last_activity(&self, class_id: &ClassId) -> Result<HashMap<String, i64>> {
         let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
             "SELECT e.student_id, MAX(ev.occurred_at) FROM enrollments e \
              JOIN classes c ON c.id = e.class_id \
              LEFT JOIN events ev ON ev.student_id = e.student_id AND ev.course_id = c.course_id \
              WHERE e.class_id = $1 GROUP BY e.student_id",
         )
-        .bind(class_id)
+        .bind(class_id.as_str())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -427,8 +440,8 @@ impl Store {
     /// A student's events in a course, newest first.
     pub async fn student_events(
         &self,
-        student_id: &str,
-        course_id: &str,
+        student_id: &UserId,
+        course_id: &CourseId,
         limit: i64,
     ) -> Result<Vec<StoredEvent>> {
         #[derive(sqlx::FromRow)]
@@ -446,8 +459,8 @@ impl Store {
             "SELECT id, kind, skills, item_id, response, correct, occurred_at, duration_ms FROM events \
              WHERE student_id = $1 AND course_id = $2 ORDER BY occurred_at DESC, id DESC LIMIT $3",
         )
-        .bind(student_id)
-        .bind(course_id)
+        .bind(student_id.as_str())
+        .bind(course_id.as_str())
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
@@ -457,7 +470,7 @@ impl Store {
                     kind: stored_kind(&row.kind)?,
                     skills: split_skills(&row.skills),
                     correct: row.correct.map(|c| c != 0),
-                    id: row.id,
+                    id: row.id.into(),
                     item_id: row.item_id,
                     response: row.response,
                     occurred_at: row.occurred_at,
@@ -470,16 +483,16 @@ impl Store {
     /// Per item a student has answered in a course: how often, and when last.
     pub async fn answered_items(
         &self,
-        student_id: &str,
-        course_id: &str,
+        student_id: &UserId,
+        course_id: &CourseId,
     ) -> Result<HashMap<String, (i64, i64)>> {
         let rows: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT item_id, CAST(COUNT(*) AS BIGINT), MAX(occurred_at) FROM events \
              WHERE student_id = $1 AND course_id = $2 AND kind = $3 AND item_id IS NOT NULL \
              GROUP BY item_id",
         )
-        .bind(student_id)
-        .bind(course_id)
+        .bind(student_id.as_str())
+        .bind(course_id.as_str())
         .bind(EventKind::Answer.as_str())
         .fetch_all(&self.pool)
         .await?;
@@ -492,16 +505,16 @@ impl Store {
     /// Total time (ms) a student spent on recorded work in a course since `since`.
     pub async fn time_spent_since(
         &self,
-        student_id: &str,
-        course_id: &str,
+        student_id: &UserId,
+        course_id: &CourseId,
         since: i64,
     ) -> Result<i64> {
         let (total,): (Option<i64>,) = sqlx::query_as(
             "SELECT CAST(SUM(duration_ms) AS BIGINT) FROM events \
              WHERE student_id = $1 AND course_id = $2 AND occurred_at >= $3",
         )
-        .bind(student_id)
-        .bind(course_id)
+        .bind(student_id.as_str())
+        .bind(course_id.as_str())
         .bind(since)
         .fetch_one(&self.pool)
         .await?;
@@ -655,12 +668,12 @@ async fn insert_graded<'e>(
          ON CONFLICT (student_id, idempotency_key) DO NOTHING",
     )
     .bind(event_id)
-    .bind(answer.student_id)
-    .bind(answer.course_id)
+    .bind(answer.student_id.as_str())
+    .bind(answer.course_id.as_str())
     .bind(answer.course_version)
     .bind(kind.as_str())
     .bind(join_skills(answer.skills))
-    .bind(answer.item_id)
+    .bind(answer.item_id.as_str())
     .bind(answer.response)
     .bind(i64::from(answer.correct))
     .bind(answer.occurred_at)
@@ -859,9 +872,9 @@ mod replay {
                         .record_answer(
                             &AnswerRecord {
                                 student_id: &students[*student],
-                                course_id: "c",
+                                course_id: &"c".into(),
                                 course_version: 1,
-                                item_id: "i",
+                                item_id: &"i".into(),
                                 skills: &skills,
                                 response: "{}",
                                 correct: *correct,
@@ -894,7 +907,7 @@ mod replay {
                     let first = store
                         .record_placement_result(
                             &students[*student],
-                            "c",
+                            &"c".into(),
                             1,
                             &PlacementRecord {
                                 at,
@@ -915,10 +928,10 @@ mod replay {
                 }
             }
         }
-        let read = |store: Store, students: Vec<String>| async move {
+        let read = |store: Store, students: Vec<UserId>| async move {
             let mut rows = Vec::new();
             for s in &students {
-                rows.extend(store.student_mastery(s, "c").await.expect("read"));
+                rows.extend(store.student_mastery(s, &"c".into()).await.expect("read"));
             }
             rows
         };
@@ -926,7 +939,15 @@ mod replay {
         store.rebuild_mastery(params).await.expect("rebuild");
         let rebuilt = read(store.clone(), students.clone()).await;
         store.close().await;
-        (live, rebuilt, students.into_iter().zip(memory).collect())
+        (
+            live,
+            rebuilt,
+            students
+                .into_iter()
+                .map(UserId::into_string)
+                .zip(memory)
+                .collect(),
+        )
     }
 
     fn check(backend: Backend, steps: Vec<Step>) -> Result<(), TestCaseError> {
@@ -940,8 +961,8 @@ mod replay {
         prop_assert_eq!(live.len(), in_memory);
         for row in &live {
             let replayed = memory
-                .get(&row.student_id)
-                .and_then(|m| m.get(&row.skill_id));
+                .get(row.student_id.as_str())
+                .and_then(|m| m.get(row.skill_id.as_str()));
             prop_assert_eq!(
                 replayed,
                 Some(&row.progress),

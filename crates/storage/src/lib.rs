@@ -29,6 +29,7 @@ pub use models::{LoggedAnswer, StoredModelParams};
 pub use path::{ActivityOverride, Goal, NewGoal, NewOverride, OverrideAction, OverrideScope};
 pub use roster::{Class, StudentRelation};
 
+use ownpace_core::ids::UserId;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::sync::Once;
@@ -198,9 +199,9 @@ impl Store {
     /// Appends a row to the audit log: `actor` read or changed `student`'s record.
     pub async fn audit(
         &self,
-        actor_id: &str,
+        actor_id: &UserId,
         action: &str,
-        student_id: Option<&str>,
+        student_id: Option<&UserId>,
         at: i64,
     ) -> Result<()> {
         sqlx::query(
@@ -208,9 +209,9 @@ impl Store {
         )
         .bind(new_id())
         .bind(at)
-        .bind(actor_id)
+        .bind(actor_id.as_str())
         .bind(action)
-        .bind(student_id)
+        .bind(student_id.map(|id| id.as_str()))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -219,9 +220,9 @@ impl Store {
     /// Appends one audit row per student, in one statement (a dashboard reads many records).
     pub async fn audit_many(
         &self,
-        actor_id: &str,
+        actor_id: &UserId,
         action: &str,
-        student_ids: &[&str],
+        student_ids: &[&UserId],
         at: i64,
     ) -> Result<()> {
         if student_ids.is_empty() {
@@ -238,23 +239,27 @@ impl Store {
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(at)
-            .bind(actor_id)
+            .bind(actor_id.as_str())
             .bind(action);
         for student in student_ids {
-            query = query.bind(new_id()).bind(*student);
+            query = query.bind(new_id()).bind(student.as_str());
         }
         query.execute(&self.pool).await?;
         Ok(())
     }
 
     /// Audit entries about one student, newest first.
-    pub async fn audit_entries_for(&self, student_id: &str, limit: i64) -> Result<Vec<AuditEntry>> {
+    pub async fn audit_entries_for(
+        &self,
+        student_id: &UserId,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
         let rows: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT a.at, COALESCE(u.display_name, a.actor_id), a.action FROM audit_log a \
              LEFT JOIN users u ON u.id = a.actor_id WHERE a.student_id = $1 \
              ORDER BY a.at DESC, a.id DESC LIMIT $2",
         )
-        .bind(student_id)
+        .bind(student_id.as_str())
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;

@@ -11,13 +11,14 @@
 
 use crate::{Result, Store, StoreError};
 use ownpace_core::events::EventKind;
+use ownpace_core::ids::{CourseId, ItemId, UserId};
 
 /// One graded answer from the event log, as the model fit needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoggedAnswer {
-    pub student_id: String,
-    pub course_id: String,
-    pub item_id: String,
+    pub student_id: UserId,
+    pub course_id: CourseId,
+    pub item_id: ItemId,
     /// The skills the item was tagged with when the answer was given.
     pub skills: Vec<String>,
     pub correct: bool,
@@ -40,9 +41,9 @@ fn logged_answer(
     let item_id = item_id.ok_or_else(|| corrupt("an answer without an item"))?;
     let correct = correct.ok_or_else(|| corrupt("an answer without correctness"))?;
     Ok(LoggedAnswer {
-        student_id,
-        course_id,
-        item_id,
+        student_id: student_id.into(),
+        course_id: course_id.into(),
+        item_id: item_id.into(),
         skills: skills.split_whitespace().map(str::to_string).collect(),
         correct: correct != 0,
         occurred_at,
@@ -52,7 +53,7 @@ fn logged_answer(
 impl Store {
     /// Every answer event (kind `answer`; placement answers are not practice and are left
     /// out), oldest first, optionally of one course only.
-    pub async fn answer_log(&self, course_id: Option<&str>) -> Result<Vec<LoggedAnswer>> {
+    pub async fn answer_log(&self, course_id: Option<&CourseId>) -> Result<Vec<LoggedAnswer>> {
         // Two literal statements rather than `($1 IS NULL OR …)`: PostgreSQL cannot type a
         // bare NULL parameter.
         let rows: Vec<AnswerColumns> = match course_id {
@@ -61,7 +62,7 @@ impl Store {
                      WHERE kind = $1 AND course_id = $2 ORDER BY occurred_at, id",
             )
             .bind(EventKind::Answer.as_str())
-            .bind(course)
+            .bind(course.as_str())
             .fetch_all(&self.pool)
             .await?,
             None => sqlx::query_as(

@@ -2,28 +2,29 @@
 //! hides, and the student's interests.
 
 use crate::{Result, Store, StoreError, new_id};
+use ownpace_core::ids::{ClassId, CourseId, GoalId, OverrideId, UserId};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Goal {
-    pub id: String,
-    pub student_id: String,
-    pub course_id: String,
+    pub id: GoalId,
+    pub student_id: UserId,
+    pub course_id: CourseId,
     pub title: String,
     pub skills: Vec<String>,
     pub project_id: Option<String>,
     pub target_at: i64,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: i64,
 }
 
 pub struct NewGoal<'a> {
-    pub student_id: &'a str,
-    pub course_id: &'a str,
+    pub student_id: &'a UserId,
+    pub course_id: &'a CourseId,
     pub title: &'a str,
     pub skills: &'a [String],
     pub project_id: Option<&'a str>,
     pub target_at: i64,
-    pub created_by: &'a str,
+    pub created_by: &'a UserId,
     /// When the goal is set (ms since the epoch).
     pub created_at: i64,
 }
@@ -32,19 +33,19 @@ pub struct NewGoal<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OverrideScope<'a> {
     /// Every student of this class.
-    Class(&'a str),
+    Class(&'a ClassId),
     /// This student, in every class of the course.
-    Student(&'a str),
+    Student(&'a UserId),
 }
 
 /// A teacher's pin or hide, to store.
 pub struct NewOverride<'a> {
-    pub course_id: &'a str,
+    pub course_id: &'a CourseId,
     pub scope: OverrideScope<'a>,
     /// `kind:id` (see `ownpace_core::recommend::Activity::parse`).
     pub activity: &'a str,
     pub action: OverrideAction,
-    pub created_by: &'a str,
+    pub created_by: &'a UserId,
     pub at: i64,
 }
 
@@ -66,9 +67,9 @@ impl OverrideAction {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivityOverride {
-    pub id: String,
-    pub class_id: Option<String>,
-    pub student_id: Option<String>,
+    pub id: OverrideId,
+    pub class_id: Option<ClassId>,
+    pub student_id: Option<UserId>,
     /// `kind:id`, e.g. `skill:unit-rate`, `lesson:ratio-tables-watch`, `project:box-scores`.
     pub activity: String,
     pub action: OverrideAction,
@@ -98,61 +99,61 @@ impl Store {
              created_by, created_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)",
         )
         .bind(&id)
-        .bind(goal.student_id)
-        .bind(goal.course_id)
+        .bind(goal.student_id.as_str())
+        .bind(goal.course_id.as_str())
         .bind(goal.title)
         .bind(goal.skills.join(" "))
         .bind(goal.project_id)
         .bind(goal.target_at)
-        .bind(goal.created_by)
+        .bind(goal.created_by.as_str())
         .bind(created_at)
         .execute(&self.pool)
         .await?;
         Ok(Goal {
-            id,
-            student_id: goal.student_id.into(),
-            course_id: goal.course_id.into(),
+            id: id.into(),
+            student_id: goal.student_id.clone(),
+            course_id: goal.course_id.clone(),
             title: goal.title.into(),
             skills: goal.skills.to_vec(),
             project_id: goal.project_id.map(str::to_string),
             target_at: goal.target_at,
-            created_by: goal.created_by.into(),
+            created_by: goal.created_by.clone(),
             created_at,
         })
     }
 
     /// Open goals of a student in a course, soonest first.
-    pub async fn open_goals(&self, student_id: &str, course_id: &str) -> Result<Vec<Goal>> {
+    pub async fn open_goals(&self, student_id: &UserId, course_id: &CourseId) -> Result<Vec<Goal>> {
         let rows: Vec<GoalRow> = sqlx::query_as(
             "SELECT id, student_id, course_id, title, skills, project_id, target_at, created_by, created_at \
              FROM goals WHERE student_id = $1 AND course_id = $2 AND closed_at IS NULL ORDER BY target_at, id",
         )
-        .bind(student_id)
-        .bind(course_id)
+        .bind(student_id.as_str())
+        .bind(course_id.as_str())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
             .map(|row| Goal {
                 skills: row.skills.split_whitespace().map(str::to_string).collect(),
-                id: row.id,
-                student_id: row.student_id,
-                course_id: row.course_id,
+                id: row.id.into(),
+                student_id: row.student_id.into(),
+                course_id: row.course_id.into(),
                 title: row.title,
                 project_id: row.project_id,
                 target_at: row.target_at,
-                created_by: row.created_by,
+                created_by: row.created_by.into(),
                 created_at: row.created_at,
             })
             .collect())
     }
 
     /// Closes a goal of this student (done or dropped). Unknown ids are an error.
-    pub async fn close_goal(&self, student_id: &str, goal_id: &str, at: i64) -> Result<()> {
+    pub async fn close_goal(&self, student_id: &UserId, goal_id: &GoalId, at: i64) -> Result<()> {
         let done = sqlx::query("UPDATE goals SET closed_at = $1 WHERE id = $2 AND student_id = $3 AND closed_at IS NULL")
             .bind(at)
-            .bind(goal_id)
-            .bind(student_id)
+            .bind(goal_id.as_str())
+            .bind(student_id.as_str())
             .execute(&self.pool)
             .await?;
         if done.rows_affected() == 0 {
@@ -183,21 +184,21 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(new_id())
-        .bind(course_id)
-        .bind(class_id)
-        .bind(student_id)
+        .bind(course_id.as_str())
+        .bind(class_id.map(|id| id.as_str()))
+        .bind(student_id.map(|id| id.as_str()))
         .bind(activity)
         .bind(action.as_str())
-        .bind(created_by)
+        .bind(created_by.as_str())
         .bind(at)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    pub async fn remove_override(&self, override_id: &str) -> Result<()> {
+    pub async fn remove_override(&self, override_id: &OverrideId) -> Result<()> {
         sqlx::query("DELETE FROM activity_overrides WHERE id = $1")
-            .bind(override_id)
+            .bind(override_id.as_str())
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -206,15 +207,15 @@ impl Store {
     /// Overrides that apply to a student in a course: their own and their classes'.
     pub async fn overrides_for_student(
         &self,
-        student_id: &str,
-        course_id: &str,
+        student_id: &UserId,
+        course_id: &CourseId,
     ) -> Result<Vec<ActivityOverride>> {
         self.overrides(
             "SELECT o.id, o.class_id, o.student_id, o.activity, o.action, o.created_at FROM activity_overrides o \
              WHERE o.course_id = $1 AND (o.student_id = $2 OR o.class_id IN \
              (SELECT class_id FROM enrollments WHERE student_id = $2)) ORDER BY o.created_at DESC, o.id",
-            course_id,
-            student_id,
+            course_id.as_str(),
+            student_id.as_str(),
         )
         .await
     }
@@ -222,15 +223,15 @@ impl Store {
     /// Overrides set for a class and for each of its students.
     pub async fn overrides_for_class(
         &self,
-        class_id: &str,
-        course_id: &str,
+        class_id: &ClassId,
+        course_id: &CourseId,
     ) -> Result<Vec<ActivityOverride>> {
         self.overrides(
             "SELECT o.id, o.class_id, o.student_id, o.activity, o.action, o.created_at FROM activity_overrides o \
              WHERE o.course_id = $1 AND (o.class_id = $2 OR o.student_id IN \
              (SELECT student_id FROM enrollments WHERE class_id = $2)) ORDER BY o.created_at DESC, o.id",
-            course_id,
-            class_id,
+            course_id.as_str(),
+            class_id.as_str(),
         )
         .await
     }
@@ -259,9 +260,9 @@ impl Store {
                     }
                 };
                 Ok(ActivityOverride {
-                    id,
-                    class_id,
-                    student_id,
+                    id: id.into(),
+                    class_id: class_id.map(ClassId::from),
+                    student_id: student_id.map(UserId::from),
                     activity,
                     action,
                     created_at,
@@ -271,15 +272,15 @@ impl Store {
     }
 
     /// Replaces a student's interests.
-    pub async fn set_interests(&self, student_id: &str, tags: &[String]) -> Result<()> {
+    pub async fn set_interests(&self, student_id: &UserId, tags: &[String]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM student_interests WHERE student_id = $1")
-            .bind(student_id)
+            .bind(student_id.as_str())
             .execute(&mut *tx)
             .await?;
         for tag in tags {
             sqlx::query("INSERT INTO student_interests (student_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(student_id)
+                .bind(student_id.as_str())
                 .bind(tag)
                 .execute(&mut *tx)
                 .await?;
@@ -288,19 +289,19 @@ impl Store {
         Ok(())
     }
 
-    pub async fn interests(&self, student_id: &str) -> Result<Vec<String>> {
+    pub async fn interests(&self, student_id: &UserId) -> Result<Vec<String>> {
         let rows: Vec<(String,)> =
             sqlx::query_as("SELECT tag FROM student_interests WHERE student_id = $1 ORDER BY tag")
-                .bind(student_id)
+                .bind(student_id.as_str())
                 .fetch_all(&self.pool)
                 .await?;
         Ok(rows.into_iter().map(|(t,)| t).collect())
     }
 
     /// The placement check's question cap for a class.
-    pub async fn placement_questions(&self, class_id: &str) -> Result<i64> {
+    pub async fn placement_questions(&self, class_id: &ClassId) -> Result<i64> {
         let (n,): (i64,) = sqlx::query_as("SELECT placement_questions FROM classes WHERE id = $1")
-            .bind(class_id)
+            .bind(class_id.as_str())
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::NotFound {
@@ -310,7 +311,7 @@ impl Store {
         Ok(n)
     }
 
-    pub async fn set_placement_questions(&self, class_id: &str, questions: i64) -> Result<()> {
+    pub async fn set_placement_questions(&self, class_id: &ClassId, questions: i64) -> Result<()> {
         if !(1..=60).contains(&questions) {
             return Err(StoreError::Invalid {
                 field: "placement questions",
@@ -319,7 +320,7 @@ impl Store {
         }
         sqlx::query("UPDATE classes SET placement_questions = $1 WHERE id = $2")
             .bind(questions)
-            .bind(class_id)
+            .bind(class_id.as_str())
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -5,14 +5,15 @@
 
 use crate::accounts::{Role, User};
 use crate::{Conflict, Result, Store, StoreError, new_id};
+use ownpace_core::ids::{ClassId, CourseId, UserId};
 // Fragments passed to AssertSqlSafe below are `&'static str` literals of this module.
 use sqlx::AssertSqlSafe;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Class {
-    pub id: String,
+    pub id: ClassId,
     pub name: String,
-    pub course_id: String,
+    pub course_id: CourseId,
     pub created_at: i64,
 }
 
@@ -33,16 +34,16 @@ type ClassRow = (String, String, String, i64);
 
 fn class_from_row((id, name, course_id, created_at): ClassRow) -> Class {
     Class {
-        id,
+        id: id.into(),
         name,
-        course_id,
+        course_id: course_id.into(),
         created_at,
     }
 }
 
 impl Store {
     /// Creates a class following a course, created at `at` (ms since the epoch).
-    pub async fn create_class(&self, name: &str, course_id: &str, at: i64) -> Result<Class> {
+    pub async fn create_class(&self, name: &str, course_id: &CourseId, at: i64) -> Result<Class> {
         if self.current_course(course_id).await?.is_none() {
             return Err(StoreError::NotFound {
                 what: "course",
@@ -50,27 +51,27 @@ impl Store {
             });
         }
         let class = Class {
-            id: new_id(),
+            id: new_id().into(),
             name: name.to_string(),
-            course_id: course_id.to_string(),
+            course_id: course_id.clone(),
             created_at: at,
         };
         sqlx::query(
             "INSERT INTO classes (id, name, course_id, created_at) VALUES ($1, $2, $3, $4)",
         )
-        .bind(&class.id)
+        .bind(class.id.as_str())
         .bind(&class.name)
-        .bind(&class.course_id)
+        .bind(class.course_id.as_str())
         .bind(class.created_at)
         .execute(&self.pool)
         .await?;
         Ok(class)
     }
 
-    pub async fn class(&self, class_id: &str) -> Result<Option<Class>> {
+    pub async fn class(&self, class_id: &ClassId) -> Result<Option<Class>> {
         let row: Option<ClassRow> =
             sqlx::query_as("SELECT id, name, course_id, created_at FROM classes WHERE id = $1")
-                .bind(class_id)
+                .bind(class_id.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.map(class_from_row))
@@ -84,30 +85,30 @@ impl Store {
         Ok(rows.into_iter().map(class_from_row).collect())
     }
 
-    pub async fn classes_taught_by(&self, teacher_id: &str) -> Result<Vec<Class>> {
+    pub async fn classes_taught_by(&self, teacher_id: &UserId) -> Result<Vec<Class>> {
         let rows: Vec<ClassRow> = sqlx::query_as(
             "SELECT c.id, c.name, c.course_id, c.created_at FROM classes c \
              JOIN class_teachers t ON t.class_id = c.id WHERE t.teacher_id = $1 ORDER BY c.name, c.id",
         )
-        .bind(teacher_id)
+        .bind(teacher_id.as_str())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(class_from_row).collect())
     }
 
-    pub async fn classes_of_student(&self, student_id: &str) -> Result<Vec<Class>> {
+    pub async fn classes_of_student(&self, student_id: &UserId) -> Result<Vec<Class>> {
         let rows: Vec<ClassRow> = sqlx::query_as(
             "SELECT c.id, c.name, c.course_id, c.created_at FROM classes c \
              JOIN enrollments e ON e.class_id = c.id WHERE e.student_id = $1 ORDER BY c.name, c.id",
         )
-        .bind(student_id)
+        .bind(student_id.as_str())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(class_from_row).collect())
     }
 
     /// Adds `user_id` to a class as `role` (teacher or student).
-    pub async fn add_to_class(&self, class_id: &str, user_id: &str) -> Result<()> {
+    pub async fn add_to_class(&self, class_id: &ClassId, user_id: &UserId) -> Result<()> {
         let user = self
             .user(user_id)
             .await?
@@ -138,14 +139,14 @@ impl Store {
             }
         };
         sqlx::query(sql)
-            .bind(class_id)
-            .bind(user_id)
+            .bind(class_id.as_str())
+            .bind(user_id.as_str())
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    pub async fn add_guardian(&self, guardian_id: &str, student_id: &str) -> Result<()> {
+    pub async fn add_guardian(&self, guardian_id: &UserId, student_id: &UserId) -> Result<()> {
         let guardian = self.user(guardian_id).await?;
         let student = self.user(student_id).await?;
         match (guardian, student) {
@@ -157,34 +158,34 @@ impl Store {
         sqlx::query(
             "INSERT INTO guardianships (guardian_id, student_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
-        .bind(guardian_id)
-        .bind(student_id)
+        .bind(guardian_id.as_str())
+        .bind(student_id.as_str())
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
     /// Students enrolled in a class, by display name.
-    pub async fn class_students(&self, class_id: &str) -> Result<Vec<User>> {
+    pub async fn class_students(&self, class_id: &ClassId) -> Result<Vec<User>> {
         self.users_where(
             "JOIN enrollments e ON e.student_id = u.id WHERE e.class_id = $1",
-            class_id,
+            class_id.as_str(),
         )
         .await
     }
 
-    pub async fn class_teachers(&self, class_id: &str) -> Result<Vec<User>> {
+    pub async fn class_teachers(&self, class_id: &ClassId) -> Result<Vec<User>> {
         self.users_where(
             "JOIN class_teachers t ON t.teacher_id = u.id WHERE t.class_id = $1",
-            class_id,
+            class_id.as_str(),
         )
         .await
     }
 
-    pub async fn children_of(&self, guardian_id: &str) -> Result<Vec<User>> {
+    pub async fn children_of(&self, guardian_id: &UserId) -> Result<Vec<User>> {
         self.users_where(
             "JOIN guardianships g ON g.student_id = u.id WHERE g.guardian_id = $1",
-            guardian_id,
+            guardian_id.as_str(),
         )
         .await
     }
@@ -205,7 +206,7 @@ impl Store {
                     detail,
                 })?;
                 Ok(User {
-                    id,
+                    id: id.into(),
                     username,
                     display_name,
                     role,
@@ -216,20 +217,20 @@ impl Store {
             .collect()
     }
 
-    pub async fn teaches_class(&self, teacher_id: &str, class_id: &str) -> Result<bool> {
+    pub async fn teaches_class(&self, teacher_id: &UserId, class_id: &ClassId) -> Result<bool> {
         self.exists(
             "SELECT 1 FROM class_teachers WHERE teacher_id = $1 AND class_id = $2",
-            teacher_id,
-            class_id,
+            teacher_id.as_str(),
+            class_id.as_str(),
         )
         .await
     }
 
-    pub async fn is_enrolled(&self, student_id: &str, class_id: &str) -> Result<bool> {
+    pub async fn is_enrolled(&self, student_id: &UserId, class_id: &ClassId) -> Result<bool> {
         self.exists(
             "SELECT 1 FROM enrollments WHERE student_id = $1 AND class_id = $2",
-            student_id,
-            class_id,
+            student_id.as_str(),
+            class_id.as_str(),
         )
         .await
     }
@@ -238,17 +239,17 @@ impl Store {
     pub async fn student_relation(
         &self,
         viewer: &User,
-        student_id: &str,
+        student_id: &UserId,
     ) -> Result<StudentRelation> {
         Ok(match viewer.role {
-            Role::Student if viewer.id == student_id => StudentRelation::Own,
+            Role::Student if viewer.id == *student_id => StudentRelation::Own,
             Role::Teacher
                 if self
                     .exists(
                         "SELECT 1 FROM class_teachers t JOIN enrollments e ON e.class_id = t.class_id \
                          WHERE t.teacher_id = $1 AND e.student_id = $2",
-                        &viewer.id,
-                        student_id,
+                        viewer.id.as_str(),
+                        student_id.as_str(),
                     )
                     .await? =>
             {
@@ -258,8 +259,8 @@ impl Store {
                 if self
                     .exists(
                         "SELECT 1 FROM guardianships WHERE guardian_id = $1 AND student_id = $2",
-                        &viewer.id,
-                        student_id,
+                        viewer.id.as_str(),
+                        student_id.as_str(),
                     )
                     .await? =>
             {
@@ -273,9 +274,9 @@ impl Store {
     /// the rule for a course id that arrives in a form body beside a student in the path.
     pub async fn teaches_student_in_course(
         &self,
-        teacher_id: &str,
-        student_id: &str,
-        course_id: &str,
+        teacher_id: &UserId,
+        student_id: &UserId,
+        course_id: &CourseId,
     ) -> Result<bool> {
         let row: Option<(i64,)> = sqlx::query_as(
             "SELECT CAST(COUNT(*) AS BIGINT) FROM class_teachers t \
@@ -283,9 +284,9 @@ impl Store {
              JOIN classes c ON c.id = t.class_id \
              WHERE t.teacher_id = $1 AND e.student_id = $2 AND c.course_id = $3",
         )
-        .bind(teacher_id)
-        .bind(student_id)
-        .bind(course_id)
+        .bind(teacher_id.as_str())
+        .bind(student_id.as_str())
+        .bind(course_id.as_str())
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.is_some_and(|(n,)| n > 0))

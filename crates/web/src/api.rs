@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ownpace_core::course::AnswerSpec;
 use ownpace_core::events::EventKind;
+use ownpace_core::ids::UserId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{OpenApi, ToSchema};
@@ -110,7 +111,7 @@ pub struct Me {
 impl From<&ownpace_storage::User> for Me {
     fn from(u: &ownpace_storage::User) -> Me {
         Me {
-            id: u.id.clone(),
+            id: u.id.to_string(),
             username: u.username.clone(),
             display_name: u.display_name.clone(),
             role: u.role.to_string(),
@@ -235,7 +236,9 @@ pub async fn next_item(
             )
         })
         .collect();
-    let predicted_correct = state.models().predict(&answered, &item.id, &item.skills);
+    let predicted_correct = state
+        .models()
+        .predict(&answered, item.id.as_str(), &item.skills);
     let (kind, choices, unit) = match &item.answer {
         AnswerSpec::Choice { choices } => (
             "choice",
@@ -253,7 +256,7 @@ pub async fn next_item(
         AnswerSpec::Text { .. } => ("text", vec![], None),
     };
     Ok(Json(NextItem {
-        item_id: item.id.clone(),
+        item_id: item.id.to_string(),
         skills: item.skills.clone(),
         kind: kind.into(),
         prompt: item.prompt.clone(),
@@ -394,7 +397,7 @@ pub async fn class_mastery(
         .ok_or(WebError::NotFound)?;
     let rows = state.store.class_mastery(&class_id).await?;
     let students = state.store.class_students(&class_id).await?;
-    let ids: Vec<&str> = students.iter().map(|s| s.id.as_str()).collect();
+    let ids: Vec<&UserId> = students.iter().map(|s| &s.id).collect();
     state
         .store
         .audit_many(
@@ -405,18 +408,18 @@ pub async fn class_mastery(
         )
         .await?;
     Ok(Json(ClassMastery {
-        class_id,
-        course_id: class.course_id.clone(),
+        class_id: class_id.into_string(),
+        course_id: class.course_id.to_string(),
         skills: course.course.skills.iter().map(|s| s.id.clone()).collect(),
         students: students
             .iter()
             .map(|s| StudentMastery {
-                id: s.id.clone(),
+                id: s.id.to_string(),
                 display_name: s.display_name.clone(),
                 mastery: rows
                     .iter()
                     .filter(|r| r.student_id == s.id)
-                    .map(|r| (r.skill_id.clone(), r.progress.p_mastery))
+                    .map(|r| (r.skill_id.to_string(), r.progress.p_mastery))
                     .collect(),
             })
             .collect(),

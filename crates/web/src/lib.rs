@@ -37,6 +37,7 @@ pub use routing::{Access, Subject};
 use axum::Router;
 use axum::extract::MatchedPath;
 use axum::http::{HeaderName, HeaderValue, header};
+use ownpace_core::ids::CourseId;
 use ownpace_core::learner::bkt::BktParams;
 use ownpace_core::learner::fitted::{FittedModels, STORE_MODEL_NAME};
 use ownpace_storage::{CourseVersion, Store};
@@ -93,7 +94,7 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub clock: Clock,
-    courses: Arc<RwLock<HashMap<String, CourseVersion>>>,
+    courses: Arc<RwLock<HashMap<CourseId, CourseVersion>>>,
     /// The newest `ownpace fit` (version, models); defaults until one exists.
     models: Arc<RwLock<(i64, Arc<FittedModels>)>>,
 }
@@ -119,12 +120,12 @@ impl AppState {
 
     /// The current version of a course, cached in memory and refreshed when the database
     /// says a newer version was imported (by this process or another).
-    pub async fn course(&self, course_id: &str) -> Result<Option<CourseVersion>, WebError> {
+    pub async fn course(&self, course_id: &CourseId) -> Result<Option<CourseVersion>, WebError> {
         let cached = self
             .courses
             .read()
             .ok()
-            .and_then(|c| c.get(course_id).cloned());
+            .and_then(|c| c.get(course_id.as_str()).cloned());
         let current = self.store.current_course_version(course_id).await?;
         match (cached, current) {
             (_, None) => Ok(None),
@@ -132,7 +133,7 @@ impl AppState {
             (_, Some(_)) => {
                 let fresh = self.store.current_course(course_id).await?;
                 if let (Some(fresh), Ok(mut cache)) = (&fresh, self.courses.write()) {
-                    cache.insert(course_id.to_string(), fresh.clone());
+                    cache.insert(course_id.clone(), fresh.clone());
                 }
                 Ok(fresh)
             }

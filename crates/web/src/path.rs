@@ -9,6 +9,7 @@ use crate::{AppState, WebError};
 use ownpace_core::course::Modality;
 use ownpace_core::events::EventKind;
 use ownpace_core::goals::{self, Goal as CoreGoal, GoalTarget, PracticeEvent};
+use ownpace_core::ids::{ClassId, UserId};
 use ownpace_core::placement;
 use ownpace_core::progress::{SkillProgress, StuckReason, skill_statuses};
 use ownpace_core::recommend::{self, Activity, Recommendation, Situation, SkillStatus};
@@ -83,7 +84,7 @@ pub struct StudentPath {
 
 pub async fn student_path(
     state: &AppState,
-    student_id: &str,
+    student_id: &UserId,
     course: &CourseVersion,
 ) -> Result<StudentPath, WebError> {
     let course_id = &course.course.id;
@@ -152,12 +153,12 @@ pub async fn student_path(
         .filter_map(|row| {
             row.progress
                 .mastered_at
-                .map(|at| (row.skill_id.clone(), at))
+                .map(|at| (row.skill_id.to_string(), at))
         })
         .collect();
     let stuck = mastery
         .iter()
-        .filter_map(|row| row.progress.stuck().map(|r| (row.skill_id.clone(), r)))
+        .filter_map(|row| row.progress.stuck().map(|r| (row.skill_id.to_string(), r)))
         .collect();
     let situation = Situation {
         skills: statuses.clone(),
@@ -194,7 +195,7 @@ pub fn option_views(course: &CourseVersion, recommendations: &[Recommendation]) 
         .map(|r| OptionView {
             kind: activity_kind(&r.activity),
             title: r.activity.title(&course.course),
-            href: activity_href(&course.course.id, &r.activity),
+            href: activity_href(course.course.id.as_str(), &r.activity),
             reason: r.reason.text(&course.course),
         })
         .collect()
@@ -224,7 +225,7 @@ pub fn goal_views(course: &CourseVersion, path: &StudentPath, now: i64) -> Vec<G
                 now,
             );
             GoalView {
-                id: stored.id.clone(),
+                id: stored.id.to_string(),
                 title: goal.display_name(&course.course),
                 due: views::date(stored.target_at, now),
                 forecast: forecast.text(),
@@ -249,7 +250,7 @@ pub struct HomePath {
 
 pub async fn home_path(
     state: &AppState,
-    student_id: &str,
+    student_id: &UserId,
     course: &CourseVersion,
 ) -> Result<HomePath, WebError> {
     let path = student_path(state, student_id, course).await?;
@@ -368,8 +369,8 @@ pub(crate) fn goal_from_form(
 pub(crate) async fn create_goal(
     state: &AppState,
     course: &CourseVersion,
-    student_id: &str,
-    created_by: &str,
+    student_id: &UserId,
+    created_by: &UserId,
     form: &GoalForm,
 ) -> Result<(), WebError> {
     let (title, skills, project, due) = goal_from_form(course, form, state.now())?;
@@ -431,8 +432,8 @@ fn describe_activity(course: &CourseVersion, activity: &str) -> String {
 
 pub async fn teacher_path_view(
     state: &AppState,
-    student_id: &str,
-    class_id: &str,
+    student_id: &UserId,
+    class_id: &ClassId,
     course: &CourseVersion,
 ) -> Result<TeacherPathView, WebError> {
     let path = student_path(state, student_id, course).await?;
@@ -478,11 +479,11 @@ pub async fn teacher_path_view(
             {
                 what.push_str(" (done)");
             }
-            (o.id, format!("{action} for {scope}"), what)
+            (o.id.into_string(), format!("{action} for {scope}"), what)
         })
         .collect();
     Ok(TeacherPathView {
-        course_id: course.course.id.clone(),
+        course_id: course.course.id.to_string(),
         placement,
         options,
         goals: goal_views(course, &path, state.now()),

@@ -6,6 +6,7 @@
 use crate::{AppState, WebError};
 use ownpace_core::course::{Grade, Item, Response, assess, grade};
 use ownpace_core::events::EventKind;
+use ownpace_core::ids::UserId;
 use ownpace_core::progress::SkillProgress;
 use ownpace_storage::{AnswerRecord, CourseVersion, EventRecord};
 
@@ -22,7 +23,7 @@ pub struct AnswerOutcome {
 
 /// A student's answer as submitted.
 pub struct Submission<'a> {
-    pub student_id: &'a str,
+    pub student_id: &'a UserId,
     pub course: &'a CourseVersion,
     pub item: &'a Item,
     pub response: Response,
@@ -61,7 +62,7 @@ pub async fn submit(
                     course_version: course.version,
                     kind: EventKind::UnreadAnswer,
                     skills: &item.skills,
-                    item_id: Some(&item.id),
+                    item_id: Some(item.id.as_str()),
                     data: None,
                     occurred_at: state.now(),
                     duration_ms: None,
@@ -135,7 +136,7 @@ pub struct Interaction<'a> {
 /// Records a non-answer interaction, now.
 pub async fn record_interaction(
     state: &AppState,
-    student_id: &str,
+    student_id: &UserId,
     course: &CourseVersion,
     interaction: Interaction<'_>,
 ) -> Result<(), WebError> {

@@ -56,7 +56,7 @@ impl fmt::Display for CourseError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Course {
     /// Stable identifier, e.g. `fractions-ratios-6`.
-    pub id: String,
+    pub id: crate::ids::CourseId,
     pub title: String,
     /// Markdown.
     pub description: String,
@@ -125,7 +125,7 @@ pub struct Lesson {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
-    pub id: String,
+    pub id: crate::ids::ItemId,
     pub skills: Vec<String>,
     /// Markdown.
     pub prompt: String,

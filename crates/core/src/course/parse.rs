@@ -143,7 +143,7 @@ pub fn parse_course(files: &[SourceFile]) -> Result<Course, Vec<CourseError>> {
 
     match meta {
         Some(m) if errors.0.is_empty() => Ok(Course {
-            id: m.id,
+            id: m.id.into(),
             title: m.title,
             description: m.description,
             level: m.level,
@@ -751,7 +751,7 @@ fn parse_items_file(
                 line: c.id.line,
                 refs_line: c.skills.line,
                 value: Item {
-                    id: c.id.v,
+                    id: c.id.v.into(),
                     skills: c.skills.v,
                     prompt: c.prompt.v,
                     answer,

@@ -344,7 +344,7 @@ pub(crate) fn expand(t: &TemplateSpec, errors: &mut Errors) -> Vec<Item> {
         }
         seen.insert(prompt.clone());
         items.push(Item {
-            id: format!("{}-{}", t.id, items.len() + 1),
+            id: format!("{}-{}", t.id, items.len() + 1).into(),
             skills: t.skills.clone(),
             prompt,
             answer,

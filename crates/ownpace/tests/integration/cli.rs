@@ -46,7 +46,7 @@ async fn course_version(data_dir: &Path, course: &str) -> Option<(i64, String)> 
     ))
     .await
     .unwrap();
-    let current = store.current_course(course).await.unwrap();
+    let current = store.current_course(&course.into()).await.unwrap();
     store.close().await;
     current.map(|c| (c.version, c.course.title.clone()))
 }

@@ -159,7 +159,7 @@ async fn killed_mid_write_loses_no_acknowledged_answer(backend: Backend) {
         .expect("read")
         .expect("ana");
     let stored = store
-        .student_events(&ana.id, COURSE, 100_000)
+        .student_events(&ana.id, &COURSE.into(), 100_000)
         .await
         .expect("events")
         .into_iter()

@@ -207,7 +207,7 @@ async fn forms_need_the_session_csrf_token(backend: Backend) {
             let mut request = http.post(url).form(&[
                 ("_csrf", token),
                 ("name", "New class".to_string()),
-                ("course_id", course),
+                ("course_id", course.into_string()),
             ]);
             if let Some(origin) = origin {
                 request = request.header("origin", origin);

@@ -235,10 +235,10 @@ impl Caller {
 
 /// Ids to put into a path, per relation.
 struct Ids {
-    course: HashMap<String, String>,
-    class: HashMap<String, String>,
+    course: HashMap<String, ownpace_core::ids::CourseId>,
+    class: HashMap<String, ownpace_core::ids::ClassId>,
     /// Per role: a student of theirs / a student not theirs.
-    student_own: HashMap<String, String>,
+    student_own: HashMap<String, ownpace_core::ids::UserId>,
     student_other: String,
     skill: String,
     item: String,
@@ -251,24 +251,33 @@ struct Ids {
 
 fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
     let role = caller.role.map_or("anonymous", |r| r.as_str()).to_string();
-    let pick = |own: Option<&String>, other: &str| -> String {
+    let pick = |own: Option<&str>, other: &str| -> String {
         match relation {
-            Relation::Own => own.cloned().unwrap_or_else(|| other.to_string()),
+            Relation::Own => own.unwrap_or(other).to_string(),
             Relation::Other => other.to_string(),
             Relation::Missing => "01900000-0000-7000-8000-000000000000".to_string(),
         }
     };
     path.replace(
         "{course}",
-        &pick(ids.course.get("own"), ids.course.get("other").unwrap()),
+        &pick(
+            ids.course.get("own").map(|id| id.as_str()),
+            ids.course["other"].as_str(),
+        ),
     )
     .replace(
         "{class}",
-        &pick(ids.class.get("own"), ids.class.get("other").unwrap()),
+        &pick(
+            ids.class.get("own").map(|id| id.as_str()),
+            ids.class["other"].as_str(),
+        ),
     )
     .replace(
         "{student}",
-        &pick(ids.student_own.get(&role), &ids.student_other),
+        &pick(
+            ids.student_own.get(&role).map(|id| id.as_str()),
+            &ids.student_other,
+        ),
     )
     .replace("{skill}", &ids.skill)
     .replace("{item}", &ids.item)
@@ -402,13 +411,13 @@ async fn check_every_route(backend: Backend) {
             ("teacher".into(), user_id(&app, &school.students[1]).await),
             ("guardian".into(), user_id(&app, &school.students[0]).await),
         ]),
-        student_other: user_id(&app, &school.other_students[0]).await,
-        item,
+        student_other: user_id(&app, &school.other_students[0]).await.into_string(),
+        item: item.into_string(),
         lesson: course.course.lessons[0].id.clone(),
         media: course.course.assets[0].clone(),
         project: course.course.projects[0].id.clone(),
-        goal,
-        override_id,
+        goal: goal.into_string(),
+        override_id: override_id.into_string(),
         skill,
     };
     let mut callers = vec![
@@ -530,7 +539,7 @@ async fn check_body_course_ids(backend: Backend) {
     let pin = post(
         format!("{}/students/{ana}/overrides", app.base),
         vec![
-            ("course_id", second.course.id.clone()),
+            ("course_id", second.course.id.to_string()),
             ("activity", format!("skill:{skill}")),
             ("action", "pin".into()),
         ],
@@ -539,7 +548,7 @@ async fn check_body_course_ids(backend: Backend) {
     let goal = post(
         format!("{}/students/{ana}/goals", app.base),
         vec![
-            ("course_id", second.course.id.clone()),
+            ("course_id", second.course.id.to_string()),
             ("target", format!("skill:{skill}")),
             ("due", "2099-01-01".into()),
         ],
@@ -568,7 +577,7 @@ async fn check_body_course_ids(backend: Backend) {
     let pin = post(
         format!("{}/students/{ana}/overrides", app.base),
         vec![
-            ("course_id", school.course_id.clone()),
+            ("course_id", school.course_id.to_string()),
             ("activity", format!("skill:{own_skill}")),
             ("action", "pin".into()),
         ],

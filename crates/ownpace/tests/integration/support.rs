@@ -252,7 +252,7 @@ pub async fn login_api_at(base: &str, client: &reqwest::Client, username: &str) 
     body["token"].as_str().expect("token").to_string()
 }
 
-pub async fn user_id(app: &TestApp, username: &str) -> String {
+pub async fn user_id(app: &TestApp, username: &str) -> ownpace_core::ids::UserId {
     app.store
         .user_by_username(username)
         .await

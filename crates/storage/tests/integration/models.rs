@@ -1,6 +1,7 @@
 //! The answer log and fitted model parameters, on SQLite and on PostgreSQL.
 
-use crate::support::{open, student};
+use crate::support::{COURSE, I1, I2, open, student};
+use ownpace_core::ids::{CourseId, ItemId, UserId};
 use ownpace_core::learner::bkt::BktParams;
 use ownpace_storage::{AnswerRecord, Backend, EventRecord};
 
@@ -10,9 +11,9 @@ on_both_engines!(
 );
 
 fn answer<'a>(
-    student: &'a str,
-    course: &'a str,
-    item: &'a str,
+    student: &'a UserId,
+    course: &'a CourseId,
+    item: &'a ItemId,
     skills: &'a [String],
     correct: bool,
     at: i64,
@@ -36,13 +37,14 @@ async fn answer_log_holds_answers_in_time_order(backend: Backend) {
     let (store, _db) = open(backend).await;
     assert!(store.answer_log(None).await.unwrap().is_empty());
     let (ann, bob) = (student(&store, "ann").await, student(&store, "bob").await);
+    let (other_course, x1) = (CourseId::new("d"), ItemId::new("x1"));
     let ab = vec!["a".to_string(), "b".to_string()];
     let b = vec!["b".to_string()];
     // Recorded out of time order, across two courses.
     let recorded = [
-        answer(&ann, "c", "i2", &ab, true, 3_000, "k1"),
-        answer(&bob, "c", "i1", &b, false, 1_000, "k2"),
-        answer(&ann, "d", "x1", &b, true, 2_000, "k3"),
+        answer(&ann, &COURSE, &I2, &ab, true, 3_000, "k1"),
+        answer(&bob, &COURSE, &I1, &b, false, 1_000, "k2"),
+        answer(&ann, &other_course, &x1, &b, true, 2_000, "k3"),
     ];
     for a in &recorded {
         store
@@ -54,7 +56,7 @@ async fn answer_log_holds_answers_in_time_order(backend: Backend) {
     store
         .record_event(&EventRecord {
             student_id: &ann,
-            course_id: "c",
+            course_id: &COURSE,
             course_version: 1,
             kind: ownpace_core::events::EventKind::Hint,
             skills: &b,
@@ -67,7 +69,7 @@ async fn answer_log_holds_answers_in_time_order(backend: Backend) {
         .await
         .unwrap();
     store
-        .record_placement_answer(&answer(&bob, "c", "i1", &b, true, 500, "k5"))
+        .record_placement_answer(&answer(&bob, &COURSE, &I1, &b, true, 500, "k5"))
         .await
         .unwrap();
 
@@ -75,16 +77,22 @@ async fn answer_log_holds_answers_in_time_order(backend: Backend) {
     let times: Vec<i64> = log.iter().map(|a| a.occurred_at).collect();
     assert_eq!(times, vec![1_000, 2_000, 3_000]);
     assert_eq!(log[0].student_id, bob);
-    assert_eq!(log[0].course_id, "c");
-    assert_eq!(log[0].item_id, "i1");
+    assert_eq!(log[0].course_id, *COURSE);
+    assert_eq!(log[0].item_id, *I1);
     assert!(!log[0].correct);
     assert_eq!(log[2].skills, ab);
     assert!(log[2].correct);
 
-    let only_c = store.answer_log(Some("c")).await.unwrap();
+    let only_c = store.answer_log(Some(&COURSE)).await.unwrap();
     let items: Vec<&str> = only_c.iter().map(|a| a.item_id.as_str()).collect();
     assert_eq!(items, vec!["i1", "i2"]);
-    assert!(store.answer_log(Some("nope")).await.unwrap().is_empty());
+    assert!(
+        store
+            .answer_log(Some(&CourseId::new("nope")))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn model_params_get_increasing_versions(backend: Backend) {

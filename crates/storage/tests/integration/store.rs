@@ -1,7 +1,8 @@
 //! The storage layer against both engines: every test runs on SQLite and on PostgreSQL.
 
-use crate::support::{open, student};
+use crate::support::{COURSE, I1, I2, open, student};
 use ownpace_core::course::{AnswerSpec, Course, Item, Skill};
+use ownpace_core::ids::{ItemId, UserId};
 use ownpace_core::learner::bkt::BktParams;
 use ownpace_storage::{
     AnswerRecord, Backend, ImportOutcome, NewOverride, NewUser, OverrideScope, Role, StoredAsset,
@@ -69,8 +70,8 @@ fn course(title: &str) -> Course {
 }
 
 fn answer<'a>(
-    student: &'a str,
-    item: &'a str,
+    student: &'a UserId,
+    item: &'a ItemId,
     skills: &'a [String],
     correct: bool,
     at: i64,
@@ -78,7 +79,7 @@ fn answer<'a>(
 ) -> AnswerRecord<'a> {
     AnswerRecord {
         student_id: student,
-        course_id: "c",
+        course_id: &COURSE,
         course_version: 1,
         item_id: item,
         skills,
@@ -96,7 +97,7 @@ async fn answers_are_idempotent_and_update_mastery(backend: Backend) {
     let s = student(&store, "sam").await;
     let skills = vec!["a".to_string(), "b".to_string()];
     let first = store
-        .record_answer(&answer(&s, "i2", &skills, true, 1_000, "k1"), |_| {
+        .record_answer(&answer(&s, &I2, &skills, true, 1_000, "k1"), |_| {
             BktParams::default()
         })
         .await
@@ -112,7 +113,7 @@ async fn answers_are_idempotent_and_update_mastery(backend: Backend) {
     }
     // The same key again, even with a different answer, stores nothing and reports the first.
     let again = store
-        .record_answer(&answer(&s, "i2", &skills, false, 2_000, "k1"), |_| {
+        .record_answer(&answer(&s, &I2, &skills, false, 2_000, "k1"), |_| {
             BktParams::default()
         })
         .await
@@ -121,10 +122,10 @@ async fn answers_are_idempotent_and_update_mastery(backend: Backend) {
     assert!(again.correct);
     assert_eq!(again.event_id, first.event_id);
     assert!((again.mastery[0].2.p_mastery - 0.6).abs() < 1e-9);
-    let events = store.student_events(&s, "c", 10).await.unwrap();
+    let events = store.student_events(&s, &COURSE, 10).await.unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].skills, skills);
-    let rows = store.student_mastery(&s, "c").await.unwrap();
+    let rows = store.student_mastery(&s, &COURSE).await.unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].progress.attempts, 1);
 }
@@ -141,21 +142,21 @@ async fn rebuild_reproduces_the_projection(backend: Backend) {
         let key1 = format!("one-{i}");
         let key2 = format!("two-{i}");
         store
-            .record_answer(&answer(&s1, "i1", &a, *correct, at, &key1), |_| {
+            .record_answer(&answer(&s1, &I1, &a, *correct, at, &key1), |_| {
                 BktParams::default()
             })
             .await
             .unwrap();
         store
-            .record_answer(&answer(&s2, "i2", &ab, !*correct, at, &key2), |_| {
+            .record_answer(&answer(&s2, &I2, &ab, !*correct, at, &key2), |_| {
                 BktParams::default()
             })
             .await
             .unwrap();
     }
     let before = (
-        store.student_mastery(&s1, "c").await.unwrap(),
-        store.student_mastery(&s2, "c").await.unwrap(),
+        store.student_mastery(&s1, &COURSE).await.unwrap(),
+        store.student_mastery(&s2, &COURSE).await.unwrap(),
     );
     let replayed = store
         .rebuild_mastery(|_| BktParams::default())
@@ -163,8 +164,8 @@ async fn rebuild_reproduces_the_projection(backend: Backend) {
         .unwrap();
     assert_eq!(replayed, 16);
     let after = (
-        store.student_mastery(&s1, "c").await.unwrap(),
-        store.student_mastery(&s2, "c").await.unwrap(),
+        store.student_mastery(&s1, &COURSE).await.unwrap(),
+        store.student_mastery(&s2, &COURSE).await.unwrap(),
     );
     assert_eq!(before, after);
     // A rebuild with other parameters really recomputes.
@@ -175,7 +176,7 @@ async fn rebuild_reproduces_the_projection(backend: Backend) {
         })
         .await
         .unwrap();
-    assert_ne!(store.student_mastery(&s1, "c").await.unwrap(), before.0);
+    assert_ne!(store.student_mastery(&s1, &COURSE).await.unwrap(), before.0);
 }
 
 /// A database whose projection was computed under an older rule (no version row: rule 1)
@@ -190,7 +191,7 @@ async fn a_projection_from_another_rule_is_rebuilt_once(backend: Backend) {
             .record_answer(
                 &answer(
                     &s1,
-                    "i1",
+                    &I1,
                     &a,
                     *correct,
                     1_000 * (i as i64 + 1),
@@ -201,7 +202,7 @@ async fn a_projection_from_another_rule_is_rebuilt_once(backend: Backend) {
             .await
             .unwrap();
     }
-    let live = store.student_mastery(&s1, "c").await.unwrap();
+    let live = store.student_mastery(&s1, &COURSE).await.unwrap();
     assert_eq!(store.mastery_rule_version().await.unwrap(), 1);
     // What an older rule would have left: other values than this build computes.
     store
@@ -217,7 +218,7 @@ async fn a_projection_from_another_rule_is_rebuilt_once(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(rebuilt, Some(3));
-    assert_eq!(store.student_mastery(&s1, "c").await.unwrap(), live);
+    assert_eq!(store.student_mastery(&s1, &COURSE).await.unwrap(), live);
     assert_eq!(
         store.mastery_rule_version().await.unwrap(),
         i64::from(ownpace_core::progress::RULE_VERSION)
@@ -233,7 +234,7 @@ async fn a_projection_from_another_rule_is_rebuilt_once(backend: Backend) {
         None,
         "the projection is current: nothing is replayed"
     );
-    assert_eq!(store.student_mastery(&s1, "c").await.unwrap(), live);
+    assert_eq!(store.student_mastery(&s1, &COURSE).await.unwrap(), live);
 }
 
 async fn reimport_creates_versions_and_keeps_history(backend: Backend) {
@@ -260,9 +261,7 @@ async fn reimport_creates_versions_and_keeps_history(backend: Backend) {
     let s = student(&store, "cy").await;
     let a = vec!["a".to_string()];
     store
-        .record_answer(&answer(&s, "i1", &a, true, 1, "k"), |_| {
-            BktParams::default()
-        })
+        .record_answer(&answer(&s, &I1, &a, true, 1, "k"), |_| BktParams::default())
         .await
         .unwrap();
     assert_eq!(
@@ -272,14 +271,18 @@ async fn reimport_creates_versions_and_keeps_history(backend: Backend) {
             .unwrap(),
         ImportOutcome::NewVersion { version: 2 }
     );
-    let current = store.current_course("c").await.unwrap().expect("course");
+    let current = store
+        .current_course(&COURSE)
+        .await
+        .unwrap()
+        .expect("course");
     assert_eq!(
         (current.version, current.course.title.as_str()),
         (2, "C, revised")
     );
-    assert_eq!(store.student_mastery(&s, "c").await.unwrap().len(), 1);
+    assert_eq!(store.student_mastery(&s, &COURSE).await.unwrap().len(), 1);
     let asset = store
-        .course_asset("c", 2, "media/x.svg")
+        .course_asset(&COURSE, 2, "media/x.svg")
         .await
         .unwrap()
         .expect("asset");
@@ -299,9 +302,19 @@ async fn failed_import_writes_nothing(backend: Backend) {
         .import_course(&course("C2"), &[dup.clone(), dup], T0)
         .await;
     assert!(err.is_err());
-    let current = store.current_course("c").await.unwrap().expect("course");
+    let current = store
+        .current_course(&COURSE)
+        .await
+        .unwrap()
+        .expect("course");
     assert_eq!((current.version, current.course.title.as_str()), (1, "C"));
-    assert!(store.course_asset("c", 2, "p.svg").await.unwrap().is_none());
+    assert!(
+        store
+            .course_asset(&COURSE, 2, "p.svg")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn goals_overrides_and_interests_round_trip(backend: Backend) {
@@ -320,13 +333,13 @@ async fn goals_overrides_and_interests_round_trip(backend: Backend) {
         .await
         .unwrap()
         .id;
-    let class = store.create_class("6B", "c", T0).await.unwrap();
+    let class = store.create_class("6B", &COURSE, T0).await.unwrap();
     store.add_to_class(&class.id, &s).await.unwrap();
     let skills = vec!["a".to_string(), "b".to_string()];
     let goal = store
         .create_goal(NewGoal {
             student_id: &s,
-            course_id: "c",
+            course_id: &COURSE,
             title: "Ratios",
             skills: &skills,
             project_id: None,
@@ -336,9 +349,12 @@ async fn goals_overrides_and_interests_round_trip(backend: Backend) {
         })
         .await
         .unwrap();
-    assert_eq!(store.open_goals(&s, "c").await.unwrap(), vec![goal.clone()]);
+    assert_eq!(
+        store.open_goals(&s, &COURSE).await.unwrap(),
+        vec![goal.clone()]
+    );
     store.close_goal(&s, &goal.id, 10_000).await.unwrap();
-    assert!(store.open_goals(&s, "c").await.unwrap().is_empty());
+    assert!(store.open_goals(&s, &COURSE).await.unwrap().is_empty());
     assert!(
         store.close_goal(&s, &goal.id, 10_000).await.is_err(),
         "closing twice is an error"
@@ -346,7 +362,7 @@ async fn goals_overrides_and_interests_round_trip(backend: Backend) {
 
     store
         .add_override(NewOverride {
-            course_id: "c",
+            course_id: &COURSE,
             scope: OverrideScope::Class(&class.id),
             activity: "skill:b",
             action: OverrideAction::Pin,
@@ -359,7 +375,7 @@ async fn goals_overrides_and_interests_round_trip(backend: Backend) {
     // is one or the other by type.
     store
         .add_override(NewOverride {
-            course_id: "c",
+            course_id: &COURSE,
             scope: OverrideScope::Student(&s),
             activity: "skill:a",
             action: OverrideAction::Hide,
@@ -368,14 +384,14 @@ async fn goals_overrides_and_interests_round_trip(backend: Backend) {
         })
         .await
         .unwrap();
-    let mine = store.overrides_for_student(&s, "c").await.unwrap();
+    let mine = store.overrides_for_student(&s, &COURSE).await.unwrap();
     assert_eq!(mine.len(), 2);
     assert!(mine.iter().any(|o| o.activity == "skill:b"
         && o.action == OverrideAction::Pin
         && o.class_id.is_some()));
     assert_eq!(
         store
-            .overrides_for_class(&class.id, "c")
+            .overrides_for_class(&class.id, &COURSE)
             .await
             .unwrap()
             .len(),
@@ -403,16 +419,16 @@ async fn placement_seeds_mastery_once_and_rebuild_replays_it(backend: Backend) {
     let a = vec!["a".to_string()];
     // "a" was practised before the check: the check must not overwrite it.
     store
-        .record_answer(&answer(&s, "i1", &a, true, 1_000, "k1"), |_| {
+        .record_answer(&answer(&s, &I1, &a, true, 1_000, "k1"), |_| {
             BktParams::default()
         })
         .await
         .unwrap();
-    let mut check = answer(&s, "i1", &a, false, 2_000, "p1");
+    let mut check = answer(&s, &I1, &a, false, 2_000, "p1");
     check.correct = false;
     assert!(store.record_placement_answer(&check).await.unwrap());
     assert_eq!(
-        store.placement_answers(&s, "c").await.unwrap(),
+        store.placement_answers(&s, &COURSE).await.unwrap(),
         vec![("a".to_string(), false)]
     );
     let beliefs = vec![("a".to_string(), 0.05), ("b".to_string(), 0.99)];
@@ -423,18 +439,18 @@ async fn placement_seeds_mastery_once_and_rebuild_replays_it(backend: Backend) {
     };
     assert!(
         store
-            .record_placement_result(&s, "c", 1, &placed(3_000), |_| BktParams::default())
+            .record_placement_result(&s, &COURSE, 1, &placed(3_000), |_| BktParams::default())
             .await
             .unwrap()
     );
     assert!(
         !store
-            .record_placement_result(&s, "c", 1, &placed(4_000), |_| BktParams::default())
+            .record_placement_result(&s, &COURSE, 1, &placed(4_000), |_| BktParams::default())
             .await
             .unwrap(),
         "only once"
     );
-    let rows = store.student_mastery(&s, "c").await.unwrap();
+    let rows = store.student_mastery(&s, &COURSE).await.unwrap();
     let of = |skill: &str| {
         rows.iter()
             .find(|r| r.skill_id == skill)
@@ -448,7 +464,7 @@ async fn placement_seeds_mastery_once_and_rebuild_replays_it(backend: Backend) {
     );
     assert_eq!(of("b").p_mastery, 0.99);
     assert_eq!(of("b").mastered_at, Some(3_000));
-    let result = store.placement_result(&s, "c").await.unwrap().unwrap();
+    let result = store.placement_result(&s, &COURSE).await.unwrap().unwrap();
     assert_eq!(
         (result.at, result.questions, result.beliefs.clone()),
         (3_000, 1, beliefs)
@@ -458,7 +474,7 @@ async fn placement_seeds_mastery_once_and_rebuild_replays_it(backend: Backend) {
         .record_answer(
             &answer(
                 &s,
-                "i2",
+                &I2,
                 &["a".to_string(), "b".to_string()],
                 false,
                 5_000,
@@ -468,7 +484,7 @@ async fn placement_seeds_mastery_once_and_rebuild_replays_it(backend: Backend) {
         )
         .await
         .unwrap();
-    let before = store.student_mastery(&s, "c").await.unwrap();
+    let before = store.student_mastery(&s, &COURSE).await.unwrap();
     assert!(
         before
             .iter()
@@ -482,5 +498,5 @@ async fn placement_seeds_mastery_once_and_rebuild_replays_it(backend: Backend) {
         .rebuild_mastery(|_| BktParams::default())
         .await
         .unwrap();
-    assert_eq!(store.student_mastery(&s, "c").await.unwrap(), before);
+    assert_eq!(store.student_mastery(&s, &COURSE).await.unwrap(), before);
 }

@@ -1,7 +1,15 @@
 //! What the storage tests share: a migrated store on a scratch database, and accounts.
 
+use ownpace_core::ids::{CourseId, ItemId, UserId};
 use ownpace_storage::testing::{ScratchDatabase, scratch};
 use ownpace_storage::{Backend, NewUser, Role, Store};
+use std::sync::LazyLock;
+
+/// The course id the storage tests record events in.
+pub static COURSE: LazyLock<CourseId> = LazyLock::new(|| CourseId::new("c"));
+/// Items the storage tests answer (the store does not check them against a course).
+pub static I1: LazyLock<ItemId> = LazyLock::new(|| ItemId::new("i1"));
+pub static I2: LazyLock<ItemId> = LazyLock::new(|| ItemId::new("i2"));
 
 /// A migrated store on a fresh scratch database of `backend` (dropped with the guard).
 pub async fn open(backend: Backend) -> (Store, ScratchDatabase) {
@@ -12,7 +20,7 @@ pub async fn open(backend: Backend) -> (Store, ScratchDatabase) {
 }
 
 /// Creates a student account; returns its id.
-pub async fn student(store: &Store, name: &str) -> String {
+pub async fn student(store: &Store, name: &str) -> UserId {
     store
         .create_user(NewUser {
             username: name,

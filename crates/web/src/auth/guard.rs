@@ -23,6 +23,7 @@ use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use ownpace_core::ids::{ClassId, CourseId, UserId};
 use ownpace_storage::{Class, CourseVersion, Role, StudentRelation, User};
 
 /// The signed-in person, if any, as the guard found them. Also carried on the response,
@@ -35,13 +36,13 @@ pub struct MaybeUser(pub Option<CurrentUser>);
 enum Proof {
     /// The caller relates to this student as `relation` (never `None`).
     Student {
-        id: String,
+        id: UserId,
         relation: StudentRelation,
     },
     /// The caller teaches (or, as a student, is enrolled in) this class.
-    Class(String),
+    Class(ClassId),
     /// The caller teaches or takes this course in some class.
-    Course(String),
+    Course(CourseId),
 }
 
 /// Enforces a route's [`Access`] and CSRF rules, and hands the handler the signed-in
@@ -121,12 +122,12 @@ async fn prove(
     let proof = match subject {
         Subject::None => return Ok(None),
         Subject::Student(name) => {
-            let id = param(name)?;
+            let id = UserId::new(param(name)?);
             let relation = store.student_relation(user, &id).await?;
             (relation != StudentRelation::None).then_some(Proof::Student { id, relation })
         }
         Subject::Class(name) => {
-            let class = param(name)?;
+            let class = ClassId::new(param(name)?);
             let related = match user.role {
                 Role::Teacher => store.teaches_class(&user.id, &class).await?,
                 Role::Student => store.is_enrolled(&user.id, &class).await?,
@@ -135,7 +136,7 @@ async fn prove(
             related.then_some(Proof::Class(class))
         }
         Subject::Course(name) => {
-            let course = param(name)?;
+            let course = CourseId::new(param(name)?);
             let classes = match user.role {
                 Role::Teacher => store.classes_taught_by(&user.id).await?,
                 Role::Student => store.classes_of_student(&user.id).await?,
@@ -342,7 +343,7 @@ impl TeacherOfStudent {
     pub async fn course_in_body(
         &self,
         state: &AppState,
-        course_id: &str,
+        course_id: &CourseId,
     ) -> Result<CourseVersion, WebError> {
         if !state
             .store

@@ -9,6 +9,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Response};
+use ownpace_core::ids::{ClassId, CourseId};
 use ownpace_storage::{Role, User};
 use serde::Deserialize;
 
@@ -58,10 +59,10 @@ async fn admin_page(
     for class in state.store.classes().await? {
         let teachers = state.store.class_teachers(&class.id).await?;
         let students = state.store.class_students(&class.id).await?.len();
-        class_options.push((class.id.clone(), class.name.clone()));
+        class_options.push((class.id.to_string(), class.name.clone()));
         classes.push(AdminClass {
             name: class.name,
-            course_id: class.course_id,
+            course_id: class.course_id.into_string(),
             teachers: teachers
                 .into_iter()
                 .map(|t| t.display_name)
@@ -75,7 +76,7 @@ async fn admin_page(
         .current_courses()
         .await?
         .into_iter()
-        .map(|c| (c.course.id.clone(), c.course.title.clone(), c.version))
+        .map(|c| (c.course.id.to_string(), c.course.title.clone(), c.version))
         .collect();
     Ok(AdminPage {
         layout: Layout::new("Administration", Some(current), "/admin"),
@@ -195,7 +196,11 @@ pub async fn admin_create_class(
         }
         let class = state
             .store
-            .create_class(form.name.trim(), form.course_id.trim(), state.now())
+            .create_class(
+                form.name.trim(),
+                &CourseId::new(form.course_id.trim()),
+                state.now(),
+            )
             .await?;
         Ok(format!("Created class {}.", class.name))
     }
@@ -226,7 +231,10 @@ pub async fn admin_add_member(
 ) -> Result<Response, WebError> {
     let result = async {
         let member = account_named(&state, "username", &form.username).await?;
-        state.store.add_to_class(&form.class_id, &member.id).await?;
+        state
+            .store
+            .add_to_class(&ClassId::new(form.class_id.as_str()), &member.id)
+            .await?;
         Ok(format!("Added {} to the class.", member.display_name))
     }
     .await;

@@ -10,6 +10,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use ownpace_core::ids::UserId;
 
 pub(crate) fn routes() -> Vec<Route> {
     vec![
@@ -23,7 +24,7 @@ pub(crate) fn routes() -> Vec<Route> {
 }
 
 struct ChildSummary {
-    id: String,
+    id: UserId,
     name: String,
     courses: Vec<(String, String, String)>,
 }
@@ -69,7 +70,7 @@ pub async fn family(
             courses,
         });
     }
-    let ids: Vec<&str> = children.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<&UserId> = children.iter().map(|c| &c.id).collect();
     state
         .store
         .audit_many(

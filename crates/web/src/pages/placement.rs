@@ -12,6 +12,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use ownpace_core::course::{AnswerSpec, Item, grade};
+use ownpace_core::ids::{CourseId, UserId};
 use ownpace_core::placement::{Placement, PlacementConfig};
 use ownpace_storage::{AnswerRecord, CourseVersion, PlacementRecord};
 use serde::Deserialize;
@@ -30,15 +31,15 @@ pub(crate) fn routes() -> Vec<Route> {
 
 async fn placement_config(
     state: &AppState,
-    student_id: &str,
-    course_id: &str,
+    student_id: &UserId,
+    course_id: &CourseId,
 ) -> Result<PlacementConfig, WebError> {
     let class = state
         .store
         .classes_of_student(student_id)
         .await?
         .into_iter()
-        .find(|c| c.course_id == course_id);
+        .find(|c| c.course_id == *course_id);
     let cap = match class {
         Some(class) => state.store.placement_questions(&class.id).await?,
         None => 12,
@@ -94,7 +95,7 @@ pub async fn placement(
         .map_err(|e| WebError::Internal(format!("stored placement answers do not replay: {e}")))?;
     let mut page = PlacementPage {
         layout: Layout::new("Placement check", Some(&current), "/learn"),
-        course_id: course_id.clone(),
+        course_id: course_id.to_string(),
         course_title: course.course.title.clone(),
         done: false,
         summary: String::new(),
@@ -121,13 +122,13 @@ pub async fn placement(
     match (next, item) {
         (Some(skill), Some(item)) => {
             page.skill_id = skill;
-            page.item_id = item.id.clone();
-            page.prompt_html = views::markdown(&course_id, &item.prompt);
+            page.item_id = item.id.to_string();
+            page.prompt_html = views::markdown(course_id.as_str(), &item.prompt);
             if let AnswerSpec::Choice { choices } = &item.answer {
                 page.choices = choices
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| (i, views::markdown(&course_id, &c.text)))
+                    .map(|(i, c)| (i, views::markdown(course_id.as_str(), &c.text)))
                     .collect();
             }
             if let AnswerSpec::Numeric {

@@ -120,7 +120,7 @@ fn practice_page(
     error: &str,
 ) -> Result<PracticePage, WebError> {
     let skill = course.course.skill(skill_id).ok_or(WebError::NotFound)?;
-    let md = |text: &str| views::markdown(&course.course.id, text);
+    let md = |text: &str| views::markdown(course.course.id.as_str(), text);
     let (key, shown_at) = match carried {
         Some((key, at)) => (key.to_string(), at),
         None => (uuid::Uuid::new_v4().to_string(), state.now()),
@@ -154,7 +154,7 @@ fn practice_page(
             };
             let shown = hints_shown.min(item.hints.len());
             (
-                item.id.clone(),
+                item.id.to_string(),
                 md(&item.prompt),
                 choices,
                 unit,
@@ -165,7 +165,7 @@ fn practice_page(
     };
     Ok(PracticePage {
         layout: Layout::new(format!("Practice: {}", skill.name), Some(current), "/learn"),
-        course_id: course.course.id.clone(),
+        course_id: course.course.id.to_string(),
         skill_id: skill_id.to_string(),
         skill_name: skill.name.clone(),
         mastery: 0.0,
@@ -293,7 +293,7 @@ pub async fn answer(
         }
         Err(other) => return Err(other),
     };
-    let md = |text: &str| views::markdown(&course_id, text);
+    let md = |text: &str| views::markdown(course_id.as_str(), text);
     let your_answer = match (&outcome.response, &item.answer) {
         (ItemResponse::Choice(i), AnswerSpec::Choice { choices }) => {
             choices.get(*i).map(|c| c.text.clone()).unwrap_or_default()
@@ -328,7 +328,7 @@ pub async fn answer(
             Some(&current),
             "/learn",
         ),
-        course_id: course_id.clone(),
+        course_id: course_id.to_string(),
         skill_id,
         correct: outcome.grade.correct,
         feedback_html: md(&outcome.grade.feedback),
@@ -389,7 +389,7 @@ pub async fn hint(
         practice::Interaction {
             kind: EventKind::Hint,
             skills: &item.skills,
-            item_id: Some(&item.id),
+            item_id: Some(item.id.as_str()),
             idempotency_key: &format!("{}:hint:{shown}", form.key),
             duration_ms: None,
         },

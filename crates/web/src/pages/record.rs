@@ -13,6 +13,7 @@ use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use ownpace_core::course::{AnswerSpec, Response as ItemResponse};
 use ownpace_core::events::EventKind;
+use ownpace_core::ids::{ClassId, CourseId};
 use ownpace_storage::{CourseVersion, NewOverride, OverrideScope, User};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -199,7 +200,7 @@ pub async fn student_record(
     }: TeacherOfStudent,
 ) -> Result<Response, WebError> {
     let student_id = student.id.clone();
-    let taught: Vec<String> = state
+    let taught: Vec<ClassId> = state
         .store
         .classes_taught_by(&current.user.id)
         .await?
@@ -229,7 +230,7 @@ pub async fn student_record(
         .await?;
     Ok(StudentRecord {
         layout: Layout::new(student.display_name.clone(), Some(&current), "/classes"),
-        student_id,
+        student_id: student_id.into_string(),
         name: student.display_name,
         username: student.username,
         courses,
@@ -244,7 +245,9 @@ pub async fn student_override(
     Form(form): Form<OverrideForm>,
 ) -> Result<Response, WebError> {
     let action = override_action(&form.action)?;
-    let course = teacher_of.course_in_body(&state, &form.course_id).await?;
+    let course = teacher_of
+        .course_in_body(&state, &CourseId::new(form.course_id.as_str()))
+        .await?;
     check_activity(&course, &form.activity)?;
     let student_id = &teacher_of.student.id;
     state
@@ -273,7 +276,9 @@ pub async fn student_goal(
     teacher_of: TeacherOfStudent,
     Form(form): Form<TeacherGoalForm>,
 ) -> Result<Response, WebError> {
-    let course = teacher_of.course_in_body(&state, &form.course_id).await?;
+    let course = teacher_of
+        .course_in_body(&state, &CourseId::new(form.course_id.as_str()))
+        .await?;
     let student_id = &teacher_of.student.id;
     create_goal(
         &state,

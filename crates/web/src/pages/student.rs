@@ -14,6 +14,7 @@ use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use ownpace_core::course::Modality;
 use ownpace_core::events::EventKind;
+use ownpace_core::ids::GoalId;
 use ownpace_core::recommend::{self, SkillState};
 use ownpace_core::skillmap;
 use serde::Deserialize;
@@ -67,7 +68,7 @@ pub async fn student_home(
     for class in classes {
         if let Some(course) = state.course(&class.course_id).await? {
             courses.push(CourseLink {
-                id: class.course_id,
+                id: class.course_id.into_string(),
                 title: course.course.title.clone(),
                 class_name: class.name,
             });
@@ -160,7 +161,7 @@ pub async fn student_course(
     }
     Ok(StudentCourse {
         layout: Layout::new(course.course.title.clone(), Some(&current), "/learn"),
-        course_id,
+        course_id: course_id.into_string(),
         course_title: course.course.title.clone(),
         mastered_count: mastered.len(),
         skill_count: course.course.skills.len(),
@@ -202,13 +203,13 @@ pub async fn lesson(
     let media = lesson.media.clone().unwrap_or_default();
     Ok(LessonPage {
         layout: Layout::new(lesson.title.clone(), Some(&current), "/learn"),
-        course_id: course_id.clone(),
+        course_id: course_id.to_string(),
         lesson_id,
         title: lesson.title.clone(),
         modality: lesson.modality.label(),
         offline: lesson.modality.is_offline(),
         minutes: lesson.minutes,
-        body_html: views::markdown(&course_id, &lesson.body),
+        body_html: views::markdown(course_id.as_str(), &lesson.body),
         media_is_video: media.ends_with(".mp4") || media.ends_with(".webm"),
         media_url: if media.is_empty() {
             media
@@ -287,7 +288,7 @@ pub async fn close_goal(
     let course_id = course.course.id.clone();
     state
         .store
-        .close_goal(&current.user.id, &goal_id, state.now())
+        .close_goal(&current.user.id, &GoalId::new(goal_id), state.now())
         .await?;
     Ok(Redirect::to(&format!("/learn/{course_id}#goals")).into_response())
 }
@@ -360,7 +361,7 @@ pub async fn skill_map(
         .collect();
     Ok(SkillMapPage {
         layout: Layout::new("Skill map", Some(&current), "/learn"),
-        course_id: course_id.clone(),
+        course_id: course_id.to_string(),
         course_title: course.course.title.clone(),
         svg,
         locked,
@@ -399,9 +400,9 @@ pub async fn project(
     };
     Ok(ProjectPage {
         layout: Layout::new(project.title.clone(), Some(&current), "/learn"),
-        course_id: course_id.clone(),
+        course_id: course_id.to_string(),
         title: project.title.clone(),
-        body_html: views::markdown(&course_id, &project.body),
+        body_html: views::markdown(course_id.as_str(), &project.body),
         interests: project.interests.join(", "),
         group,
         skills: project

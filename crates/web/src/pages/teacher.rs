@@ -11,6 +11,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use ownpace_core::ids::{OverrideId, UserId};
 use ownpace_storage::{NewOverride, OverrideScope};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -61,7 +62,7 @@ pub async fn teacher_classes(
             .unwrap_or_default();
         let students = state.store.class_students(&class.id).await?.len();
         classes.push(ClassSummary {
-            id: class.id,
+            id: class.id.into_string(),
             name: class.name,
             course_title,
             students,
@@ -250,27 +251,27 @@ pub async fn class_dashboard(
             .collect();
         if !stuck_on.is_empty() {
             stuck.push(StuckEntry {
-                student_id: student.id.clone(),
+                student_id: student.id.to_string(),
                 name: student.display_name.clone(),
                 skills: stuck_on,
             });
         }
         rows.push(HeatRow {
-            student_id: student.id.clone(),
+            student_id: student.id.to_string(),
             name: student.display_name.clone(),
             mastered,
             cells,
         });
-        let last = last_activity.get(&student.id).copied();
+        let last = last_activity.get(student.id.as_str()).copied();
         if ownpace_core::practice::is_inactive(last, now, state.config.inactive_days) {
             inactive.push(InactiveEntry {
-                student_id: student.id.clone(),
+                student_id: student.id.to_string(),
                 name: student.display_name.clone(),
                 last_seen: last.map_or("never".to_string(), |at| ago(now, at)),
             });
         }
     }
-    let ids: Vec<&str> = students.iter().map(|s| s.id.as_str()).collect();
+    let ids: Vec<&UserId> = students.iter().map(|s| &s.id).collect();
     state
         .store
         .audit_many(
@@ -295,7 +296,7 @@ pub async fn class_dashboard(
                 .into_iter()
                 .find(|(value, _)| *value == o.activity)
                 .map_or(o.activity.clone(), |(_, label)| label);
-            (o.id, action.to_string(), label)
+            (o.id.into_string(), action.to_string(), label)
         })
         .collect();
     Ok(ClassDashboard {
@@ -307,8 +308,8 @@ pub async fn class_dashboard(
         placement_questions: state.store.placement_questions(&class_id).await?,
         activities: crate::path::activity_choices(&course),
         class_overrides,
-        course_id: class.course_id.clone(),
-        class_id: class_id.clone(),
+        course_id: class.course_id.to_string(),
+        class_id: class_id.to_string(),
         class_name: class.name,
         course_title: course.course.title.clone(),
         columns,
@@ -383,7 +384,10 @@ pub async fn remove_override(
     if !mine.iter().any(|o| o.id == override_id) {
         return Err(WebError::NotFound);
     }
-    state.store.remove_override(&override_id).await?;
+    state
+        .store
+        .remove_override(&OverrideId::new(override_id))
+        .await?;
     Ok(Redirect::to(&format!("/classes/{}#path", class.id)).into_response())
 }
 
