@@ -16,6 +16,7 @@
 mod accounts;
 mod courses;
 mod events;
+pub mod inventory;
 mod models;
 mod path;
 mod roster;

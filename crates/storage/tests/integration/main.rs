@@ -12,5 +12,6 @@ macro_rules! on_both_engines {
 
 mod support;
 
+mod inventory;
 mod models;
 mod store;

@@ -1,0 +1,425 @@
+//! The data inventory: every table and column Ownpace keeps, classified in one place.
+//!
+//! A family's questions — what do you keep about my child, why, who sees it, for how
+//! long, and what happens when we ask you to erase it — are answered from this table.
+//! The public `/privacy` page is generated from it, erasure follows its `on_erasure`
+//! rules, and a test compares it with the live schema on both engines, so a migration
+//! that adds a column nobody classified fails the build (Moodle's Privacy API is the
+//! model: a component that stores something declares it).
+
+use crate::{Result, Store};
+use std::collections::BTreeSet;
+
+/// How a column relates to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sensitivity {
+    /// Identifies a person or is something they wrote or did (name, answers, goals).
+    Personal,
+    /// An opaque id or a fact that identifies a person only together with another table.
+    Pseudonymous,
+    /// About the school's courses and settings, not a person.
+    NotPersonal,
+}
+
+impl Sensitivity {
+    pub fn words(self) -> &'static str {
+        match self {
+            Sensitivity::Personal => "personal",
+            Sensitivity::Pseudonymous => "pseudonymous",
+            Sensitivity::NotPersonal => "not personal",
+        }
+    }
+}
+
+/// What erasing a student does to a table's rows about them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnErasure {
+    /// The rows about the student are deleted.
+    Delete,
+    /// The rows stay for the school's aggregate statistics, moved to a random pseudonym
+    /// that nothing links back to the student; free text in them is removed.
+    Pseudonymise,
+    /// The table holds nothing about students.
+    NotAboutStudents,
+}
+
+/// How long a table's rows are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    /// Until the person is erased (by request, or by the retention setting once every
+    /// enrolment closed longer ago than `retention_days_after_leaving`).
+    UntilErased,
+    /// Until the session ends or expires (the idle or absolute limit).
+    Session,
+    /// For the login throttle's window, then pruned.
+    ThrottleWindow,
+    /// As long as the school keeps the course or setting.
+    WhileUsed,
+    /// Kept as the school's record; about erased students only under a pseudonym.
+    SchoolRecord,
+}
+
+impl Kept {
+    pub fn words(self) -> &'static str {
+        match self {
+            Kept::UntilErased => {
+                "until the student is erased, on request or once they have left every class for longer than the retention period"
+            }
+            Kept::Session => "until the sign-in session ends or expires",
+            Kept::ThrottleWindow => "for the throttle window (minutes), then deleted",
+            Kept::WhileUsed => "as long as the school uses the course or setting",
+            Kept::SchoolRecord => {
+                "as the school's record; after an erasure only under a pseudonym that cannot be linked back"
+            }
+        }
+    }
+}
+
+/// One table: why it exists, who sees it, how long it is kept, and its columns.
+#[derive(Debug, Clone, Copy)]
+pub struct TableUse {
+    pub table: &'static str,
+    pub holds: &'static str,
+    pub purpose: &'static str,
+    pub seen_by: &'static str,
+    pub kept: Kept,
+    pub on_erasure: OnErasure,
+    /// The column that names the student a row is about, when there is one.
+    pub student_column: Option<&'static str>,
+    pub columns: &'static [(&'static str, Sensitivity)],
+}
+
+use Sensitivity::{NotPersonal as N, Personal as P, Pseudonymous as S};
+
+/// Every table of the schema. `tests::the_inventory_matches_the_schema` keeps it true.
+pub const INVENTORY: &[TableUse] = &[
+    TableUse {
+        table: "users",
+        holds: "accounts: username, display name, role and a password hash",
+        purpose: "signing in and showing who is who",
+        seen_by: "the person themself; their teachers and guardians see the name; admins",
+        kept: Kept::UntilErased,
+        on_erasure: OnErasure::Delete,
+        student_column: Some("id"),
+        columns: &[
+            ("id", S),
+            ("username", P),
+            ("display_name", P),
+            ("role", S),
+            ("password_hash", P),
+            ("created_at", S),
+            ("disabled", S),
+        ],
+    },
+    TableUse {
+        table: "classes",
+        holds: "classes and the course each follows",
+        purpose: "grouping students with their teachers",
+        seen_by: "the class's teachers and students; admins",
+        kept: Kept::WhileUsed,
+        on_erasure: OnErasure::NotAboutStudents,
+        student_column: None,
+        columns: &[
+            ("id", N),
+            ("name", N),
+            ("course_id", N),
+            ("created_at", N),
+            ("placement_questions", N),
+        ],
+    },
+    TableUse {
+        table: "class_teachers",
+        holds: "who teaches which class",
+        purpose: "deciding which students a teacher may see",
+        seen_by: "admins; the class's students see their teachers' names",
+        kept: Kept::WhileUsed,
+        on_erasure: OnErasure::NotAboutStudents,
+        student_column: None,
+        columns: &[("class_id", N), ("teacher_id", S)],
+    },
+    TableUse {
+        table: "enrollments",
+        holds: "which student is in which class",
+        purpose: "deciding which teacher may see a student's record",
+        seen_by: "the student, their teachers and guardians; admins",
+        kept: Kept::UntilErased,
+        on_erasure: OnErasure::Delete,
+        student_column: Some("student_id"),
+        columns: &[("class_id", S), ("student_id", S)],
+    },
+    TableUse {
+        table: "guardianships",
+        holds: "which guardian is linked to which student",
+        purpose: "letting a guardian see their own child's progress",
+        seen_by: "the guardian and the student; admins",
+        kept: Kept::UntilErased,
+        on_erasure: OnErasure::Delete,
+        student_column: Some("student_id"),
+        columns: &[("guardian_id", S), ("student_id", S)],
+    },
+    TableUse {
+        table: "events",
+        holds: "every learning interaction: answers (with what was typed), hints, lessons, placement checks",
+        purpose: "the learning record: mastery, next steps, reviews and the teacher's view are computed from it",
+        seen_by: "the student; their teachers; guardians see progress, not typed answers",
+        kept: Kept::UntilErased,
+        on_erasure: OnErasure::Pseudonymise,
+        student_column: Some("student_id"),
+        columns: &[
+            ("id", S),
+            ("student_id", S),
+            ("course_id", N),
+            ("course_version", N),
+            ("kind", S),
+            ("skills", S),
+            ("item_id", S),
+            ("response", P),
+            ("correct", S),
+            ("occurred_at", S),
+            ("duration_ms", S),
+            ("idempotency_key", S),
+            ("data", S),
+        ],
+    },
+    TableUse {
+        table: "mastery",
+        holds: "the current estimate of each skill per student (recomputable from the events)",
+        purpose: "showing progress and choosing next steps without replaying every event",
+        seen_by: "the student, their teachers and guardians",
+        kept: Kept::UntilErased,
+        on_erasure: OnErasure::Pseudonymise,
+        student_column: Some("student_id"),
+        columns: &[
+            ("student_id", S),
+            ("course_id", N),
+            ("skill_id", N),
+            ("p_mastery", S),
+            ("attempts", S),
+            ("correct", S),
+            ("consecutive_wrong", S),
+            ("mastered_at", S),
+            ("last_at", S),
+            ("stability", S),
+            ("difficulty", S),
+            ("last_review_at", S),
+            ("consecutive_correct", S),
+        ],
+    },
+    TableUse {
+        table: "sessions",
+        holds: "sign-in sessions (a hash of the cookie, never the cookie itself)",
+        purpose: "keeping people signed in",
+        seen_by: "nobody; the server only",
+        kept: Kept::Session,
+        on_erasure: OnErasure::Delete,
+        student_column: Some("user_id"),
+        columns: &[
+            ("token_hash", S),
+            ("user_id", S),
+            ("csrf_token", S),
+            ("created_at", S),
+            ("expires_at", S),
+        ],
+    },
+    TableUse {
+        table: "login_failures",
+        holds: "failed sign-in attempts (the username tried and when)",
+        purpose: "slowing down password guessing",
+        seen_by: "nobody; the server only",
+        kept: Kept::ThrottleWindow,
+        on_erasure: OnErasure::Delete,
+        student_column: None,
+        columns: &[("username", P), ("at", S)],
+    },
+    TableUse {
+        table: "audit_log",
+        holds: "who read or changed a student's record, and when",
+        purpose: "accountability: students and guardians see who looked at their record",
+        seen_by: "the student and their guardians (about them); admins",
+        kept: Kept::SchoolRecord,
+        on_erasure: OnErasure::Pseudonymise,
+        student_column: Some("student_id"),
+        columns: &[
+            ("id", N),
+            ("at", S),
+            ("actor_id", S),
+            ("action", S),
+            ("student_id", S),
+        ],
+    },
+    TableUse {
+        table: "courses",
+        holds: "the courses the school imported",
+        purpose: "teaching",
+        seen_by: "everyone signed in",
+        kept: Kept::WhileUsed,
+        on_erasure: OnErasure::NotAboutStudents,
+        student_column: None,
+        columns: &[("id", N), ("title", N), ("current_version", N)],
+    },
+    TableUse {
+        table: "course_versions",
+        holds: "every imported version of a course",
+        purpose: "teaching; old answers stay readable against the version they were given in",
+        seen_by: "everyone signed in",
+        kept: Kept::WhileUsed,
+        on_erasure: OnErasure::NotAboutStudents,
+        student_column: None,
+        columns: &[
+            ("course_id", N),
+            ("version", N),
+            ("content_hash", N),
+            ("content", N),
+            ("imported_at", N),
+        ],
+    },
+    TableUse {
+        table: "course_assets",
+        holds: "images and media of the courses",
+        purpose: "teaching",
+        seen_by: "everyone signed in",
+        kept: Kept::WhileUsed,
+        on_erasure: OnErasure::NotAboutStudents,
+        student_column: None,
+        columns: &[
+            ("course_id", N),
+            ("version", N),
+            ("path", N),
+            ("media_type", N),
+            ("content_base64", N),
+        ],
+    },
+    TableUse {
+        table: "model_params",
+        holds: "the learner model's fitted parameters (per skill and item, never per student)",
+        purpose: "estimating mastery",
+        seen_by: "admins",
+        kept: Kept::WhileUsed,
+        on_erasure: OnErasure::NotAboutStudents,
+        student_column: None,
+        columns: &[
+            ("version", N),
+            ("model", N),
+            ("params", N),
+            ("fitted_at", N),
+            ("events_used", N),
+        ],
+    },
+    TableUse {
+        table: "goals",
+        holds: "students' goals, with their titles as written",
+        purpose: "pace forecasts and next steps",
+        seen_by: "the student, their teachers and guardians",
+        kept: Kept::UntilErased,
+        on_erasure: OnErasure::Delete,
+        student_column: Some("student_id"),
+        columns: &[
+            ("id", S),
+            ("student_id", S),
+            ("course_id", N),
+            ("title", P),
+            ("skills", S),
+            ("project_id", S),
+            ("target_at", S),
+            ("created_by", S),
+            ("created_at", S),
+            ("closed_at", S),
+        ],
+    },
+    TableUse {
+        table: "activity_overrides",
+        holds: "a teacher's pins and hides, for a class or one student",
+        purpose: "letting teachers steer next steps",
+        seen_by: "the class's teachers; the student sees the effect",
+        kept: Kept::UntilErased,
+        on_erasure: OnErasure::Delete,
+        student_column: Some("student_id"),
+        columns: &[
+            ("id", N),
+            ("course_id", N),
+            ("class_id", N),
+            ("student_id", S),
+            ("activity", N),
+            ("action", N),
+            ("created_by", S),
+            ("created_at", N),
+        ],
+    },
+    TableUse {
+        table: "student_interests",
+        holds: "interests a student chose",
+        purpose: "suggesting projects they may like",
+        seen_by: "the student and their teachers",
+        kept: Kept::UntilErased,
+        on_erasure: OnErasure::Delete,
+        student_column: Some("student_id"),
+        columns: &[("student_id", S), ("tag", P)],
+    },
+    TableUse {
+        table: "projection_rules",
+        holds: "which version of the mastery rule the stored projection was computed with",
+        purpose: "recomputing mastery when the rule changes",
+        seen_by: "nobody; the server only",
+        kept: Kept::WhileUsed,
+        on_erasure: OnErasure::NotAboutStudents,
+        student_column: None,
+        columns: &[("name", N), ("version", N)],
+    },
+];
+
+/// The inventory entry of a table.
+pub fn table_use(table: &str) -> Option<&'static TableUse> {
+    INVENTORY.iter().find(|t| t.table == table)
+}
+
+impl Store {
+    /// Every `(table, column)` of the live schema, migrations' own bookkeeping excluded.
+    pub async fn schema_columns(&self) -> Result<BTreeSet<(String, String)>> {
+        let rows: Vec<(String, String)> = match self.backend {
+            crate::Backend::Sqlite => {
+                sqlx::query_as(
+                    "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+                     AND m.name NOT LIKE '\\_sqlx%' ESCAPE '\\'",
+                )
+                .fetch_all(&self.pool)
+                .await?
+            }
+            crate::Backend::Postgres => {
+                sqlx::query_as(
+                    "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) \
+                     FROM information_schema.columns WHERE table_schema = current_schema() \
+                     AND table_name NOT LIKE '\\_sqlx%'",
+                )
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        Ok(rows.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_that_names_its_student_classifies_that_column() {
+        for table in INVENTORY {
+            if let Some(column) = table.student_column {
+                assert!(
+                    table.columns.iter().any(|(c, _)| *c == column),
+                    "{}: student column {column} is not among its columns",
+                    table.table
+                );
+            }
+            let about_students = table.on_erasure != OnErasure::NotAboutStudents;
+            assert_eq!(
+                about_students,
+                table.student_column.is_some() || table.table == "login_failures",
+                "{}: a table about students names the column that says which student",
+                table.table
+            );
+        }
+    }
+}
