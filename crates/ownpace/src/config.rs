@@ -26,6 +26,8 @@ pub enum Kind {
     Switch,
     /// A whole number from `min` to `max`, both included.
     Whole { min: i64, max: i64 },
+    /// One line of text, shown to people (no control characters), at most `max` bytes.
+    Line { max: usize },
 }
 
 impl Kind {
@@ -37,6 +39,7 @@ impl Kind {
             Kind::Url => "postgres://… or sqlite://…".into(),
             Kind::Switch => "true or false".into(),
             Kind::Whole { min, max } => format!("{min} to {max}"),
+            Kind::Line { max } => format!("one line, at most {max} bytes"),
         }
     }
 
@@ -47,6 +50,7 @@ impl Kind {
             Kind::Url => "URL",
             Kind::Switch => "",
             Kind::Whole { .. } => "N",
+            Kind::Line { .. } => "TEXT",
         }
     }
 }
@@ -154,6 +158,17 @@ pub const INACTIVE_DAYS: Setting = Setting {
     scope: Scope::Server,
 };
 
+pub const PRIVACY_CONTACT: Setting = Setting {
+    name: "privacy_contact",
+    flag: "privacy-contact",
+    env: "OWNPACE_PRIVACY_CONTACT",
+    in_file: true,
+    default: None,
+    help: "Who families write to about their data (a name and an e-mail address or phone number), shown on /privacy",
+    kind: Kind::Line { max: 200 },
+    scope: Scope::Server,
+};
+
 /// Every setting, in the order of `--help` and the README.
 pub const SETTINGS: &[&Setting] = &[
     &LISTEN,
@@ -163,6 +178,7 @@ pub const SETTINGS: &[&Setting] = &[
     &SECURE_COOKIES,
     &SESSION_HOURS,
     &INACTIVE_DAYS,
+    &PRIVACY_CONTACT,
 ];
 
 /// The longest text value accepted for any setting.
@@ -399,6 +415,21 @@ fn check(setting: &'static Setting, raw: Raw<'_>, origin: &Origin) -> Result<Val
                 _ => Value::Text(text.to_string()),
             })
         }
+        Kind::Line { max } => {
+            let text = text.ok_or_else(|| invalid(shown()))?.trim();
+            if text.len() > max {
+                return Err(ConfigError::OutOfRange {
+                    setting: setting.name,
+                    origin: origin.clone(),
+                    value: format!("{} bytes", text.len()),
+                    valid: setting.kind.valid(),
+                });
+            }
+            if text.is_empty() || text.chars().any(char::is_control) {
+                return Err(invalid(shown()));
+            }
+            Ok(Value::Text(text.to_string()))
+        }
         Kind::Switch => match raw {
             Raw::Toml(toml::Value::Boolean(on)) => Ok(Value::Switch(*on)),
             Raw::Text("true") => Ok(Value::Switch(true)),
@@ -565,6 +596,7 @@ impl Settings {
             secure_cookies: sources.switch(&SECURE_COOKIES)?,
             session_hours: sources.whole(&SESSION_HOURS)?,
             inactive_days: sources.whole(&INACTIVE_DAYS)?,
+            privacy_contact: sources.text(&PRIVACY_CONTACT)?,
             ..ownpace_web::Config::default()
         };
         Ok(Settings {
@@ -713,6 +745,34 @@ mod tests {
         assert_eq!(
             from_flags.web.inactive_days, 3,
             "the file still fills the rest"
+        );
+    }
+
+    #[test]
+    fn a_line_setting_is_trimmed_and_refuses_control_characters_and_length() {
+        let url = (&DATABASE_URL, "sqlite://x");
+        let ok = resolve(&[
+            (&PRIVACY_CONTACT, "  Ms. Okafor, privacy@school.example "),
+            url,
+        ])
+        .expect("a contact line resolves");
+        assert_eq!(
+            ok.web.privacy_contact.as_deref(),
+            Some("Ms. Okafor, privacy@school.example")
+        );
+        let none = resolve(&[url]).expect("no contact is fine");
+        assert_eq!(none.web.privacy_contact, None);
+        let control = resolve(&[(&PRIVACY_CONTACT, "a\nb"), url]).expect_err("a newline");
+        assert!(
+            control.to_string().contains("privacy_contact")
+                && control.to_string().contains("one line"),
+            "{control}"
+        );
+        let long = "x".repeat(201);
+        let too_long = resolve(&[(&PRIVACY_CONTACT, long.as_str()), url]).expect_err("201 bytes");
+        assert_eq!(
+            too_long.to_string(),
+            "setting privacy_contact = 201 bytes (from flag --privacy-contact) is out of range: use one line, at most 200 bytes"
         );
     }
 

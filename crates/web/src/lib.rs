@@ -74,6 +74,8 @@ pub struct Config {
     pub throttle_minutes: i64,
     /// Days without activity after which a student shows as inactive on the dashboard.
     pub inactive_days: i64,
+    /// Who families write to about their data, shown on `/privacy`.
+    pub privacy_contact: Option<String>,
 }
 
 impl Default for Config {
@@ -84,6 +86,7 @@ impl Default for Config {
             max_failed_logins: 5,
             throttle_minutes: 15,
             inactive_days: 7,
+            privacy_contact: None,
         }
     }
 }

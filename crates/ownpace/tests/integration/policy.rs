@@ -113,6 +113,13 @@ const REVIEWED: &[(&str, &str, &str)] = &[
     ),
     ("GET", "/family", "guardian"),
     ("GET", "/family/{student}", "guardian of student {student}"),
+    (
+        "GET",
+        "/family/{student}/access-log",
+        "guardian of student {student}",
+    ),
+    ("GET", "/privacy", "public"),
+    ("GET", "/me/access-log", "student"),
     ("GET", "/admin", "admin"),
     ("POST", "/admin/users", "admin"),
     ("POST", "/admin/classes", "admin"),

@@ -91,6 +91,7 @@ pub async fn family(
 #[template(path = "child.html")]
 struct ChildPage {
     layout: Layout,
+    student_id: UserId,
     name: String,
     courses: Vec<CourseRecord>,
 }
@@ -121,6 +122,7 @@ pub async fn child(
     Ok(ChildPage {
         layout: Layout::new(student.display_name.clone(), Some(&current), "/family"),
         name: student.display_name,
+        student_id,
         courses,
     }
     .into_response())

@@ -9,6 +9,7 @@ mod admin;
 mod family;
 mod placement;
 mod practice;
+mod privacy;
 pub(crate) mod record;
 mod sign_in;
 mod site;
@@ -30,6 +31,7 @@ pub(crate) fn routes() -> Vec<Route> {
         teacher::routes(),
         record::routes(),
         family::routes(),
+        privacy::routes(),
         admin::routes(),
     ]
     .into_iter()
