@@ -401,7 +401,9 @@ async fn classes(store: &Store, action: ClassesAction) -> anyhow::Result<()> {
         }
         ClassesAction::Add { class_id, username } => {
             let user = account(store, &username).await?;
-            store.add_to_class(&class_id, &user.id).await?;
+            store
+                .add_to_class(&class_id, &user.id, ownpace_web::now_ms())
+                .await?;
             println!("Added {} to the class.", user.display_name);
         }
         ClassesAction::List => {

@@ -511,7 +511,7 @@ async fn check_body_course_ids(backend: Backend) {
         .unwrap();
     let teacher = user_id(&app, "teacher").await;
     app.store
-        .add_to_class(&second_class.id, &teacher)
+        .add_to_class(&second_class.id, &teacher, ownpace_web::now_ms())
         .await
         .unwrap();
     let ana = user_id(&app, &school.students[0]).await;

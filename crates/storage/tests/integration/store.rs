@@ -321,7 +321,7 @@ async fn goals_overrides_and_interests_round_trip(backend: Backend) {
         .unwrap()
         .id;
     let class = store.create_class("6B", "c", T0).await.unwrap();
-    store.add_to_class(&class.id, &s).await.unwrap();
+    store.add_to_class(&class.id, &s, T0).await.unwrap();
     let skills = vec!["a".to_string(), "b".to_string()];
     let goal = store
         .create_goal(NewGoal {
