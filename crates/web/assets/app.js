@@ -20,6 +20,10 @@ document.addEventListener("DOMContentLoaded", () => {
     const left = firstSkill.getBoundingClientRect().left - map.getBoundingClientRect().left;
     map.scrollLeft = Math.max(0, left - 16);
   }
+  // Set-up codes: a print button.
+  for (const button of document.querySelectorAll("[data-print]")) {
+    button.addEventListener("click", () => window.print());
+  }
   // Heatmap: arrow keys move between cells.
   const heatmap = document.getElementById("heatmap");
   if (heatmap) {

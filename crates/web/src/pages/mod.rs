@@ -6,16 +6,20 @@
 //! them. No file here grows to 800 lines: a new area gets a new module.
 
 mod admin;
+mod admin_account;
+mod admin_class;
+mod admin_import;
 mod family;
 mod placement;
 mod practice;
+mod setup;
 pub(crate) mod record;
 mod sign_in;
 mod site;
 mod student;
 mod teacher;
 
-pub use admin::validate_new_user;
+pub use admin::{check_password, validate_new_user};
 
 use crate::routing::Route;
 
@@ -31,6 +35,7 @@ pub(crate) fn routes() -> Vec<Route> {
         record::routes(),
         family::routes(),
         admin::routes(),
+        setup::routes(),
     ]
     .into_iter()
     .flatten()
