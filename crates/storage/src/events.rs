@@ -755,7 +755,7 @@ async fn apply_in_tx(
 
 /// The kind of a stored event; a name this build does not know means the database was
 /// written by a newer Ownpace.
-fn stored_kind(name: &str) -> Result<EventKind> {
+pub(crate) fn stored_kind(name: &str) -> Result<EventKind> {
     EventKind::from_name(name).ok_or_else(|| StoreError::Corrupt {
         what: "events.kind",
         detail: format!("unknown event kind `{name}`: was this database used by a newer Ownpace?"),

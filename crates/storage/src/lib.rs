@@ -17,6 +17,7 @@ mod accounts;
 mod admin;
 mod courses;
 mod events;
+mod history;
 mod models;
 mod path;
 mod roster;
@@ -27,6 +28,7 @@ pub use courses::{CourseVersion, ImportOutcome, StoredAsset};
 pub use events::{
     AnswerRecord, EventRecord, MasteryRow, PlacementRecord, RecordedAnswer, StoredEvent,
 };
+pub use history::HistoryCursor;
 pub use models::{LoggedAnswer, StoredModelParams};
 pub use path::{ActivityOverride, Goal, NewGoal, NewOverride, OverrideAction, OverrideScope};
 pub use roster::{Class, Enrolment, StudentRelation};

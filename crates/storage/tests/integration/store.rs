@@ -33,7 +33,7 @@ async fn sqlite_runs_in_wal_mode_with_full_sync() {
     assert_eq!(foreign_keys, 1);
 }
 
-fn course(title: &str) -> Course {
+pub(crate) fn course(title: &str) -> Course {
     let skill = |id: &str, pre: &[&str]| Skill {
         id: id.into(),
         name: id.into(),
@@ -68,7 +68,7 @@ fn course(title: &str) -> Course {
     }
 }
 
-fn answer<'a>(
+pub(crate) fn answer<'a>(
     student: &'a str,
     item: &'a str,
     skills: &'a [String],
