@@ -122,6 +122,9 @@ pub struct Roster {
     pub enrolments: Vec<RosterEnrolment>,
     pub notes: Vec<LineProblem>,
     pub errors: Vec<LineProblem>,
+    /// Every sourcedId `users.csv` names, on right and wrong lines alike (so a wrong line
+    /// is reported once, not again by each enrolment that names the person).
+    pub named: std::collections::HashSet<String>,
 }
 
 /// The rules for an Ownpace username: 3 to 64 letters, digits, dots, dashes, underscores
@@ -169,6 +172,7 @@ pub fn read_roster(users_csv: &[u8], enrollments_csv: &[u8]) -> Roster {
         for row in &table.rows {
             let line = row.0;
             let sourced_id = table.get(&row.1, "sourcedId");
+            roster.named.insert(sourced_id.to_string());
             let username = table.get(&row.1, "username").to_lowercase();
             if !sourced_id.is_empty()
                 && let Some(first) = by_sourced_id.insert(sourced_id.to_string(), line)

@@ -17,6 +17,7 @@ macro_rules! on_both_engines {
 mod support;
 
 mod adaptive;
+mod admin;
 mod cli;
 mod config;
 mod crash;

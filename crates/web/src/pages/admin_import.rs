@@ -182,6 +182,8 @@ async fn plan(state: &AppState, users_csv: &[u8], enrollments_csv: &[u8]) -> Res
             ));
         }
         match &person {
+            // Named on a wrong line of users.csv: that line's error says what to correct.
+            None if roster.named.contains(&e.user_sourced_id) => wrong = true,
             None => {
                 wrong = true;
                 problems.push((
