@@ -26,3 +26,4 @@ mod flows;
 mod openapi;
 mod pilot;
 mod policy;
+mod record;

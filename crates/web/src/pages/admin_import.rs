@@ -265,8 +265,17 @@ async fn refused(
 pub async fn upload(
     State(state): State<AppState>,
     Admin(current): Admin,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, WebError> {
+    let Ok(mut multipart) = multipart else {
+        return refused(
+            &state,
+            &current,
+            "Nothing was stored: choose users.csv, enrollments.csv or both",
+            Vec::new(),
+        )
+        .await;
+    };
     let mut users = Vec::new();
     let mut enrollments = Vec::new();
     let mut too_large = Vec::new();
