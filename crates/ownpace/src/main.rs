@@ -262,10 +262,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             let settings = settings(&db, None)?;
             let store = open(&settings).await?;
-            match store
+            let outcome = store
                 .import_course(c, &loaded.assets, ownpace_web::now_ms())
-                .await?
-            {
+                .await?;
+            match outcome {
                 ImportOutcome::Created { version } => {
                     println!("Imported course `{}` (version {version}): {summary}.", c.id)
                 }
@@ -277,6 +277,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     println!("Course `{}` is unchanged (still version {version}).", c.id)
                 }
             }
+            // Say where: without --data-dir or --database-url the default folder is used
+            // (and created), which is easy to miss.
+            println!("Database: {}", redact(&settings.database_url));
             Ok(())
         }
         Command::Users { action, db } => {
