@@ -17,6 +17,7 @@ pub mod practice;
 pub mod progress;
 pub mod recommend;
 pub mod review;
+pub mod roster;
 pub mod simulate;
 pub mod skillmap;
 pub mod standing;

@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 const NODE_W: f64 = 176.0;
+/// Height of a box with two lines of name; each further line adds [`LINE_H`].
 const NODE_H: f64 = 64.0;
+const LINE_H: f64 = 16.0;
 const GAP_X: f64 = 24.0;
 const GAP_Y: f64 = 48.0;
 const MARGIN: f64 = 16.0;
@@ -184,10 +186,12 @@ pub fn render_svg(
         skills.iter().map(|s| (s.skill.as_str(), s)).collect();
     let graph = PrerequisiteGraph::of(course);
     let layers = ordered_layers(&graph);
+    let (labels, max_lines) = distinct_labels(course);
+    let node_h = NODE_H + (max_lines.saturating_sub(2)) as f64 * LINE_H;
     let widest = layers.iter().map(Vec::len).max().unwrap_or(0) as f64;
     let width = (2.0 * MARGIN + widest * NODE_W + (widest - 1.0).max(0.0) * GAP_X).max(NODE_W);
-    let height = 2.0 * MARGIN + layers.len() as f64 * (NODE_H + GAP_Y) - GAP_Y;
-    let height = height.max(NODE_H);
+    let height = 2.0 * MARGIN + layers.len() as f64 * (node_h + GAP_Y) - GAP_Y;
+    let height = height.max(node_h);
 
     let mut at: HashMap<usize, (f64, f64)> = HashMap::new();
     for (l, nodes) in layers.iter().enumerate() {
@@ -198,7 +202,7 @@ pub fn render_svg(
                 i,
                 (
                     left + k as f64 * (NODE_W + GAP_X),
-                    MARGIN + l as f64 * (NODE_H + GAP_Y),
+                    MARGIN + l as f64 * (node_h + GAP_Y),
                 ),
             );
         }
@@ -241,17 +245,29 @@ pub fn render_svg(
     svg.push_str("<g class=\"edges\" aria-hidden=\"true\" fill=\"none\">");
     for (i, skill) in course.skills.iter().enumerate() {
         for p in &skill.prerequisites {
-            let (Some(p), Some(&(x2, y2))) = (graph.index_of(p), at.get(&i)) else {
+            let Some(p) = graph.index_of(p) else {
                 continue;
             };
-            let Some(&(x1, y1)) = at.get(&p) else {
+            if !at.contains_key(&i) || !at.contains_key(&p) {
                 continue;
-            };
-            let (x1, y1, x2, y2) = (x1 + NODE_W / 2.0, y1 + NODE_H, x2 + NODE_W / 2.0, y2);
-            let mid = (y1 + y2) / 2.0;
+            }
+            let route = edge_route(&layers, &at, node_h, p, i);
+            let (x1, y1) = route[0];
+            let mut d = format!("M{x1} {y1}");
+            for pair in route.windows(2) {
+                let ((ax, ay), (bx, by)) = (pair[0], pair[1]);
+                if (ax - bx).abs() < f64::EPSILON {
+                    // Straight down through a row, in the gap between its boxes.
+                    let _ = write!(d, " L{bx} {by}");
+                } else {
+                    let mid = (ay + by) / 2.0;
+                    let _ = write!(d, " C{ax} {mid} {bx} {mid} {bx} {by}");
+                }
+            }
+            let (x2, y2) = route[route.len() - 1];
             let _ = write!(
                 svg,
-                "<path d=\"M{x1} {y1} C{x1} {mid} {x2} {mid} {x2} {y2} M{} {} L{x2} {y2} L{} {}\" \
+                "<path d=\"{d} M{} {} L{x2} {y2} L{} {}\" \
                  stroke=\"{EDGE_COLOUR}\" stroke-width=\"1.5\"/>",
                 x2 - 4.0,
                 y2 - 7.0,
@@ -315,7 +331,7 @@ pub fn render_svg(
                 svg,
                 "<a href=\"{}\" role=\"link\" tabindex=\"0\" aria-label=\"{}\" class=\"skill {}\">\
                  <title>{}</title>\
-                 <rect x=\"{x}\" y=\"{y}\" width=\"{NODE_W}\" height=\"{NODE_H}\" rx=\"8\" \
+                 <rect x=\"{x}\" y=\"{y}\" width=\"{NODE_W}\" height=\"{node_h}\" rx=\"8\" \
                  fill=\"{}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash}/>\
                  <text x=\"{}\" font-size=\"13\" font-weight=\"600\" fill=\"{}\" \
                  text-anchor=\"middle\">",
@@ -327,7 +343,7 @@ pub fn render_svg(
                 x + NODE_W / 2.0,
                 look.text,
             );
-            let lines = wrap(&skill.name, LINE_CHARS);
+            let lines = &labels[i];
             let first = if lines.len() > 1 { y + 20.0 } else { y + 27.0 };
             for (k, line) in lines.iter().enumerate() {
                 if k > 0 {
@@ -346,7 +362,7 @@ pub fn render_svg(
                 "</text></a><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{}\" \
                  text-anchor=\"middle\" aria-hidden=\"true\" pointer-events=\"none\">{}</text>",
                 x + NODE_W / 2.0,
-                y + NODE_H - 9.0,
+                y + node_h - 9.0,
                 look.text,
                 escape(&marker)
             );
@@ -354,6 +370,91 @@ pub fn render_svg(
     }
     svg.push_str("</g></svg>");
     svg
+}
+
+/// Each skill's name as drawn: wrapped to two lines, or to as many more as it takes for no
+/// two boxes to read the same (two names that start alike, cut short with "…", would).
+/// Returns the lines per skill and the most lines any box needs.
+fn distinct_labels(course: &Course) -> (Vec<Vec<String>>, usize) {
+    let mut max_lines = 2;
+    loop {
+        let labels: Vec<Vec<String>> = course
+            .skills
+            .iter()
+            .map(|s| wrap_lines(&s.name, LINE_CHARS, max_lines))
+            .collect();
+        let mut seen: HashMap<&[String], usize> = HashMap::new();
+        let mut clash = false;
+        for (i, label) in labels.iter().enumerate() {
+            if let Some(&j) = seen.get(label.as_slice())
+                && course.skills[j].name != course.skills[i].name
+            {
+                clash = true;
+            }
+            seen.insert(label.as_slice(), i);
+        }
+        // Six lines hold any name a skill should have; stop there.
+        if !clash || max_lines >= 6 {
+            let used = labels.iter().map(Vec::len).max().unwrap_or(1).max(2);
+            return (labels, used);
+        }
+        max_lines += 1;
+    }
+}
+
+/// The points an edge from skill `from` (a prerequisite) to skill `to` passes: the bottom
+/// centre of `from`, then for every row in between a way down through a gap between its
+/// boxes (so that a long edge never runs behind a box and suggests a prerequisite that is
+/// not there), then the top centre of `to`.
+pub(crate) fn edge_route(
+    layers: &[Vec<usize>],
+    at: &HashMap<usize, (f64, f64)>,
+    node_h: f64,
+    from: usize,
+    to: usize,
+) -> Vec<(f64, f64)> {
+    let layer_of = |v: usize| layers.iter().position(|l| l.contains(&v)).unwrap_or(0);
+    let (lf, lt) = (layer_of(from), layer_of(to));
+    let (fx, fy) = at.get(&from).copied().unwrap_or_default();
+    let (tx, ty) = at.get(&to).copied().unwrap_or_default();
+    let start = (fx + NODE_W / 2.0, fy + node_h);
+    let end = (tx + NODE_W / 2.0, ty);
+    let mut route = vec![start];
+    for (l, layer) in layers.iter().enumerate().take(lt).skip(lf + 1) {
+        let share = (l - lf) as f64 / (lt - lf) as f64;
+        let want = start.0 + (end.0 - start.0) * share;
+        let row_top = MARGIN + l as f64 * (node_h + GAP_Y);
+        let x = gap_near(layer, at, want);
+        route.push((x, row_top - 4.0));
+        route.push((x, row_top + node_h + 4.0));
+    }
+    route.push(end);
+    route
+}
+
+/// The x nearest `want` that lies outside every box of a row (at least a few units clear):
+/// `want` itself when it is clear, else the middle of the nearest gap or a row's end.
+fn gap_near(row: &[usize], at: &HashMap<usize, (f64, f64)>, want: f64) -> f64 {
+    const CLEAR: f64 = 6.0;
+    let lefts: Vec<f64> = row.iter().filter_map(|v| at.get(v).map(|p| p.0)).collect();
+    let inside = |x: f64| {
+        lefts
+            .iter()
+            .any(|&l| x > l - CLEAR && x < l + NODE_W + CLEAR)
+    };
+    if !inside(want) {
+        return want;
+    }
+    let mut candidates = Vec::new();
+    for &l in &lefts {
+        candidates.push(l - GAP_X / 2.0);
+        candidates.push(l + NODE_W + GAP_X / 2.0);
+    }
+    candidates
+        .into_iter()
+        .filter(|&x| !inside(x))
+        .min_by(|a, b| (a - want).abs().total_cmp(&(b - want).abs()))
+        .unwrap_or(want)
 }
 
 fn css_class(state: &SkillState) -> &'static str {
@@ -367,7 +468,13 @@ fn css_class(state: &SkillState) -> &'static str {
 
 /// Greedy word wrap to at most two lines of `width` characters; the rest is cut with "…"
 /// (after the last whole word that fits, unless one word is longer than a line).
+#[cfg(test)]
 fn wrap(text: &str, width: usize) -> Vec<String> {
+    wrap_lines(text, width, 2)
+}
+
+/// [`wrap`] to at most `max_lines` lines.
+fn wrap_lines(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     let mut lines: Vec<String> = vec![String::new()];
     let mut cut = false;
     for word in text.split_whitespace() {
@@ -378,7 +485,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
                 line.push(' ');
             }
             line.push_str(word);
-        } else if lines.len() < 2 {
+        } else if lines.len() < max_lines {
             lines.push(word.to_string());
         } else {
             cut = true;
@@ -481,6 +588,69 @@ mod tests {
             states.len(),
             "every state has its own marker"
         );
+    }
+
+    #[test]
+    fn names_that_start_alike_read_differently() {
+        let skill = |id: &str, name: &str, pre: &[&str]| crate::course::Skill {
+            id: id.into(),
+            name: name.into(),
+            description: String::new(),
+            prerequisites: pre.iter().map(|p| p.to_string()).collect(),
+            standards: vec![],
+        };
+        let course = Course {
+            id: "c".into(),
+            title: "C".into(),
+            description: String::new(),
+            level: String::new(),
+            language: "en".into(),
+            skills: vec![
+                skill("a", "Adding and subtracting with like denominators", &[]),
+                skill(
+                    "b",
+                    "Adding and subtracting with unlike denominators",
+                    &["a"],
+                ),
+            ],
+            lessons: vec![],
+            items: vec![],
+            projects: vec![],
+            assets: vec![],
+        };
+        let (labels, lines) = distinct_labels(&course);
+        assert_ne!(labels[0], labels[1], "{labels:?}");
+        assert!(lines > 2);
+        // Each label is the start of its name, word for word (label in name).
+        for (label, skill) in labels.iter().zip(&course.skills) {
+            let shown = label.join(" ");
+            let shown = shown.trim_end_matches('…');
+            assert!(skill.name.starts_with(shown), "{shown}");
+        }
+    }
+
+    #[test]
+    fn long_edges_pass_rows_between_boxes() {
+        // a → c skips the row of b, whose box sits right under a.
+        let layers = vec![vec![0], vec![1, 3], vec![2]];
+        let at: HashMap<usize, (f64, f64)> = [
+            (0, (100.0, 16.0)),
+            (1, (100.0, 128.0)),
+            (3, (300.0, 128.0)),
+            (2, (100.0, 240.0)),
+        ]
+        .into_iter()
+        .collect();
+        let route = edge_route(&layers, &at, NODE_H, 0, 2);
+        assert_eq!(route.len(), 4);
+        let x = route[1].0;
+        assert_eq!(route[1].0, route[2].0, "straight down through the row");
+        for left in [100.0, 300.0] {
+            assert!(
+                x <= left - 6.0 || x >= left + NODE_W + 6.0,
+                "{x} runs behind a box"
+            );
+        }
     }
 
     #[test]

@@ -255,7 +255,7 @@ async fn enrol_students(app: &TestApp, total: usize) -> Vec<String> {
                 .await
                 .expect("create a class");
             app.store
-                .add_to_class(&c.id, &teacher.id)
+                .add_to_class(&c.id, &teacher.id, ownpace_web::now_ms())
                 .await
                 .expect("assign the teacher");
             class = Some(c);
@@ -274,7 +274,7 @@ async fn enrol_students(app: &TestApp, total: usize) -> Vec<String> {
             .expect("create a student");
         let class_id = &class.as_ref().expect("a class").id;
         app.store
-            .add_to_class(class_id, &student.id)
+            .add_to_class(class_id, &student.id, ownpace_web::now_ms())
             .await
             .expect("enrol the student");
         usernames.push(username);

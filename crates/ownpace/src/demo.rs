@@ -151,9 +151,9 @@ pub async fn seed(
     let other_class = store
         .create_class("Grade 6 Maths · Period 4", &course.id, now)
         .await?;
-    store.add_to_class(&class.id, &teacher.id).await?;
+    store.add_to_class(&class.id, &teacher.id, now).await?;
     store
-        .add_to_class(&other_class.id, &other_teacher.id)
+        .add_to_class(&other_class.id, &other_teacher.id, now)
         .await?;
 
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -194,6 +194,7 @@ pub async fn seed(
             .add_to_class(
                 if in_main { &class.id } else { &other_class.id },
                 &student.id,
+                now,
             )
             .await?;
         if index == 0 {

@@ -265,10 +265,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             let settings = settings(&db, None)?;
             let store = open(&settings).await?;
-            match store
+            let outcome = store
                 .import_course(c, &loaded.assets, ownpace_web::now_ms())
-                .await?
-            {
+                .await?;
+            match outcome {
                 ImportOutcome::Created { version } => {
                     println!("Imported course `{}` (version {version}): {summary}.", c.id)
                 }
@@ -280,6 +280,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     println!("Course `{}` is unchanged (still version {version}).", c.id)
                 }
             }
+            // Say where: without --data-dir or --database-url the default folder is used
+            // (and created), which is easy to miss.
+            println!("Database: {}", redact(&settings.database_url));
             Ok(())
         }
         Command::Users { action, db } => {
@@ -404,7 +407,9 @@ async fn classes(store: &Store, action: ClassesAction) -> anyhow::Result<()> {
         }
         ClassesAction::Add { class_id, username } => {
             let user = account(store, &username).await?;
-            store.add_to_class(&class_id, &user.id).await?;
+            store
+                .add_to_class(&class_id, &user.id, ownpace_web::now_ms())
+                .await?;
             println!("Added {} to the class.", user.display_name);
         }
         ClassesAction::List => {

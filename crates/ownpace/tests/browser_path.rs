@@ -263,7 +263,7 @@ async fn story() {
         .await
         .expect("create a new student");
     app.store
-        .add_to_class(&school.class_id, &nova.id)
+        .add_to_class(&school.class_id, &nova.id, ownpace_web::now_ms())
         .await
         .expect("put the new student in the demo class");
 

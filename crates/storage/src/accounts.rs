@@ -288,6 +288,10 @@ impl Store {
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
+        sqlx::query("DELETE FROM flash_messages WHERE session_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -296,6 +300,12 @@ impl Store {
             .bind(now)
             .execute(&self.pool)
             .await?;
+        // Messages of sessions that ended (expired, signed out, password changed).
+        sqlx::query(
+            "DELETE FROM flash_messages WHERE session_hash NOT IN (SELECT token_hash FROM sessions)",
+        )
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected())
     }
 

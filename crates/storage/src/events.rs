@@ -412,7 +412,7 @@ impl Store {
             " FROM mastery m \
              JOIN enrollments e ON e.student_id = m.student_id \
              JOIN classes c ON c.id = e.class_id AND c.course_id = m.course_id \
-             WHERE e.class_id = $1 ORDER BY m.student_id, m.skill_id"
+             WHERE e.class_id = $1 AND e.left_at IS NULL ORDER BY m.student_id, m.skill_id"
         ))
         .bind(class_id.as_str())
         .fetch_all(&self.pool)
@@ -426,7 +426,7 @@ impl Store {
             "SELECT e.student_id, MAX(ev.occurred_at) FROM enrollments e \
              JOIN classes c ON c.id = e.class_id \
              LEFT JOIN events ev ON ev.student_id = e.student_id AND ev.course_id = c.course_id \
-             WHERE e.class_id = $1 GROUP BY e.student_id",
+             WHERE e.class_id = $1 AND e.left_at IS NULL GROUP BY e.student_id",
         )
         .bind(class_id.as_str())
         .fetch_all(&self.pool)
@@ -768,7 +768,7 @@ async fn apply_in_tx(
 
 /// The kind of a stored event; a name this build does not know means the database was
 /// written by a newer Ownpace.
-fn stored_kind(name: &str) -> Result<EventKind> {
+pub(crate) fn stored_kind(name: &str) -> Result<EventKind> {
     EventKind::from_name(name).ok_or_else(|| StoreError::Corrupt {
         what: "events.kind",
         detail: format!("unknown event kind `{name}`: was this database used by a newer Ownpace?"),

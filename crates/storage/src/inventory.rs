@@ -39,6 +39,9 @@ pub enum OnErasure {
     /// The rows stay for the school's aggregate statistics, moved to a random pseudonym
     /// that nothing links back to the student; free text in them is removed.
     Pseudonymise,
+    /// Short-lived rows that may name anyone (a page's "saved" message, an uploaded roster
+    /// awaiting confirmation): every row is deleted on any erasure.
+    ClearAll,
     /// The table holds nothing about students.
     NotAboutStudents,
 }
@@ -57,6 +60,8 @@ pub enum Kept {
     WhileUsed,
     /// Kept as the school's record; about erased students only under a pseudonym.
     SchoolRecord,
+    /// Minutes: until the next page shows it, the admin confirms it, or it expires.
+    Transient,
 }
 
 impl Kept {
@@ -68,6 +73,9 @@ impl Kept {
             Kept::Session => "until the sign-in session ends or expires",
             Kept::ThrottleWindow => "for the throttle window (minutes), then deleted",
             Kept::WhileUsed => "as long as the school uses the course or setting",
+            Kept::Transient => {
+                "minutes: until the next page shows it or it is confirmed, then deleted"
+            }
             Kept::SchoolRecord => {
                 "as the school's record; after an erasure only under a pseudonym that cannot be linked back"
             }
@@ -109,6 +117,7 @@ pub const INVENTORY: &[TableUse] = &[
             ("password_hash", P),
             ("created_at", S),
             ("disabled", S),
+            ("sourced_id", S),
         ],
     },
     TableUse {
@@ -125,6 +134,7 @@ pub const INVENTORY: &[TableUse] = &[
             ("course_id", N),
             ("created_at", N),
             ("placement_questions", N),
+            ("sourced_id", N),
         ],
     },
     TableUse {
@@ -145,7 +155,12 @@ pub const INVENTORY: &[TableUse] = &[
         kept: Kept::UntilErased,
         on_erasure: OnErasure::Delete,
         student_column: Some("student_id"),
-        columns: &[("class_id", S), ("student_id", S)],
+        columns: &[
+            ("class_id", S),
+            ("student_id", S),
+            ("joined_at", S),
+            ("left_at", S),
+        ],
     },
     TableUse {
         table: "guardianships",
@@ -356,6 +371,52 @@ pub const INVENTORY: &[TableUse] = &[
         columns: &[("student_id", S), ("tag", P)],
     },
     TableUse {
+        table: "setup_codes",
+        holds: "one-time set-up codes for new accounts and password resets (a hash, never the code)",
+        purpose: "letting a person choose their own password without it travelling in a file",
+        seen_by: "nobody; the admin hands out the code once",
+        kept: Kept::Transient,
+        on_erasure: OnErasure::Delete,
+        student_column: Some("user_id"),
+        columns: &[
+            ("code_hash", S),
+            ("user_id", S),
+            ("created_at", S),
+            ("expires_at", S),
+        ],
+    },
+    TableUse {
+        table: "flash_messages",
+        holds: "the message a page shows once after a form is saved (it may name a student)",
+        purpose: "saying what a save did",
+        seen_by: "the person who saved the form",
+        kept: Kept::Transient,
+        on_erasure: OnErasure::ClearAll,
+        student_column: None,
+        columns: &[
+            ("session_hash", S),
+            ("path", S),
+            ("body", P),
+            ("created_at", S),
+        ],
+    },
+    TableUse {
+        table: "roster_imports",
+        holds: "roster files (names, usernames, classes) an admin uploaded, until they confirm the preview",
+        purpose: "adding accounts and enrolments in bulk",
+        seen_by: "the admin who uploaded them",
+        kept: Kept::Transient,
+        on_erasure: OnErasure::ClearAll,
+        student_column: None,
+        columns: &[
+            ("id", N),
+            ("admin_id", S),
+            ("created_at", S),
+            ("users_csv", P),
+            ("enrollments_csv", P),
+        ],
+    },
+    TableUse {
         table: "projection_rules",
         holds: "which version of the mastery rule the stored projection was computed with",
         purpose: "recomputing mastery when the rule changes",
@@ -413,9 +474,12 @@ mod tests {
                     table.table
                 );
             }
-            let about_students = table.on_erasure != OnErasure::NotAboutStudents;
+            let about_one_student = !matches!(
+                table.on_erasure,
+                OnErasure::NotAboutStudents | OnErasure::ClearAll
+            );
             assert_eq!(
-                about_students,
+                about_one_student,
                 table.student_column.is_some() || table.table == "login_failures",
                 "{}: a table about students names the column that says which student",
                 table.table

@@ -14,21 +14,25 @@
 //! - SQLite runs in WAL mode with `synchronous=FULL`: an acknowledged answer survives a crash.
 
 mod accounts;
+mod admin;
 mod courses;
 mod events;
+mod history;
 pub mod inventory;
 mod models;
 mod path;
 mod roster;
 
 pub use accounts::{NewUser, Role, Session, User};
+pub use admin::{PendingRoster, RosterAccount, RosterApplied, RosterMembership};
 pub use courses::{CourseVersion, ImportOutcome, StoredAsset};
 pub use events::{
     AnswerRecord, EventRecord, MasteryRow, PlacementRecord, RecordedAnswer, StoredEvent,
 };
+pub use history::HistoryCursor;
 pub use models::{LoggedAnswer, StoredModelParams};
 pub use path::{ActivityOverride, Goal, NewGoal, NewOverride, OverrideAction, OverrideScope};
-pub use roster::{Class, StudentRelation};
+pub use roster::{Class, Enrolment, StudentRelation};
 
 use ownpace_core::ids::UserId;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -93,12 +97,16 @@ impl StoreError {
 /// Why a change conflicts with what is stored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Conflict {
-    #[error("a user named `{username}` already exists: choose another username")]
+    #[error("the username {username} is taken: choose another username")]
     UsernameTaken { username: String },
-    #[error("`{username}` is {} account: only teachers and students belong to classes", if *.role == Role::Admin { "an admin" } else { "a guardian" })]
+    #[error("{username} is {} account: only teachers and students belong to classes", if *.role == Role::Admin { "an admin" } else { "a guardian" })]
     NotAClassMember { username: String, role: Role },
     #[error("a guardianship links a guardian account to a student account")]
     NotAGuardianship,
+    #[error("the student is already in that class")]
+    AlreadyEnrolled,
+    #[error("another record already has the school id {sourced_id}")]
+    SourcedIdTaken { sourced_id: String },
     #[error("{kind} events are recorded with their own call, which also updates mastery")]
     MovesMastery {
         kind: ownpace_core::events::EventKind,

@@ -213,7 +213,7 @@ impl Store {
         self.overrides(
             "SELECT o.id, o.class_id, o.student_id, o.activity, o.action, o.created_at FROM activity_overrides o \
              WHERE o.course_id = $1 AND (o.student_id = $2 OR o.class_id IN \
-             (SELECT class_id FROM enrollments WHERE student_id = $2)) ORDER BY o.created_at DESC, o.id",
+             (SELECT class_id FROM enrollments WHERE student_id = $2 AND left_at IS NULL)) ORDER BY o.created_at DESC, o.id",
             course_id.as_str(),
             student_id.as_str(),
         )
@@ -229,7 +229,7 @@ impl Store {
         self.overrides(
             "SELECT o.id, o.class_id, o.student_id, o.activity, o.action, o.created_at FROM activity_overrides o \
              WHERE o.course_id = $1 AND (o.class_id = $2 OR o.student_id IN \
-             (SELECT student_id FROM enrollments WHERE class_id = $2)) ORDER BY o.created_at DESC, o.id",
+             (SELECT student_id FROM enrollments WHERE class_id = $2 AND left_at IS NULL)) ORDER BY o.created_at DESC, o.id",
             course_id.as_str(),
             class_id.as_str(),
         )

@@ -15,6 +15,18 @@ pub struct Class {
     pub name: String,
     pub course_id: CourseId,
     pub created_at: i64,
+    /// The school's own id of the class (OneRoster `classSourcedId`), if it has one.
+    pub sourced_id: Option<String>,
+}
+
+/// A student's enrolment in a class: open while `left_at` is `None`. Removing a student
+/// closes it; it is never deleted (shared/CONTRACTS.md, "Enrolments").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolment {
+    pub class: Class,
+    pub student: User,
+    pub joined_at: i64,
+    pub left_at: Option<i64>,
 }
 
 /// How a signed-in person relates to a student's record.
@@ -30,15 +42,47 @@ pub enum StudentRelation {
     None,
 }
 
-type ClassRow = (String, String, String, i64);
+/// A user row followed by an enrolment's `joined_at` and `left_at`.
+type EnrolmentRow = (String, String, String, String, i64, i64, i64, Option<i64>);
 
-fn class_from_row((id, name, course_id, created_at): ClassRow) -> Class {
+fn enrolment_from_row(
+    (id, username, display_name, role, created_at, disabled, joined_at, left_at): EnrolmentRow,
+) -> Result<(User, i64, Option<i64>)> {
+    let role = role.parse().map_err(|detail| StoreError::Corrupt {
+        what: "users.role",
+        detail,
+    })?;
+    Ok((
+        User {
+            id: id.into(),
+            username,
+            display_name,
+            role,
+            created_at,
+            disabled: disabled != 0,
+        },
+        joined_at,
+        left_at,
+    ))
+}
+
+type ClassRow = (String, String, String, i64, Option<String>);
+
+fn class_from_row((id, name, course_id, created_at, sourced_id): ClassRow) -> Class {
     Class {
         id: id.into(),
         name,
         course_id: course_id.into(),
         created_at,
+        sourced_id,
     }
+}
+
+/// The columns of [`ClassRow`], for a `classes` table aliased `c`.
+macro_rules! class_columns {
+    () => {
+        "c.id, c.name, c.course_id, c.created_at, c.sourced_id"
+    };
 }
 
 impl Store {
@@ -55,6 +99,7 @@ impl Store {
             name: name.to_string(),
             course_id: course_id.clone(),
             created_at: at,
+            sourced_id: None,
         };
         sqlx::query(
             "INSERT INTO classes (id, name, course_id, created_at) VALUES ($1, $2, $3, $4)",
@@ -69,46 +114,106 @@ impl Store {
     }
 
     pub async fn class(&self, class_id: &ClassId) -> Result<Option<Class>> {
-        let row: Option<ClassRow> =
-            sqlx::query_as("SELECT id, name, course_id, created_at FROM classes WHERE id = $1")
-                .bind(class_id.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<ClassRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            class_columns!(),
+            " FROM classes c WHERE c.id = $1"
+        ))
+        .bind(class_id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(class_from_row))
     }
 
+    /// The class a roster file names: by the school's own id (`sourced_id`), else by
+    /// Ownpace's class id.
+    pub async fn class_by_sourced_id(&self, sourced_id: &str) -> Result<Option<Class>> {
+        let row: Option<ClassRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            class_columns!(),
+            " FROM classes c WHERE c.sourced_id = $1 \
+             UNION ALL SELECT ",
+            class_columns!(),
+            " FROM classes c WHERE c.id = $1 AND c.sourced_id IS NULL"
+        ))
+        .bind(sourced_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(class_from_row))
+    }
+
+    /// Sets (or with `None` clears) the school's own id of a class; another class with the
+    /// same id is a conflict.
+    pub async fn set_class_sourced_id(
+        &self,
+        class_id: &ClassId,
+        sourced_id: Option<&str>,
+    ) -> Result<()> {
+        if let Some(sid) = sourced_id
+            && let Some(other) = self.class_by_sourced_id(sid).await?
+            && other.id != *class_id
+        {
+            return Err(StoreError::Conflict(Conflict::SourcedIdTaken {
+                sourced_id: sid.to_string(),
+            }));
+        }
+        let done = sqlx::query("UPDATE classes SET sourced_id = $1 WHERE id = $2")
+            .bind(sourced_id)
+            .bind(class_id.as_str())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "class",
+                id: class_id.to_string(),
+            });
+        }
+        Ok(())
+    }
+
     pub async fn classes(&self) -> Result<Vec<Class>> {
-        let rows: Vec<ClassRow> =
-            sqlx::query_as("SELECT id, name, course_id, created_at FROM classes ORDER BY name, id")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<ClassRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            class_columns!(),
+            " FROM classes c ORDER BY c.name, c.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.into_iter().map(class_from_row).collect())
     }
 
     pub async fn classes_taught_by(&self, teacher_id: &UserId) -> Result<Vec<Class>> {
-        let rows: Vec<ClassRow> = sqlx::query_as(
-            "SELECT c.id, c.name, c.course_id, c.created_at FROM classes c \
-             JOIN class_teachers t ON t.class_id = c.id WHERE t.teacher_id = $1 ORDER BY c.name, c.id",
-        )
+        let rows: Vec<ClassRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            class_columns!(),
+            " FROM classes c \
+             JOIN class_teachers t ON t.class_id = c.id WHERE t.teacher_id = $1 ORDER BY c.name, c.id"
+        ))
         .bind(teacher_id.as_str())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(class_from_row).collect())
     }
 
+    /// The classes a student is enrolled in now (open enrolments).
     pub async fn classes_of_student(&self, student_id: &UserId) -> Result<Vec<Class>> {
-        let rows: Vec<ClassRow> = sqlx::query_as(
-            "SELECT c.id, c.name, c.course_id, c.created_at FROM classes c \
-             JOIN enrollments e ON e.class_id = c.id WHERE e.student_id = $1 ORDER BY c.name, c.id",
-        )
+        let rows: Vec<ClassRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            class_columns!(),
+            " FROM classes c \
+             JOIN enrollments e ON e.class_id = c.id \
+             WHERE e.student_id = $1 AND e.left_at IS NULL ORDER BY c.name, c.id"
+        ))
         .bind(student_id.as_str())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(class_from_row).collect())
     }
 
-    /// Adds `user_id` to a class as `role` (teacher or student).
-    pub async fn add_to_class(&self, class_id: &ClassId, user_id: &UserId) -> Result<()> {
+    /// Adds `user_id` to a class as what their account is: a teacher teaches it, a student
+    /// is enrolled from `at` (ms since the epoch). Adding someone already there changes
+    /// nothing.
+    pub async fn add_to_class(&self, class_id: &ClassId, user_id: &UserId, at: i64) -> Result<()> {
         let user = self
             .user(user_id)
             .await?
@@ -128,7 +233,7 @@ impl Store {
                  ON CONFLICT DO NOTHING"
             }
             Role::Student => {
-                "INSERT INTO enrollments (class_id, student_id) VALUES ($1, $2) \
+                "INSERT INTO enrollments (class_id, student_id, joined_at) VALUES ($1, $2, $3) \
                  ON CONFLICT DO NOTHING"
             }
             other => {
@@ -138,11 +243,15 @@ impl Store {
                 }));
             }
         };
-        sqlx::query(sql)
+        let query = sqlx::query(sql)
             .bind(class_id.as_str())
-            .bind(user_id.as_str())
-            .execute(&self.pool)
-            .await?;
+            .bind(user_id.as_str());
+        let query = if user.role == Role::Student {
+            query.bind(at)
+        } else {
+            query
+        };
+        query.execute(&self.pool).await?;
         Ok(())
     }
 
@@ -165,10 +274,10 @@ impl Store {
         Ok(())
     }
 
-    /// Students enrolled in a class, by display name.
+    /// Students enrolled in a class now, by display name.
     pub async fn class_students(&self, class_id: &ClassId) -> Result<Vec<User>> {
         self.users_where(
-            "JOIN enrollments e ON e.student_id = u.id WHERE e.class_id = $1",
+            "JOIN enrollments e ON e.student_id = u.id WHERE e.class_id = $1 AND e.left_at IS NULL",
             class_id.as_str(),
         )
         .await
@@ -226,9 +335,10 @@ impl Store {
         .await
     }
 
+    /// Whether the student is enrolled in the class now.
     pub async fn is_enrolled(&self, student_id: &UserId, class_id: &ClassId) -> Result<bool> {
         self.exists(
-            "SELECT 1 FROM enrollments WHERE student_id = $1 AND class_id = $2",
+            "SELECT 1 FROM enrollments WHERE student_id = $1 AND class_id = $2 AND left_at IS NULL",
             student_id.as_str(),
             class_id.as_str(),
         )
@@ -247,7 +357,7 @@ impl Store {
                 if self
                     .exists(
                         "SELECT 1 FROM class_teachers t JOIN enrollments e ON e.class_id = t.class_id \
-                         WHERE t.teacher_id = $1 AND e.student_id = $2",
+                         WHERE t.teacher_id = $1 AND e.student_id = $2 AND e.left_at IS NULL",
                         viewer.id.as_str(),
                         student_id.as_str(),
                     )
@@ -282,7 +392,8 @@ impl Store {
             "SELECT CAST(COUNT(*) AS BIGINT) FROM class_teachers t \
              JOIN enrollments e ON e.class_id = t.class_id \
              JOIN classes c ON c.id = t.class_id \
-             WHERE t.teacher_id = $1 AND e.student_id = $2 AND c.course_id = $3",
+             WHERE t.teacher_id = $1 AND e.student_id = $2 AND c.course_id = $3 \
+             AND e.left_at IS NULL",
         )
         .bind(teacher_id.as_str())
         .bind(student_id.as_str())
@@ -290,6 +401,171 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.is_some_and(|(n,)| n > 0))
+    }
+
+    /// Every enrolment of a class, open and closed, by student name then join time: the
+    /// class roster with its history.
+    pub async fn class_enrolments(&self, class_id: &ClassId) -> Result<Vec<Enrolment>> {
+        let class = self
+            .class(class_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "class",
+                id: class_id.to_string(),
+            })?;
+        let rows: Vec<EnrolmentRow> = sqlx::query_as(
+            "SELECT u.id, u.username, u.display_name, u.role, u.created_at, u.disabled, \
+             e.joined_at, e.left_at FROM enrollments e JOIN users u ON u.id = e.student_id \
+             WHERE e.class_id = $1 ORDER BY u.display_name, u.id, e.joined_at",
+        )
+        .bind(class_id.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let (student, joined_at, left_at) = enrolment_from_row(row)?;
+                Ok(Enrolment {
+                    class: class.clone(),
+                    student,
+                    joined_at,
+                    left_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Every enrolment of a student, open and closed, newest first.
+    pub async fn student_enrolments(&self, student_id: &UserId) -> Result<Vec<Enrolment>> {
+        let mut enrolments = Vec::new();
+        let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT class_id, joined_at, left_at FROM enrollments WHERE student_id = $1 \
+             ORDER BY joined_at DESC, class_id",
+        )
+        .bind(student_id.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let Some(student) = self.user(student_id).await? else {
+            return Ok(enrolments);
+        };
+        for (class_id, joined_at, left_at) in rows {
+            if let Some(class) = self.class(&ClassId::new(class_id)).await? {
+                enrolments.push(Enrolment {
+                    class,
+                    student: student.clone(),
+                    joined_at,
+                    left_at,
+                });
+            }
+        }
+        Ok(enrolments)
+    }
+
+    /// Takes someone out of a class at `at`: a student's open enrolment is closed (kept,
+    /// with the date), a teacher stops teaching it. `NotFound` when they are not in it.
+    pub async fn remove_from_class(
+        &self,
+        class_id: &ClassId,
+        user_id: &UserId,
+        at: i64,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE enrollments SET left_at = $1 WHERE class_id = $2 AND student_id = $3 \
+             AND left_at IS NULL",
+        )
+        .bind(at)
+        .bind(class_id.as_str())
+        .bind(user_id.as_str())
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() > 0 {
+            return Ok(());
+        }
+        let done =
+            sqlx::query("DELETE FROM class_teachers WHERE class_id = $1 AND teacher_id = $2")
+                .bind(class_id.as_str())
+                .bind(user_id.as_str())
+                .execute(&self.pool)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "member of the class",
+                id: user_id.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Moves a student from one class to another at `at`, in one transaction: the old
+    /// enrolment is closed and a new one opened. `NotFound` when the student is not in
+    /// `from` or `to` does not exist; a conflict when they are already in `to`.
+    pub async fn move_student(
+        &self,
+        from: &ClassId,
+        to: &ClassId,
+        student_id: &UserId,
+        at: i64,
+    ) -> Result<()> {
+        if self.class(to).await?.is_none() {
+            return Err(StoreError::NotFound {
+                what: "class",
+                id: to.to_string(),
+            });
+        }
+        if from == to || self.is_enrolled(student_id, to).await? {
+            return Err(StoreError::Conflict(Conflict::AlreadyEnrolled));
+        }
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE enrollments SET left_at = $1 WHERE class_id = $2 AND student_id = $3 \
+             AND left_at IS NULL",
+        )
+        .bind(at)
+        .bind(from.as_str())
+        .bind(student_id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "student in the class",
+                id: student_id.to_string(),
+            });
+        }
+        sqlx::query(
+            "INSERT INTO enrollments (class_id, student_id, joined_at) VALUES ($1, $2, $3)",
+        )
+        .bind(to.as_str())
+        .bind(student_id.as_str())
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The guardians linked to a student, by name.
+    pub async fn guardians_of(&self, student_id: &UserId) -> Result<Vec<User>> {
+        self.users_where(
+            "JOIN guardianships g ON g.guardian_id = u.id WHERE g.student_id = $1",
+            student_id.as_str(),
+        )
+        .await
+    }
+
+    /// Unlinks a guardian from a student. `NotFound` when they were not linked.
+    pub async fn remove_guardian(&self, guardian_id: &UserId, student_id: &UserId) -> Result<()> {
+        let done =
+            sqlx::query("DELETE FROM guardianships WHERE guardian_id = $1 AND student_id = $2")
+                .bind(guardian_id.as_str())
+                .bind(student_id.as_str())
+                .execute(&self.pool)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "guardianship",
+                id: format!("{guardian_id}/{student_id}"),
+            });
+        }
+        Ok(())
     }
 
     async fn exists(&self, sql: &'static str, a: &str, b: &str) -> Result<bool> {

@@ -13,12 +13,15 @@ document.addEventListener("DOMContentLoaded", () => {
       if (choice) { choice.checked = true; choice.focus(); }
     });
   }
-  // Skill map: rows are centred on a wide picture; start the view at the first skill.
-  const map = document.querySelector(".map-scroll");
-  const firstSkill = map && map.querySelector("svg a");
-  if (firstSkill) {
-    const left = firstSkill.getBoundingClientRect().left - map.getBoundingClientRect().left;
-    map.scrollLeft = Math.max(0, left - 16);
+  // Skill map: the picture starts at its left edge (the widest row's first skill); it is
+  // never scrolled on load, so no skill is hidden to the left.
+  // Feedback: after an answer, the focus moves to the verdict, so the next Tab reaches
+  // what follows it (the explanation, then "Next question").
+  const verdict = document.getElementById("verdict");
+  if (verdict) verdict.focus();
+  // Set-up codes: a print button.
+  for (const button of document.querySelectorAll("[data-print]")) {
+    button.addEventListener("click", () => window.print());
   }
   // Heatmap: arrow keys move between cells.
   const heatmap = document.getElementById("heatmap");

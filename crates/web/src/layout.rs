@@ -14,13 +14,22 @@ pub(crate) struct NavLink {
     pub current: bool,
 }
 
-/// What every page's frame shows: title, who is signed in, navigation, CSRF token.
+/// One step of a page's breadcrumb trail: a link up, or (with an empty `href`) the page
+/// itself.
+pub(crate) struct Crumb {
+    pub href: String,
+    pub label: String,
+}
+
+/// What every page's frame shows: title, who is signed in, navigation, CSRF token, and
+/// where the page sits (breadcrumbs).
 pub(crate) struct Layout {
     pub title: String,
     pub user_name: String,
     pub role: String,
     pub csrf: String,
     pub nav: Vec<NavLink>,
+    pub crumbs: Vec<Crumb>,
 }
 
 impl Layout {
@@ -51,7 +60,28 @@ impl Layout {
             role: current.map(|c| c.user.role.to_string()).unwrap_or_default(),
             csrf: current.map(|c| c.csrf_token.clone()).unwrap_or_default(),
             nav,
+            crumbs: Vec::new(),
         }
+    }
+
+    /// Adds a breadcrumb trail: (href, label) pairs from the top down; the page itself
+    /// comes last with the page's title.
+    pub(crate) fn with_crumbs<'a>(
+        mut self,
+        trail: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Layout {
+        self.crumbs = trail
+            .into_iter()
+            .map(|(href, label)| Crumb {
+                href: href.to_string(),
+                label: label.to_string(),
+            })
+            .collect();
+        self.crumbs.push(Crumb {
+            href: String::new(),
+            label: self.title.clone(),
+        });
+        self
     }
 }
 

@@ -21,6 +21,7 @@
 mod api;
 mod auth;
 mod error;
+mod flash;
 mod layout;
 mod pages;
 mod path;
@@ -31,7 +32,7 @@ mod views;
 
 pub use auth::{hash_password, verify_password};
 pub use error::WebError;
-pub use pages::validate_new_user;
+pub use pages::{check_password, validate_new_user};
 pub use routing::{Access, Subject};
 
 use axum::Router;

@@ -9,7 +9,7 @@ use crate::{AppState, WebError};
 use ownpace_core::course::Modality;
 use ownpace_core::events::EventKind;
 use ownpace_core::goals::{self, Goal as CoreGoal, GoalTarget, PracticeEvent};
-use ownpace_core::ids::{ClassId, UserId};
+use ownpace_core::ids::UserId;
 use ownpace_core::placement;
 use ownpace_core::progress::{SkillProgress, StuckReason, skill_statuses};
 use ownpace_core::recommend::{self, Activity, Recommendation, Situation, SkillStatus};
@@ -316,6 +316,13 @@ pub struct GoalForm {
     due: String,
 }
 
+impl GoalForm {
+    /// The form's input as typed (title, target, due), to put back after an error.
+    pub(crate) fn input(&self) -> (&str, &str, &str) {
+        (&self.title, &self.target, &self.due)
+    }
+}
+
 /// Validates a goal form into (title, skills, project, target time).
 pub(crate) fn goal_from_form(
     course: &CourseVersion,
@@ -323,10 +330,9 @@ pub(crate) fn goal_from_form(
     now: i64,
 ) -> Result<(String, Vec<String>, Option<String>, i64), WebError> {
     let due = views::parse_date(form.due.trim()).ok_or_else(|| {
-        WebError::BadRequest(format!(
-            "target date `{}`: use the form YYYY-MM-DD, for example 2026-12-18",
-            form.due
-        ))
+        WebError::BadRequest(
+            "target date: choose a day (the form YYYY-MM-DD, for example 2026-12-18)".into(),
+        )
     })?;
     // The goal is due at the end of its day.
     let due = due + 86_400_000 - 1;
@@ -338,13 +344,13 @@ pub(crate) fn goal_from_form(
     let (skills, project, default_title) = match form.target.split_once(':') {
         Some(("skill", id)) => {
             let skill = course.course.skill(id).ok_or_else(|| {
-                WebError::BadRequest(format!("skill `{id}` is not in this course"))
+                WebError::BadRequest(format!("goal: the skill {id} is not in this course"))
             })?;
             (vec![skill.id.clone()], None, skill.name.clone())
         }
         Some(("project", id)) => {
             let project = course.course.project(id).ok_or_else(|| {
-                WebError::BadRequest(format!("project `{id}` is not in this course"))
+                WebError::BadRequest(format!("goal: the project {id} is not in this course"))
             })?;
             (
                 project.skills.clone(),
@@ -393,15 +399,23 @@ pub(crate) async fn create_goal(
 // ---------------------------------------------------------------------------------------
 // Teachers
 
+/// A pin or hide as a student's record lists it. A class-wide one is changed on the class
+/// page only, so one student's record cannot silently change it for the whole class.
+pub struct OverrideView {
+    pub id: String,
+    pub scope: String,
+    pub what: String,
+    pub class_wide: bool,
+}
+
 /// What a teacher sees of a student's path, and can change.
 pub struct TeacherPathView {
     pub course_id: String,
     pub placement: String,
     pub options: Vec<OptionView>,
     pub goals: Vec<GoalView>,
-    pub overrides: Vec<(String, String, String)>,
+    pub overrides: Vec<OverrideView>,
     pub activities: Vec<(String, String)>,
-    pub class_id: String,
 }
 
 /// Every activity a teacher can pin or hide, as (`kind:id`, label).
@@ -433,7 +447,6 @@ fn describe_activity(course: &CourseVersion, activity: &str) -> String {
 pub async fn teacher_path_view(
     state: &AppState,
     student_id: &UserId,
-    class_id: &ClassId,
     course: &CourseVersion,
 ) -> Result<TeacherPathView, WebError> {
     let path = student_path(state, student_id, course).await?;
@@ -479,7 +492,12 @@ pub async fn teacher_path_view(
             {
                 what.push_str(" (done)");
             }
-            (o.id.into_string(), format!("{action} for {scope}"), what)
+            OverrideView {
+                class_wide: o.student_id.is_none(),
+                id: o.id.into_string(),
+                scope: format!("{action} for {scope}"),
+                what,
+            }
         })
         .collect();
     Ok(TeacherPathView {
@@ -489,7 +507,6 @@ pub async fn teacher_path_view(
         goals: goal_views(course, &path, state.now()),
         overrides,
         activities: activity_choices(course),
-        class_id: class_id.to_string(),
     })
 }
 

@@ -122,8 +122,16 @@ pub fn parse_course(files: &[SourceFile]) -> Result<Course, Vec<CourseError>> {
     }
     let mut items = Vec::new();
     let mut templates = Vec::new();
+    let mut dropped_items = Vec::new();
     for (path, text) in &items_toml {
-        parse_items_file(path, text, &mut items, &mut templates, &mut errors);
+        parse_items_file(
+            path,
+            text,
+            &mut items,
+            &mut templates,
+            &mut dropped_items,
+            &mut errors,
+        );
     }
     let mut projects = Vec::new();
     for (path, text) in &projects_md {
@@ -137,6 +145,7 @@ pub fn parse_course(files: &[SourceFile]) -> Result<Course, Vec<CourseError>> {
         skills,
         &lessons,
         &mut items,
+        &dropped_items,
         &templates,
         &projects,
     );
@@ -478,10 +487,19 @@ struct Common {
     explanation: L<String>,
 }
 
-fn common(t: &mut Table<'_, '_>, errors: &mut Errors, what: &str) -> Option<Common> {
+/// The fields items and templates share. `read_id` is set to the id (and its line) as
+/// soon as it is read, even when another field is wrong, so that a duplicate id is
+/// reported together with the other problems.
+fn common(
+    t: &mut Table<'_, '_>,
+    errors: &mut Errors,
+    what: &str,
+    read_id: &mut Option<(String, usize)>,
+) -> Option<Common> {
     let id = id_field(t, errors, what);
     if let Some(id) = &id {
         t.what = format!("{what} `{}`", id.v);
+        *read_id = Some((id.v.clone(), id.line));
     }
     let skills = t.str_list(errors, "skills");
     if skills.v.is_empty() {
@@ -653,6 +671,7 @@ fn parse_items_file(
     text: &str,
     items: &mut Vec<Located<Item>>,
     templates: &mut Vec<Located<TemplateSpec>>,
+    dropped: &mut Vec<(String, String, usize)>,
     errors: &mut Errors,
 ) {
     let doc = Doc::new(path, text, 0);
@@ -664,7 +683,8 @@ fn parse_items_file(
     let (_, template_tables) = top.tables(errors, "template", "template");
     for mut t in item_tables {
         let n = errors.len();
-        let c = common(&mut t, errors, "item");
+        let mut read_id = None;
+        let c = common(&mut t, errors, "item", &mut read_id);
         let kind = c.as_ref().map(|c| c.kind);
         let kind_line = c.as_ref().map_or(1, |c| c.kind_line);
         let answer = match kind {
@@ -742,7 +762,12 @@ fn parse_items_file(
             }
         };
         t.finish(errors);
-        if errors.len() > n {
+        let keep = errors.len() == n && c.is_some() && answer.is_some();
+        if !keep {
+            // Not an item, but its id still takes part in the duplicate check.
+            if let Some((id, line)) = read_id {
+                dropped.push((id, path.to_string(), line));
+            }
             continue;
         }
         if let (Some(c), Some(answer)) = (c, answer) {
@@ -764,7 +789,7 @@ fn parse_items_file(
     }
     for mut t in template_tables {
         let n = errors.len();
-        let c = common(&mut t, errors, "template");
+        let c = common(&mut t, errors, "template", &mut None);
         let kind = c.as_ref().map(|c| c.kind);
         let kind_line = c.as_ref().map_or(1, |c| c.kind_line);
         let count = t.req_int(errors, "count");

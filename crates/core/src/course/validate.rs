@@ -90,6 +90,7 @@ pub(crate) fn check(
     skills: Vec<Located<Skill>>,
     lessons: &[Located<Lesson>],
     items: &mut Vec<Located<Item>>,
+    dropped_items: &[(String, String, usize)],
     templates: &[Located<TemplateSpec>],
     projects: &[Located<Project>],
 ) -> Vec<Skill> {
@@ -158,13 +159,19 @@ pub(crate) fn check(
     }
     // Stable: authored items and instances of one template keep their relative order.
     items.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    duplicates(
-        errors,
-        "item",
-        items
-            .iter()
-            .map(|i| (i.value.id.as_str(), i.file.as_str(), i.line)),
-    );
+    // Items dropped for another problem keep their ids here, so a duplicate id is
+    // reported in the same run as that problem (every problem at once).
+    let mut ids: Vec<(&str, &str, usize)> = items
+        .iter()
+        .map(|i| (i.value.id.as_str(), i.file.as_str(), i.line))
+        .chain(
+            dropped_items
+                .iter()
+                .map(|(id, file, line)| (id.as_str(), file.as_str(), *line)),
+        )
+        .collect();
+    ids.sort_by(|a, b| (a.1, a.2).cmp(&(b.1, b.2)));
+    duplicates(errors, "item", ids);
 
     order_by(errors, skills, &graph)
 }

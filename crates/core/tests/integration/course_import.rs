@@ -244,6 +244,23 @@ fn duplicate_ids_including_template_instances() {
     );
 }
 
+/// The first item with an id has another problem: the duplicate is still reported in the
+/// same run (every problem at once, issue 16).
+#[test]
+fn a_duplicate_id_is_reported_with_the_first_items_own_error() {
+    expect_errors(
+        "duplicate-id-with-error",
+        &[
+            ("items/a.toml", Some(4), &["has no `answer`"]),
+            (
+                "items/b.toml",
+                Some(2),
+                &["duplicate item id `half-1`", "items/a.toml:2"],
+            ),
+        ],
+    );
+}
+
 #[test]
 fn prerequisite_cycle_names_its_skills() {
     expect_errors(

@@ -146,4 +146,32 @@ proptest! {
             prop_assert!(e.line >= 1 && e.line <= lines + 1, "{} in {} lines", e, lines);
         }
     }
+
+    /// Roster CSV files (OneRoster users.csv and enrollments.csv) as schools send them:
+    /// read, or refused line by line on a line of the file, never a panic; what is read
+    /// is usable (valid usernames, names within the limit).
+    #[test]
+    fn roster_files_are_read_or_refused_on_a_real_line(
+        users in proptest::string::string_regex(
+            "\u{feff}?(sourcedId|username|givenName|familyName|role|password|status)([,;](sourcedId|username|givenName|familyName|role|password|status|enabledUser)){0,7}\n([a-z0-9@._ \"é;,-]{0,30}\n){0,8}"
+        ).expect("regex"),
+        enrollments in proptest::string::string_regex(
+            "(classSourcedId|userSourcedId|role)([,;](classSourcedId|userSourcedId|role|status)){0,4}\n([a-z0-9 \";,-]{0,24}\n){0,8}"
+        ).expect("regex"),
+    ) {
+        let roster = ownpace_core::roster::read_roster(users.as_bytes(), enrollments.as_bytes());
+        for problem in roster.errors.iter().chain(&roster.notes) {
+            let text = match problem.file {
+                ownpace_core::roster::RosterFile::Users => &users,
+                ownpace_core::roster::RosterFile::Enrollments => &enrollments,
+            };
+            let lines = text.lines().count().max(1) as u64;
+            prop_assert!(problem.line >= 1 && problem.line <= lines + 1, "{} in {} lines", problem, lines);
+            prop_assert!(!problem.message.contains('`'), "{}", problem);
+        }
+        for user in &roster.users {
+            prop_assert!(ownpace_core::roster::check_username(&user.username).is_ok());
+            prop_assert!(!user.display_name.is_empty());
+        }
+    }
 }

@@ -41,6 +41,34 @@ fn demo_course_skill_map_renders() {
         layers(&course).iter().map(Vec::len).sum::<usize>(),
         course.skills.len()
     );
+    // No two boxes read the same (names that start alike get more lines, issue 16).
+    let mut shown: Vec<String> = svg
+        .split("<a ")
+        .skip(1)
+        .map(|link| {
+            link.split("</a>")
+                .next()
+                .unwrap()
+                .split("<tspan")
+                .skip(1)
+                .map(|t| {
+                    t.split('>')
+                        .nth(1)
+                        .unwrap()
+                        .split('<')
+                        .next()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(shown.len(), course.skills.len());
+    shown.sort();
+    let before = shown.len();
+    shown.dedup();
+    assert_eq!(shown.len(), before, "two boxes read the same label");
     if let Ok(path) = std::env::var("OWNPACE_SKILLMAP_SVG") {
         std::fs::write(path, &svg).expect("write svg");
     }

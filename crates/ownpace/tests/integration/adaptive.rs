@@ -94,7 +94,7 @@ async fn a_new_student_is_placed_guided_reviewed_and_steered(backend: Backend) {
         .await
         .unwrap();
     app.store
-        .add_to_class(&school.class_id, &newbie.id)
+        .add_to_class(&school.class_id, &newbie.id, ownpace_web::now_ms())
         .await
         .unwrap();
 

@@ -61,6 +61,16 @@ async fn broken_courses_are_refused_whole_and_reimports_make_versions() {
         "{}",
         text(&imported.stdout)
     );
+    // It says which database it wrote to (issue 16: the default folder is easy to miss).
+    let database = format!(
+        "Database: sqlite://{}",
+        data.path().join("ownpace.sqlite3").display()
+    );
+    assert!(
+        text(&imported.stdout).contains(&database),
+        "{} should name {database}",
+        text(&imported.stdout)
+    );
 
     // The same course with a broken item: refused, with the file and line, nothing stored.
     let edited = tempfile::tempdir().unwrap();

@@ -17,6 +17,7 @@ macro_rules! on_both_engines {
 mod support;
 
 mod adaptive;
+mod admin;
 mod cli;
 mod config;
 mod crash;
@@ -26,3 +27,4 @@ mod openapi;
 mod pilot;
 mod policy;
 mod privacy;
+mod record;

@@ -120,11 +120,32 @@ const REVIEWED: &[(&str, &str, &str)] = &[
     ),
     ("GET", "/privacy", "public"),
     ("GET", "/me/access-log", "student"),
+    (
+        "POST",
+        "/students/{student}/overrides/{override}/delete",
+        "teacher of student {student}",
+    ),
     ("GET", "/admin", "admin"),
     ("POST", "/admin/users", "admin"),
     ("POST", "/admin/classes", "admin"),
-    ("POST", "/admin/members", "admin"),
-    ("POST", "/admin/guardians", "admin"),
+    ("GET", "/admin/classes/{class}", "admin"),
+    ("POST", "/admin/classes/{class}/members", "admin"),
+    ("POST", "/admin/classes/{class}/remove", "admin"),
+    ("POST", "/admin/classes/{class}/move", "admin"),
+    ("POST", "/admin/classes/{class}/sourced-id", "admin"),
+    ("GET", "/admin/users/{user}", "admin"),
+    ("POST", "/admin/users/{user}/setup-code", "admin"),
+    ("POST", "/admin/users/{user}/access", "admin"),
+    ("POST", "/admin/users/{user}/guardians", "admin"),
+    ("POST", "/admin/users/{user}/unlink", "admin"),
+    ("GET", "/admin/import", "admin"),
+    ("POST", "/admin/import", "admin"),
+    ("GET", "/admin/import/{upload}", "admin"),
+    ("POST", "/admin/import/{upload}", "admin"),
+    ("GET", "/admin/handout", "admin"),
+    ("GET", "/setup", "public"),
+    ("POST", "/setup", "public"),
+    ("GET", "/setup/done", "public"),
     ("GET", "/api/openapi.json", "public"),
     ("POST", "/api/v1/login", "public"),
     ("POST", "/api/v1/logout", "signed-in"),
@@ -254,6 +275,8 @@ struct Ids {
     project: String,
     goal: String,
     override_id: String,
+    /// An account the admin routes may change (a student made for this test).
+    user: String,
 }
 
 fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
@@ -293,6 +316,8 @@ fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
     .replace("{project}", &ids.project)
     .replace("{goal}", &ids.goal)
     .replace("{override}", &ids.override_id)
+    .replace("{user}", &ids.user)
+    .replace("{upload}", "01900000-0000-7000-8000-000000000001")
     .replace("{file}", "app.css")
 }
 
@@ -426,6 +451,19 @@ async fn check_every_route(backend: Backend) {
         goal: goal.into_string(),
         override_id: override_id.into_string(),
         skill,
+        user: app
+            .store
+            .create_user(ownpace_storage::NewUser {
+                username: "policy-target",
+                display_name: "Policy Target",
+                role: Role::Student,
+                password_hash: "!",
+                created_at: ownpace_web::now_ms(),
+            })
+            .await
+            .unwrap()
+            .id
+            .into_string(),
     };
     let mut callers = vec![
         Caller::sign_in(&app, None, "").await,
@@ -527,7 +565,7 @@ async fn check_body_course_ids(backend: Backend) {
         .unwrap();
     let teacher = user_id(&app, "teacher").await;
     app.store
-        .add_to_class(&second_class.id, &teacher)
+        .add_to_class(&second_class.id, &teacher, ownpace_web::now_ms())
         .await
         .unwrap();
     let ana = user_id(&app, &school.students[0]).await;

@@ -14,4 +14,5 @@ mod support;
 
 mod inventory;
 mod models;
+mod roster;
 mod store;

@@ -34,7 +34,7 @@ async fn sqlite_runs_in_wal_mode_with_full_sync() {
     assert_eq!(foreign_keys, 1);
 }
 
-fn course(title: &str) -> Course {
+pub(crate) fn course(title: &str) -> Course {
     let skill = |id: &str, pre: &[&str]| Skill {
         id: id.into(),
         name: id.into(),
@@ -69,7 +69,7 @@ fn course(title: &str) -> Course {
     }
 }
 
-fn answer<'a>(
+pub(crate) fn answer<'a>(
     student: &'a UserId,
     item: &'a ItemId,
     skills: &'a [String],
@@ -334,7 +334,7 @@ async fn goals_overrides_and_interests_round_trip(backend: Backend) {
         .unwrap()
         .id;
     let class = store.create_class("6B", &COURSE, T0).await.unwrap();
-    store.add_to_class(&class.id, &s).await.unwrap();
+    store.add_to_class(&class.id, &s, T0).await.unwrap();
     let skills = vec!["a".to_string(), "b".to_string()];
     let goal = store
         .create_goal(NewGoal {

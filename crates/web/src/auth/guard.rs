@@ -169,15 +169,34 @@ async fn check_csrf(request: Request, user: Option<&CurrentUser>) -> Result<Requ
             return Err(WebError::Csrf);
         }
     }
-    let bytes = axum::body::to_bytes(body, 256 * 1024)
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let multipart = content_type.starts_with("multipart/form-data");
+    // File uploads (roster CSV files) may be larger than a form of fields.
+    let (limit, what) = if multipart {
+        (MULTIPART_LIMIT, "the upload is too large (1 MiB at most)")
+    } else {
+        (256 * 1024, "the form is too large (256 KiB at most)")
+    };
+    let bytes = axum::body::to_bytes(body, limit)
         .await
-        .map_err(|_| WebError::BadRequest("the form is too large (256 KiB at most)".into()))?;
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-    let sent = fields
-        .iter()
-        .find(|(k, _)| k == "_csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
+        .map_err(|_| WebError::BadRequest(what.into()))?;
+    let sent = if multipart {
+        multipart_csrf(&content_type, &bytes).await
+    } else {
+        let fields: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        fields
+            .into_iter()
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v)
+            .unwrap_or_default()
+    };
+    let sent = sent.as_str();
     let expected = match user {
         Some(current) => Some(current.csrf_token.clone()),
         None => auth::cookie_value(&parts.headers, LOGIN_CSRF_COOKIE),
@@ -188,6 +207,30 @@ async fn check_csrf(request: Request, user: Option<&CurrentUser>) -> Result<Requ
         }
         _ => Err(WebError::Csrf),
     }
+}
+
+/// The largest multipart body (two roster files of `ownpace_core::roster::MAX_BYTES`,
+/// plus room for the form's other parts).
+const MULTIPART_LIMIT: usize = 2 * ownpace_core::roster::MAX_BYTES + 64 * 1024;
+
+/// The `_csrf` field of a `multipart/form-data` body, or empty.
+async fn multipart_csrf(content_type: &str, bytes: &axum::body::Bytes) -> String {
+    use axum::extract::{FromRequest, Multipart};
+    let Ok(request) = Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(bytes.clone()))
+    else {
+        return String::new();
+    };
+    let Ok(mut multipart) = Multipart::from_request(request, &()).await else {
+        return String::new();
+    };
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("_csrf") {
+            return field.text().await.unwrap_or_default();
+        }
+    }
+    String::new()
 }
 
 // ---------------------------------------------------------------------------------------

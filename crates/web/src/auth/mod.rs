@@ -60,6 +60,37 @@ pub fn random_token() -> Result<String, WebError> {
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// The letters of a set-up code: digits and capitals without 0, 1, I and O, which people
+/// mistake for each other when they type a code from paper.
+const CODE_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/// A fresh one-time set-up code, `XXXX-XXXX-XXXX` (60 random bits: with codes that expire
+/// in days, guessing one is out of reach).
+pub fn setup_code() -> Result<String, WebError> {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|e| WebError::Internal(format!("no randomness: {e}")))?;
+    let letters: Vec<char> = bytes
+        .iter()
+        .map(|b| char::from(CODE_ALPHABET[usize::from(b % 32)]))
+        .collect();
+    Ok(letters
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-"))
+}
+
+/// The stored form of a set-up code as someone typed it: capitals, without dashes or
+/// spaces, hashed.
+pub fn setup_code_hash(typed: &str) -> String {
+    let normal: String = typed
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    token_hash(&format!("setup:{normal}"))
+}
+
 pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()

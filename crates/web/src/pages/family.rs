@@ -2,7 +2,7 @@
 
 use crate::auth::guard::{Guardian, GuardianOf};
 use crate::layout::Layout;
-use crate::pages::record::{CourseRecord, course_record};
+use crate::pages::record::{CourseRecord, HistoryQuery, course_record};
 use crate::routing::{Access, GUARDIAN, Route, Subject, get};
 use crate::views;
 use crate::{AppState, WebError};
@@ -107,7 +107,9 @@ pub async fn child(
     let mut courses = Vec::new();
     for class in state.store.classes_of_student(&student_id).await? {
         if let Some(course) = state.course(&class.course_id).await? {
-            courses.push(course_record(&state, &student, &course, 20).await?);
+            courses.push(
+                course_record(&state, &student, &course, &HistoryQuery::default(), "", 20).await?,
+            );
         }
     }
     state

@@ -6,17 +6,21 @@
 //! them. No file here grows to 800 lines: a new area gets a new module.
 
 mod admin;
+mod admin_account;
+mod admin_class;
+mod admin_import;
 mod family;
 mod placement;
 mod practice;
 mod privacy;
 pub(crate) mod record;
+mod setup;
 mod sign_in;
 mod site;
 mod student;
 mod teacher;
 
-pub use admin::validate_new_user;
+pub use admin::{check_password, validate_new_user};
 
 use crate::routing::Route;
 
@@ -33,6 +37,7 @@ pub(crate) fn routes() -> Vec<Route> {
         family::routes(),
         privacy::routes(),
         admin::routes(),
+        setup::routes(),
     ]
     .into_iter()
     .flatten()

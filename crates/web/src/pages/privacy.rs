@@ -63,6 +63,7 @@ pub async fn privacy(State(state): State<AppState>, user: MaybeUser) -> Result<R
                 OnErasure::Pseudonymise => {
                     "kept for the school's statistics under a random pseudonym that cannot be linked back; anything the student typed is removed"
                 }
+                OnErasure::ClearAll => "deleted (every such message or upload is cleared)",
                 OnErasure::NotAboutStudents => "not about students",
             },
             personal: t

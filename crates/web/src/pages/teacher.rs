@@ -10,7 +10,7 @@ use crate::{AppState, WebError};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use ownpace_core::ids::{OverrideId, UserId};
 use ownpace_storage::{NewOverride, OverrideScope};
 use serde::Deserialize;
@@ -104,6 +104,8 @@ struct StuckEntry {
 struct InactiveEntry {
     student_id: String,
     name: String,
+    /// "12 days ago (3 March)", or for a student who has not started: since when they
+    /// are in the class, and whether they are busy in another course.
     last_seen: String,
 }
 
@@ -117,7 +119,9 @@ struct ClassDashboard {
     rows: Vec<HeatRow>,
     stuck: Vec<StuckEntry>,
     inactive: Vec<InactiveEntry>,
+    not_started: Vec<InactiveEntry>,
     inactive_days: i64,
+    flash: crate::flash::Flash,
     class_id: String,
     course_id: String,
     placement_questions: i64,
@@ -178,6 +182,16 @@ pub async fn class_dashboard(
     let students = state.store.class_students(&class_id).await?;
     let mastery = state.store.class_mastery(&class_id).await?;
     let last_activity = state.store.class_last_activity(&class_id).await?;
+    let last_anywhere = state.store.class_last_activity_anywhere(&class_id).await?;
+    let joined: HashMap<UserId, i64> = state
+        .store
+        .class_enrolments(&class_id)
+        .await?
+        .into_iter()
+        .filter(|e| e.left_at.is_none())
+        .map(|e| (e.student.id, e.joined_at))
+        .collect();
+    let flash = crate::flash::take(&state, &current, &format!("/classes/{class_id}")).await?;
     let now = state.now();
     let skills = &course.course.skills;
 
@@ -218,6 +232,7 @@ pub async fn class_dashboard(
     let mut rows = Vec::new();
     let mut stuck = Vec::new();
     let mut inactive = Vec::new();
+    let mut not_started = Vec::new();
     for student in &students {
         let progress = by_student.get(student.id.as_str());
         let mut mastered = 0;
@@ -229,8 +244,14 @@ pub async fn class_dashboard(
                 if p.is_some_and(|p| p.is_mastered()) {
                     mastered += 1;
                 }
-                if let Some(reason) = p.and_then(|p| p.stuck()) {
-                    stuck_on.push(format!("{}: {}", skill.name, reason.describe()));
+                if let Some((p, reason)) = p.and_then(|p| p.stuck().map(|r| (p, r))) {
+                    stuck_on.push(format!(
+                        "{}: {} (last answer {}, {})",
+                        skill.name,
+                        reason.describe(),
+                        crate::views::date(p.last_at, now),
+                        ago(now, p.last_at)
+                    ));
                 }
                 let value = p.map_or("–".to_string(), |p| percent(p.p_mastery));
                 HeatCell {
@@ -262,12 +283,29 @@ pub async fn class_dashboard(
             mastered,
             cells,
         });
-        let last = last_activity.get(student.id.as_str()).copied();
-        if ownpace_core::practice::is_inactive(last, now, state.config.inactive_days) {
+        // Not started in this course: listed apart, with since when, and never called
+        // inactive while busy in another course.
+        let here = last_activity.get(student.id.as_str()).copied();
+        let anywhere = last_anywhere.get(student.id.as_str()).copied();
+        if here.is_none() {
+            let since = joined.get(&student.id).map_or(String::new(), |at| {
+                format!("in the class since {}", crate::views::date(*at, now))
+            });
+            let elsewhere = anywhere.map_or(String::new(), |at| {
+                format!("; active in another course {}", ago(now, at))
+            });
+            not_started.push(InactiveEntry {
+                student_id: student.id.to_string(),
+                name: student.display_name.clone(),
+                last_seen: format!("{since}{elsewhere}"),
+            });
+        } else if ownpace_core::practice::is_inactive(anywhere, now, state.config.inactive_days)
+            && let Some(at) = anywhere
+        {
             inactive.push(InactiveEntry {
                 student_id: student.id.to_string(),
                 name: student.display_name.clone(),
-                last_seen: last.map_or("never".to_string(), |at| ago(now, at)),
+                last_seen: format!("{} ({})", ago(now, at), crate::views::date(at, now)),
             });
         }
     }
@@ -316,7 +354,9 @@ pub async fn class_dashboard(
         rows,
         stuck,
         inactive,
+        not_started,
         inactive_days: state.config.inactive_days,
+        flash,
     }
     .into_response())
 }
@@ -368,13 +408,34 @@ pub async fn class_override(
             at: state.now(),
         })
         .await?;
-    Ok(Redirect::to(&format!("/classes/{}#path", class.id)).into_response())
+    let what = crate::path::activity_choices(&course)
+        .into_iter()
+        .find(|(value, _)| *value == form.activity)
+        .map_or(form.activity.clone(), |(_, label)| label);
+    let done = crate::flash::Flash::success(format!(
+        "{} for every student of {}: {what}",
+        match action {
+            ownpace_storage::OverrideAction::Pin => "Pinned first",
+            ownpace_storage::OverrideAction::Hide => "Hidden",
+        },
+        class.name
+    ));
+    crate::flash::redirect(
+        &state,
+        &current,
+        &format!("/classes/{}#path", class.id),
+        done,
+    )
+    .await
 }
 
 /// Removes an override of this class or one of its students.
 pub async fn remove_override(
     State(state): State<AppState>,
-    TeacherOfClass { class, .. }: TeacherOfClass,
+    TeacherOfClass {
+        teacher: current,
+        class,
+    }: TeacherOfClass,
     Path((_, override_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let mine = state
@@ -388,7 +449,14 @@ pub async fn remove_override(
         .store
         .remove_override(&OverrideId::new(override_id))
         .await?;
-    Ok(Redirect::to(&format!("/classes/{}#path", class.id)).into_response())
+    let done = crate::flash::Flash::success(format!("Removed for every student of {}", class.name));
+    crate::flash::redirect(
+        &state,
+        &current,
+        &format!("/classes/{}#path", class.id),
+        done,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -398,12 +466,31 @@ pub struct PlacementCapForm {
 
 pub async fn placement_cap(
     State(state): State<AppState>,
-    TeacherOfClass { class, .. }: TeacherOfClass,
+    TeacherOfClass {
+        teacher: current,
+        class,
+    }: TeacherOfClass,
     Form(form): Form<PlacementCapForm>,
 ) -> Result<Response, WebError> {
-    state
+    let result = state
         .store
         .set_placement_questions(&class.id, form.questions)
-        .await?;
-    Ok(Redirect::to(&format!("/classes/{}#path", class.id)).into_response())
+        .await
+        .map(|()| {
+            crate::flash::Flash::success(format!(
+                "Saved: new students of {} are asked at most {} placement questions",
+                class.name, form.questions
+            ))
+        })
+        .map_err(WebError::from);
+    let questions = form.questions.to_string();
+    crate::flash::finish(
+        &state,
+        &current,
+        &format!("/classes/{}#placement", class.id),
+        result,
+        "placement",
+        [("questions", questions.as_str())],
+    )
+    .await
 }
