@@ -89,7 +89,13 @@ pub struct LineProblem {
 
 impl fmt::Display for LineProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} line {}: {}", self.file.name(), self.line, self.message)
+        write!(
+            f,
+            "{} line {}: {}",
+            self.file.name(),
+            self.line,
+            self.message
+        )
     }
 }
 
@@ -301,7 +307,11 @@ fn read_table(file: RosterFile, bytes: &[u8], roster: &mut Roster) -> Option<Tab
     }
     let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or(bytes);
     let count = |d: u8| first_line.iter().filter(|&&b| b == d).count();
-    let delimiter = if count(b';') > count(b',') { b';' } else { b',' };
+    let delimiter = if count(b';') > count(b',') {
+        b';'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -316,12 +326,7 @@ fn read_table(file: RosterFile, bytes: &[u8], roster: &mut Roster) -> Option<Tab
     let columns: HashMap<String, usize> = header
         .iter()
         .enumerate()
-        .map(|(i, name)| {
-            (
-                String::from_utf8_lossy(name).trim().to_ascii_lowercase(),
-                i,
-            )
-        })
+        .map(|(i, name)| (String::from_utf8_lossy(name).trim().to_ascii_lowercase(), i))
         .collect();
     let missing: Vec<&str> = required(file)
         .iter()
@@ -603,12 +608,19 @@ mod tests {
         let users = "\u{feff}sourcedId;role;username;givenName;familyName\n\
             u1;student;lucia.r;Lucía;Romero\n\
             u1;student;lucia.r;Lucía;Romero\n";
-        let roster = read_roster(users.as_bytes(), b"classSourcedId;userSourcedId;role\nc;u1;student\n");
+        let roster = read_roster(
+            users.as_bytes(),
+            b"classSourcedId;userSourcedId;role\nc;u1;student\n",
+        );
         assert_eq!(roster.errors, vec![]);
         assert_eq!(roster.users.len(), 1);
         assert_eq!(roster.notes.len(), 1);
         assert_eq!(roster.notes[0].line, 3);
-        assert!(roster.notes[0].message.contains("line 2"), "{:?}", roster.notes);
+        assert!(
+            roster.notes[0].message.contains("line 2"),
+            "{:?}",
+            roster.notes
+        );
     }
 
     #[test]
@@ -622,10 +634,18 @@ mod tests {
             users.as_bytes(),
             b"classSourcedId,userSourcedId,role\nc,u1,guardian\nc,u5,student\nc,u5,student\n",
         );
-        let lines: Vec<(RosterFile, u64)> = roster.errors.iter().map(|e| (e.file, e.line)).collect();
-        assert!(lines.contains(&(RosterFile::Users, 2)), "{:?}", roster.errors);
+        let lines: Vec<(RosterFile, u64)> =
+            roster.errors.iter().map(|e| (e.file, e.line)).collect();
+        assert!(
+            lines.contains(&(RosterFile::Users, 2)),
+            "{:?}",
+            roster.errors
+        );
         assert!(lines.contains(&(RosterFile::Users, 3)));
-        assert!(lines.contains(&(RosterFile::Users, 4)), "the same username as line 2");
+        assert!(
+            lines.contains(&(RosterFile::Users, 4)),
+            "the same username as line 2"
+        );
         assert!(lines.contains(&(RosterFile::Users, 5)), "field count");
         assert!(lines.contains(&(RosterFile::Enrollments, 2)));
         // A word-for-word repeat is a note, not an error.
@@ -665,7 +685,12 @@ mod tests {
             big.push_str(&format!("u{i},student,user{i},A,B\n"));
         }
         let roster = read_roster(big.as_bytes(), b"classSourcedId,userSourcedId,role\n");
-        assert!(roster.errors.iter().any(|e| e.message.contains("more than")));
+        assert!(
+            roster
+                .errors
+                .iter()
+                .any(|e| e.message.contains("more than"))
+        );
         let huge = vec![b'a'; MAX_BYTES + 1];
         let roster = read_roster(&huge, b"classSourcedId,userSourcedId,role\n");
         assert!(roster.errors[0].message.contains("KiB"));

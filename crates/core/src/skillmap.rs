@@ -420,11 +420,11 @@ pub(crate) fn edge_route(
     let start = (fx + NODE_W / 2.0, fy + node_h);
     let end = (tx + NODE_W / 2.0, ty);
     let mut route = vec![start];
-    for l in lf + 1..lt {
+    for (l, row) in layers.iter().enumerate().take(lt).skip(lf + 1) {
         let share = (l - lf) as f64 / (lt - lf) as f64;
         let want = start.0 + (end.0 - start.0) * share;
         let row_top = MARGIN + l as f64 * (node_h + GAP_Y);
-        let x = gap_near(&layers[l], at, want);
+        let x = gap_near(row, at, want);
         route.push((x, row_top - 4.0));
         route.push((x, row_top + node_h + 4.0));
     }
@@ -607,7 +607,11 @@ mod tests {
             language: "en".into(),
             skills: vec![
                 skill("a", "Adding and subtracting with like denominators", &[]),
-                skill("b", "Adding and subtracting with unlike denominators", &["a"]),
+                skill(
+                    "b",
+                    "Adding and subtracting with unlike denominators",
+                    &["a"],
+                ),
             ],
             lessons: vec![],
             items: vec![],
@@ -642,7 +646,10 @@ mod tests {
         let x = route[1].0;
         assert_eq!(route[1].0, route[2].0, "straight down through the row");
         for left in [100.0, 300.0] {
-            assert!(x <= left - 6.0 || x >= left + NODE_W + 6.0, "{x} runs behind a box");
+            assert!(
+                x <= left - 6.0 || x >= left + NODE_W + 6.0,
+                "{x} runs behind a box"
+            );
         }
     }
 

@@ -34,7 +34,8 @@ impl Findings {
     async fn at_phone_width(&mut self, client: &Client, name: &str) {
         resize(client, PHONE).await;
         if let Some(problem) = horizontal_overflow(client).await {
-            self.problems.push(format!("{name} at {} px: {problem}", PHONE.0));
+            self.problems
+                .push(format!("{name} at {} px: {problem}", PHONE.0));
         }
         self.check(client).await;
         self.shot(client, &format!("admin-phone-{name}")).await;
@@ -109,7 +110,10 @@ async fn story() {
     click_and_load(a, &create, "\"Create class\"").await;
     let message = text_of(a, "#flash.notice.success", "the success message").await;
     assert!(message.contains("Grade 6 · Period 6"), "{message}");
-    assert!(!message.contains("..") && !message.contains('`'), "{message}");
+    assert!(
+        !message.contains("..") && !message.contains('`'),
+        "{message}"
+    );
     let url = a.current_url().await.expect("the class page's URL");
     let class_id = url
         .path()
@@ -123,7 +127,10 @@ async fn story() {
         a.find(Locator::Css("#flash")).await.is_err(),
         "the message is shown once"
     );
-    assert_eq!(text_of(a, "h1", "the class's name").await, "Grade 6 · Period 6");
+    assert_eq!(
+        text_of(a, "h1", "the class's name").await,
+        "Grade 6 · Period 6"
+    );
 
     // The roster from CSV files, with one bad line.
     let users = files.path().join("users.csv");
@@ -155,9 +162,16 @@ async fn story() {
     let refused = text_of(a, "#flash.notice.error", "the error message").await;
     assert!(refused.contains("Nothing was stored"), "{refused}");
     let lines = text_of(a, "#flash-lines", "the lines to correct").await;
-    assert!(lines.contains("users.csv line 3") && lines.contains("password"), "{lines}");
     assert!(
-        app.store.user_by_username("lucia.romero").await.unwrap().is_none(),
+        lines.contains("users.csv line 3") && lines.contains("password"),
+        "{lines}"
+    );
+    assert!(
+        app.store
+            .user_by_username("lucia.romero")
+            .await
+            .unwrap()
+            .is_none(),
         "nothing is stored while a line is wrong"
     );
     findings.check(a).await;
@@ -178,7 +192,10 @@ async fn story() {
     let confirm = button(a, "Add them").await;
     click_and_load(a, &confirm, "\"Add them\"").await;
     let done = text_of(a, "#flash.notice.success", "the confirmation").await;
-    assert!(done.contains("Added 3 accounts and 3 enrolments in Grade 6 · Period 6"), "{done}");
+    assert!(
+        done.contains("Added 3 accounts and 3 enrolments in Grade 6 · Period 6"),
+        "{done}"
+    );
     let codes = a
         .find_all(Locator::Css("#codes-table td.code"))
         .await
@@ -221,7 +238,10 @@ async fn story() {
     }
     let set = button(s, "Set my password").await;
     click_and_load(s, &set, "\"Set my password\"").await;
-    assert_eq!(text_of(s, "h1", "the done page").await, "Your password is set");
+    assert_eq!(
+        text_of(s, "h1", "the done page").await,
+        "Your password is set"
+    );
     sign_in(s, &base, "lucia.romero", "lucía's own password").await;
     student.close().await;
 
@@ -258,7 +278,12 @@ async fn story() {
         .expect("choose a skill to filter by");
     let show = button(t, "Show").await;
     click_and_load(t, &show, "\"Show\"").await;
-    let heading = text_of(t, &format!("#history-{}", app.school.course_id), "the history heading").await;
+    let heading = text_of(
+        t,
+        &format!("#history-{}", app.school.course_id),
+        "the history heading",
+    )
+    .await;
     assert_eq!(heading, format!("Activity on {}", skill.name));
     findings.check(t).await;
     let crumb = t

@@ -188,7 +188,13 @@ impl Store {
     }
 
     /// Keeps what the page at `path` says next to this session (one message per page).
-    pub async fn set_flash(&self, session_hash: &str, path: &str, body: &str, at: i64) -> Result<()> {
+    pub async fn set_flash(
+        &self,
+        session_hash: &str,
+        path: &str,
+        body: &str,
+        at: i64,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM flash_messages WHERE session_hash = $1 AND path = $2")
             .bind(session_hash)

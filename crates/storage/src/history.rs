@@ -59,7 +59,11 @@ impl Store {
         // stays the same for all four forms.
         let sql = format!(
             "{BASE}{}{}{ORDER}",
-            if skill.is_some() { SKILL } else { " AND $4 = $4" },
+            if skill.is_some() {
+                SKILL
+            } else {
+                " AND $4 = $4"
+            },
             if before.is_some() {
                 BEFORE
             } else {

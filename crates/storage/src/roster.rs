@@ -143,7 +143,11 @@ impl Store {
 
     /// Sets (or with `None` clears) the school's own id of a class; another class with the
     /// same id is a conflict.
-    pub async fn set_class_sourced_id(&self, class_id: &str, sourced_id: Option<&str>) -> Result<()> {
+    pub async fn set_class_sourced_id(
+        &self,
+        class_id: &str,
+        sourced_id: Option<&str>,
+    ) -> Result<()> {
         if let Some(sid) = sourced_id
             && let Some(other) = self.class_by_sourced_id(sid).await?
             && other.id != class_id
@@ -468,11 +472,12 @@ impl Store {
         if done.rows_affected() > 0 {
             return Ok(());
         }
-        let done = sqlx::query("DELETE FROM class_teachers WHERE class_id = $1 AND teacher_id = $2")
-            .bind(class_id)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("DELETE FROM class_teachers WHERE class_id = $1 AND teacher_id = $2")
+                .bind(class_id)
+                .bind(user_id)
+                .execute(&self.pool)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 what: "member of the class",
@@ -485,7 +490,13 @@ impl Store {
     /// Moves a student from one class to another at `at`, in one transaction: the old
     /// enrolment is closed and a new one opened. `NotFound` when the student is not in
     /// `from` or `to` does not exist; a conflict when they are already in `to`.
-    pub async fn move_student(&self, from: &str, to: &str, student_id: &str, at: i64) -> Result<()> {
+    pub async fn move_student(
+        &self,
+        from: &str,
+        to: &str,
+        student_id: &str,
+        at: i64,
+    ) -> Result<()> {
         if self.class(to).await?.is_none() {
             return Err(StoreError::NotFound {
                 what: "class",
@@ -511,12 +522,14 @@ impl Store {
                 id: student_id.to_string(),
             });
         }
-        sqlx::query("INSERT INTO enrollments (class_id, student_id, joined_at) VALUES ($1, $2, $3)")
-            .bind(to)
-            .bind(student_id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO enrollments (class_id, student_id, joined_at) VALUES ($1, $2, $3)",
+        )
+        .bind(to)
+        .bind(student_id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -57,7 +57,11 @@ async fn class_roster_forms_redirect_say_what_happened_and_keep_history(backend:
     let (status, location) = post(
         &http,
         &format!("{base}/admin/classes"),
-        &[("_csrf", &csrf), ("name", "Grade 6 · Period 5"), ("course_id", &app.school.course_id)],
+        &[
+            ("_csrf", &csrf),
+            ("name", "Grade 6 · Period 5"),
+            ("course_id", &app.school.course_id),
+        ],
     )
     .await;
     assert_eq!(status, 303);
@@ -66,10 +70,16 @@ async fn class_roster_forms_redirect_say_what_happened_and_keep_history(backend:
     let (status, body) = page(&http, &format!("{base}{location}")).await;
     assert_eq!(status, 200);
     let message = flash_of(&body).expect("a message after the form");
-    assert!(message.contains("notice success") && message.contains("Grade 6 · Period 5"), "{message}");
+    assert!(
+        message.contains("notice success") && message.contains("Grade 6 · Period 5"),
+        "{message}"
+    );
     assert_plain(&message);
     let (_, again) = page(&http, &format!("{base}{location}")).await;
-    assert!(flash_of(&again).is_none(), "a reload shows the page, not the message again");
+    assert!(
+        flash_of(&again).is_none(),
+        "a reload shows the page, not the message again"
+    );
 
     // Adding a student names them and the class; a wrong username is an error in place
     // with the input kept.
@@ -77,19 +87,39 @@ async fn class_roster_forms_redirect_say_what_happened_and_keep_history(backend:
     let ana_id = user_id(&app, ana).await;
     let members = format!("{base}/admin/classes/{class_id}/members");
     let (status, location) = post(&http, &members, &[("_csrf", &csrf), ("username", ana)]).await;
-    assert_eq!((status, location.as_str()), (303, format!("/admin/classes/{class_id}#add-member").as_str()));
+    assert_eq!(
+        (status, location.as_str()),
+        (
+            303,
+            format!("/admin/classes/{class_id}#add-member").as_str()
+        )
+    );
     let (_, body) = page(&http, &format!("{base}/admin/classes/{class_id}")).await;
     let message = flash_of(&body).unwrap();
     assert!(message.contains("joined Grade 6 · Period 5"), "{message}");
     assert_plain(&message);
-    assert!(body.contains(&format!("/admin/users/{ana_id}")), "the roster links to the account");
-    post(&http, &members, &[("_csrf", &csrf), ("username", "nobody-here")]).await;
+    assert!(
+        body.contains(&format!("/admin/users/{ana_id}")),
+        "the roster links to the account"
+    );
+    post(
+        &http,
+        &members,
+        &[("_csrf", &csrf), ("username", "nobody-here")],
+    )
+    .await;
     let (_, body) = page(&http, &format!("{base}/admin/classes/{class_id}")).await;
     let message = flash_of(&body).unwrap();
-    assert!(message.contains("notice error") && message.contains("nobody-here"), "{message}");
+    assert!(
+        message.contains("notice error") && message.contains("nobody-here"),
+        "{message}"
+    );
     assert_plain(&message);
     assert!(body.contains(r#"value="nobody-here""#), "the input is kept");
-    assert!(body.contains(r#"aria-invalid="true""#), "the field is marked");
+    assert!(
+        body.contains(r#"aria-invalid="true""#),
+        "the field is marked"
+    );
 
     // Removing closes the enrolment with a date; the student is listed as former.
     let (status, _) = post(
@@ -102,9 +132,18 @@ async fn class_roster_forms_redirect_say_what_happened_and_keep_history(backend:
     let enrolments = app.store.class_enrolments(&class_id).await.unwrap();
     assert_eq!(enrolments.len(), 1);
     assert!(enrolments[0].left_at.is_some());
-    assert!(app.store.class_students(&class_id).await.unwrap().is_empty());
+    assert!(
+        app.store
+            .class_students(&class_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let (_, body) = page(&http, &format!("{base}/admin/classes/{class_id}")).await;
-    assert!(body.contains("past-roster") && flash_of(&body).unwrap().contains("left Grade 6 · Period 5"));
+    assert!(
+        body.contains("past-roster")
+            && flash_of(&body).unwrap().contains("left Grade 6 · Period 5")
+    );
 
     // Moving a student of the demo class to the new one.
     let bo = user_id(&app, &app.school.students[1]).await;
@@ -116,7 +155,12 @@ async fn class_roster_forms_redirect_say_what_happened_and_keep_history(backend:
     .await;
     assert_eq!(status, 303);
     assert!(app.store.is_enrolled(&bo, &class_id).await.unwrap());
-    assert!(!app.store.is_enrolled(&bo, &app.school.class_id).await.unwrap());
+    assert!(
+        !app.store
+            .is_enrolled(&bo, &app.school.class_id)
+            .await
+            .unwrap()
+    );
     // The demo teacher no longer sees the moved student's record.
     let teacher = client();
     login_page(&app, &teacher, "teacher").await;
@@ -130,7 +174,10 @@ async fn class_roster_forms_redirect_say_what_happened_and_keep_history(backend:
 
 /// The set-up code shown on a page.
 fn code_in(body: &str) -> String {
-    let start = body.find(r#"<td class="code">"#).expect("a set-up code on the page") + 17;
+    let start = body
+        .find(r#"<td class="code">"#)
+        .expect("a set-up code on the page")
+        + 17;
     body[start..].split('<').next().unwrap().to_string()
 }
 
@@ -150,12 +197,20 @@ async fn use_code(app: &TestApp, code: &str, password: &str) -> u16 {
     let anonymous = client();
     let (status, form) = page(&anonymous, &format!("{}/setup?code={code}", app.base)).await;
     assert_eq!(status, 200);
-    assert!(form.contains(&format!(r#"value="{code}""#)), "the link fills in the code");
+    assert!(
+        form.contains(&format!(r#"value="{code}""#)),
+        "the link fills in the code"
+    );
     let token = csrf_in(&form).unwrap();
     post(
         &anonymous,
         &format!("{}/setup", app.base),
-        &[("_csrf", &token), ("code", code), ("password", password), ("repeat", password)],
+        &[
+            ("_csrf", &token),
+            ("code", code),
+            ("password", password),
+            ("repeat", password),
+        ],
     )
     .await
     .0
@@ -168,7 +223,12 @@ async fn accounts_get_setup_codes_resets_disable_and_unlink(backend: Backend) {
     let (status, location) = post(
         &http,
         &format!("{base}/admin/users"),
-        &[("_csrf", &csrf), ("username", "lucia.r"), ("display_name", "Lucía R."), ("role", "student")],
+        &[
+            ("_csrf", &csrf),
+            ("username", "lucia.r"),
+            ("display_name", "Lucía R."),
+            ("role", "student"),
+        ],
     )
     .await;
     assert_eq!(status, 303);
@@ -182,13 +242,25 @@ async fn accounts_get_setup_codes_resets_disable_and_unlink(backend: Backend) {
     // No password works until the person sets one with the code.
     assert_eq!(api_login(&app, "lucia.r", "").await, 401);
     assert_eq!(use_code(&app, &code.to_lowercase(), "short").await, 422);
-    assert_eq!(use_code(&app, &code.to_lowercase(), "a good password").await, 303);
+    assert_eq!(
+        use_code(&app, &code.to_lowercase(), "a good password").await,
+        303
+    );
     assert_eq!(api_login(&app, "lucia.r", "a good password").await, 200);
-    assert_eq!(use_code(&app, &code, "another password").await, 422, "a code works once");
+    assert_eq!(
+        use_code(&app, &code, "another password").await,
+        422,
+        "a code works once"
+    );
 
     // A reset ends the password; the new code sets another.
     let account = location.split('#').next().unwrap().to_string();
-    let (status, _) = post(&http, &format!("{base}{account}/setup-code"), &[("_csrf", &csrf)]).await;
+    let (status, _) = post(
+        &http,
+        &format!("{base}{account}/setup-code"),
+        &[("_csrf", &csrf)],
+    )
+    .await;
     assert_eq!(status, 303);
     assert_eq!(api_login(&app, "lucia.r", "a good password").await, 401);
     let (_, body) = page(&http, &format!("{base}{account}")).await;
@@ -196,27 +268,56 @@ async fn accounts_get_setup_codes_resets_disable_and_unlink(backend: Backend) {
     assert_eq!(api_login(&app, "lucia.r", "the second one").await, 200);
 
     // Disabled accounts cannot sign in; enabled again, they can.
-    post(&http, &format!("{base}{account}/access"), &[("_csrf", &csrf), ("action", "disable")]).await;
+    post(
+        &http,
+        &format!("{base}{account}/access"),
+        &[("_csrf", &csrf), ("action", "disable")],
+    )
+    .await;
     assert_eq!(api_login(&app, "lucia.r", "the second one").await, 401);
     let (_, body) = page(&http, &format!("{base}{account}")).await;
     assert!(flash_of(&body).unwrap().contains("is disabled"));
-    post(&http, &format!("{base}{account}/access"), &[("_csrf", &csrf), ("action", "enable")]).await;
+    post(
+        &http,
+        &format!("{base}{account}/access"),
+        &[("_csrf", &csrf), ("action", "enable")],
+    )
+    .await;
     assert_eq!(api_login(&app, "lucia.r", "the second one").await, 200);
     // An admin cannot disable themself.
     let me = user_id(&app, "admin").await;
-    post(&http, &format!("{base}/admin/users/{me}/access"), &[("_csrf", &csrf), ("action", "disable")]).await;
+    post(
+        &http,
+        &format!("{base}/admin/users/{me}/access"),
+        &[("_csrf", &csrf), ("action", "disable")],
+    )
+    .await;
     assert!(!app.store.user(&me).await.unwrap().unwrap().disabled);
 
     // Unlinking a guardian: they no longer see the child.
     let ana = user_id(&app, &app.school.students[0]).await;
     let guardian = client();
     login_page(&app, &guardian, "guardian").await;
-    assert_eq!(page(&guardian, &format!("{base}/family/{ana}")).await.0, 200);
+    assert_eq!(
+        page(&guardian, &format!("{base}/family/{ana}")).await.0,
+        200
+    );
     let gid = user_id(&app, "guardian").await;
     let (_, body) = page(&http, &format!("{base}/admin/users/{ana}")).await;
-    assert!(body.contains("Sam Okafor"), "the student's page lists the guardian");
-    post(&http, &format!("{base}/admin/users/{ana}/unlink"), &[("_csrf", &csrf), ("other", &gid)]).await;
-    assert_eq!(page(&guardian, &format!("{base}/family/{ana}")).await.0, 404);
+    assert!(
+        body.contains("Sam Okafor"),
+        "the student's page lists the guardian"
+    );
+    post(
+        &http,
+        &format!("{base}/admin/users/{ana}/unlink"),
+        &[("_csrf", &csrf), ("other", &gid)],
+    )
+    .await;
+    assert_eq!(
+        page(&guardian, &format!("{base}/family/{ana}")).await.0,
+        404
+    );
     // And linking back, from the guardian's page, by username.
     post(
         &http,
@@ -224,7 +325,10 @@ async fn accounts_get_setup_codes_resets_disable_and_unlink(backend: Backend) {
         &[("_csrf", &csrf), ("username", &app.school.students[0])],
     )
     .await;
-    assert_eq!(page(&guardian, &format!("{base}/family/{ana}")).await.0, 200);
+    assert_eq!(
+        page(&guardian, &format!("{base}/family/{ana}")).await.0,
+        200
+    );
 }
 
 async fn upload(
@@ -278,10 +382,17 @@ async fn a_csv_roster_is_previewed_refused_per_line_and_applied_once(backend: Ba
     assert_eq!((status, location.as_str()), (303, "/admin/import"));
     let (_, body) = page(&http, &format!("{base}/admin/import")).await;
     let message = flash_of(&body).unwrap();
-    assert!(message.contains("notice error") && message.contains("Nothing was stored"), "{message}");
+    assert!(
+        message.contains("notice error") && message.contains("Nothing was stored"),
+        "{message}"
+    );
     assert!(message.contains("users.csv line 3: password"), "{message}");
     assert_plain(&message);
-    assert_eq!(app.store.users(None).await.unwrap().len(), users_before, "nothing stored");
+    assert_eq!(
+        app.store.users(None).await.unwrap().len(),
+        users_before,
+        "nothing stored"
+    );
 
     // Corrected: a preview, then one confirmation.
     let users = users.replace(";secret\n", ";\n");
@@ -289,20 +400,41 @@ async fn a_csv_roster_is_previewed_refused_per_line_and_applied_once(backend: Ba
     assert_eq!(status, 303);
     assert!(location.starts_with("/admin/import/"), "{location}");
     let (_, preview) = page(&http, &format!("{base}{location}")).await;
-    assert!(preview.contains("lucia.romero") && preview.contains("Li Wei"), "the preview lists them");
-    assert!(preview.contains("repeats line 2"), "the repeated row is read once");
-    assert_eq!(app.store.users(None).await.unwrap().len(), users_before, "not before confirming");
+    assert!(
+        preview.contains("lucia.romero") && preview.contains("Li Wei"),
+        "the preview lists them"
+    );
+    assert!(
+        preview.contains("repeats line 2"),
+        "the repeated row is read once"
+    );
+    assert_eq!(
+        app.store.users(None).await.unwrap().len(),
+        users_before,
+        "not before confirming"
+    );
     let (status, done) = post(&http, &format!("{base}{location}"), &[("_csrf", &csrf)]).await;
     assert_eq!((status, done.as_str()), (303, "/admin/handout"));
     let (_, handout) = page(&http, &format!("{base}/admin/handout")).await;
     let message = flash_of(&handout).unwrap();
-    assert!(message.contains("Added 2 accounts and 2 enrolments in"), "{message}");
+    assert!(
+        message.contains("Added 2 accounts and 2 enrolments in"),
+        "{message}"
+    );
     assert_plain(&message);
     assert_eq!(handout.matches(r#"<td class="code">"#).count(), 2);
-    let lucia = app.store.user_by_username("lucia.romero").await.unwrap().unwrap();
+    let lucia = app
+        .store
+        .user_by_username("lucia.romero")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(lucia.display_name, "Lucía Romero");
     assert!(app.store.is_enrolled(&lucia.id, class).await.unwrap());
-    assert_eq!(use_code(&app, &code_in(&handout), "lucia's password").await, 303);
+    assert_eq!(
+        use_code(&app, &code_in(&handout), "lucia's password").await,
+        303
+    );
     // The confirmation sent again stores nothing more.
     let (status, again) = post(&http, &format!("{base}{location}"), &[("_csrf", &csrf)]).await;
     assert_eq!((status, again.as_str()), (303, "/admin/import"));

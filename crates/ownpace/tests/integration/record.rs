@@ -76,17 +76,27 @@ async fn history_shows_questions_pages_and_filters_by_skill(backend: Backend) {
     let item_id = newest.item_id.as_deref().unwrap();
     assert!(!body.contains(&format!("{item_id} →")), "no item ids");
     assert!(
-        rows.iter().any(|r| r.contains("Correct") || r.contains("Wrong")),
+        rows.iter()
+            .any(|r| r.contains("Correct") || r.contains("Wrong")),
         "answers carry their grading"
     );
     assert!(body.contains("breadcrumb") || body.contains("Breadcrumb"));
-    assert!(body.contains(&format!(r#"href="/classes/{}""#, app.school.class_id)), "a way back to the class");
+    assert!(
+        body.contains(&format!(r#"href="/classes/{}""#, app.school.class_id)),
+        "a way back to the class"
+    );
     // Older pages.
     let older = body
         .split(r#" id="older-1">"#)
         .next()
         .and_then(|before| before.rsplit("href=\"").next())
-        .map(|href| href.split('"').next().unwrap().replace("&amp;", "&").replace("&#38;", "&"))
+        .map(|href| {
+            href.split('"')
+                .next()
+                .unwrap()
+                .replace("&amp;", "&")
+                .replace("&#38;", "&")
+        })
         .expect("an older link");
     let (status, second) = page(&http, &format!("{}{older}", app.base)).await;
     assert_eq!(status, 200);
@@ -96,10 +106,16 @@ async fn history_shows_questions_pages_and_filters_by_skill(backend: Backend) {
     assert_ne!(rows[0], second_rows[0]);
     // One skill's answers.
     let skill = &course.course.skills[0];
-    let on_skill = events.iter().filter(|e| e.skills.contains(&skill.id)).count();
+    let on_skill = events
+        .iter()
+        .filter(|e| e.skills.contains(&skill.id))
+        .count();
     let (_, filtered) = page(
         &http,
-        &format!("{}/students/{ana}?course={}&skill={}", app.base, app.school.course_id, skill.id),
+        &format!(
+            "{}/students/{ana}?course={}&skill={}",
+            app.base, app.school.course_id, skill.id
+        ),
     )
     .await;
     assert!(filtered.contains(&format!("Activity on {}", skill.name)));
@@ -122,7 +138,12 @@ async fn forms_on_the_record_keep_input_and_class_pins_stay_on_the_class_page(ba
     let target = format!("skill:{}", course.course.skills[1].id);
     // A goal in the past: back to the record with the error beside the date and the
     // input kept; nothing stored.
-    let goals_before = app.store.open_goals(&ana, &app.school.course_id).await.unwrap().len();
+    let goals_before = app
+        .store
+        .open_goals(&ana, &app.school.course_id)
+        .await
+        .unwrap()
+        .len();
     let (status, location) = post(
         &http,
         &format!("{record}/goals"),
@@ -136,12 +157,22 @@ async fn forms_on_the_record_keep_input_and_class_pins_stay_on_the_class_page(ba
     )
     .await;
     assert_eq!(status, 303);
-    assert!(location.starts_with(&format!("/students/{ana}#goal-")), "{location}");
+    assert!(
+        location.starts_with(&format!("/students/{ana}#goal-")),
+        "{location}"
+    );
     let (_, body) = page(&http, &record).await;
     assert!(body.contains(r#"class="field-error""#) && body.contains("choose a day from today on"));
     assert!(body.contains(r#"value="2020-01-01""#) && body.contains(r#"value="Ratios by spring""#));
     assert!(body.contains(r#"min=""#), "the date field has a minimum");
-    assert_eq!(app.store.open_goals(&ana, &app.school.course_id).await.unwrap().len(), goals_before);
+    assert_eq!(
+        app.store
+            .open_goals(&ana, &app.school.course_id)
+            .await
+            .unwrap()
+            .len(),
+        goals_before
+    );
     // A good goal is confirmed.
     post(
         &http,
@@ -156,7 +187,10 @@ async fn forms_on_the_record_keep_input_and_class_pins_stay_on_the_class_page(ba
     )
     .await;
     let (_, body) = page(&http, &record).await;
-    assert!(body.contains("notice success") && body.contains("Goal set with"), "a confirmation");
+    assert!(
+        body.contains("notice success") && body.contains("Goal set with"),
+        "a confirmation"
+    );
 
     // A class-wide pin shows on the student's page with the way to the class page, and
     // the student's page cannot remove it.
@@ -181,9 +215,17 @@ async fn forms_on_the_record_keep_input_and_class_pins_stay_on_the_class_page(ba
         .id
         .clone();
     let (_, body) = page(&http, &record).await;
-    assert!(!body.contains(&format!("/overrides/{class_pin}/delete")), "no remove button for a class pin");
+    assert!(
+        !body.contains(&format!("/overrides/{class_pin}/delete")),
+        "no remove button for a class pin"
+    );
     assert!(body.contains("change it for the whole class on the class page"));
-    let (status, _) = post(&http, &format!("{record}/overrides/{class_pin}/delete"), &[("_csrf", &csrf)]).await;
+    let (status, _) = post(
+        &http,
+        &format!("{record}/overrides/{class_pin}/delete"),
+        &[("_csrf", &csrf)],
+    )
+    .await;
     assert_eq!(status, 303);
     assert_eq!(
         app.store
@@ -200,7 +242,12 @@ async fn forms_on_the_record_keep_input_and_class_pins_stay_on_the_class_page(ba
     post(
         &http,
         &format!("{record}/overrides"),
-        &[("_csrf", &csrf), ("course_id", &app.school.course_id), ("activity", &activity), ("action", "hide")],
+        &[
+            ("_csrf", &csrf),
+            ("course_id", &app.school.course_id),
+            ("activity", &activity),
+            ("action", "hide"),
+        ],
     )
     .await;
     let (_, body) = page(&http, &record).await;
@@ -213,7 +260,12 @@ async fn forms_on_the_record_keep_input_and_class_pins_stay_on_the_class_page(ba
         .into_iter()
         .find(|o| o.student_id.is_some())
         .unwrap();
-    post(&http, &format!("{record}/overrides/{}/delete", own.id), &[("_csrf", &csrf)]).await;
+    post(
+        &http,
+        &format!("{record}/overrides/{}/delete", own.id),
+        &[("_csrf", &csrf)],
+    )
+    .await;
     let (_, body) = page(&http, &record).await;
     assert!(body.contains("Removed for"));
     // The placement cap on the class page is confirmed too.
@@ -223,7 +275,11 @@ async fn forms_on_the_record_keep_input_and_class_pins_stay_on_the_class_page(ba
         &[("_csrf", &csrf), ("questions", "9")],
     )
     .await;
-    let (_, body) = page(&http, &format!("{}/classes/{}", app.base, app.school.class_id)).await;
+    let (_, body) = page(
+        &http,
+        &format!("{}/classes/{}", app.base, app.school.class_id),
+    )
+    .await;
     assert!(body.contains("at most 9 placement questions"));
 }
 
@@ -245,16 +301,35 @@ async fn the_dashboard_dates_flags_and_tells_not_started_from_inactive(backend: 
         .unwrap();
     let teacher_id = user_id(&app, "teacher").await;
     let ana = user_id(&app, &app.school.students[0]).await;
-    app.store.add_to_class(&class.id, &teacher_id, ownpace_web::now_ms()).await.unwrap();
-    app.store.add_to_class(&class.id, &ana, ownpace_web::now_ms()).await.unwrap();
+    app.store
+        .add_to_class(&class.id, &teacher_id, ownpace_web::now_ms())
+        .await
+        .unwrap();
+    app.store
+        .add_to_class(&class.id, &ana, ownpace_web::now_ms())
+        .await
+        .unwrap();
     let (http, _) = teacher(&app).await;
     let (_, body) = page(&http, &format!("{}/classes/{}", app.base, class.id)).await;
-    let not_started = body.split(r#"id="not-started-list""#).nth(1).expect("a not-started list");
-    assert!(not_started.contains("in the class since") && not_started.contains("active in another course"));
-    assert!(!body.contains(r#"id="inactive-list""#), "busy in another course is not inactive");
+    let not_started = body
+        .split(r#"id="not-started-list""#)
+        .nth(1)
+        .expect("a not-started list");
+    assert!(
+        not_started.contains("in the class since")
+            && not_started.contains("active in another course")
+    );
+    assert!(
+        !body.contains(r#"id="inactive-list""#),
+        "busy in another course is not inactive"
+    );
     assert!(!body.contains("last active never"));
     // On the demo class, stuck flags carry the date of the last answer.
-    let (_, body) = page(&http, &format!("{}/classes/{}", app.base, app.school.class_id)).await;
+    let (_, body) = page(
+        &http,
+        &format!("{}/classes/{}", app.base, app.school.class_id),
+    )
+    .await;
     if let Some(stuck) = body.split(r#"id="stuck-list""#).nth(1) {
         assert!(stuck.contains("last answer"), "{stuck}");
     }

@@ -85,7 +85,13 @@ async fn removing_closes_the_enrolment_and_every_class_query_reads_open_ones(bac
             .unwrap()
     );
     assert!(store.class_mastery(&class.id).await.unwrap().is_empty());
-    assert!(store.class_last_activity(&class.id).await.unwrap().is_empty());
+    assert!(
+        store
+            .class_last_activity(&class.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         store
             .class_last_activity_anywhere(&class.id)
@@ -93,7 +99,13 @@ async fn removing_closes_the_enrolment_and_every_class_query_reads_open_ones(bac
             .unwrap()
             .is_empty()
     );
-    assert!(store.overrides_for_student(&s, "c").await.unwrap().is_empty());
+    assert!(
+        store
+            .overrides_for_student(&s, "c")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // History stays attached to the student.
     assert_eq!(store.student_events(&s, "c", 10).await.unwrap().len(), 1);
     // Removing again is not found; coming back opens a new enrolment.
@@ -110,7 +122,10 @@ async fn removing_closes_the_enrolment_and_every_class_query_reads_open_ones(bac
     store.add_to_class(&class.id, &s, 400).await.unwrap();
     assert_eq!(store.class_enrolments(&class.id).await.unwrap().len(), 2);
     // A teacher is removed from teaching.
-    store.remove_from_class(&class.id, &tess.id, 500).await.unwrap();
+    store
+        .remove_from_class(&class.id, &tess.id, 500)
+        .await
+        .unwrap();
     assert!(store.class_teachers(&class.id).await.unwrap().is_empty());
 }
 
@@ -127,7 +142,10 @@ async fn moving_a_student_closes_one_enrolment_and_opens_another(backend: Backen
     let history = store.student_enrolments(&s).await.unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].class.id, b.id);
-    assert_eq!((history[1].class.id.as_str(), history[1].left_at), (a.id.as_str(), Some(200)));
+    assert_eq!(
+        (history[1].class.id.as_str(), history[1].left_at),
+        (a.id.as_str(), Some(200))
+    );
     // Not in `a` any more, and already in `b`.
     assert!(matches!(
         store.move_student(&a.id, &b.id, &s, 300).await,
@@ -140,12 +158,23 @@ async fn moving_a_student_closes_one_enrolment_and_opens_another(backend: Backen
     ));
     // A class's school id finds it; Ownpace's id finds it while it has none.
     assert_eq!(
-        store.class_by_sourced_id(&a.id).await.unwrap().map(|c| c.id),
+        store
+            .class_by_sourced_id(&a.id)
+            .await
+            .unwrap()
+            .map(|c| c.id),
         Some(a.id.clone())
     );
-    store.set_class_sourced_id(&a.id, Some("SIS-6A")).await.unwrap();
+    store
+        .set_class_sourced_id(&a.id, Some("SIS-6A"))
+        .await
+        .unwrap();
     assert_eq!(
-        store.class_by_sourced_id("SIS-6A").await.unwrap().map(|c| c.id),
+        store
+            .class_by_sourced_id("SIS-6A")
+            .await
+            .unwrap()
+            .map(|c| c.id),
         Some(a.id.clone())
     );
     assert!(store.class_by_sourced_id(&a.id).await.unwrap().is_none());
@@ -194,12 +223,20 @@ async fn a_setup_code_works_once_and_expires(backend: Backend) {
     // A new code replaces the old one.
     store.issue_setup_code(&s, "h2", 200, 1_000).await.unwrap();
     assert_eq!(store.use_setup_code("h1", "pw1", 300).await.unwrap(), None);
-    assert_eq!(store.setup_code_user("h2", 2_000).await.unwrap(), None, "expired");
+    assert_eq!(
+        store.setup_code_user("h2", 2_000).await.unwrap(),
+        None,
+        "expired"
+    );
     assert_eq!(
         store.use_setup_code("h2", "pw2", 300).await.unwrap(),
         Some(s.clone())
     );
-    assert_eq!(store.use_setup_code("h2", "pw3", 301).await.unwrap(), None, "once");
+    assert_eq!(
+        store.use_setup_code("h2", "pw3", 301).await.unwrap(),
+        None,
+        "once"
+    );
     let (_, hash) = store.credentials("sam").await.unwrap().unwrap();
     assert_eq!(hash, "pw2");
     // A disabled account's code does not work.
@@ -215,12 +252,22 @@ async fn a_page_message_is_taken_once(backend: Backend) {
     let (store, _db) = open(backend).await;
     store.set_flash("sess", "/admin", "one", 1).await.unwrap();
     store.set_flash("sess", "/admin", "two", 2).await.unwrap();
-    store.set_flash("other", "/admin", "theirs", 2).await.unwrap();
+    store
+        .set_flash("other", "/admin", "theirs", 2)
+        .await
+        .unwrap();
     assert_eq!(store.take_flash("sess", "/elsewhere").await.unwrap(), None);
-    assert_eq!(store.take_flash("sess", "/admin").await.unwrap().as_deref(), Some("two"));
+    assert_eq!(
+        store.take_flash("sess", "/admin").await.unwrap().as_deref(),
+        Some("two")
+    );
     assert_eq!(store.take_flash("sess", "/admin").await.unwrap(), None);
     assert_eq!(
-        store.take_flash("other", "/admin").await.unwrap().as_deref(),
+        store
+            .take_flash("other", "/admin")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("theirs")
     );
 }
@@ -268,7 +315,10 @@ async fn a_roster_with_a_taken_username_stores_nothing(backend: Backend) {
     let refused = store
         .apply_roster(None, &accounts("taken"), &memberships, 50, 1_000)
         .await;
-    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
     assert_eq!(store.users(None).await.unwrap().len(), users_before);
     assert!(store.class_students(&class.id).await.unwrap().is_empty());
     assert_eq!(store.setup_code_user("c1", 60).await.unwrap(), None);
@@ -278,13 +328,25 @@ async fn a_roster_with_a_taken_username_stores_nothing(backend: Backend) {
         .save_roster_import(&admin.id, "users", "enrollments", 40)
         .await
         .unwrap();
-    assert!(store.roster_import(&upload, &admin.id, 45).await.unwrap().is_some());
+    assert!(
+        store
+            .roster_import(&upload, &admin.id, 45)
+            .await
+            .unwrap()
+            .is_some()
+    );
     let applied = store
         .apply_roster(Some(&upload), &accounts("bo"), &memberships, 50, 1_000)
         .await
         .unwrap();
     assert_eq!((applied.accounts, applied.memberships), (2, 1));
-    assert!(store.roster_import(&upload, &admin.id, 60).await.unwrap().is_none());
+    assert!(
+        store
+            .roster_import(&upload, &admin.id, 60)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(matches!(
         store
             .apply_roster(Some(&upload), &[], &memberships, 70, 1_000)
@@ -292,18 +354,40 @@ async fn a_roster_with_a_taken_username_stores_nothing(backend: Backend) {
         Err(StoreError::NotFound { .. })
     ));
     let lucia = store.user_by_username("lucia.r").await.unwrap().unwrap();
-    assert_eq!(store.user_sourced_id(&lucia.id).await.unwrap().as_deref(), Some("s-1"));
-    assert!(store.user_by_username("bo").await.unwrap().unwrap().disabled);
-    assert_eq!(store.setup_code_user("c1", 60).await.unwrap(), Some(lucia.id.clone()));
-    assert_eq!(store.class_enrolments(&class.id).await.unwrap()[0].joined_at, 50);
+    assert_eq!(
+        store.user_sourced_id(&lucia.id).await.unwrap().as_deref(),
+        Some("s-1")
+    );
+    assert!(
+        store
+            .user_by_username("bo")
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+    assert_eq!(
+        store.setup_code_user("c1", 60).await.unwrap(),
+        Some(lucia.id.clone())
+    );
+    assert_eq!(
+        store.class_enrolments(&class.id).await.unwrap()[0].joined_at,
+        50
+    );
     // A second application of the same enrolment changes nothing.
-    let again = store.apply_roster(None, &[], &memberships, 80, 1_000).await.unwrap();
+    let again = store
+        .apply_roster(None, &[], &memberships, 80, 1_000)
+        .await
+        .unwrap();
     assert_eq!((again.memberships, again.unchanged), (0, 1));
     // Uploads are kept for a day at most.
     assert!(
         store
             .roster_import(
-                &store.save_roster_import(&admin.id, "u", "e", 100).await.unwrap(),
+                &store
+                    .save_roster_import(&admin.id, "u", "e", 100)
+                    .await
+                    .unwrap(),
                 &admin.id,
                 100 + 86_400_001
             )
@@ -352,10 +436,25 @@ async fn history_pages_and_filters_by_skill(backend: Backend) {
         next.iter().map(|e| e.occurred_at).collect::<Vec<_>>(),
         [1_003, 1_002, 1_001, 1_000]
     );
-    let on_b = store.student_history(&s, "c", Some("b"), None, 10).await.unwrap();
+    let on_b = store
+        .student_history(&s, "c", Some("b"), None, 10)
+        .await
+        .unwrap();
     assert_eq!(on_b.len(), 3);
     assert!(on_b.iter().all(|e| e.skills.contains(&"b".to_string())));
     // LIKE's own characters in a skill id match only themselves.
-    assert!(store.student_history(&s, "c", Some("_"), None, 10).await.unwrap().is_empty());
-    assert!(store.student_history(&s, "c", Some("%"), None, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .student_history(&s, "c", Some("_"), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .student_history(&s, "c", Some("%"), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

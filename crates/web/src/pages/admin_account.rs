@@ -110,7 +110,11 @@ pub async fn account_page(
         flash,
         origin: super::admin::origin(&state, &headers),
         waiting: state.store.has_setup_code(&user.id, now).await?,
-        sourced_id: state.store.user_sourced_id(&user.id).await?.unwrap_or_default(),
+        sourced_id: state
+            .store
+            .user_sourced_id(&user.id)
+            .await?
+            .unwrap_or_default(),
         is_self: super::admin::is_self(&current, &user),
         is_student: user.role == Role::Student,
         is_guardian: user.role == Role::Guardian,
@@ -257,12 +261,12 @@ pub async fn unlink(
             (&other, &user)
         };
         match state.store.remove_guardian(&guardian.id, &student.id).await {
-            Err(ownpace_storage::StoreError::NotFound { .. }) => Err(WebError::BadRequest(
-                format!(
+            Err(ownpace_storage::StoreError::NotFound { .. }) => {
+                Err(WebError::BadRequest(format!(
                     "link: {} is not a guardian of {}",
                     guardian.display_name, student.display_name
-                ),
-            )),
+                )))
+            }
             Err(other) => Err(other.into()),
             Ok(()) => Ok(Flash::success(format!(
                 "{} is no longer a guardian of {} and cannot see their progress",

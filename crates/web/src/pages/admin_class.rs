@@ -182,19 +182,24 @@ pub async fn remove_member(
 ) -> Result<Response, WebError> {
     let class = class_of(&state, &class_id).await?;
     let result = async {
-        let member = state
-            .store
-            .user(&form.user)
-            .await?
-            .ok_or_else(|| WebError::BadRequest("member: choose someone in the class".into()))?;
+        let member =
+            state.store.user(&form.user).await?.ok_or_else(|| {
+                WebError::BadRequest("member: choose someone in the class".into())
+            })?;
         let now = state.now();
-        match state.store.remove_from_class(&class.id, &member.id, now).await {
+        match state
+            .store
+            .remove_from_class(&class.id, &member.id, now)
+            .await
+        {
             Err(ownpace_storage::StoreError::NotFound { .. }) => Err(WebError::BadRequest(
                 format!("member: {} is not in {}", member.display_name, class.name),
             )),
             Err(other) => Err(other.into()),
             Ok(()) => Ok(Flash::success(match member.role {
-                Role::Teacher => format!("{} no longer teaches {}", member.display_name, class.name),
+                Role::Teacher => {
+                    format!("{} no longer teaches {}", member.display_name, class.name)
+                }
                 _ => format!(
                     "{} left {} on {}; their work stays in their record",
                     member.display_name,

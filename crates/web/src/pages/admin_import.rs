@@ -70,7 +70,11 @@ struct Plan {
 }
 
 /// Reads the files and checks them against the database; every problem at once.
-async fn plan(state: &AppState, users_csv: &[u8], enrollments_csv: &[u8]) -> Result<Plan, WebError> {
+async fn plan(
+    state: &AppState,
+    users_csv: &[u8],
+    enrollments_csv: &[u8],
+) -> Result<Plan, WebError> {
     let roster = read_roster(users_csv, enrollments_csv);
     let mut plan = Plan {
         notes: roster.notes.iter().map(ToString::to_string).collect(),
@@ -89,7 +93,8 @@ async fn plan(state: &AppState, users_csv: &[u8], enrollments_csv: &[u8]) -> Res
     let mut people: HashMap<String, (String, String, Role)> = HashMap::new();
     for user in &roster.users {
         let role = role_of(user.role);
-        let at = |message: String| format!("{} line {}: {message}", RosterFile::Users.name(), user.line);
+        let at =
+            |message: String| format!("{} line {}: {message}", RosterFile::Users.name(), user.line);
         let planned = PlannedAccount {
             name: user.display_name.clone(),
             username: user.username.clone(),
@@ -108,9 +113,7 @@ async fn plan(state: &AppState, users_csv: &[u8], enrollments_csv: &[u8]) -> Res
                         user.line,
                         at(format!(
                             "the username {} belongs to a {} account here, not a {}",
-                            user.username,
-                            existing.role,
-                            role
+                            user.username, existing.role, role
                         )),
                     ));
                 } else if !same_id {
@@ -125,7 +128,11 @@ async fn plan(state: &AppState, users_csv: &[u8], enrollments_csv: &[u8]) -> Res
                 } else {
                     people.insert(
                         user.sourced_id.clone(),
-                        (existing.username.clone(), existing.display_name.clone(), role),
+                        (
+                            existing.username.clone(),
+                            existing.display_name.clone(),
+                            role,
+                        ),
                     );
                     plan.existing.push(planned);
                 }
@@ -152,7 +159,11 @@ async fn plan(state: &AppState, users_csv: &[u8], enrollments_csv: &[u8]) -> Res
     }
     for e in &roster.enrolments {
         let at = |message: String| {
-            format!("{} line {}: {message}", RosterFile::Enrollments.name(), e.line)
+            format!(
+                "{} line {}: {message}",
+                RosterFile::Enrollments.name(),
+                e.line
+            )
         };
         let class = state.store.class_by_sourced_id(&e.class_sourced_id).await?;
         let person = match people.get(&e.user_sourced_id) {
@@ -220,8 +231,9 @@ async fn plan(state: &AppState, users_csv: &[u8], enrollments_csv: &[u8]) -> Res
             });
         }
     }
-    problems.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    plan.errors.extend(problems.into_iter().map(|(_, _, text)| text));
+    problems.sort_by_key(|a| (a.0, a.1));
+    plan.errors
+        .extend(problems.into_iter().map(|(_, _, text)| text));
     Ok(plan)
 }
 
@@ -285,10 +297,9 @@ pub async fn upload(
         .map_err(|_| WebError::BadRequest("the upload could not be read: send it again".into()))?
     {
         let name = field.name().unwrap_or("").to_string();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|_| WebError::BadRequest("the upload could not be read: send it again".into()))?;
+        let bytes = field.bytes().await.map_err(|_| {
+            WebError::BadRequest("the upload could not be read: send it again".into())
+        })?;
         match name.as_str() {
             "users" => users = bytes.to_vec(),
             "enrollments" => enrollments = bytes.to_vec(),
@@ -304,7 +315,13 @@ pub async fn upload(
         }
     }
     if !too_large.is_empty() {
-        return refused(&state, &current, "Nothing was stored: a file is too large", too_large).await;
+        return refused(
+            &state,
+            &current,
+            "Nothing was stored: a file is too large",
+            too_large,
+        )
+        .await;
     }
     if users.is_empty() && enrollments.is_empty() {
         return refused(
@@ -339,8 +356,13 @@ pub async fn upload(
     }
     let (Ok(users), Ok(enrollments)) = (String::from_utf8(users), String::from_utf8(enrollments))
     else {
-        return refused(&state, &current, "Nothing was stored: save the files as CSV UTF-8", Vec::new())
-            .await;
+        return refused(
+            &state,
+            &current,
+            "Nothing was stored: save the files as CSV UTF-8",
+            Vec::new(),
+        )
+        .await;
     };
     let id = state
         .store
@@ -350,7 +372,9 @@ pub async fn upload(
         &state,
         &current,
         &format!("/admin/import/{id}"),
-        Flash::success("The files are read without a problem; check what will be added, then confirm"),
+        Flash::success(
+            "The files are read without a problem; check what will be added, then confirm",
+        ),
     )
     .await
 }
@@ -526,11 +550,17 @@ pub async fn confirm(
         .await
     {
         Ok(applied) => applied,
-        Err(error @ (ownpace_storage::StoreError::Conflict(_) | ownpace_storage::StoreError::NotFound { .. })) => {
+        Err(
+            error @ (ownpace_storage::StoreError::Conflict(_)
+            | ownpace_storage::StoreError::NotFound { .. }),
+        ) => {
             return refused(
                 &state,
                 &current,
-                &format!("Nothing was stored: {}", WebError::from(error).public_message()),
+                &format!(
+                    "Nothing was stored: {}",
+                    WebError::from(error).public_message()
+                ),
                 Vec::new(),
             )
             .await;
@@ -538,7 +568,11 @@ pub async fn confirm(
         Err(other) => return Err(other.into()),
     };
     let classes: Vec<&str> = {
-        let mut names: Vec<&str> = checked.memberships.iter().map(|m| m.class_name.as_str()).collect();
+        let mut names: Vec<&str> = checked
+            .memberships
+            .iter()
+            .map(|m| m.class_name.as_str())
+            .collect();
         names.sort_unstable();
         names.dedup();
         names

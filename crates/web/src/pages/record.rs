@@ -17,7 +17,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use ownpace_core::course::{AnswerSpec, Course, Response as ItemResponse};
 use ownpace_core::events::EventKind;
-use ownpace_storage::{CourseVersion, HistoryCursor, NewOverride, OverrideScope, StoredEvent, User};
+use ownpace_storage::{
+    CourseVersion, HistoryCursor, NewOverride, OverrideScope, StoredEvent, User,
+};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -142,7 +144,9 @@ fn history_row(course: &Course, e: &StoredEvent, now: i64) -> HistoryRow {
         .item_id
         .as_deref()
         .and_then(|id| course.item(id))
-        .map_or(String::new(), |item| short_text(&item.prompt, QUESTION_CHARS));
+        .map_or(String::new(), |item| {
+            short_text(&item.prompt, QUESTION_CHARS)
+        });
     let (what, question, answer) = match e.kind {
         EventKind::Answer => ("Answered", question, answer_text(course, e)),
         EventKind::UnreadAnswer => ("Typed an answer", question, answer_text(course, e)),
@@ -352,8 +356,7 @@ pub async fn student_record(
                 );
             }
             paths.push(PathSection {
-                path: crate::path::teacher_path_view(&state, &student_id, &course)
-                    .await?,
+                path: crate::path::teacher_path_view(&state, &student_id, &course).await?,
                 class_id: class.id,
                 class_name: class.name,
             });
@@ -372,7 +375,10 @@ pub async fn student_record(
     layout = match paths.first() {
         Some(first) => {
             let href = format!("/classes/{}", first.class_id);
-            layout.with_crumbs([("/classes", "My classes"), (href.as_str(), first.class_name.as_str())])
+            layout.with_crumbs([
+                ("/classes", "My classes"),
+                (href.as_str(), first.class_name.as_str()),
+            ])
         }
         None => layout.with_crumbs([("/classes", "My classes")]),
     };
@@ -492,8 +498,7 @@ pub async fn student_goal(
     let course = teacher_of.course_in_body(&state, &form.course_id).await?;
     let student = &teacher_of.student;
     let result = async {
-        let (title, _, _, due) =
-            crate::path::goal_from_form(&course, &form.goal, state.now())?;
+        let (title, _, _, due) = crate::path::goal_from_form(&course, &form.goal, state.now())?;
         create_goal(
             &state,
             &course,

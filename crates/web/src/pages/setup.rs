@@ -122,10 +122,16 @@ pub async fn setup_submit(
         );
     }
     if let Err(error) = super::admin::check_password(&form.password) {
-        return refuse(&crate::flash::sentence(&upper_first(&error.public_message())), "password");
+        return refuse(
+            &crate::flash::sentence(&upper_first(&error.public_message())),
+            "password",
+        );
     }
     if form.password != form.repeat {
-        return refuse("The two passwords differ: type the same password twice.", "repeat");
+        return refuse(
+            "The two passwords differ: type the same password twice.",
+            "repeat",
+        );
     }
     let hash = auth::hash_password(form.password.clone()).await?;
     match state

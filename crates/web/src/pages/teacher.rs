@@ -287,9 +287,9 @@ pub async fn class_dashboard(
         let here = last_activity.get(&student.id).copied();
         let anywhere = last_anywhere.get(&student.id).copied();
         if here.is_none() {
-            let since = joined
-                .get(&student.id)
-                .map_or(String::new(), |at| format!("in the class since {}", crate::views::date(*at, now)));
+            let since = joined.get(&student.id).map_or(String::new(), |at| {
+                format!("in the class since {}", crate::views::date(*at, now))
+            });
             let elsewhere = anywhere.map_or(String::new(), |at| {
                 format!("; active in another course {}", ago(now, at))
             });
@@ -419,7 +419,13 @@ pub async fn class_override(
         },
         class.name
     ));
-    crate::flash::redirect(&state, &current, &format!("/classes/{}#path", class.id), done).await
+    crate::flash::redirect(
+        &state,
+        &current,
+        &format!("/classes/{}#path", class.id),
+        done,
+    )
+    .await
 }
 
 /// Removes an override of this class or one of its students.
@@ -439,11 +445,14 @@ pub async fn remove_override(
         return Err(WebError::NotFound);
     }
     state.store.remove_override(&override_id).await?;
-    let done = crate::flash::Flash::success(format!(
-        "Removed for every student of {}",
-        class.name
-    ));
-    crate::flash::redirect(&state, &current, &format!("/classes/{}#path", class.id), done).await
+    let done = crate::flash::Flash::success(format!("Removed for every student of {}", class.name));
+    crate::flash::redirect(
+        &state,
+        &current,
+        &format!("/classes/{}#path", class.id),
+        done,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
