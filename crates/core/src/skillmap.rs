@@ -420,11 +420,11 @@ pub(crate) fn edge_route(
     let start = (fx + NODE_W / 2.0, fy + node_h);
     let end = (tx + NODE_W / 2.0, ty);
     let mut route = vec![start];
-    for (l, layer) in layers.iter().enumerate().take(lt).skip(lf + 1) {
+    for (l, row) in layers.iter().enumerate().take(lt).skip(lf + 1) {
         let share = (l - lf) as f64 / (lt - lf) as f64;
         let want = start.0 + (end.0 - start.0) * share;
         let row_top = MARGIN + l as f64 * (node_h + GAP_Y);
-        let x = gap_near(layer, at, want);
+        let x = gap_near(row, at, want);
         route.push((x, row_top - 4.0));
         route.push((x, row_top + node_h + 4.0));
     }

@@ -408,6 +408,19 @@ async fn story() {
     findings.check(s).await;
     findings.shot(s, "feedback-wrong").await;
     assert_eq!(text_of(s, "#verdict", "the verdict").await, "Not quite");
+    // The focus moves to the verdict, so Tab goes on from the feedback (issue 16).
+    let focused = s
+        .execute(
+            "return document.activeElement && document.activeElement.id",
+            vec![],
+        )
+        .await
+        .expect("read the focused element");
+    assert_eq!(
+        focused.as_str(),
+        Some("verdict"),
+        "the verdict has the focus"
+    );
     let explanation = text_of(s, "#explanation", "the explanation").await;
     assert!(!explanation.is_empty(), "the explanation is shown");
     assert!(
