@@ -56,8 +56,10 @@ pub struct RecordedAnswer {
     pub duplicate: bool,
     pub response: String,
     pub correct: bool,
-    /// Per skill of the item: mastery before and after this answer.
-    pub mastery: Vec<(String, f64, SkillProgress)>,
+    /// Per skill of the item, in the item's order: the progress just before and just
+    /// after this answer (before is the prior, with no answer, for a skill never touched).
+    /// For a duplicate, the first submission's, replayed from the events.
+    pub mastery: Vec<events::SkillChange>,
 }
 
 /// A finished placement check.
@@ -187,13 +189,14 @@ impl Store {
             .bind(answer.idempotency_key)
             .fetch_one(&mut *tx)
             .await?;
-            let mut mastery = Vec::new();
-            for skill in answer.skills {
-                let now = load_progress(&mut tx, answer.student_id, answer.course_id, skill)
-                    .await?
-                    .unwrap_or_else(|| SkillProgress::initial(&params_for(skill)));
-                mastery.push((skill.clone(), now.p_mastery, now));
-            }
+            let mastery = replay_until(
+                &mut tx,
+                answer.student_id,
+                answer.course_id,
+                &event_id,
+                &params_for,
+            )
+            .await?;
             tx.rollback().await?;
             return Ok(RecordedAnswer {
                 event_id,
@@ -217,17 +220,13 @@ impl Store {
             &params_for,
         )
         .await?;
-        let mastery = changes
-            .into_iter()
-            .map(|c| (c.skill, c.before.p_mastery, c.after))
-            .collect();
         tx.commit().await?;
         Ok(RecordedAnswer {
             event_id,
             duplicate: false,
             response: answer.response.to_string(),
             correct: answer.correct,
-            mastery,
+            mastery: changes,
         })
     }
 
@@ -409,11 +408,13 @@ impl Store {
 
     /// Per enrolled student: time of their latest event in the class's course, if any.
     pub async fn class_last_activity(&self, class_id: &str) -> Result<HashMap<String, i64>> {
+        // One index seek per student (events_student_time, newest first), not a scan of
+        // the class's whole history: the dashboard stays fast as the year goes on.
         let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
-            "SELECT e.student_id, MAX(ev.occurred_at) FROM enrollments e \
-             JOIN classes c ON c.id = e.class_id \
-             LEFT JOIN events ev ON ev.student_id = e.student_id AND ev.course_id = c.course_id \
-             WHERE e.class_id = $1 GROUP BY e.student_id",
+            "SELECT e.student_id, (SELECT ev.occurred_at FROM events ev \
+             WHERE ev.student_id = e.student_id AND ev.course_id = c.course_id \
+             ORDER BY ev.occurred_at DESC LIMIT 1) \
+             FROM enrollments e JOIN classes c ON c.id = e.class_id WHERE e.class_id = $1",
         )
         .bind(class_id)
         .fetch_all(&self.pool)
@@ -638,6 +639,68 @@ async fn replay_into(
         }
     }
     Ok(answers)
+}
+
+/// What the answer event `event_id` changed when it was recorded: the student's events in
+/// the course that move mastery, replayed through the core's rule up to that one (with
+/// today's parameters, which are the first submission's unless `ownpace fit` ran since).
+/// Used only for a repeated submission, so its cost (one student's history) is rare.
+async fn replay_until(
+    tx: &mut Transaction<'_, Any>,
+    student_id: &str,
+    course_id: &str,
+    event_id: &str,
+    params_for: &impl Fn(&str) -> BktParams,
+) -> Result<Vec<events::SkillChange>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: String,
+        kind: String,
+        skills: String,
+        correct: Option<i64>,
+        occurred_at: i64,
+        data: Option<String>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, kind, skills, correct, occurred_at, data FROM events \
+         WHERE student_id = $1 AND course_id = $2 AND kind IN ($3, $4) ORDER BY occurred_at, id",
+    )
+    .bind(student_id)
+    .bind(course_id)
+    .bind(EventKind::Answer.as_str())
+    .bind(EventKind::Placement.as_str())
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut state = LearnerState::default();
+    for row in &rows {
+        let at = row.occurred_at;
+        let changes = match stored_kind(&row.kind)? {
+            EventKind::Placement => {
+                let placement = placement_data(row.data.as_deref())?;
+                let event = LearnerEvent::Placement {
+                    beliefs: &placement.beliefs,
+                    at,
+                };
+                events::apply(&mut state, &event, params_for)
+            }
+            _ => {
+                let skills = split_skills(&row.skills);
+                let event = LearnerEvent::Answer {
+                    skills: &skills,
+                    correct: row.correct.unwrap_or(0) != 0,
+                    at,
+                };
+                events::apply(&mut state, &event, params_for)
+            }
+        };
+        if row.id == event_id {
+            return Ok(changes);
+        }
+    }
+    Err(StoreError::NotFound {
+        what: "answer event",
+        id: event_id.to_string(),
+    })
 }
 
 /// Appends a graded event (`answer` or `placement-answer`); 0 rows when its idempotency

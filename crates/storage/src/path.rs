@@ -14,6 +14,8 @@ pub struct Goal {
     pub target_at: i64,
     pub created_by: String,
     pub created_at: i64,
+    /// When every skill the goal needs first counted as known; it stays achieved.
+    pub achieved_at: Option<i64>,
 }
 
 pub struct NewGoal<'a> {
@@ -87,6 +89,7 @@ struct GoalRow {
     target_at: i64,
     created_by: String,
     created_at: i64,
+    achieved_at: Option<i64>,
 }
 
 impl Store {
@@ -118,14 +121,16 @@ impl Store {
             target_at: goal.target_at,
             created_by: goal.created_by.into(),
             created_at,
+            achieved_at: None,
         })
     }
 
     /// Open goals of a student in a course, soonest first.
     pub async fn open_goals(&self, student_id: &str, course_id: &str) -> Result<Vec<Goal>> {
         let rows: Vec<GoalRow> = sqlx::query_as(
-            "SELECT id, student_id, course_id, title, skills, project_id, target_at, created_by, created_at \
-             FROM goals WHERE student_id = $1 AND course_id = $2 AND closed_at IS NULL ORDER BY target_at, id",
+            "SELECT id, student_id, course_id, title, skills, project_id, target_at, created_by, created_at, \
+             achieved_at FROM goals WHERE student_id = $1 AND course_id = $2 AND closed_at IS NULL \
+             ORDER BY target_at, id",
         )
         .bind(student_id)
         .bind(course_id)
@@ -143,8 +148,24 @@ impl Store {
                 target_at: row.target_at,
                 created_by: row.created_by,
                 created_at: row.created_at,
+                achieved_at: row.achieved_at,
             })
             .collect())
+    }
+
+    /// Records that a goal of this student was achieved at `at`, unless it already was:
+    /// the first time stays. Returns whether this call recorded it.
+    pub async fn set_goal_achieved(&self, student_id: &str, goal_id: &str, at: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE goals SET achieved_at = $1 WHERE id = $2 AND student_id = $3 \
+             AND achieved_at IS NULL",
+        )
+        .bind(at)
+        .bind(goal_id)
+        .bind(student_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Closes a goal of this student (done or dropped). Unknown ids are an error.

@@ -7,6 +7,7 @@
 
 mod admin;
 mod family;
+mod heatmap;
 mod placement;
 mod practice;
 pub(crate) mod record;
