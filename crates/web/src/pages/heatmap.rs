@@ -124,6 +124,7 @@ pub struct Group {
 }
 
 pub struct Cell {
+    pub skill: String,
     pub css: &'static str,
     pub mark: &'static str,
     /// The number, or "–" when not started.
@@ -290,6 +291,7 @@ pub fn build(course: &Course, students: &[StudentProgress<'_>], now: i64, target
                 _ => lines.push((band, view.value.unwrap_or(0.0), card_line(band, skill, view))),
             }
             cells.push(Cell {
+                skill: skill.id.clone(),
                 css: band.css(),
                 mark: band.mark(),
                 value,
