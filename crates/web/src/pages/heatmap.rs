@@ -64,14 +64,22 @@ impl Band {
         }
     }
 
-    /// The mark printed in the cell, so that bands read without colour.
+    /// The mark printed in the cell before the number, so that bands read without
+    /// colour. A cell not started has no number: its "–" is its mark.
     pub fn mark(self) -> &'static str {
         match self {
             Band::Low => "!",
-            Band::Mid | Band::High => "",
+            Band::Mid | Band::High | Band::NotStarted => "",
             Band::ReviewDue => "↻",
             Band::Mastered => "✓",
+        }
+    }
+
+    /// The legend's sample of the band: its mark, or "–" for not started.
+    pub fn sample(self) -> &'static str {
+        match self {
             Band::NotStarted => "–",
+            other => other.mark(),
         }
     }
 
@@ -100,7 +108,7 @@ pub fn legend() -> Vec<LegendEntry> {
         .iter()
         .map(|b| LegendEntry {
             css: b.css(),
-            mark: b.mark(),
+            mark: b.sample(),
             words: b.legend(),
         })
         .collect()
@@ -155,8 +163,10 @@ pub struct Card {
     pub student_id: String,
     pub name: String,
     pub summary: String,
-    /// Skills started and not mastered, weakest first, then reviews due.
+    /// Skills started and not mastered, weakest first.
     pub lines: Vec<CardLine>,
+    /// "Review due: A, B" (one line, however many), empty when none.
+    pub due: String,
     /// "Not started: 14 skills", "Mastered: 9 skills".
     pub rest: Vec<String>,
 }
@@ -262,6 +272,7 @@ pub fn build(course: &Course, students: &[StudentProgress<'_>], now: i64, target
         let mut cells = Vec::new();
         let mut lines: Vec<(Band, f64, CardLine)> = Vec::new();
         let (mut mastered, mut due, mut not_started) = (0, 0, 0);
+        let mut due_names: Vec<&str> = Vec::new();
         for (c, &k) in order.iter().enumerate() {
             let skill = &course.skills[k];
             let view = &views[s][c];
@@ -286,7 +297,7 @@ pub fn build(course: &Course, students: &[StudentProgress<'_>], now: i64, target
                 Band::Mastered => {}
                 Band::ReviewDue => {
                     due += 1;
-                    lines.push((band, view.value.unwrap_or(0.0), card_line(band, skill, view)));
+                    due_names.push(skill.name.as_str());
                 }
                 _ => lines.push((band, view.value.unwrap_or(0.0), card_line(band, skill, view))),
             }
@@ -321,6 +332,11 @@ pub fn build(course: &Course, students: &[StudentProgress<'_>], now: i64, target
             name: student.name.to_string(),
             summary,
             lines: lines.into_iter().map(|l| l.2).collect(),
+            due: if due_names.is_empty() {
+                String::new()
+            } else {
+                format!("Review due ({due}): {}", due_names.join(", "))
+            },
             rest,
         });
         rows.push(Row {
@@ -348,14 +364,11 @@ fn skills_word(n: usize) -> String {
 }
 
 fn card_line(band: Band, skill: &ownpace_core::course::Skill, view: &SkillView) -> CardLine {
-    let text = match view.standing {
-        Standing::ReviewDue => view.phrase.clone(),
-        _ => format!(
-            "{} {}",
-            view.value.map_or_else(String::new, percent),
-            view.phrase
-        ),
-    };
+    let text = format!(
+        "{} {}",
+        view.value.map_or_else(String::new, percent),
+        view.phrase
+    );
     CardLine {
         css: band.css(),
         mark: band.mark(),
@@ -425,7 +438,8 @@ mod tests {
         // Readable without colour: every band but two neighbours has its own mark, and
         // those two differ by the number printed (the legend gives the ranges).
         assert_ne!(Band::Low.mark(), Band::Mid.mark());
-        assert_ne!(Band::NotStarted.mark(), Band::Mastered.mark());
+        assert_ne!(Band::NotStarted.sample(), Band::Mastered.sample());
+        assert_eq!(Band::NotStarted.sample(), "–");
         assert_ne!(Band::ReviewDue.mark(), Band::Mastered.mark());
     }
 
@@ -457,7 +471,10 @@ mod tests {
         // Ana: a mastered, z not started, b weak.
         let cells = &map.rows[0].cells;
         assert_eq!(cells[0].css, "band-mastered");
-        assert_eq!((cells[1].css, cells[1].value.as_str()), ("band-none", "–"));
+        assert_eq!(
+            (cells[1].css, cells[1].mark, cells[1].value.as_str()),
+            ("band-none", "", "–")
+        );
         assert_eq!(cells[2].css, "band-low");
         assert_eq!(
             cells[2].value,
@@ -502,6 +519,8 @@ mod tests {
         let map = build(&c, &[ana], late, 0.9);
         let cell = &map.rows[0].cells[0];
         assert_eq!((cell.css, cell.mark, cell.word), ("band-due", "↻", "review due"));
+        assert_eq!(map.cards[0].due, "Review due (1): A first");
+        assert!(map.cards[0].lines.is_empty());
         assert!(cell.label.contains("review due, recall about"), "{}", cell.label);
         // Forgetting does not un-master: still counted as mastered.
         assert_eq!(map.rows[0].mastered, 1);
