@@ -468,6 +468,80 @@ impl Store {
             .collect()
     }
 
+    /// The lessons a student marked as finished in a course (on screen or offline), each
+    /// with when it was last finished. One seek per kind (index `events_student_kind`).
+    pub async fn lessons_done(
+        &self,
+        student_id: &str,
+        course_id: &str,
+    ) -> Result<Vec<(String, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT item_id, MAX(occurred_at) FROM events \
+             WHERE student_id = $1 AND course_id = $2 AND kind IN ($3, $4) \
+             AND item_id IS NOT NULL GROUP BY item_id",
+        )
+        .bind(student_id)
+        .bind(course_id)
+        .bind(EventKind::Lesson.as_str())
+        .bind(EventKind::OfflineActivity.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    /// A student's graded answers in a course, newest first, at most `limit`.
+    pub async fn student_answers(
+        &self,
+        student_id: &str,
+        course_id: &str,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>> {
+        self.events_of_kind(student_id, course_id, EventKind::Answer, limit)
+            .await
+    }
+
+    async fn events_of_kind(
+        &self,
+        student_id: &str,
+        course_id: &str,
+        kind: EventKind,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: String,
+            skills: String,
+            item_id: Option<String>,
+            correct: Option<i64>,
+            occurred_at: i64,
+            duration_ms: Option<i64>,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, skills, item_id, correct, occurred_at, duration_ms FROM events \
+             WHERE student_id = $1 AND course_id = $2 AND kind = $3 \
+             ORDER BY occurred_at DESC, id DESC LIMIT $4",
+        )
+        .bind(student_id)
+        .bind(course_id)
+        .bind(kind.as_str())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| StoredEvent {
+                id: row.id,
+                kind,
+                skills: split_skills(&row.skills),
+                item_id: row.item_id,
+                response: None,
+                correct: row.correct.map(|c| c != 0),
+                occurred_at: row.occurred_at,
+                duration_ms: row.duration_ms,
+            })
+            .collect())
+    }
+
     /// Per item a student has answered in a course: how often, and when last.
     pub async fn answered_items(
         &self,

@@ -7,7 +7,6 @@
 use crate::views;
 use crate::{AppState, WebError};
 use ownpace_core::course::Modality;
-use ownpace_core::events::EventKind;
 use ownpace_core::goals::{self, Goal as CoreGoal, GoalTarget, PracticeEvent};
 use ownpace_core::placement;
 use ownpace_core::progress::{SkillProgress, StuckReason, skill_statuses};
@@ -142,6 +141,37 @@ pub async fn record_achieved_goals(
     record_achieved(state, student_id, course, &mut goals, &known_since(&mastery)).await
 }
 
+/// The most answers a goal forecast reads (newest first): about a term of steady practice.
+pub const PRACTICE_HISTORY: i64 = 5_000;
+
+/// A student's answers in a course, oldest first, as the goal forecast reads them (each
+/// skill of an item gets its share of the time).
+async fn practice_history(
+    state: &AppState,
+    student_id: &str,
+    course_id: &str,
+) -> Result<Vec<PracticeEvent>, WebError> {
+    let mut practice = Vec::new();
+    for event in state
+        .store
+        .student_answers(student_id, course_id, PRACTICE_HISTORY)
+        .await?
+        .iter()
+        .rev()
+    {
+        let share = event.duration_ms.unwrap_or(0) / event.skills.len().max(1) as i64;
+        for skill in &event.skills {
+            practice.push(PracticeEvent {
+                at: event.occurred_at,
+                duration_ms: share,
+                skill: skill.clone(),
+                correct: event.correct.unwrap_or(false),
+            });
+        }
+    }
+    Ok(practice)
+}
+
 /// Everything about a student that shapes their next steps.
 pub struct StudentPath {
     pub statuses: HashMap<String, SkillStatus>,
@@ -161,43 +191,24 @@ pub async fn student_path(
     let mastery = state.store.student_mastery(student_id, course_id).await?;
     let statuses = statuses(state, course, &mastery);
     let mut goals = state.store.open_goals(student_id, course_id).await?;
-    let events = state
-        .store
-        .student_events(student_id, course_id, 5_000)
-        .await?;
     let mut modality_last_used: HashMap<Modality, i64> = HashMap::new();
     let mut lessons_done = HashSet::new();
-    let mut practice = Vec::new();
-    for event in &events {
-        match event.kind {
-            EventKind::Lesson | EventKind::OfflineActivity => {
-                if let Some(lesson) = event
-                    .item_id
-                    .as_deref()
-                    .and_then(|id| course.course.lesson(id))
-                {
-                    let last = modality_last_used
-                        .entry(lesson.modality)
-                        .or_insert(event.occurred_at);
-                    *last = (*last).max(event.occurred_at);
-                    lessons_done.insert(lesson.id.clone());
-                }
-            }
-            EventKind::Answer => {
-                let share = event.duration_ms.unwrap_or(0) / event.skills.len().max(1) as i64;
-                for skill in &event.skills {
-                    practice.push(PracticeEvent {
-                        at: event.occurred_at,
-                        duration_ms: share,
-                        skill: skill.clone(),
-                        correct: event.correct.unwrap_or(false),
-                    });
-                }
-            }
-            _ => {}
+    for (id, at) in state.store.lessons_done(student_id, course_id).await? {
+        if let Some(lesson) = course.course.lesson(&id) {
+            let last = modality_last_used.entry(lesson.modality).or_insert(at);
+            *last = (*last).max(at);
+            lessons_done.insert(lesson.id.clone());
         }
     }
-    practice.reverse();
+    let mastered_at = known_since(&mastery);
+    record_achieved(state, student_id, course, &mut goals, &mastered_at).await?;
+    // Only a goal not achieved yet has a forecast that reads the answers (the pace): a
+    // student without one costs no history at all, and one with costs a bounded read.
+    let practice = if goals.iter().any(|g| g.achieved_at.is_none()) {
+        practice_history(state, student_id, course_id).await?
+    } else {
+        Vec::new()
+    };
     let mut pinned = Vec::new();
     let mut hidden = Vec::new();
     for o in state
@@ -218,8 +229,6 @@ pub async fn student_path(
             }
         }
     }
-    let mastered_at = known_since(&mastery);
-    record_achieved(state, student_id, course, &mut goals, &mastered_at).await?;
     let stuck = mastery
         .iter()
         .filter_map(|row| row.progress.stuck().map(|r| (row.skill_id.clone(), r)))
