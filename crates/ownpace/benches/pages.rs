@@ -224,6 +224,7 @@ async fn run(engine: Backend, options: &Options) {
     // Warm up: course caches, prepared statements, the page cache.
     time_page(&http, &dashboard, 3).await;
     time_page(&http, &record, 3).await;
+    println!("  machine load average before: {}", load_average());
     for (name, url) in [("dashboard", &dashboard), ("record", &record)] {
         let mut t = time_page(&http, url, options.requests).await;
         println!(
@@ -234,4 +235,44 @@ async fn run(engine: Backend, options: &Options) {
             options.requests
         );
     }
+    println!("  machine load average after: {}", load_average());
+    breakdown(&app, &ids[0], &options).await;
+}
+
+/// The machine's load average (1, 5, 15 minutes): the figures mean little when other
+/// jobs keep the 2 cores busy, so the bench says how busy they were.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// The median time of each storage read the record page makes, in-process, to show where
+/// a page's time goes.
+async fn breakdown(app: &TestApp, student: &str, options: &Options) {
+    let course = &app.school.course_id;
+    let reps = options.requests.clamp(1, 50);
+    let mut lines = Vec::new();
+    macro_rules! time {
+        ($name:expr, $call:expr) => {{
+            let mut t = Timings(Vec::with_capacity(reps));
+            for _ in 0..reps {
+                let started = Instant::now();
+                $call.await.expect($name);
+                t.0.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+            lines.push(format!("{}: {:.2} ms", $name, t.percentile(0.5)));
+        }};
+    }
+    let now = ownpace_web::now_ms();
+    time!("class mastery", app.store.class_mastery(&app.school.class_id));
+    time!("class last activity", app.store.class_last_activity(&app.school.class_id));
+    time!("student mastery", app.store.student_mastery(student, course));
+    time!("50 latest events", app.store.student_events(student, course, 50));
+    time!("time this week", app.store.time_spent_since(student, course, now - 7 * 86_400_000));
+    time!("lessons done", app.store.lessons_done(student, course));
+    time!("placement", app.store.placement_result(student, course));
+    time!("1,000 latest answers", app.store.student_answers(student, course, 1_000));
+    time!("open goals", app.store.open_goals(student, course));
+    println!("  storage reads (median of {reps}): {}", lines.join(", "));
 }

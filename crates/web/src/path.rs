@@ -141,8 +141,10 @@ pub async fn record_achieved_goals(
     record_achieved(state, student_id, course, &mut goals, &known_since(&mastery)).await
 }
 
-/// The most answers a goal forecast reads (newest first): about a term of steady practice.
-pub const PRACTICE_HISTORY: i64 = 5_000;
+/// The most answers a goal forecast reads, newest first: the forecast is about the
+/// student's current pace, and 1,000 answers are six weeks or more of steady practice. It
+/// bounds the record page's cost however long the year has been (issue 16).
+pub const PRACTICE_HISTORY: i64 = 1_000;
 
 /// A student's answers in a course, oldest first, as the goal forecast reads them (each
 /// skill of an item gets its share of the time).
