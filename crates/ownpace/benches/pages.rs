@@ -97,7 +97,12 @@ fn main() {
 
 /// A year of answers for one student: `count` answers, evenly over the last 365 days,
 /// cycling through the course's items, 70% right (a fixed pattern, so runs compare).
-fn year_of_answers(course: &Course, count: usize, now: i64, seed: usize) -> Vec<(String, String, bool, i64)> {
+fn year_of_answers(
+    course: &Course,
+    count: usize,
+    now: i64,
+    seed: usize,
+) -> Vec<(String, String, bool, i64)> {
     let year = 365 * 86_400_000_i64;
     let items: Vec<_> = course.items.iter().collect();
     (0..count)
@@ -127,25 +132,32 @@ async fn fill_history(app: &TestApp, course: &Course, students: &[String], event
         let answers = year_of_answers(course, events, now, s);
         let skills: Vec<Vec<String>> = answers
             .iter()
-            .map(|(item, ..)| course.item(item).map(|i| i.skills.clone()).unwrap_or_default())
+            .map(|(item, ..)| {
+                course
+                    .item(item)
+                    .map(|i| i.skills.clone())
+                    .unwrap_or_default()
+            })
             .collect();
         let keys: Vec<String> = (0..answers.len()).map(|n| format!("year-{n}")).collect();
         let records: Vec<AnswerRecord<'_>> = answers
             .iter()
             .zip(&skills)
             .zip(&keys)
-            .map(|(((item, response, right, at), skills), key)| AnswerRecord {
-                student_id: student,
-                course_id: &course.id,
-                course_version: 1,
-                item_id: item,
-                skills,
-                response,
-                correct: *right,
-                occurred_at: *at,
-                duration_ms: Some(25_000),
-                idempotency_key: key,
-            })
+            .map(
+                |(((item, response, right, at), skills), key)| AnswerRecord {
+                    student_id: student,
+                    course_id: &course.id,
+                    course_version: 1,
+                    item_id: item,
+                    skills,
+                    response,
+                    correct: *right,
+                    occurred_at: *at,
+                    duration_ms: Some(25_000),
+                    idempotency_key: key,
+                },
+            )
             .collect();
         written += app
             .store
@@ -265,14 +277,33 @@ async fn breakdown(app: &TestApp, student: &str, options: &Options) {
         }};
     }
     let now = ownpace_web::now_ms();
-    time!("class mastery", app.store.class_mastery(&app.school.class_id));
-    time!("class last activity", app.store.class_last_activity(&app.school.class_id));
-    time!("student mastery", app.store.student_mastery(student, course));
-    time!("50 latest events", app.store.student_events(student, course, 50));
-    time!("time this week", app.store.time_spent_since(student, course, now - 7 * 86_400_000));
+    time!(
+        "class mastery",
+        app.store.class_mastery(&app.school.class_id)
+    );
+    time!(
+        "class last activity",
+        app.store.class_last_activity(&app.school.class_id)
+    );
+    time!(
+        "student mastery",
+        app.store.student_mastery(student, course)
+    );
+    time!(
+        "50 latest events",
+        app.store.student_events(student, course, 50)
+    );
+    time!(
+        "time this week",
+        app.store
+            .time_spent_since(student, course, now - 7 * 86_400_000)
+    );
     time!("lessons done", app.store.lessons_done(student, course));
     time!("placement", app.store.placement_result(student, course));
-    time!("1,000 latest answers", app.store.student_answers(student, course, 1_000));
+    time!(
+        "1,000 latest answers",
+        app.store.student_answers(student, course, 1_000)
+    );
     time!("open goals", app.store.open_goals(student, course));
     println!("  storage reads (median of {reps}): {}", lines.join(", "));
 }

@@ -55,7 +55,10 @@ async fn mastery_and_the_heatmap_read_true_in_a_real_browser() {
     tokio::time::timeout(TIMEOUT, story())
         .await
         .unwrap_or_else(|_| panic!("the browser story took longer than {TIMEOUT:?}"));
-    println!("browser story took {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "browser story took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 /// The skills the story uses: four without prerequisites that have a numeric item.
@@ -77,7 +80,10 @@ fn pick_skills(course: &Course) -> Skills {
         .iter()
         .filter(|s| course.items_for_skill(&s.id).next().is_some())
         .map(|s| s.id.clone());
-    let mut next = || ids.next().expect("the demo course has enough practisable skills");
+    let mut next = || {
+        ids.next()
+            .expect("the demo course has enough practisable skills")
+    };
     let review = next();
     let record = next();
     let stuck = next();
@@ -165,7 +171,8 @@ async fn forecast(client: &Client, title: &str) -> String {
 
 /// The row of a skill in a course record's skills table (teacher and guardian pages).
 async fn record_row(client: &Client, skill_name: &str) -> String {
-    let xpath = format!("//table[contains(@class,'skills')]//tr[th[normalize-space()='{skill_name}']]");
+    let xpath =
+        format!("//table[contains(@class,'skills')]//tr[th[normalize-space()='{skill_name}']]");
     client
         .find(Locator::XPath(&xpath))
         .await
@@ -179,9 +186,8 @@ async fn record_row(client: &Client, skill_name: &str) -> String {
 async fn skill_card(client: &Client, course_id: &str, skill: &str) -> String {
     let css = format!("li.skill a[href=\"/learn/{course_id}/skills/{skill}\"]");
     wait_for(client, &css, "the skill's card").await;
-    let xpath = format!(
-        "//li[contains(@class,'skill')][.//a[@href='/learn/{course_id}/skills/{skill}']]"
-    );
+    let xpath =
+        format!("//li[contains(@class,'skill')][.//a[@href='/learn/{course_id}/skills/{skill}']]");
     client
         .find(Locator::XPath(&xpath))
         .await
@@ -358,7 +364,9 @@ async fn story() {
         &rosa.id,
         &course,
         &skills.review,
-        &(0..4).map(|k| (true, now - 40 * DAY + k * 60_000)).collect::<Vec<_>>(),
+        &(0..4)
+            .map(|k| (true, now - 40 * DAY + k * 60_000))
+            .collect::<Vec<_>>(),
     )
     .await;
     assert!(reviewed.is_mastered());
@@ -379,7 +387,9 @@ async fn story() {
         &rosa.id,
         &course,
         &skills.stuck,
-        &(0..3).map(|k| (false, now - DAY + k * 60_000)).collect::<Vec<_>>(),
+        &(0..3)
+            .map(|k| (false, now - DAY + k * 60_000))
+            .collect::<Vec<_>>(),
     )
     .await;
     for (title, skill, target) in [
@@ -427,9 +437,7 @@ async fn story() {
     let untouched = course
         .skills
         .iter()
-        .find(|s| {
-            ![&skills.review, &skills.record, &skills.stuck, &skills.typo].contains(&&s.id)
-        })
+        .find(|s| ![&skills.review, &skills.record, &skills.stuck, &skills.typo].contains(&&s.id))
         .expect("a skill rosa never touched")
         .clone();
 
@@ -467,15 +475,25 @@ async fn story() {
     // The pinned lesson comes first until it is finished.
     let first = text_of(s, "#next-steps > li:first-child h3", "the first next step").await;
     assert_eq!(first, lesson.title, "the pinned lesson comes first");
-    open(s, &base, &format!("/learn/{course_id}/lessons/{}", lesson.id)).await;
+    open(
+        s,
+        &base,
+        &format!("/learn/{course_id}/lessons/{}", lesson.id),
+    )
+    .await;
     let finish = s
-        .find(Locator::XPath("//button[normalize-space()=\"I've finished this\"]"))
+        .find(Locator::XPath(
+            "//button[normalize-space()=\"I've finished this\"]",
+        ))
         .await
         .expect("the lesson's finish button");
     click_and_load(s, &finish, "I've finished this").await;
     open(s, &base, &home).await;
     let first = text_of(s, "#next-steps > li:first-child h3", "the first next step").await;
-    assert_ne!(first, lesson.title, "a finished pinned lesson leaves the top");
+    assert_ne!(
+        first, lesson.title,
+        "a finished pinned lesson leaves the top"
+    );
 
     // 1. The review: forgetting shows before it, and a right answer raises the number.
     let practice = format!("/learn/{course_id}/skills/{}", skills.review);
@@ -493,13 +511,27 @@ async fn story() {
     findings.shot(s, "mastery-review-passed").await;
     let change = text_of(s, ".mastery-change", "the change").await;
     let (before, after) = change.split_once('→').expect("A% → B%");
-    assert_eq!(before.trim(), shown_before, "the change starts from the number shown");
-    let pct = |t: &str| t.trim().trim_end_matches('%').parse::<u32>().expect("a percentage");
-    assert!(pct(after) > pct(before), "a right review raises it: {change}");
+    assert_eq!(
+        before.trim(),
+        shown_before,
+        "the change starts from the number shown"
+    );
+    let pct = |t: &str| {
+        t.trim()
+            .trim_end_matches('%')
+            .parse::<u32>()
+            .expect("a percentage")
+    };
+    assert!(
+        pct(after) > pct(before),
+        "a right review raises it: {change}"
+    );
     let note = text_of(s, ".change-note", "what changed").await;
     assert!(note.starts_with("Review passed"), "{note}");
     assert!(
-        text_of(s, "ul.changes", "the changes").await.contains("(mastered)"),
+        text_of(s, "ul.changes", "the changes")
+            .await
+            .contains("(mastered)"),
         "still mastered"
     );
 
@@ -511,7 +543,11 @@ async fn story() {
     let note = text_of(s, ".change-note", "what changed").await;
     assert!(note.starts_with("A wrong answer ends mastery"), "{note}");
     open(s, &base, &home).await;
-    assert_eq!(forecast(s, "Review goal").await, done, "a done goal stays done");
+    assert_eq!(
+        forecast(s, "Review goal").await,
+        done,
+        "a done goal stays done"
+    );
 
     // 4. "forty" in a number box: not understood, input kept, nothing revealed or moved.
     let typo_item = course
@@ -522,7 +558,10 @@ async fn story() {
     open(
         s,
         &base,
-        &format!("/learn/{course_id}/skills/{}?item={}", skills.typo, typo_item.id),
+        &format!(
+            "/learn/{course_id}/skills/{}?item={}",
+            skills.typo, typo_item.id
+        ),
     )
     .await;
     let number_before = text_of(s, "#mastery-text", "the shown number").await;
@@ -561,7 +600,10 @@ async fn story() {
     let row = record_row(t, &untouched.name).await;
     assert!(row.contains("not started") && !row.contains('%'), "{row:?}");
     let row = record_row(t, &name(&skills.record)).await;
-    assert!(row.contains(&over_view.phrase) && row.contains(&over_text), "{row:?}");
+    assert!(
+        row.contains(&over_view.phrase) && row.contains(&over_text),
+        "{row:?}"
+    );
 
     let dashboard = format!("/classes/{}", school.class_id);
     open(t, &base, &dashboard).await;
@@ -569,7 +611,10 @@ async fn story() {
     let stuck = text_of(t, "#stuck-list", "the stuck list").await;
     assert!(
         stuck.contains("Rosa New")
-            && stuck.contains(&format!("{}: 3 wrong answers in a row", name(&skills.stuck))),
+            && stuck.contains(&format!(
+                "{}: 3 wrong answers in a row",
+                name(&skills.stuck)
+            )),
         "{stuck}"
     );
     let cell = |skill: &str| {

@@ -155,7 +155,12 @@ impl Store {
 
     /// Records that a goal of this student was achieved at `at`, unless it already was:
     /// the first time stays. Returns whether this call recorded it.
-    pub async fn set_goal_achieved(&self, student_id: &str, goal_id: &str, at: i64) -> Result<bool> {
+    pub async fn set_goal_achieved(
+        &self,
+        student_id: &str,
+        goal_id: &str,
+        at: i64,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE goals SET achieved_at = $1 WHERE id = $2 AND student_id = $3 \
              AND achieved_at IS NULL",

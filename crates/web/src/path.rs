@@ -119,7 +119,10 @@ async fn record_achieved(
             .max()
             .unwrap_or_else(|| state.now())
             .min(state.now());
-        state.store.set_goal_achieved(student_id, &goal.id, at).await?;
+        state
+            .store
+            .set_goal_achieved(student_id, &goal.id, at)
+            .await?;
         goal.achieved_at = Some(at);
     }
     Ok(())
@@ -138,7 +141,14 @@ pub async fn record_achieved_goals(
         return Ok(());
     }
     let mastery = state.store.student_mastery(student_id, course_id).await?;
-    record_achieved(state, student_id, course, &mut goals, &known_since(&mastery)).await
+    record_achieved(
+        state,
+        student_id,
+        course,
+        &mut goals,
+        &known_since(&mastery),
+    )
+    .await
 }
 
 /// The most answers a goal forecast reads, newest first: the forecast is about the

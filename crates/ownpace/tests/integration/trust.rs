@@ -60,7 +60,12 @@ fn starting_skills(course: &Course) -> Vec<(String, Vec<Item>)> {
         .skills
         .iter()
         .filter(|s| s.prerequisites.is_empty())
-        .map(|s| (s.id.clone(), course.items_for_skill(&s.id).cloned().collect()))
+        .map(|s| {
+            (
+                s.id.clone(),
+                course.items_for_skill(&s.id).cloned().collect(),
+            )
+        })
         .filter(|(_, items): &(String, Vec<Item>)| !items.is_empty())
         .collect()
 }
@@ -113,7 +118,11 @@ fn goal_forecast(html: &str, title: &str) -> String {
         .unwrap_or_else(|| panic!("a goal titled {title}"));
     let rest = &html[at..];
     let start = rest.find("class=\"forecast\">").expect("a forecast") + 17;
-    rest[start..].split('<').next().unwrap_or_default().to_string()
+    rest[start..]
+        .split('<')
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 async fn answers_move_the_shown_value_and_an_achieved_goal_stays_done(backend: Backend) {
@@ -185,7 +194,10 @@ async fn answers_move_the_shown_value_and_an_achieved_goal_stays_done(backend: B
         .unwrap();
     assert_eq!(next["state"], "review due", "{next}");
     let due = next["mastery"].as_f64().unwrap();
-    assert!(due < shown.unwrap(), "recall lowers the shown number: {next}");
+    assert!(
+        due < shown.unwrap(),
+        "recall lowers the shown number: {next}"
+    );
     let review = answer(&app, &token, &items[0], &skill, true).await;
     // The same number as shown (recall moves by the millisecond between the two calls).
     let before = review["before"].as_f64().unwrap();
@@ -229,7 +241,10 @@ async fn answers_move_the_shown_value_and_an_achieved_goal_stays_done(backend: B
     // The same date (now in another year, so it names the year).
     let again = goal_forecast(&home, "First goal");
     let day = done.split(':').next().unwrap();
-    assert!(again.starts_with(day), "the goal stays done: {again} (was {done})");
+    assert!(
+        again.starts_with(day),
+        "the goal stays done: {again} (was {done})"
+    );
 }
 
 async fn a_stuck_skill_is_never_on_track_and_not_started_has_no_number(backend: Backend) {
@@ -282,18 +297,15 @@ async fn a_stuck_skill_is_never_on_track_and_not_started_has_no_number(backend: 
         .expect("rosa's heatmap row")..];
     let row = &row[..row.find("</tr>").unwrap()];
     assert!(
-        row.contains(&format!("<td class=\"cell band-low\" data-skill=\"{skill}\"")),
+        row.contains(&format!(
+            "<td class=\"cell band-low\" data-skill=\"{skill}\""
+        )),
         "{row}"
     );
 
     // A skill never touched has no number: "not started" and "–" on the record, never the
     // model's 20% prior; the API gives it a state and no number.
-    let untouched = &course
-        .skills
-        .iter()
-        .find(|s| s.id != skill)
-        .unwrap()
-        .name;
+    let untouched = &course.skills.iter().find(|s| s.id != skill).unwrap().name;
     let record = page(&teacher, &app, &format!("/students/{rosa}")).await;
     let line = &record[record
         .find(&format!("<th scope=\"row\">{untouched}</th>"))

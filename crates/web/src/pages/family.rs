@@ -51,11 +51,7 @@ pub async fn family(
                 // Counted as every page counts it: the one state function's "known".
                 let mastered = mastery
                     .iter()
-                    .filter(|m| {
-                        crate::path::skill_view(&state, Some(m))
-                            .standing
-                            .is_known()
-                    })
+                    .filter(|m| crate::path::skill_view(&state, Some(m)).standing.is_known())
                     .count();
                 let week = state
                     .store

@@ -299,7 +299,11 @@ pub fn build(course: &Course, students: &[StudentProgress<'_>], now: i64, target
                     due += 1;
                     due_names.push(skill.name.as_str());
                 }
-                _ => lines.push((band, view.value.unwrap_or(0.0), card_line(band, skill, view))),
+                _ => lines.push((
+                    band,
+                    view.value.unwrap_or(0.0),
+                    card_line(band, skill, view),
+                )),
             }
             cells.push(Cell {
                 skill: skill.id.clone(),
@@ -518,10 +522,17 @@ mod tests {
         };
         let map = build(&c, &[ana], late, 0.9);
         let cell = &map.rows[0].cells[0];
-        assert_eq!((cell.css, cell.mark, cell.word), ("band-due", "↻", "review due"));
+        assert_eq!(
+            (cell.css, cell.mark, cell.word),
+            ("band-due", "↻", "review due")
+        );
         assert_eq!(map.cards[0].due, "Review due (1): A first");
         assert!(map.cards[0].lines.is_empty());
-        assert!(cell.label.contains("review due, recall about"), "{}", cell.label);
+        assert!(
+            cell.label.contains("review due, recall about"),
+            "{}",
+            cell.label
+        );
         // Forgetting does not un-master: still counted as mastered.
         assert_eq!(map.rows[0].mastered, 1);
         assert_eq!(map.cards[0].summary, "1 of 3 mastered, 1 review due");
