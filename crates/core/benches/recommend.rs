@@ -116,6 +116,7 @@ fn situation() -> Situation {
                 last_practised: Some(NOW - (i as i64 % 20) * DAY),
                 recall: mastered.then_some(0.7 + (i % 3) as f64 * 0.1),
                 review_due: mastered && i % 6 == 0,
+                view: Default::default(),
             },
         );
     }

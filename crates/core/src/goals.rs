@@ -247,6 +247,13 @@ fn plural(n: i64, word: &str) -> String {
     }
 }
 
+/// Whether every skill `goal` needs (its skills and their prerequisites) counts as known
+/// now; `known` says which skills do (mastered, placed or due for a review). Storage
+/// records the moment this first holds as the goal's `achieved_at`.
+pub fn is_achieved(course: &Course, goal: &Goal, known: impl Fn(&str) -> bool) -> bool {
+    remaining_skills(course, &goal.skill_ids(course), known).is_empty()
+}
+
 /// When a goal counts as achieved: once achieved (`previous`), always; otherwise now, when
 /// the forecast has nothing remaining. Storage keeps the result with the goal.
 pub fn achieved_at(previous: Option<i64>, forecast: &Forecast) -> Option<i64> {

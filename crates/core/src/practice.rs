@@ -27,43 +27,32 @@ pub fn next_item<'a>(
         .map(|(_, item)| item)
 }
 
-/// Why a submitted response cannot be read for its item.
+/// Why a submitted response cannot be taken at all (before grading).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ResponseError {
-    #[error("choose one of the options before submitting")]
-    NoChoice,
-    #[error("choice {index} does not exist: this item has {options} options")]
-    NoSuchChoice { index: usize, options: usize },
-    #[error("type an answer before submitting")]
-    Empty,
     #[error("the answer is too long ({MAX_ANSWER_BYTES} characters at most)")]
     TooLong,
 }
 
-/// Reads a typed response for an item from form or JSON text: a choice index for
+/// Reads a submitted response for an item from form or JSON text: a choice index for
 /// multiple choice, the raw text otherwise.
+///
+/// Only a response too long to keep is refused here. Anything else that cannot be read
+/// for the item's kind (an empty box, no option picked, an option that does not exist,
+/// "forty" for a number) is passed on as it came, so that
+/// [`crate::course::assess`] returns it as "not understood" with the form expected:
+/// not graded, revealing nothing, recorded only as a non-graded event.
 pub fn parse_response(item: &Item, raw: &str) -> Result<Response, ResponseError> {
-    match &item.answer {
-        AnswerSpec::Choice { choices } => {
-            let index: usize = raw.trim().parse().map_err(|_| ResponseError::NoChoice)?;
-            if index >= choices.len() {
-                return Err(ResponseError::NoSuchChoice {
-                    index,
-                    options: choices.len(),
-                });
-            }
-            Ok(Response::Choice(index))
-        }
-        _ => {
-            if raw.trim().is_empty() {
-                return Err(ResponseError::Empty);
-            }
-            if raw.len() > MAX_ANSWER_BYTES {
-                return Err(ResponseError::TooLong);
-            }
-            Ok(Response::Text(raw.to_string()))
-        }
+    if raw.len() > MAX_ANSWER_BYTES {
+        return Err(ResponseError::TooLong);
     }
+    Ok(match &item.answer {
+        AnswerSpec::Choice { .. } => match raw.trim().parse::<usize>() {
+            Ok(index) => Response::Choice(index),
+            Err(_) => Response::Text(raw.to_string()),
+        },
+        _ => Response::Text(raw.to_string()),
+    })
 }
 
 /// Whether a student counts as inactive: no recorded activity at all, or none within
@@ -121,6 +110,51 @@ mod tests {
             projects: vec![],
             assets: vec![],
         }
+    }
+
+    #[test]
+    fn unreadable_responses_reach_assess_as_not_understood() {
+        use crate::course::{Choice, assess};
+        let number = item("n", "a");
+        let choice = Item {
+            answer: AnswerSpec::Choice {
+                choices: vec![
+                    Choice {
+                        text: "yes".into(),
+                        correct: true,
+                        feedback: String::new(),
+                    },
+                    Choice {
+                        text: "no".into(),
+                        correct: false,
+                        feedback: String::new(),
+                    },
+                ],
+            },
+            ..item("c", "a")
+        };
+        for (item, raw) in [
+            (&number, ""),
+            (&number, "   "),
+            (&number, "forty"),
+            (&choice, ""),
+            (&choice, "7"),
+            (&choice, "yes"),
+        ] {
+            let response = parse_response(item, raw).expect("passed on to assess");
+            let unread = assess(item, &response).expect_err(raw);
+            assert!(
+                unread.message.starts_with(crate::course::NOT_UNDERSTOOD),
+                "{raw:?}: {}",
+                unread.message
+            );
+            assert!(!unread.expected.is_empty());
+        }
+        assert_eq!(
+            parse_response(&number, &"1".repeat(MAX_ANSWER_BYTES + 1)),
+            Err(ResponseError::TooLong)
+        );
+        assert!(assess(&number, &parse_response(&number, "1").expect("read")).is_ok());
     }
 
     #[test]

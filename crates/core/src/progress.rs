@@ -235,8 +235,10 @@ pub fn evidence_step(params: &BktParams, p: f64, correct: bool) -> f64 {
 
 /// Every skill of `course` as the student stands on it now: state (mastered, in progress,
 /// ready, or locked with the missing prerequisites), mastery, and for mastered skills the
-/// predicted recall and whether a review is due. `progress` holds the projection's rows by
-/// skill id; `prior` is the mastery shown for skills never practised.
+/// predicted recall and whether a review is due, and what people see of it
+/// ([`crate::standing::view`]). `progress` holds the projection's rows by skill id; `prior`
+/// is the model's starting probability for skills never practised (used to rank next
+/// steps, never shown: a skill not started shows no number).
 pub fn skill_statuses(
     course: &Course,
     progress: &HashMap<&str, &SkillProgress>,
@@ -263,6 +265,7 @@ pub fn skill_statuses(
                 last_practised: p.filter(|p| p.attempts > 0).map(|p| p.last_at),
                 recall: p.and_then(|p| p.recall(fsrs, now)),
                 review_due: p.is_some_and(|p| p.review_due(fsrs, now, target_retention)),
+                view: crate::standing::view(p, fsrs, now, target_retention),
             };
             (skill.id.clone(), status)
         })

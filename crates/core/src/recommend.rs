@@ -76,6 +76,10 @@ pub struct SkillStatus {
     pub recall: Option<f64>,
     /// Mastered skills: the memory model says a review is due.
     pub review_due: bool,
+    /// What people see of the skill: its one state, number and phrase
+    /// ([`crate::standing::view`]). Pages and the API show this, never `p_mastery`.
+    #[serde(default)]
+    pub view: crate::standing::SkillView,
 }
 
 /// A skill assigned by the teacher, due at `due` (ms since the epoch).

@@ -66,6 +66,13 @@ pub struct SkillView {
     pub needs_in_a_row: Option<u32>,
 }
 
+impl Default for SkillView {
+    /// Not started, with no number.
+    fn default() -> Self {
+        not_started()
+    }
+}
+
 impl SkillView {
     /// The number as a whole percentage, as every page prints it; `None` when not started.
     pub fn percent(&self) -> Option<u32> {

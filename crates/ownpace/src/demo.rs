@@ -410,8 +410,8 @@ async fn simulate_history(
                     |_| params,
                 )
                 .await?;
-            for (skill_id, _, after) in recorded.mastery {
-                progress.insert(skill_id, after);
+            for change in recorded.mastery {
+                progress.insert(change.skill, change.after);
             }
             if !knows && rng.random_bool(profile.learn) {
                 known.insert(skill.id.as_str(), true);

@@ -57,8 +57,10 @@ pub struct RecordedAnswer {
     pub duplicate: bool,
     pub response: String,
     pub correct: bool,
-    /// Per skill of the item: mastery before and after this answer.
-    pub mastery: Vec<(String, f64, SkillProgress)>,
+    /// Per skill of the item, in the item's order: the progress just before and just
+    /// after this answer (before is the prior, with no answer, for a skill never touched).
+    /// For a duplicate, the first submission's, replayed from the events.
+    pub mastery: Vec<events::SkillChange>,
 }
 
 /// A finished placement check.
@@ -188,18 +190,14 @@ impl Store {
             .bind(answer.idempotency_key)
             .fetch_one(&mut *tx)
             .await?;
-            let mut mastery = Vec::new();
-            for skill in answer.skills {
-                let now = load_progress(
-                    &mut tx,
-                    answer.student_id.as_str(),
-                    answer.course_id.as_str(),
-                    skill,
-                )
-                .await?
-                .unwrap_or_else(|| SkillProgress::initial(&params_for(skill)));
-                mastery.push((skill.clone(), now.p_mastery, now));
-            }
+            let mastery = replay_until(
+                &mut tx,
+                answer.student_id.as_str(),
+                answer.course_id.as_str(),
+                &event_id,
+                &params_for,
+            )
+            .await?;
             tx.rollback().await?;
             return Ok(RecordedAnswer {
                 event_id: event_id.into(),
@@ -223,17 +221,13 @@ impl Store {
             &params_for,
         )
         .await?;
-        let mastery = changes
-            .into_iter()
-            .map(|c| (c.skill, c.before.p_mastery, c.after))
-            .collect();
         tx.commit().await?;
         Ok(RecordedAnswer {
             event_id: event_id.into(),
             duplicate: false,
             response: answer.response.to_string(),
             correct: answer.correct,
-            mastery,
+            mastery: changes,
         })
     }
 
@@ -422,11 +416,13 @@ impl Store {
 
     /// Per enrolled student: time of their latest event in the class's course, if any.
     pub async fn class_last_activity(&self, class_id: &ClassId) -> Result<HashMap<String, i64>> {
+        // One index seek per student (events_student_time, newest first), not a scan of
+        // the class's whole history: the dashboard stays fast as the year goes on.
         let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
-            "SELECT e.student_id, MAX(ev.occurred_at) FROM enrollments e \
-             JOIN classes c ON c.id = e.class_id \
-             LEFT JOIN events ev ON ev.student_id = e.student_id AND ev.course_id = c.course_id \
-             WHERE e.class_id = $1 AND e.left_at IS NULL GROUP BY e.student_id",
+            "SELECT e.student_id, (SELECT ev.occurred_at FROM events ev \
+             WHERE ev.student_id = e.student_id AND ev.course_id = c.course_id \
+             ORDER BY ev.occurred_at DESC LIMIT 1) \
+             FROM enrollments e JOIN classes c ON c.id = e.class_id WHERE e.class_id = $1 AND e.left_at IS NULL",
         )
         .bind(class_id.as_str())
         .fetch_all(&self.pool)
@@ -478,6 +474,87 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The lessons a student marked as finished in a course (on screen or offline), each
+    /// with when it was last finished. One seek per kind (index `events_student_kind`).
+    pub async fn lessons_done(
+        &self,
+        student_id: &UserId,
+        course_id: &CourseId,
+    ) -> Result<Vec<(String, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT item_id, MAX(occurred_at) FROM events \
+             WHERE student_id = $1 AND course_id = $2 AND kind IN ($3, $4) \
+             AND item_id IS NOT NULL GROUP BY item_id",
+        )
+        .bind(student_id.as_str())
+        .bind(course_id.as_str())
+        .bind(EventKind::Lesson.as_str())
+        .bind(EventKind::OfflineActivity.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    /// A student's graded answers in a course, newest first, at most `limit` (answers given
+    /// in the same millisecond come in no particular order: the order of the index
+    /// `events_student_kind` is what keeps this a bounded read on both engines).
+    pub async fn student_answers(
+        &self,
+        student_id: &UserId,
+        course_id: &CourseId,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>> {
+        self.events_of_kind(
+            student_id.as_str(),
+            course_id.as_str(),
+            EventKind::Answer,
+            limit,
+        )
+        .await
+    }
+
+    async fn events_of_kind(
+        &self,
+        student_id: &str,
+        course_id: &str,
+        kind: EventKind,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: String,
+            skills: String,
+            item_id: Option<String>,
+            correct: Option<i64>,
+            occurred_at: i64,
+            duration_ms: Option<i64>,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, skills, item_id, correct, occurred_at, duration_ms FROM events \
+             WHERE student_id = $1 AND course_id = $2 AND kind = $3 \
+             ORDER BY occurred_at DESC LIMIT $4",
+        )
+        .bind(student_id)
+        .bind(course_id)
+        .bind(kind.as_str())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| StoredEvent {
+                id: row.id.into(),
+                kind,
+                skills: split_skills(&row.skills),
+                item_id: row.item_id,
+                response: None,
+                correct: row.correct.map(|c| c != 0),
+                occurred_at: row.occurred_at,
+                duration_ms: row.duration_ms,
+            })
+            .collect())
     }
 
     /// Per item a student has answered in a course: how often, and when last.
@@ -548,6 +625,50 @@ impl Store {
         let answers = replay_into(&mut tx, &params_for).await?;
         tx.commit().await?;
         Ok(Some(answers))
+    }
+
+    /// Appends many graded answers at once, in one transaction, without touching the
+    /// projection (follow with [`Store::rebuild_mastery`]). For benchmarks that need a
+    /// year of history per student in seconds; the product records answers one by one.
+    #[cfg(any(test, feature = "testing"))]
+    pub async fn append_answers_in_bulk(&self, answers: &[AnswerRecord<'_>]) -> Result<u64> {
+        // 12 values a row; 400 rows stay far below both engines' placeholder limits.
+        const ROWS: usize = 400;
+        let mut tx = self.pool.begin().await?;
+        let mut written = 0;
+        for chunk in answers.chunks(ROWS) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|r| {
+                    let n: Vec<String> = (1..=12).map(|k| format!("${}", r * 12 + k)).collect();
+                    format!("({}, NULL)", n.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO events (id, student_id, course_id, course_version, kind, skills, \
+                 item_id, response, correct, occurred_at, duration_ms, idempotency_key, data) \
+                 VALUES {}",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for a in chunk {
+                query = query
+                    .bind(new_id())
+                    .bind(a.student_id.as_str())
+                    .bind(a.course_id.as_str())
+                    .bind(a.course_version)
+                    .bind(EventKind::Answer.as_str())
+                    .bind(join_skills(a.skills))
+                    .bind(a.item_id.as_str())
+                    .bind(a.response)
+                    .bind(i64::from(a.correct))
+                    .bind(a.occurred_at)
+                    .bind(a.duration_ms)
+                    .bind(a.idempotency_key);
+            }
+            written += query.execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(written)
     }
 
     /// Drops the record of the rule version, as a database from before versions has none
@@ -651,6 +772,68 @@ async fn replay_into(
         }
     }
     Ok(answers)
+}
+
+/// What the answer event `event_id` changed when it was recorded: the student's events in
+/// the course that move mastery, replayed through the core's rule up to that one (with
+/// today's parameters, which are the first submission's unless `ownpace fit` ran since).
+/// Used only for a repeated submission, so its cost (one student's history) is rare.
+async fn replay_until(
+    tx: &mut Transaction<'_, Any>,
+    student_id: &str,
+    course_id: &str,
+    event_id: &str,
+    params_for: &impl Fn(&str) -> BktParams,
+) -> Result<Vec<events::SkillChange>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: String,
+        kind: String,
+        skills: String,
+        correct: Option<i64>,
+        occurred_at: i64,
+        data: Option<String>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, kind, skills, correct, occurred_at, data FROM events \
+         WHERE student_id = $1 AND course_id = $2 AND kind IN ($3, $4) ORDER BY occurred_at, id",
+    )
+    .bind(student_id)
+    .bind(course_id)
+    .bind(EventKind::Answer.as_str())
+    .bind(EventKind::Placement.as_str())
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut state = LearnerState::default();
+    for row in &rows {
+        let at = row.occurred_at;
+        let changes = match stored_kind(&row.kind)? {
+            EventKind::Placement => {
+                let placement = placement_data(row.data.as_deref())?;
+                let event = LearnerEvent::Placement {
+                    beliefs: &placement.beliefs,
+                    at,
+                };
+                events::apply(&mut state, &event, params_for)
+            }
+            _ => {
+                let skills = split_skills(&row.skills);
+                let event = LearnerEvent::Answer {
+                    skills: &skills,
+                    correct: row.correct.unwrap_or(0) != 0,
+                    at,
+                };
+                events::apply(&mut state, &event, params_for)
+            }
+        };
+        if row.id == event_id {
+            return Ok(changes);
+        }
+    }
+    Err(StoreError::NotFound {
+        what: "answer event",
+        id: event_id.to_string(),
+    })
 }
 
 /// Appends a graded event (`answer` or `placement-answer`); 0 rows when its idempotency

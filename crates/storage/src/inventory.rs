@@ -339,6 +339,7 @@ pub const INVENTORY: &[TableUse] = &[
             ("created_by", S),
             ("created_at", S),
             ("closed_at", S),
+            ("achieved_at", S),
         ],
     },
     TableUse {

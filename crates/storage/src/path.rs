@@ -15,6 +15,8 @@ pub struct Goal {
     pub target_at: i64,
     pub created_by: UserId,
     pub created_at: i64,
+    /// When every skill the goal needs first counted as known; it stays achieved.
+    pub achieved_at: Option<i64>,
 }
 
 pub struct NewGoal<'a> {
@@ -88,6 +90,7 @@ struct GoalRow {
     target_at: i64,
     created_by: String,
     created_at: i64,
+    achieved_at: Option<i64>,
 }
 
 impl Store {
@@ -119,14 +122,16 @@ impl Store {
             target_at: goal.target_at,
             created_by: goal.created_by.clone(),
             created_at,
+            achieved_at: None,
         })
     }
 
     /// Open goals of a student in a course, soonest first.
     pub async fn open_goals(&self, student_id: &UserId, course_id: &CourseId) -> Result<Vec<Goal>> {
         let rows: Vec<GoalRow> = sqlx::query_as(
-            "SELECT id, student_id, course_id, title, skills, project_id, target_at, created_by, created_at \
-             FROM goals WHERE student_id = $1 AND course_id = $2 AND closed_at IS NULL ORDER BY target_at, id",
+            "SELECT id, student_id, course_id, title, skills, project_id, target_at, created_by, created_at, \
+             achieved_at FROM goals WHERE student_id = $1 AND course_id = $2 AND closed_at IS NULL \
+             ORDER BY target_at, id",
         )
         .bind(student_id.as_str())
         .bind(course_id.as_str())
@@ -144,8 +149,29 @@ impl Store {
                 target_at: row.target_at,
                 created_by: row.created_by.into(),
                 created_at: row.created_at,
+                achieved_at: row.achieved_at,
             })
             .collect())
+    }
+
+    /// Records that a goal of this student was achieved at `at`, unless it already was:
+    /// the first time stays. Returns whether this call recorded it.
+    pub async fn set_goal_achieved(
+        &self,
+        student_id: &UserId,
+        goal_id: &GoalId,
+        at: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE goals SET achieved_at = $1 WHERE id = $2 AND student_id = $3 \
+             AND achieved_at IS NULL",
+        )
+        .bind(at)
+        .bind(goal_id.as_str())
+        .bind(student_id.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Closes a goal of this student (done or dropped). Unknown ids are an error.

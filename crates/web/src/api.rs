@@ -185,8 +185,11 @@ pub struct NextItem {
     choices: Vec<ChoiceOut>,
     unit: Option<String>,
     hint_count: usize,
-    /// Current probability of mastery of the requested skill.
-    mastery: f64,
+    /// The requested skill's mastery as the student sees it (in [0, 1]); `null` when the
+    /// skill is not started. The same number every page shows.
+    mastery: Option<f64>,
+    /// The skill's state: `not started`, `in progress`, `placed`, `mastered` or `review due`.
+    state: String,
     /// The learner model's chance that this student answers this item correctly, from
     /// their earlier answers (the newest `ownpace fit`, or the built-in defaults).
     predicted_correct: f64,
@@ -213,13 +216,11 @@ pub async fn next_item(
         .await?;
     let item = ownpace_core::practice::next_item(&course.course, &skill_id, &answered)
         .ok_or(WebError::NotFound)?;
-    let mastery = state
+    let rows = state
         .store
         .student_mastery(&current.user.id, &course_id)
-        .await?
-        .into_iter()
-        .find(|m| m.skill_id == skill_id)
-        .map_or(state.bkt_params(&skill_id).init, |m| m.progress.p_mastery);
+        .await?;
+    let shown = crate::path::skill_view(&state, rows.iter().find(|m| m.skill_id == skill_id));
     let mut history = state
         .store
         .student_events(&current.user.id, &course_id, 2_000)
@@ -263,7 +264,8 @@ pub async fn next_item(
         choices,
         unit,
         hint_count: item.hints.len(),
-        mastery,
+        mastery: shown.value,
+        state: shown.standing.word().to_string(),
         predicted_correct,
     }))
 }
@@ -286,12 +288,25 @@ pub struct AnswerRequest {
     duration_ms: Option<i64>,
 }
 
+/// One skill's move after an answer, with exactly the values the student sees.
 #[derive(Serialize, ToSchema)]
 pub struct MasteryChange {
     skill: String,
-    before: f64,
+    /// The number shown before the answer, in [0, 1]; `null` when the skill was not
+    /// started. For a review due it is the mastery times the predicted recall, so a correct
+    /// review raises it.
+    before: Option<f64>,
+    /// The number shown after the answer, in [0, 1]. A correct answer never makes it lower
+    /// than `before`, a wrong one never higher.
     after: f64,
+    /// Counts as known after the answer (mastered, placed or review due).
     mastered: bool,
+    /// The state after the answer: `in progress`, `placed`, `mastered` or `review due`.
+    state: String,
+    /// What changed, in words, when it needs saying ("Review passed: …", "A wrong answer
+    /// ends mastery …").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -349,11 +364,13 @@ pub async fn submit_answer(
         mastery: outcome
             .mastery
             .into_iter()
-            .map(|(skill, before, after)| MasteryChange {
-                skill,
-                before,
-                after: after.p_mastery,
-                mastered: after.is_mastered(),
+            .map(|m| MasteryChange {
+                skill: m.skill,
+                before: m.shown.before,
+                after: m.shown.after,
+                mastered: m.shown.mastered,
+                state: m.shown.standing.word().to_string(),
+                note: m.shown.note,
             })
             .collect(),
         duplicate: outcome.duplicate,
@@ -364,8 +381,12 @@ pub async fn submit_answer(
 pub struct StudentMastery {
     id: String,
     display_name: String,
-    /// Skill id → probability of mastery, for skills the student has practised.
+    /// Skill id → mastery as the student sees it, in [0, 1], for skills the student has
+    /// started (the same number as every page: for a review due, mastery times recall).
     mastery: BTreeMap<String, f64>,
+    /// Skill id → state, for every skill of the course: `not started`, `in progress`,
+    /// `placed`, `mastered` or `review due`.
+    states: BTreeMap<String, String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -413,14 +434,33 @@ pub async fn class_mastery(
         skills: course.course.skills.iter().map(|s| s.id.clone()).collect(),
         students: students
             .iter()
-            .map(|s| StudentMastery {
-                id: s.id.to_string(),
-                display_name: s.display_name.clone(),
-                mastery: rows
+            .map(|s| {
+                let mine: std::collections::HashMap<&str, &ownpace_storage::MasteryRow> = rows
                     .iter()
                     .filter(|r| r.student_id == s.id)
-                    .map(|r| (r.skill_id.to_string(), r.progress.p_mastery))
-                    .collect(),
+                    .map(|r| (r.skill_id.as_str(), r))
+                    .collect();
+                let views: Vec<(String, ownpace_core::standing::SkillView)> = course
+                    .course
+                    .skills
+                    .iter()
+                    .map(|k| {
+                        let row = mine.get(k.id.as_str()).copied();
+                        (k.id.clone(), crate::path::skill_view(&state, row))
+                    })
+                    .collect();
+                StudentMastery {
+                    id: s.id.to_string(),
+                    display_name: s.display_name.clone(),
+                    mastery: views
+                        .iter()
+                        .filter_map(|(id, v)| v.value.map(|x| (id.clone(), x)))
+                        .collect(),
+                    states: views
+                        .iter()
+                        .map(|(id, v)| (id.clone(), v.standing.word().to_string()))
+                        .collect(),
+                }
             })
             .collect(),
     }))

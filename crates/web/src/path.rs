@@ -7,13 +7,13 @@
 use crate::views;
 use crate::{AppState, WebError};
 use ownpace_core::course::Modality;
-use ownpace_core::events::EventKind;
 use ownpace_core::goals::{self, Goal as CoreGoal, GoalTarget, PracticeEvent};
-use ownpace_core::ids::UserId;
+use ownpace_core::ids::{CourseId, UserId};
 use ownpace_core::placement;
 use ownpace_core::progress::{SkillProgress, StuckReason, skill_statuses};
 use ownpace_core::recommend::{self, Activity, Recommendation, Situation, SkillStatus};
 use ownpace_core::review::{DEFAULT_TARGET_RETENTION, Fsrs};
+use ownpace_core::standing::{self, SkillView};
 use ownpace_storage::{CourseVersion, MasteryRow, NewGoal, OverrideAction};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -32,6 +32,17 @@ pub fn statuses(
         &course.course,
         &by_skill,
         |skill| state.bkt_params(skill).init,
+        &Fsrs::default(),
+        state.now(),
+        DEFAULT_TARGET_RETENTION,
+    )
+}
+
+/// What people see of one skill now (the core's one state function): `row` is the
+/// student's projection row for it, `None` when the skill was never touched.
+pub fn skill_view(state: &AppState, row: Option<&MasteryRow>) -> SkillView {
+    standing::view(
+        row.map(|r| &r.progress),
         &Fsrs::default(),
         state.now(),
         DEFAULT_TARGET_RETENTION,
@@ -57,19 +68,121 @@ fn activity_kind(activity: &Activity) -> &'static str {
     }
 }
 
+/// A stored goal in the core's terms.
+fn core_goal(g: &ownpace_storage::Goal) -> CoreGoal {
+    CoreGoal {
+        name: g.title.clone(),
+        target: match &g.project_id {
+            Some(project) => GoalTarget::Project(project.clone()),
+            None => GoalTarget::Skills(g.skills.clone()),
+        },
+        due: g.target_at,
+    }
+}
+
 /// The student's goals in the core's terms.
 fn core_goals(goals: &[ownpace_storage::Goal]) -> Vec<CoreGoal> {
-    goals
+    goals.iter().map(core_goal).collect()
+}
+
+/// The skills that count as known now (mastered, placed or due for a review), with when
+/// they became so.
+fn known_since(mastery: &[MasteryRow]) -> HashMap<String, i64> {
+    mastery
         .iter()
-        .map(|g| CoreGoal {
-            name: g.title.clone(),
-            target: match &g.project_id {
-                Some(project) => GoalTarget::Project(project.clone()),
-                None => GoalTarget::Skills(g.skills.clone()),
-            },
-            due: g.target_at,
+        .filter_map(|row| {
+            row.progress
+                .mastered_at
+                .map(|at| (row.skill_id.to_string(), at))
         })
         .collect()
+}
+
+/// Records, for each goal not achieved yet whose skills (and their prerequisites) all
+/// count as known, that it was achieved: when the last of its own skills became known.
+/// From then on it stays achieved (`goals::achieved_at`), whatever is forgotten later.
+async fn record_achieved(
+    state: &AppState,
+    student_id: &UserId,
+    course: &CourseVersion,
+    goals: &mut [ownpace_storage::Goal],
+    known: &HashMap<String, i64>,
+) -> Result<(), WebError> {
+    for goal in goals.iter_mut().filter(|g| g.achieved_at.is_none()) {
+        let core = core_goal(goal);
+        if !goals::is_achieved(&course.course, &core, |id| known.contains_key(id)) {
+            continue;
+        }
+        let at = core
+            .skill_ids(&course.course)
+            .iter()
+            .filter_map(|id| known.get(*id).copied())
+            .max()
+            .unwrap_or_else(|| state.now())
+            .min(state.now());
+        state
+            .store
+            .set_goal_achieved(student_id, &goal.id, at)
+            .await?;
+        goal.achieved_at = Some(at);
+    }
+    Ok(())
+}
+
+/// After an answer that left a skill known: records the goals it completed, so that a
+/// goal done stays done even if the student forgets before anyone opens a page.
+pub async fn record_achieved_goals(
+    state: &AppState,
+    student_id: &UserId,
+    course: &CourseVersion,
+) -> Result<(), WebError> {
+    let course_id = &course.course.id;
+    let mut goals = state.store.open_goals(student_id, course_id).await?;
+    if goals.iter().all(|g| g.achieved_at.is_some()) {
+        return Ok(());
+    }
+    let mastery = state.store.student_mastery(student_id, course_id).await?;
+    record_achieved(
+        state,
+        student_id,
+        course,
+        &mut goals,
+        &known_since(&mastery),
+    )
+    .await
+}
+
+/// The most answers a goal forecast reads, newest first: the forecast is about the
+/// student's current pace, and 1,000 answers are six weeks or more of steady practice. It
+/// bounds the record page's cost however long the year has been (issue 16).
+pub const PRACTICE_HISTORY: i64 = 1_000;
+
+/// A student's answers in a course, oldest first, as the goal forecast reads them (each
+/// skill of an item gets its share of the time).
+async fn practice_history(
+    state: &AppState,
+    student_id: &UserId,
+    course_id: &CourseId,
+) -> Result<Vec<PracticeEvent>, WebError> {
+    let mut practice = Vec::new();
+    for event in state
+        .store
+        .student_answers(student_id, course_id, PRACTICE_HISTORY)
+        .await?
+        .iter()
+        .rev()
+    {
+        let share = event.duration_ms.unwrap_or(0) / event.skills.len().max(1) as i64;
+        for skill in &event.skills {
+            practice.push(PracticeEvent {
+                at: event.occurred_at,
+                duration_ms: share,
+                skill: skill.clone(),
+                correct: event.correct.unwrap_or(false),
+            });
+        }
+    }
+    Ok(practice)
 }
 
 /// Everything about a student that shapes their next steps.
@@ -90,44 +203,25 @@ pub async fn student_path(
     let course_id = &course.course.id;
     let mastery = state.store.student_mastery(student_id, course_id).await?;
     let statuses = statuses(state, course, &mastery);
-    let goals = state.store.open_goals(student_id, course_id).await?;
-    let events = state
-        .store
-        .student_events(student_id, course_id, 5_000)
-        .await?;
+    let mut goals = state.store.open_goals(student_id, course_id).await?;
     let mut modality_last_used: HashMap<Modality, i64> = HashMap::new();
     let mut lessons_done = HashSet::new();
-    let mut practice = Vec::new();
-    for event in &events {
-        match event.kind {
-            EventKind::Lesson | EventKind::OfflineActivity => {
-                if let Some(lesson) = event
-                    .item_id
-                    .as_deref()
-                    .and_then(|id| course.course.lesson(id))
-                {
-                    let last = modality_last_used
-                        .entry(lesson.modality)
-                        .or_insert(event.occurred_at);
-                    *last = (*last).max(event.occurred_at);
-                    lessons_done.insert(lesson.id.clone());
-                }
-            }
-            EventKind::Answer => {
-                let share = event.duration_ms.unwrap_or(0) / event.skills.len().max(1) as i64;
-                for skill in &event.skills {
-                    practice.push(PracticeEvent {
-                        at: event.occurred_at,
-                        duration_ms: share,
-                        skill: skill.clone(),
-                        correct: event.correct.unwrap_or(false),
-                    });
-                }
-            }
-            _ => {}
+    for (id, at) in state.store.lessons_done(student_id, course_id).await? {
+        if let Some(lesson) = course.course.lesson(&id) {
+            let last = modality_last_used.entry(lesson.modality).or_insert(at);
+            *last = (*last).max(at);
+            lessons_done.insert(lesson.id.clone());
         }
     }
-    practice.reverse();
+    let mastered_at = known_since(&mastery);
+    record_achieved(state, student_id, course, &mut goals, &mastered_at).await?;
+    // Only a goal not achieved yet has a forecast that reads the answers (the pace): a
+    // student without one costs no history at all, and one with costs a bounded read.
+    let practice = if goals.iter().any(|g| g.achieved_at.is_none()) {
+        practice_history(state, student_id, course_id).await?
+    } else {
+        Vec::new()
+    };
     let mut pinned = Vec::new();
     let mut hidden = Vec::new();
     for o in state
@@ -148,14 +242,6 @@ pub async fn student_path(
             }
         }
     }
-    let mastered_at = mastery
-        .iter()
-        .filter_map(|row| {
-            row.progress
-                .mastered_at
-                .map(|at| (row.skill_id.to_string(), at))
-        })
-        .collect();
     let stuck = mastery
         .iter()
         .filter_map(|row| row.progress.stuck().map(|r| (row.skill_id.to_string(), r)))
@@ -214,14 +300,13 @@ pub fn goal_views(course: &CourseVersion, path: &StudentPath, now: i64) -> Vec<G
         .iter()
         .zip(&path.situation.goals)
         .map(|(stored, goal)| {
-            // TODO(issue 15): pass the stored date the goal was achieved, once storage keeps it.
             let forecast = goals::forecast(
                 &course.course,
                 goal,
                 &path.practice,
                 &path.mastered_at,
                 &path.stuck,
-                None,
+                stored.achieved_at,
                 now,
             );
             GoalView {

@@ -7,15 +7,24 @@ use crate::{AppState, WebError};
 use ownpace_core::course::{Grade, Item, Response, assess, grade};
 use ownpace_core::events::EventKind;
 use ownpace_core::ids::UserId;
-use ownpace_core::progress::SkillProgress;
+use ownpace_core::review::{DEFAULT_TARGET_RETENTION, Fsrs};
+use ownpace_core::standing::{self, MasteryMove};
 use ownpace_storage::{AnswerRecord, CourseVersion, EventRecord};
+
+/// One skill's move after an answer, as the student sees it (the core's
+/// [`standing::answer_move`]): the answer page and the API show exactly these values.
+#[derive(Debug, Clone)]
+pub struct SkillMove {
+    pub skill: String,
+    pub shown: MasteryMove,
+}
 
 /// What the student is told after answering.
 #[derive(Debug, Clone)]
 pub struct AnswerOutcome {
     pub grade: Grade,
-    /// Per skill: (skill id, mastery before, mastery after).
-    pub mastery: Vec<(String, f64, SkillProgress)>,
+    /// Per skill of the item, in its order: the move people see.
+    pub mastery: Vec<SkillMove>,
     /// The same submission had been recorded before; this is its original outcome.
     pub duplicate: bool,
     pub response: Response,
@@ -77,6 +86,7 @@ pub async fn submit(
     };
     let response_json =
         serde_json::to_string(&response).map_err(|e| WebError::Internal(e.to_string()))?;
+    let at = state.now();
     let recorded = state
         .store
         .record_answer(
@@ -88,13 +98,31 @@ pub async fn submit(
                 skills: &item.skills,
                 response: &response_json,
                 correct: graded.correct,
-                occurred_at: state.now(),
+                occurred_at: at,
                 duration_ms: duration_ms.map(|d| d.clamp(0, 3_600_000)),
                 idempotency_key,
             },
             |skill| state.bkt_params(skill),
         )
         .await?;
+    let fsrs = Fsrs::default();
+    let mastery: Vec<SkillMove> = recorded
+        .mastery
+        .iter()
+        .map(|change| SkillMove {
+            skill: change.skill.clone(),
+            shown: standing::answer_move(
+                Some(&change.before),
+                &change.after,
+                &fsrs,
+                at,
+                DEFAULT_TARGET_RETENTION,
+            ),
+        })
+        .collect();
+    if !recorded.duplicate && mastery.iter().any(|m| m.shown.mastered) {
+        crate::path::record_achieved_goals(state, student_id, course).await?;
+    }
     if recorded.duplicate {
         // Grade the stored response again: grading is deterministic, so the student sees
         // exactly what they saw the first time.
@@ -110,14 +138,14 @@ pub async fn submit(
             })?;
         return Ok(AnswerOutcome {
             grade: grade(item, &first),
-            mastery: recorded.mastery,
+            mastery,
             duplicate: true,
             response: first,
         });
     }
     Ok(AnswerOutcome {
         grade: graded,
-        mastery: recorded.mastery,
+        mastery,
         duplicate: false,
         response,
     })
@@ -165,7 +193,8 @@ pub async fn record_interaction(
     Ok(())
 }
 
-/// Reads a typed response for an item (the core's rule), as a web error.
+/// Reads a submitted response for an item (the core's rule): only an over-long one is
+/// refused here; anything unreadable goes on to [`submit`], which answers "not understood".
 pub fn parse_response(item: &Item, raw: &str) -> Result<Response, WebError> {
     ownpace_core::practice::parse_response(item, raw)
         .map_err(|e| WebError::BadRequest(e.to_string()))

@@ -1,5 +1,5 @@
 //! Small helpers for what pages show: Markdown from courses as safe HTML, percentages,
-//! times, lesson links, and the colour bands of the mastery heatmap.
+//! times and lesson links. The heatmap's bands are `pages::heatmap`'s.
 
 use ownpace_core::recommend::SkillState;
 use ownpace_storage::CourseVersion;
@@ -34,9 +34,10 @@ impl ammonia::UrlRelativeEvaluate<'_> for MediaPrefix {
     }
 }
 
-/// `0.617` → `"62%"`.
+/// `0.617` → `"62%"`, rounded as the core's one state function rounds
+/// (`ownpace_core::standing::percent`).
 pub fn percent(p: f64) -> String {
-    format!("{:.0}%", (p * 100.0).clamp(0.0, 100.0))
+    format!("{}%", ownpace_core::standing::percent(p))
 }
 
 /// A relative time such as "3 days ago", from two times in ms.
@@ -110,18 +111,6 @@ pub fn state_css(state: &SkillState) -> &'static str {
     }
 }
 
-/// The heatmap colour band (CSS class) of a mastery probability; `None` = not started.
-pub fn band(p: Option<f64>) -> &'static str {
-    match p {
-        None => "band-none",
-        Some(p) if p >= ownpace_core::progress::MASTERY_THRESHOLD => "band-4",
-        Some(p) if p >= 0.7 => "band-3",
-        Some(p) if p >= 0.4 => "band-2",
-        Some(p) if p >= 0.2 => "band-1",
-        Some(_) => "band-0",
-    }
-}
-
 /// A lesson as linked from a skill or project.
 pub(crate) struct LessonLink {
     pub id: String,
@@ -161,14 +150,6 @@ mod tests {
             html.contains(r#"src="/courses/c1/media/media/bar.svg""#),
             "{html}"
         );
-    }
-
-    #[test]
-    fn bands_cover_the_range() {
-        assert_eq!(band(None), "band-none");
-        assert_eq!(band(Some(0.1)), "band-0");
-        assert_eq!(band(Some(0.5)), "band-2");
-        assert_eq!(band(Some(0.96)), "band-4");
     }
 
     #[test]

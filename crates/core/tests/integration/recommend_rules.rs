@@ -88,6 +88,7 @@ fn status(state: SkillState, p_mastery: f64) -> SkillStatus {
         last_practised: Some(NOW - DAY),
         recall: None,
         review_due: false,
+        view: Default::default(),
     }
 }
 

@@ -25,6 +25,7 @@ fn demo_course_skill_map_renders() {
                 last_practised: Some(0),
                 recall: Some(0.8),
                 review_due: k == 1,
+                view: Default::default(),
             },
         );
     }

@@ -202,6 +202,7 @@ fn svg_is_well_formed_names_every_skill_and_escapes_text() {
         last_practised: None,
         recall: None,
         review_due,
+        view: Default::default(),
     };
     statuses.insert("frac".to_string(), status(SkillState::Mastered, true));
     statuses.insert("ratio".to_string(), status(SkillState::InProgress, false));

@@ -295,10 +295,23 @@ async fn practice_through_the_api_is_graded_recorded_once_and_rebuildable(backen
         after_right > after_wrong,
         "mastery rises after a right answer ({after_wrong} → {after_right})"
     );
-    // The same key again: the first outcome, nothing stored twice.
+    // Each move carries the values the student sees: `before` is the number shown before
+    // the answer (the previous `after`), and the state is the one state function's.
+    let moved = right_result["mastery"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["skill"] == skill.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(moved["before"].as_f64(), Some(after_wrong), "{moved}");
+    assert_eq!(moved["state"], "in progress", "{moved}");
+    assert_eq!(moved["mastered"], false, "{moved}");
+    // The same key again: the first outcome, before and after, nothing stored twice.
     let again: Value = submit(right, "key-2").await.json().await.unwrap();
     assert_eq!(again["duplicate"], true);
     assert_eq!(on_skill(&again), after_right);
+    assert_eq!(again["mastery"], right_result["mastery"]);
     let ana = user_id(&app, "ana").await;
     let answers_on_item = app
         .store
@@ -368,6 +381,18 @@ async fn practice_through_the_api_is_graded_recorded_once_and_rebuildable(backen
         .find(|s| s["id"] == ana.as_str())
         .unwrap();
     assert_eq!(ana_row["mastery"][skill].as_f64().unwrap(), after_right);
+    assert_eq!(ana_row["states"][skill], "in progress");
+    // Every skill has a state; a skill not started has no number (never the 20% prior).
+    let states = ana_row["states"].as_object().unwrap();
+    assert_eq!(states.len(), course.course.skills.len());
+    for (id, word) in states {
+        let number = ana_row["mastery"].get(id);
+        assert_eq!(
+            word == "not started",
+            number.is_none(),
+            "{id}: {word} with number {number:?}"
+        );
+    }
     let denied = api
         .get(format!(
             "{}/api/v1/classes/{}/mastery",
@@ -473,8 +498,65 @@ async fn an_unreadable_answer_is_not_graded(backend: Backend) {
     );
     assert!(!html.contains("correct-answer"), "nothing is revealed");
 
+    // An empty answer, and a choice item with no option picked, are not understood either:
+    // 422 with the expected form, not graded wrong.
+    let choice_item = course
+        .course
+        .items
+        .iter()
+        .find(|i| matches!(i.answer, ownpace_core::course::AnswerSpec::Choice { .. }))
+        .expect("a choice item");
+    for (n, (item_id, response)) in [
+        (item.id.as_str(), json!("")),
+        (item.id.as_str(), json!("   ")),
+        (choice_item.id.as_str(), json!("")),
+        (choice_item.id.as_str(), json!(99)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let response = reqwest::Client::new()
+            .post(format!(
+                "{}/api/v1/courses/{}/answers",
+                app.base, app.school.course_id
+            ))
+            .bearer_auth(&token)
+            .json(&json!({"item_id": item_id, "response": response, "idempotency_key": format!("empty-{n}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{item_id} {n}");
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("Not understood"),
+            "{body}"
+        );
+        assert!(!body["expected"].as_str().unwrap().is_empty(), "{body}");
+        assert!(body.get("correct").is_none());
+    }
+    let empty_page = http
+        .post(format!(
+            "{}/learn/{}/items/{}/answer",
+            app.base, app.school.course_id, item.id
+        ))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("skill", skill.as_str()),
+            ("response", ""),
+            ("key", "unread-empty"),
+            ("shown_at", "0"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty_page.status(), 422);
+    assert!(empty_page.text().await.unwrap().contains("Not understood"));
+
     assert_eq!(stored(EventKind::Answer).await, answers, "nothing graded");
-    assert_eq!(stored(EventKind::UnreadAnswer).await, 2);
+    assert_eq!(stored(EventKind::UnreadAnswer).await, 7);
     assert_eq!(
         app.store
             .student_mastery(&ana, &app.school.course_id)
@@ -566,11 +648,19 @@ async fn pages_practice_updates_mastery_and_the_teacher_sees_it(backend: Backend
         .find(|m| &m.skill_id == skill)
         .unwrap();
     let skill_name = &course.course.skill(skill).unwrap().name;
+    // The cell says what the one state function says, with its one number.
+    let view = ownpace_core::standing::view(
+        Some(&p.progress),
+        &ownpace_core::review::Fsrs::default(),
+        ownpace_web::now_ms(),
+        ownpace_core::review::DEFAULT_TARGET_RETENTION,
+    );
     let label = format!(
-        "{}, {}: {:.0}% mastery after {} answers",
+        "{}, {}: {}, {}% after {} answers",
         ana.display_name,
         skill_name,
-        p.progress.p_mastery * 100.0,
+        view.phrase,
+        view.percent().unwrap(),
         p.progress.attempts
     );
     assert!(

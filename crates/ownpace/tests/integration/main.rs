@@ -28,3 +28,4 @@ mod pilot;
 mod policy;
 mod privacy;
 mod record;
+mod trust;

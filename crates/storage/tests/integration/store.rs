@@ -104,10 +104,11 @@ async fn answers_are_idempotent_and_update_mastery(backend: Backend) {
         .unwrap();
     assert!(!first.duplicate);
     assert_eq!(first.mastery.len(), 2);
-    for (_, before, after) in &first.mastery {
-        assert!((before - 0.2).abs() < 1e-12);
+    for change in &first.mastery {
+        assert!((change.before.p_mastery - 0.2).abs() < 1e-12);
+        assert_eq!(change.before.attempts, 0);
         assert!(
-            (after.p_mastery - 0.6).abs() < 1e-9,
+            (change.after.p_mastery - 0.6).abs() < 1e-9,
             "hand-computed BKT update is 0.6"
         );
     }
@@ -121,13 +122,28 @@ async fn answers_are_idempotent_and_update_mastery(backend: Backend) {
     assert!(again.duplicate);
     assert!(again.correct);
     assert_eq!(again.event_id, first.event_id);
-    assert!((again.mastery[0].2.p_mastery - 0.6).abs() < 1e-9);
+    // The first outcome, before and after, even after later answers moved the skill.
+    assert_eq!(again.mastery, first.mastery);
+    store
+        .record_answer(&answer(&s, &I2, &skills, true, 3_000, "k2"), |_| {
+            BktParams::default()
+        })
+        .await
+        .unwrap();
+    let later = store
+        .record_answer(&answer(&s, &I2, &skills, true, 4_000, "k1"), |_| {
+            BktParams::default()
+        })
+        .await
+        .unwrap();
+    assert!(later.duplicate);
+    assert_eq!(later.mastery, first.mastery);
     let events = store.student_events(&s, &COURSE, 10).await.unwrap();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].skills, skills);
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].skills, skills);
     let rows = store.student_mastery(&s, &COURSE).await.unwrap();
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0].progress.attempts, 1);
+    assert_eq!(rows[0].progress.attempts, 2);
 }
 
 async fn rebuild_reproduces_the_projection(backend: Backend) {

@@ -49,7 +49,11 @@ pub async fn family(
                     .store
                     .student_mastery(&child.id, &class.course_id)
                     .await?;
-                let mastered = mastery.iter().filter(|m| m.progress.is_mastered()).count();
+                // Counted as every page counts it: the one state function's "known".
+                let mastered = mastery
+                    .iter()
+                    .filter(|m| crate::path::skill_view(&state, Some(m)).standing.is_known())
+                    .count();
                 let week = state
                     .store
                     .time_spent_since(&child.id, &class.course_id, state.now() - 7 * 86_400_000)

@@ -10,6 +10,7 @@ mod admin_account;
 mod admin_class;
 mod admin_import;
 mod family;
+mod heatmap;
 mod placement;
 mod practice;
 mod privacy;

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use ownpace_core::course::{AnswerSpec, Item, Response as ItemResponse};
 use ownpace_core::events::EventKind;
 use ownpace_core::recommend::SkillState;
+use ownpace_core::standing::{SkillView, Standing};
 use ownpace_storage::CourseVersion;
 use serde::Deserialize;
 
@@ -42,6 +43,8 @@ struct PracticePage {
     skill_name: String,
     mastery: f64,
     mastery_text: String,
+    /// The skill's state in words with what it needs ("in progress — 2 more correct in a row").
+    mastery_phrase: String,
     item_id: String,
     prompt_html: String,
     choices: Vec<ChoiceView>,
@@ -86,8 +89,7 @@ pub async fn practice(
         _ => ownpace_core::practice::next_item(&course.course, &skill_id, &answered),
     };
     let mut page = practice_page(&state, &current, &course, &skill_id, item, 0, None, "")?;
-    page.mastery = status.p_mastery;
-    page.mastery_text = percent(page.mastery);
+    page.show(&status.view);
     if let SkillState::Locked { missing } = &status.state {
         let names: Vec<&str> = missing
             .iter()
@@ -170,6 +172,7 @@ fn practice_page(
         skill_name: skill.name.clone(),
         mastery: 0.0,
         mastery_text: String::new(),
+        mastery_phrase: String::new(),
         item_id,
         prompt_html,
         choices,
@@ -183,6 +186,18 @@ fn practice_page(
         locked_message: String::new(),
         lessons: lesson_links(course, skill_id),
     })
+}
+
+impl PracticePage {
+    /// Shows the skill's one number and state (`standing::view`): no number when not
+    /// started.
+    fn show(&mut self, view: &SkillView) {
+        self.mastery = view.value.unwrap_or(0.0);
+        self.mastery_text = view
+            .value
+            .map_or_else(|| "not started".to_string(), percent);
+        self.mastery_phrase = view.phrase.clone();
+    }
 }
 
 #[derive(Deserialize)]
@@ -202,6 +217,10 @@ struct MasteryChange {
     before_text: String,
     after_text: String,
     now_mastered: bool,
+    /// The state after the answer, in words.
+    state: &'static str,
+    /// What changed, when it needs saying ("Review passed: …").
+    note: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -284,11 +303,10 @@ pub async fn answer(
                 .store
                 .student_mastery(&current.user.id, &course_id)
                 .await?;
-            page.mastery = mastery
-                .iter()
-                .find(|m| m.skill_id == skill_id)
-                .map_or(state.bkt_params(&skill_id).init, |m| m.progress.p_mastery);
-            page.mastery_text = percent(page.mastery);
+            page.show(&crate::path::skill_view(
+                &state,
+                mastery.iter().find(|m| m.skill_id == skill_id),
+            ));
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
         Err(other) => return Err(other),
@@ -305,17 +323,26 @@ pub async fn answer(
     let changes = outcome
         .mastery
         .iter()
-        .map(|(skill, before, after)| MasteryChange {
+        .map(|m| MasteryChange {
             skill_name: course
                 .course
-                .skill(skill)
-                .map_or(skill.clone(), |s| s.name.clone()),
-            after: after.p_mastery,
-            before_text: percent(*before),
-            after_text: percent(after.p_mastery),
-            // Became mastered with this answer (rule v2: the record can complete above the
-            // threshold, so `before` alone cannot tell).
-            now_mastered: after.is_mastered() && after.mastered_at == Some(after.last_at),
+                .skill(&m.skill)
+                .map_or(m.skill.clone(), |s| s.name.clone()),
+            after: m.shown.after,
+            before_text: m
+                .shown
+                .before
+                .map_or_else(|| "not started".to_string(), percent),
+            after_text: percent(m.shown.after),
+            // Became mastered with this answer (the record can complete above the
+            // threshold, so the numbers alone cannot tell).
+            now_mastered: m.shown.standing == Standing::Mastered
+                && m.shown
+                    .note
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with("Mastered") || n.starts_with("Placement")),
+            state: m.shown.standing.word(),
+            note: m.shown.note.clone().unwrap_or_default(),
         })
         .collect();
     Ok(FeedbackPage {
@@ -409,10 +436,9 @@ pub async fn hint(
         .store
         .student_mastery(&current.user.id, &course_id)
         .await?;
-    page.mastery = mastery
-        .iter()
-        .find(|m| m.skill_id == skill_id)
-        .map_or(state.bkt_params(&skill_id).init, |m| m.progress.p_mastery);
-    page.mastery_text = percent(page.mastery);
+    page.show(&crate::path::skill_view(
+        &state,
+        mastery.iter().find(|m| m.skill_id == skill_id),
+    ));
     Ok(page.into_response())
 }

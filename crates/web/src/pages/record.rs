@@ -62,10 +62,13 @@ pub(crate) struct HistoryRow {
 pub(crate) struct SkillLine {
     pub id: String,
     pub name: String,
-    pub state_label: &'static str,
     pub state: &'static str,
     pub mastery: f64,
     pub mastery_text: String,
+    /// The skill has a number to show (`standing::view`: none when not started).
+    pub has_number: bool,
+    /// The state in words with what it needs, from `standing::view`.
+    pub phrase: String,
     pub attempts: u32,
     pub accuracy: String,
 }
@@ -211,16 +214,17 @@ pub(crate) async fn course_record(
         .iter()
         .filter_map(|skill| statuses.get(&skill.id).map(|status| (skill, status)))
         .map(|(skill, status)| {
-            let p = status.p_mastery;
+            let p = status.view.value.unwrap_or(0.0);
             let attempts = status.attempts;
             let correct = correct_answers.get(skill.id.as_str()).copied().unwrap_or(0);
             SkillLine {
                 id: skill.id.clone(),
                 name: skill.name.clone(),
-                state_label: views::state_label(&status.state),
                 state: views::state_css(&status.state),
                 mastery: p,
-                mastery_text: percent(p),
+                mastery_text: status.view.value.map_or_else(|| "–".to_string(), percent),
+                has_number: status.view.value.is_some(),
+                phrase: status.view.phrase.clone(),
                 attempts,
                 accuracy: if attempts == 0 {
                     "–".into()

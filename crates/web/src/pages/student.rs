@@ -89,6 +89,10 @@ struct SkillCard {
     state_label: &'static str,
     mastery: f64,
     mastery_text: String,
+    /// The skill has a number to show (`standing::view`: none when not started).
+    has_number: bool,
+    /// The state in words with what it needs, from `standing::view`.
+    phrase: String,
     attempts: u32,
     unlock_hint: String,
     lessons: Vec<LessonLink>,
@@ -128,7 +132,7 @@ pub async fn student_course(
         let Some(status) = statuses.get(&skill.id) else {
             continue;
         };
-        let p = status.p_mastery;
+        let p = status.view.value.unwrap_or(0.0);
         let unlock_hint = match &status.state {
             SkillState::Locked { missing } => format!(
                 "Unlocks when you master: {}",
@@ -147,7 +151,9 @@ pub async fn student_course(
             state: views::state_css(&status.state),
             state_label: views::state_label(&status.state),
             mastery: p,
-            mastery_text: percent(p),
+            mastery_text: status.view.value.map_or_else(String::new, percent),
+            has_number: status.view.value.is_some(),
+            phrase: status.view.phrase.clone(),
             attempts: status.attempts,
             unlock_hint,
             lessons: lesson_links(&course, &skill.id),

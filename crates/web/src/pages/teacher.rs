@@ -5,7 +5,7 @@ use crate::auth::guard::{Teacher, TeacherOfClass};
 use crate::layout::Layout;
 use crate::path::{OverrideForm, check_activity, override_action};
 use crate::routing::{Access, Route, Subject, TEACHER, get, post};
-use crate::views::{ago, band, percent};
+use crate::views::ago;
 use crate::{AppState, WebError};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -75,25 +75,6 @@ pub async fn teacher_classes(
     .into_response())
 }
 
-struct HeatColumn {
-    name: String,
-    short: String,
-    mean_text: String,
-}
-
-struct HeatCell {
-    band: &'static str,
-    value: String,
-    label: String,
-}
-
-struct HeatRow {
-    student_id: String,
-    name: String,
-    mastered: usize,
-    cells: Vec<HeatCell>,
-}
-
 struct StuckEntry {
     student_id: String,
     name: String,
@@ -115,8 +96,7 @@ struct ClassDashboard {
     layout: Layout,
     class_name: String,
     course_title: String,
-    columns: Vec<HeatColumn>,
-    rows: Vec<HeatRow>,
+    heatmap: super::heatmap::Heatmap,
     stuck: Vec<StuckEntry>,
     inactive: Vec<InactiveEntry>,
     not_started: Vec<InactiveEntry>,
@@ -127,44 +107,6 @@ struct ClassDashboard {
     placement_questions: i64,
     activities: Vec<(String, String)>,
     class_overrides: Vec<(String, String, String)>,
-}
-
-/// Column headers for skills: up to four letters each, with a number added where two
-/// skills would otherwise share one ("AASW", "AASW2").
-fn short_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    names
-        .into_iter()
-        .map(|name| {
-            let short = short_name(name);
-            let count = seen.entry(short.clone()).or_insert(0);
-            *count += 1;
-            if *count == 1 {
-                short
-            } else {
-                format!("{short}{count}")
-            }
-        })
-        .collect()
-}
-
-/// Up to four letters that tell skills apart in a narrow column header.
-fn short_name(name: &str) -> String {
-    let words: Vec<&str> = name
-        .split_whitespace()
-        .filter(|w| w.len() > 2 || w.chars().all(|c| c.is_ascii_digit()))
-        .collect();
-    let short: String = if words.len() >= 2 {
-        words
-            .iter()
-            .take(4)
-            .filter_map(|w| w.chars().next())
-            .collect::<String>()
-            .to_uppercase()
-    } else {
-        name.chars().take(4).collect()
-    };
-    short
 }
 
 pub async fn class_dashboard(
@@ -203,71 +145,37 @@ pub async fn class_dashboard(
             .or_default()
             .insert(row.skill_id.as_str(), &row.progress);
     }
-    let shorts = short_names(skills.iter().map(|s| s.name.as_str()));
-    let columns = skills
-        .iter()
-        .zip(shorts)
-        .map(|(skill, short)| {
-            let values: Vec<f64> = students
-                .iter()
-                .filter_map(|s| {
-                    by_student
-                        .get(s.id.as_str())
-                        .and_then(|m| m.get(skill.id.as_str()))
-                        .map(|p| p.p_mastery)
-                })
-                .collect();
-            let mean_text = if values.is_empty() {
-                "–".to_string()
-            } else {
-                percent(values.iter().sum::<f64>() / values.len() as f64)
-            };
-            HeatColumn {
-                name: skill.name.clone(),
-                short,
-                mean_text,
-            }
-        })
-        .collect();
-    let mut rows = Vec::new();
+    let heatmap = super::heatmap::build(
+        &course.course,
+        &students
+            .iter()
+            .map(|s| super::heatmap::StudentProgress {
+                id: s.id.as_str(),
+                name: &s.display_name,
+                progress: by_student.get(s.id.as_str()).cloned().unwrap_or_default(),
+            })
+            .collect::<Vec<_>>(),
+        now,
+        ownpace_core::review::DEFAULT_TARGET_RETENTION,
+    );
     let mut stuck = Vec::new();
     let mut inactive = Vec::new();
     let mut not_started = Vec::new();
     for student in &students {
         let progress = by_student.get(student.id.as_str());
-        let mut mastered = 0;
-        let mut stuck_on = Vec::new();
-        let cells = skills
+        let stuck_on: Vec<String> = skills
             .iter()
-            .map(|skill| {
-                let p = progress.and_then(|m| m.get(skill.id.as_str()));
-                if p.is_some_and(|p| p.is_mastered()) {
-                    mastered += 1;
-                }
-                if let Some((p, reason)) = p.and_then(|p| p.stuck().map(|r| (p, r))) {
-                    stuck_on.push(format!(
+            .filter_map(|skill| {
+                let p = progress.and_then(|m| m.get(skill.id.as_str()))?;
+                p.stuck().map(|reason| {
+                    format!(
                         "{}: {} (last answer {}, {})",
                         skill.name,
                         reason.describe(),
                         crate::views::date(p.last_at, now),
                         ago(now, p.last_at)
-                    ));
-                }
-                let value = p.map_or("–".to_string(), |p| percent(p.p_mastery));
-                HeatCell {
-                    band: band(p.map(|p| p.p_mastery)),
-                    label: match p {
-                        Some(p) => format!(
-                            "{}, {}: {} mastery after {} answers",
-                            student.display_name,
-                            skill.name,
-                            percent(p.p_mastery),
-                            p.attempts
-                        ),
-                        None => format!("{}, {}: not started", student.display_name, skill.name),
-                    },
-                    value,
-                }
+                    )
+                })
             })
             .collect();
         if !stuck_on.is_empty() {
@@ -277,12 +185,6 @@ pub async fn class_dashboard(
                 skills: stuck_on,
             });
         }
-        rows.push(HeatRow {
-            student_id: student.id.to_string(),
-            name: student.display_name.clone(),
-            mastered,
-            cells,
-        });
         // Not started in this course: listed apart, with since when, and never called
         // inactive while busy in another course.
         let here = last_activity.get(student.id.as_str()).copied();
@@ -350,8 +252,7 @@ pub async fn class_dashboard(
         class_id: class_id.to_string(),
         class_name: class.name,
         course_title: course.course.title.clone(),
-        columns,
-        rows,
+        heatmap,
         stuck,
         inactive,
         not_started,
@@ -359,23 +260,6 @@ pub async fn class_dashboard(
         flash,
     }
     .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::short_names;
-
-    #[test]
-    fn column_headers_are_unique_even_when_abbreviations_collide() {
-        let names = [
-            "Add and subtract with unlike denominators",
-            "Add and subtract whole numbers",
-            "Ratios",
-            "Add and subtract with like denominators",
-        ];
-        let shorts = short_names(names);
-        assert_eq!(shorts, ["AASW", "AASW2", "Rati", "AASW3"]);
-    }
 }
 
 pub async fn class_override(
