@@ -26,6 +26,8 @@ pub enum Kind {
     Switch,
     /// A whole number from `min` to `max`, both included.
     Whole { min: i64, max: i64 },
+    /// IP addresses or CIDR ranges, comma-separated.
+    Ranges,
 }
 
 impl Kind {
@@ -37,6 +39,7 @@ impl Kind {
             Kind::Url => "postgres://… or sqlite://…".into(),
             Kind::Switch => "true or false".into(),
             Kind::Whole { min, max } => format!("{min} to {max}"),
+            Kind::Ranges => "IP addresses or CIDR ranges, comma-separated".into(),
         }
     }
 
@@ -47,6 +50,7 @@ impl Kind {
             Kind::Url => "URL",
             Kind::Switch => "",
             Kind::Whole { .. } => "N",
+            Kind::Ranges => "ADDRS",
         }
     }
 }
@@ -154,6 +158,40 @@ pub const INACTIVE_DAYS: Setting = Setting {
     scope: Scope::Server,
 };
 
+pub const LOGIN_FAILURES_PER_ADDRESS: Setting = Setting {
+    name: "login_failures_per_address",
+    flag: "login-failures-per-address",
+    env: "OWNPACE_LOGIN_FAILURES_PER_ADDRESS",
+    in_file: true,
+    default: Some("300"),
+    help: "Failed sign-ins from one address per 15 minutes before it must wait (a whole school may share one address)",
+    kind: Kind::Whole {
+        min: 10,
+        max: 1_000_000,
+    },
+    scope: Scope::Server,
+};
+pub const TRUSTED_PROXIES: Setting = Setting {
+    name: "trusted_proxies",
+    flag: "trusted-proxies",
+    env: "OWNPACE_TRUSTED_PROXIES",
+    in_file: true,
+    default: None,
+    help: "Reverse proxies whose X-Forwarded-For header names the client; without it the header is ignored",
+    kind: Kind::Ranges,
+    scope: Scope::Server,
+};
+pub const GUARDIANS_SEE_ANSWERS: Setting = Setting {
+    name: "guardians_see_answers",
+    flag: "guardians-see-answers",
+    env: "OWNPACE_GUARDIANS_SEE_ANSWERS",
+    in_file: true,
+    default: Some("false"),
+    help: "Show guardians their child's answers word for word (otherwise right or wrong only)",
+    kind: Kind::Switch,
+    scope: Scope::Server,
+};
+
 /// Every setting, in the order of `--help` and the README.
 pub const SETTINGS: &[&Setting] = &[
     &LISTEN,
@@ -163,6 +201,9 @@ pub const SETTINGS: &[&Setting] = &[
     &SECURE_COOKIES,
     &SESSION_HOURS,
     &INACTIVE_DAYS,
+    &LOGIN_FAILURES_PER_ADDRESS,
+    &TRUSTED_PROXIES,
+    &GUARDIANS_SEE_ANSWERS,
 ];
 
 /// The longest text value accepted for any setting.
@@ -359,6 +400,7 @@ enum Value {
     Text(String),
     Switch(bool),
     Whole(i64),
+    Ranges(Vec<ownpace_web::IpRange>),
 }
 
 fn check(setting: &'static Setting, raw: Raw<'_>, origin: &Origin) -> Result<Value, ConfigError> {
@@ -405,6 +447,12 @@ fn check(setting: &'static Setting, raw: Raw<'_>, origin: &Origin) -> Result<Val
             Raw::Text("false") => Ok(Value::Switch(false)),
             _ => Err(invalid(shown())),
         },
+        Kind::Ranges => {
+            let text = text.ok_or_else(|| invalid(shown()))?;
+            ownpace_web::parse_ranges(text)
+                .map(Value::Ranges)
+                .map_err(|_| invalid(shown()))
+        }
         Kind::Whole { min, max } => {
             let number = match raw {
                 Raw::Toml(toml::Value::Integer(n)) => *n,
@@ -519,6 +567,13 @@ impl Sources<'_> {
         }
     }
 
+    fn ranges(&self, setting: &'static Setting) -> Result<Vec<ownpace_web::IpRange>, ConfigError> {
+        Ok(match self.value(setting)? {
+            Some(Value::Ranges(ranges)) => ranges,
+            _ => Vec::new(),
+        })
+    }
+
     fn whole(&self, setting: &'static Setting) -> Result<i64, ConfigError> {
         match self.value(setting)? {
             Some(Value::Whole(n)) => Ok(n),
@@ -565,6 +620,9 @@ impl Settings {
             secure_cookies: sources.switch(&SECURE_COOKIES)?,
             session_hours: sources.whole(&SESSION_HOURS)?,
             inactive_days: sources.whole(&INACTIVE_DAYS)?,
+            login_failures_per_address: sources.whole(&LOGIN_FAILURES_PER_ADDRESS)?,
+            trusted_proxies: sources.ranges(&TRUSTED_PROXIES)?,
+            guardians_see_answers: sources.switch(&GUARDIANS_SEE_ANSWERS)?,
             ..ownpace_web::Config::default()
         };
         Ok(Settings {
@@ -636,6 +694,15 @@ mod tests {
         let web = ownpace_web::Config::default();
         assert_eq!(SESSION_HOURS.default, Some(&*web.session_hours.to_string()));
         assert_eq!(INACTIVE_DAYS.default, Some(&*web.inactive_days.to_string()));
+        assert_eq!(
+            LOGIN_FAILURES_PER_ADDRESS.default,
+            Some(&*web.login_failures_per_address.to_string())
+        );
+        assert_eq!(
+            GUARDIANS_SEE_ANSWERS.default,
+            Some(&*web.guardians_see_answers.to_string())
+        );
+        assert!(TRUSTED_PROXIES.default.is_none() && web.trusted_proxies.is_empty());
     }
 
     #[test]
@@ -745,6 +812,28 @@ mod tests {
         let error = resolve(&[(&LISTEN, "nowhere"), (&DATABASE_URL, "sqlite://x")])
             .expect_err("not an address");
         assert!(error.to_string().contains("use ADDR:PORT"), "{error}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let settings = resolve(&[
+            (&TRUSTED_PROXIES, "10.0.0.0/8, ::1"),
+            (&DATABASE_URL, "sqlite://x"),
+        ])
+        .expect("ranges resolve");
+        assert_eq!(settings.web.trusted_proxies.len(), 2);
+        assert!(!settings.web.guardians_see_answers, "off by default");
+        let error = resolve(&[
+            (&TRUSTED_PROXIES, "proxy.school.example"),
+            (&DATABASE_URL, "sqlite://x"),
+        ])
+        .expect_err("a host name is not an address");
+        assert!(
+            error
+                .to_string()
+                .contains("use IP addresses or CIDR ranges, comma-separated"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! People, their sessions and failed logins.
+//! People and their sessions.
 //!
 //! Passwords arrive here already hashed (the web layer owns Argon2id); session tokens
 //! arrive already hashed too, so a copy of the database never holds a usable cookie.
@@ -296,34 +296,5 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
-    }
-
-    pub async fn record_login_failure(&self, username: &str, at: i64) -> Result<()> {
-        sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)")
-            .bind(username)
-            .bind(at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Failed logins for `username` since `since`.
-    pub async fn login_failures_since(&self, username: &str, since: i64) -> Result<i64> {
-        let (count,): (i64,) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM login_failures WHERE username = $1 AND at >= $2",
-        )
-        .bind(username)
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(count)
-    }
-
-    pub async fn clear_login_failures(&self, username: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE username = $1")
-            .bind(username)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 }

@@ -19,15 +19,18 @@ mod events;
 mod models;
 mod path;
 mod roster;
+mod security;
 
 pub use accounts::{NewUser, Role, Session, User};
 pub use courses::{CourseVersion, ImportOutcome, StoredAsset};
 pub use events::{
-    AnswerRecord, EventRecord, MasteryRow, PlacementRecord, RecordedAnswer, StoredEvent,
+    AnswerRecord, EventRecord, MAX_IDEMPOTENCY_KEY_BYTES, MasteryRow, PlacementRecord,
+    RecordedAnswer, StoredEvent,
 };
 pub use models::{LoggedAnswer, StoredModelParams};
 pub use path::{ActivityOverride, Goal, NewGoal, NewOverride, OverrideAction, OverrideScope};
 pub use roster::{Class, StudentRelation};
+pub use security::{Charge, MAX_THROTTLE_KEY_BYTES, ThrottleRule};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -97,6 +100,15 @@ pub enum Conflict {
     NotAClassMember { username: String, role: Role },
     #[error("a guardianship links a guardian account to a student account")]
     NotAGuardianship,
+    /// An idempotency key already names another interaction (another item, lesson or
+    /// kind): a retry must resend what it first sent.
+    #[error(
+        "this idempotency key was already used for another submission: use a new key for each new one"
+    )]
+    KeyReused,
+    /// A record changed under the request several times in a row; trying again works.
+    #[error("the server is busy with the same record: try again in a moment")]
+    Busy,
     #[error("{kind} events are recorded with their own call, which also updates mastery")]
     MovesMastery {
         kind: ownpace_core::events::EventKind,

@@ -100,6 +100,42 @@ impl IntoResponse for WebError {
     }
 }
 
+/// An error response the framework made itself (a body that is not JSON, too large, of
+/// the wrong type, a method the route does not have…) in the API's error shape,
+/// `{"error": "..."}`, with its status kept. Anything else passes through.
+async fn framework_rejection_as_json(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // The framework's own messages are short; they go back to the caller, never to the log.
+    let text = axum::body::to_bytes(body, 4 * 1024)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_string())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("the request was refused")
+            .to_lowercase()
+    } else {
+        text
+    };
+    let mut json = (status, axum::Json(serde_json::json!({ "error": message }))).into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(value) = parts.headers.get(&name) {
+            json.headers_mut().insert(name, value.clone());
+        }
+    }
+    json
+}
+
 /// Turns a [`WebError`] carried by a response into the right body: JSON for the API, a
 /// redirect to the login page for signed-out page visits, an HTML page otherwise.
 pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
@@ -112,6 +148,9 @@ pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
         .unwrap_or_default();
     let response = next.run(request).await;
     let Some(error) = response.extensions().get::<Arc<WebError>>().cloned() else {
+        if api {
+            return framework_rejection_as_json(response).await;
+        }
         return response;
     };
     let status = error.status();
@@ -126,6 +165,9 @@ pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
         if status == StatusCode::UNAUTHORIZED {
             r.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
+            r.headers_mut().insert(header::RETRY_AFTER, retry.clone());
         }
         return r;
     }

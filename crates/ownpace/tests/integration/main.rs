@@ -25,3 +25,4 @@ mod flows;
 mod openapi;
 mod pilot;
 mod policy;
+mod security;

@@ -13,4 +13,5 @@ macro_rules! on_both_engines {
 mod support;
 
 mod models;
+mod security;
 mod store;

@@ -98,7 +98,7 @@ async fn authorize(
     }
     let mut request = if !spec.is_api() && !matches!(*request.method(), Method::GET | Method::HEAD)
     {
-        check_csrf(request, user.as_ref()).await?
+        check_csrf(state, request, user.as_ref()).await?
     } else {
         request
     };
@@ -151,7 +151,14 @@ async fn prove(
 }
 
 /// Checks the CSRF token of a page form, returning the request with its body intact.
-async fn check_csrf(request: Request, user: Option<&CurrentUser>) -> Result<Request, WebError> {
+/// Signed-in: the session's token. Signed out (the login form): the token in the form
+/// must equal the cookie's *and* carry the server's signature, so a pair the client
+/// made up (or a cookie planted from a sibling host) does not pass.
+async fn check_csrf(
+    state: &AppState,
+    request: Request,
+    user: Option<&CurrentUser>,
+) -> Result<Request, WebError> {
     let (parts, body) = request.into_parts();
     if let Some(origin) = parts
         .headers
@@ -179,7 +186,11 @@ async fn check_csrf(request: Request, user: Option<&CurrentUser>) -> Result<Requ
         .unwrap_or("");
     let expected = match user {
         Some(current) => Some(current.csrf_token.clone()),
-        None => auth::cookie_value(&parts.headers, LOGIN_CSRF_COOKIE),
+        None => {
+            let signer = state.signer().await?;
+            auth::cookie_value(&parts.headers, LOGIN_CSRF_COOKIE)
+                .filter(|token| signer.token_is_valid(auth::LOGIN_FORM, &[], token))
+        }
     };
     match expected {
         Some(expected) if !sent.is_empty() && auth::tokens_match(sent, &expected) => {

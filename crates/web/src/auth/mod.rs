@@ -6,12 +6,17 @@
 //!   cookie; API clients send it as a bearer token. The database stores only its SHA-256,
 //!   so a leaked backup holds no usable session. Logging in always issues a new token.
 //! - Every session has its own CSRF token, required in every state-changing form. The
-//!   login form, which has no session yet, uses a double-submit cookie instead.
-//! - Failed logins are counted per username in the database (so several server processes
-//!   share the count); past the limit, the username is refused until the window passes.
+//!   login form, which has no session yet, uses a double-submit cookie whose token the
+//!   server signed ([`signing`]), so a pair the client made up is refused.
+//! - Failed logins are counted in the database (so several server processes share the
+//!   count), atomically, per address and per account, with growing delays rather than a
+//!   lock-out ([`throttle`]).
 //! - [`guard`] runs before every route and hands handlers what it proved.
 
+pub mod address;
 pub mod guard;
+pub mod signing;
+pub mod throttle;
 
 use crate::{AppState, WebError};
 use argon2::Argon2;
@@ -22,9 +27,14 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ownpace_storage::{Session, User};
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 
 pub const SESSION_COOKIE: &str = "ownpace_session";
 pub const LOGIN_CSRF_COOKIE: &str = "ownpace_login_csrf";
+/// The purpose the login form's token is signed under.
+pub const LOGIN_FORM: &str = "login-form";
+/// A browser's proof that it signed in to an account before (see [`throttle`]).
+pub const DEVICE_COOKIE: &str = "ownpace_device";
 
 /// Hashes a password with Argon2id (PHC string format).
 pub async fn hash_password(password: String) -> Result<String, WebError> {
@@ -145,39 +155,68 @@ pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -
 /// Why a login did not succeed.
 pub enum LoginRefused {
     BadCredentials,
-    Throttled { minutes: i64 },
+    /// Too many failed attempts from this address or for this account: not checked.
+    Throttled {
+        retry_after_seconds: i64,
+    },
 }
 
-/// Checks credentials with throttling and, on success, opens a new session.
-/// Returns the user and the new (unhashed) session token.
+/// One sign-in attempt as it arrived.
+pub struct LoginAttempt<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub address: IpAddr,
+    /// The trusted-device cookie the browser sent, if any.
+    pub device: Option<&'a str>,
+}
+
+/// A successful sign-in.
+pub struct SignedInNow {
+    pub user: User,
+    /// The new session's token (unhashed: it goes into the cookie or the API answer).
+    pub token: String,
+    /// A trusted-device token for this browser and account (see [`throttle`]).
+    pub device: String,
+}
+
+/// Checks credentials with throttling (see [`throttle`]) and, on success, opens a new
+/// session. Usernames and passwords longer than any account can have are refused before
+/// anything about them is stored or hashed.
 pub async fn login(
     state: &AppState,
-    username: &str,
-    password: &str,
-) -> Result<Result<(User, String), LoginRefused>, WebError> {
+    attempt: LoginAttempt<'_>,
+) -> Result<Result<SignedInNow, LoginRefused>, WebError> {
     let now = state.now();
-    let window_start = now - state.config.throttle_minutes * 60_000;
-    let failures = state
-        .store
-        .login_failures_since(username, window_start)
-        .await?;
-    if failures >= state.config.max_failed_logins {
-        return Ok(Err(LoginRefused::Throttled {
-            minutes: state.config.throttle_minutes,
-        }));
+    let signer = state.signer().await?;
+    let counters = throttle::Counters::new(&signer, &attempt);
+    if let Some(refused) = counters.charge_address(state, now).await? {
+        return Ok(Err(refused));
     }
-    let credentials = state.store.credentials(username).await?;
+    let oversized = attempt.username.len() > throttle::MAX_USERNAME_BYTES
+        || attempt.password.len() > throttle::MAX_PASSWORD_BYTES;
+    let credentials = if oversized {
+        None
+    } else {
+        state.store.credentials(attempt.username).await?
+    };
+    let account = credentials.as_ref().map(|(user, _)| user.id.as_str());
+    let counter = counters.for_account(&signer, account, attempt.device);
+    if !oversized && let Some(refused) = counters.charge(state, &counter, now).await? {
+        counters.refund_address(state).await?;
+        return Ok(Err(refused));
+    }
     // Verify against a fixed hash when the user does not exist, so timing says nothing.
     let (user, stored) = match credentials {
         Some((user, hash)) if !user.disabled => (Some(user), hash),
         _ => (None, DUMMY_HASH.to_string()),
     };
+    let password = if oversized { "" } else { attempt.password };
     let ok = verify_password(password.to_string(), stored).await;
-    let Some(user) = user.filter(|_| ok) else {
-        state.store.record_login_failure(username, now).await?;
+    let Some(user) = user.filter(|_| ok && !oversized) else {
         return Ok(Err(LoginRefused::BadCredentials));
     };
-    state.store.clear_login_failures(username).await?;
+    counters.refund_address(state).await?;
+    state.store.reset_login_throttle(&counter).await?;
     let token = random_token()?;
     let csrf = random_token()?;
     let expires = now + state.config.session_hours * 3_600_000;
@@ -185,7 +224,12 @@ pub async fn login(
         .store
         .create_session(&token_hash(&token), &user.id, &csrf, now, expires)
         .await?;
-    Ok(Ok((user, token)))
+    let device = signer.token(throttle::DEVICE, &[&user.id])?;
+    Ok(Ok(SignedInNow {
+        user,
+        token,
+        device,
+    }))
 }
 
 /// Argon2id hash of a random password nobody knows, used to spend the same time on

@@ -56,11 +56,15 @@ pub(crate) struct CourseRecord {
     pub time_week: String,
 }
 
+/// A student's record in one course. `show_answers`: the history quotes what the student
+/// answered (teachers; guardians only when the school turns `guardians_see_answers` on),
+/// otherwise it says only which item and whether it was right.
 pub(crate) async fn course_record(
     state: &AppState,
     student: &User,
     course: &CourseVersion,
     history: i64,
+    show_answers: bool,
 ) -> Result<CourseRecord, WebError> {
     let now = state.now();
     let mastery = state
@@ -109,6 +113,10 @@ pub(crate) async fn course_record(
         .into_iter()
         .map(|e| {
             let (what, detail) = match e.kind {
+                EventKind::Answer if !show_answers => (
+                    "Answered".to_string(),
+                    e.item_id.clone().unwrap_or_default(),
+                ),
                 EventKind::Answer => {
                     let item = e.item_id.as_deref().and_then(|id| course.course.item(id));
                     let answer = e
@@ -212,7 +220,7 @@ pub async fn student_record(
         if taught.contains(&class.id)
             && let Some(course) = state.course(&class.course_id).await?
         {
-            courses.push(course_record(&state, &student, &course, 50).await?);
+            courses.push(course_record(&state, &student, &course, 50, true).await?);
             paths.push(
                 crate::path::teacher_path_view(&state, &student_id, &class.id, &course).await?,
             );

@@ -1,14 +1,17 @@
 //! Signing in and out, and the home redirect to each role's start page.
 
+use crate::auth::address::ClientAddress;
 use crate::auth::guard::{MaybeUser, SignedIn};
-use crate::auth::{self, LOGIN_CSRF_COOKIE, LoginRefused, SESSION_COOKIE};
+use crate::auth::{
+    self, DEVICE_COOKIE, LOGIN_CSRF_COOKIE, LoginAttempt, LoginRefused, SESSION_COOKIE, throttle,
+};
 use crate::layout::Layout;
 use crate::routing::{Access, Route, get, post};
 use crate::{AppState, WebError};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use ownpace_storage::Role;
 use serde::Deserialize;
@@ -21,6 +24,9 @@ pub(crate) fn routes() -> Vec<Route> {
         get("/", Access::SignedIn, home),
     ]
 }
+
+/// How long a browser stays a trusted device for an account (see `auth::throttle`).
+const DEVICE_COOKIE_SECONDS: i64 = 365 * 86_400;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "login.html")]
@@ -37,10 +43,20 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only local paths are followed after login, so the form cannot send people elsewhere.
-fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .map(str::to_string)
+/// The longest `next` path followed after login.
+const MAX_NEXT_BYTES: usize = 2_048;
+
+/// Only paths of this site are followed after login, so the form cannot send people
+/// elsewhere: one leading `/` (not `//` or `/\`, which browsers read as another host),
+/// then visible ASCII only: no control characters or whitespace (`/\t/evil.example` is
+/// `//evil.example` to a browser) and no backslash anywhere.
+pub(crate) fn safe_next(next: Option<&str>) -> Option<String> {
+    let next = next?;
+    let rest = next.strip_prefix('/')?;
+    let acceptable = next.len() <= MAX_NEXT_BYTES
+        && !rest.starts_with('/')
+        && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    acceptable.then(|| next.to_string())
 }
 
 fn role_home(role: Role) -> &'static str {
@@ -61,10 +77,12 @@ pub async fn login_form(
     if let Some(current) = &user.0 {
         return Ok(Redirect::to(role_home(current.user.role)).into_response());
     }
-    // Keep an existing token so several open login forms (tabs) all stay valid.
+    // Keep an existing token this server signed, so several open login forms (tabs) all
+    // stay valid; anything else is replaced.
+    let signer = state.signer().await?;
     let token = match auth::cookie_value(&headers, LOGIN_CSRF_COOKIE) {
-        Some(token) if token.len() >= 32 => token,
-        _ => auth::random_token()?,
+        Some(token) if signer.token_is_valid(auth::LOGIN_FORM, &[], &token) => token,
+        _ => signer.token(auth::LOGIN_FORM, &[])?,
     };
     let page = LoginPage {
         layout: Layout::new("Sign in", None, "/login"),
@@ -93,26 +111,34 @@ pub struct LoginForm {
 pub async fn login_submit(
     State(state): State<AppState>,
     user: MaybeUser,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    let username = form.username.trim().to_string();
-    match auth::login(&state, &username, &form.password).await? {
-        Ok((user_now, token)) => {
+    let username = form.username.trim();
+    let device = auth::cookie_value(&headers, DEVICE_COOKIE);
+    let attempt = LoginAttempt {
+        username,
+        password: &form.password,
+        address,
+        device: device.as_deref(),
+    };
+    match auth::login(&state, attempt).await? {
+        Ok(signed_in) => {
             // Rotate: whatever session this browser had before is ended.
             if let Some(previous) = &user.0 {
                 state.store.delete_session(&previous.token_hash).await?;
             }
             let secure = auth::secure_request(&state, &headers);
-            let target =
-                safe_next(Some(&form.next)).unwrap_or_else(|| role_home(user_now.role).to_string());
+            let target = safe_next(Some(&form.next))
+                .unwrap_or_else(|| role_home(signed_in.user.role).to_string());
             let mut response = Redirect::to(&target).into_response();
             let cookies = response.headers_mut();
             cookies.append(
                 header::SET_COOKIE,
                 auth::set_cookie(
                     SESSION_COOKIE,
-                    &token,
+                    &signed_in.token,
                     state.config.session_hours * 3_600,
                     secure,
                 ),
@@ -121,29 +147,52 @@ pub async fn login_submit(
                 header::SET_COOKIE,
                 auth::set_cookie(LOGIN_CSRF_COOKIE, "", 0, secure),
             );
+            cookies.append(
+                header::SET_COOKIE,
+                auth::set_cookie(
+                    DEVICE_COOKIE,
+                    &signed_in.device,
+                    DEVICE_COOKIE_SECONDS,
+                    secure,
+                ),
+            );
             Ok(response)
         }
         Err(refused) => {
-            let (status, error) = match refused {
+            let (status, error, retry_after) = match refused {
                 LoginRefused::BadCredentials => (
                     StatusCode::UNAUTHORIZED,
                     "That username and password do not match.".to_string(),
+                    None,
                 ),
-                LoginRefused::Throttled { minutes } => (
+                LoginRefused::Throttled {
+                    retry_after_seconds,
+                } => (
                     StatusCode::TOO_MANY_REQUESTS,
                     format!(
-                        "Too many failed attempts for this username. Try again in {minutes} minutes, or ask your teacher or administrator to reset your password."
+                        "Too many failed attempts. Try again in {}, or ask your teacher or administrator to reset your password.",
+                        throttle::wait_in_words(retry_after_seconds)
                     ),
+                    Some(retry_after_seconds),
                 ),
             };
             let page = LoginPage {
                 layout: Layout::new("Sign in", None, "/login"),
                 login_csrf: auth::cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default(),
                 next: safe_next(Some(&form.next)).unwrap_or_default(),
-                username,
+                username: username
+                    .chars()
+                    .take(throttle::MAX_USERNAME_BYTES)
+                    .collect(),
                 error,
             };
-            Ok((status, page).into_response())
+            let mut response = (status, page).into_response();
+            if let Some(seconds) = retry_after
+                && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+            {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            Ok(response)
         }
     }
 }
