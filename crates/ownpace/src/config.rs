@@ -147,6 +147,16 @@ pub const SESSION_HOURS: Setting = Setting {
     kind: Kind::Whole { min: 1, max: 720 },
     scope: Scope::Server,
 };
+pub const SESSION_IDLE_MINUTES: Setting = Setting {
+    name: "session_idle_minutes",
+    flag: "session-idle-minutes",
+    env: "OWNPACE_SESSION_IDLE_MINUTES",
+    in_file: true,
+    default: Some("60"),
+    help: "A session unused for this many minutes ends (beside the session length)",
+    kind: Kind::Whole { min: 5, max: 1440 },
+    scope: Scope::Server,
+};
 pub const INACTIVE_DAYS: Setting = Setting {
     name: "inactive_days",
     flag: "inactive-days",
@@ -200,6 +210,7 @@ pub const SETTINGS: &[&Setting] = &[
     &CONFIG,
     &SECURE_COOKIES,
     &SESSION_HOURS,
+    &SESSION_IDLE_MINUTES,
     &INACTIVE_DAYS,
     &LOGIN_FAILURES_PER_ADDRESS,
     &TRUSTED_PROXIES,
@@ -619,6 +630,7 @@ impl Settings {
         let web = ownpace_web::Config {
             secure_cookies: sources.switch(&SECURE_COOKIES)?,
             session_hours: sources.whole(&SESSION_HOURS)?,
+            session_idle_minutes: sources.whole(&SESSION_IDLE_MINUTES)?,
             inactive_days: sources.whole(&INACTIVE_DAYS)?,
             login_failures_per_address: sources.whole(&LOGIN_FAILURES_PER_ADDRESS)?,
             trusted_proxies: sources.ranges(&TRUSTED_PROXIES)?,
@@ -694,6 +706,10 @@ mod tests {
         let web = ownpace_web::Config::default();
         assert_eq!(SESSION_HOURS.default, Some(&*web.session_hours.to_string()));
         assert_eq!(INACTIVE_DAYS.default, Some(&*web.inactive_days.to_string()));
+        assert_eq!(
+            SESSION_IDLE_MINUTES.default,
+            Some(&*web.session_idle_minutes.to_string())
+        );
         assert_eq!(
             LOGIN_FAILURES_PER_ADDRESS.default,
             Some(&*web.login_failures_per_address.to_string())

@@ -21,7 +21,7 @@ mod path;
 mod roster;
 mod security;
 
-pub use accounts::{NewUser, Role, Session, User};
+pub use accounts::{MAX_DEVICE_CHARS, NewUser, Role, Session, SessionInfo, User};
 pub use courses::{CourseVersion, ImportOutcome, StoredAsset};
 pub use events::{
     AnswerRecord, EventRecord, MAX_IDEMPOTENCY_KEY_BYTES, MasteryRow, PlacementRecord,

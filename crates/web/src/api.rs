@@ -134,6 +134,7 @@ pub async fn login(
         password: &body.password,
         address,
         device: None,
+        client: "an API client".into(),
     };
     match auth::login(&state, attempt).await? {
         Ok(signed_in) => Ok(Json(LoginResponse {

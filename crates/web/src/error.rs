@@ -34,6 +34,9 @@ pub enum WebError {
     TooManyRequests(String),
     #[error("the form expired or came from another site: reload the page and try again")]
     Csrf,
+    /// An admin reset the password: the user must choose a new one first.
+    #[error("your password was reset: choose a new one on the website (Account) first")]
+    PasswordChangeRequired,
     #[error("storage: {0}")]
     Store(#[from] ownpace_storage::StoreError),
     #[error("internal error: {0}")]
@@ -44,7 +47,9 @@ impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
             WebError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            WebError::Forbidden | WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::Forbidden | WebError::Csrf | WebError::PasswordChangeRequired => {
+                StatusCode::FORBIDDEN
+            }
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) | WebError::NotUnderstood { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -170,6 +175,9 @@ pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
             r.headers_mut().insert(header::RETRY_AFTER, retry.clone());
         }
         return r;
+    }
+    if matches!(*error, WebError::PasswordChangeRequired) {
+        return Redirect::to("/account").into_response();
     }
     if matches!(*error, WebError::Unauthenticated) {
         let next = if wants_page { target } else { "/".to_string() };

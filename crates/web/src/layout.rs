@@ -37,6 +37,7 @@ impl Layout {
             None => vec![],
         }
         .into_iter()
+        .chain(current.map(|_| ("/account", "Account")))
         .map(|(href, label)| NavLink {
             href,
             label,

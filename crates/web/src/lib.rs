@@ -30,6 +30,7 @@ mod routing;
 mod views;
 
 pub use auth::address::{IpRange, parse_ranges};
+pub use auth::passwords::check_new_password;
 pub use auth::{hash_password, verify_password};
 pub use error::WebError;
 pub use pages::validate_new_user;
@@ -69,6 +70,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How long a session lasts without a new login.
     pub session_hours: i64,
+    /// A session unused for this long ends (the idle timeout beside `session_hours`).
+    pub session_idle_minutes: i64,
     /// Failed logins of one account that cost no delay; after them each attempt waits
     /// 30 seconds, doubling up to [`Config::throttle_minutes`] (see `auth::throttle`).
     pub max_failed_logins: i64,
@@ -90,6 +93,7 @@ impl Default for Config {
         Config {
             secure_cookies: false,
             session_hours: 12,
+            session_idle_minutes: 60,
             max_failed_logins: 5,
             throttle_minutes: 15,
             login_failures_per_address: 300,
@@ -288,7 +292,8 @@ async fn strict_transport(
 /// counters) deleted.
 pub async fn housekeeping(state: &AppState) -> Result<(u64, u64), WebError> {
     let now = state.now();
-    let sessions = state.store.delete_expired_sessions(now).await?;
+    let idle_since = now - state.config.session_idle_minutes * 60_000;
+    let sessions = state.store.delete_expired_sessions(now, idle_since).await?;
     let longest_window = auth::throttle::account_rule(&state.config).window_ms;
     let counters = state
         .store

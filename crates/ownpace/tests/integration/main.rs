@@ -16,6 +16,7 @@ macro_rules! on_both_engines {
 
 mod support;
 
+mod accounts;
 mod adaptive;
 mod cli;
 mod config;

@@ -44,6 +44,16 @@ enum Proof {
     Course(String),
 }
 
+/// The signed-in routes a user whose password an admin reset may still use: choosing a
+/// new password, and signing out.
+const WHILE_RESET: &[&str] = &[
+    "/account",
+    "/account/password",
+    "/account/sessions/logout",
+    "/logout",
+    "/api/v1/logout",
+];
+
 /// Enforces a route's [`Access`] and CSRF rules, and hands the handler the signed-in
 /// person and the [`Proof`] of its relation to the path's subject.
 pub(crate) async fn guard(
@@ -72,6 +82,13 @@ async fn authorize(
     user: Option<CurrentUser>,
 ) -> Result<Request, WebError> {
     let mut proof = None;
+    if let Some(current) = &user
+        && current.must_change_password
+        && !WHILE_RESET.contains(&spec.path)
+        && spec.access != Access::Public
+    {
+        return Err(WebError::PasswordChangeRequired);
+    }
     match spec.access {
         Access::Public => {}
         Access::SignedIn => {

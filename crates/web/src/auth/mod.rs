@@ -15,6 +15,7 @@
 
 pub mod address;
 pub mod guard;
+pub mod passwords;
 pub mod signing;
 pub mod throttle;
 
@@ -84,6 +85,8 @@ pub struct CurrentUser {
     pub csrf_token: String,
     /// Hash of the session token (to end the session at logout).
     pub token_hash: String,
+    /// An admin reset the password: nothing but choosing a new one until it is done.
+    pub must_change_password: bool,
 }
 
 impl From<(Session, String)> for CurrentUser {
@@ -92,9 +95,13 @@ impl From<(Session, String)> for CurrentUser {
             user: session.user,
             csrf_token: session.csrf_token,
             token_hash,
+            must_change_password: session.must_change_password,
         }
     }
 }
+
+/// How often a session's last use is written (it decides the idle timeout to the minute).
+const TOUCH_EVERY_MS: i64 = 60_000;
 
 /// Finds the session of a request: the session cookie, or for API calls a bearer token.
 pub async fn session_of(
@@ -112,12 +119,54 @@ pub async fn session_of(
         cookie_value(headers, SESSION_COOKIE)
     };
     let Some(token) = token else { return Ok(None) };
+    if token.len() > 128 {
+        return Ok(None);
+    }
     let hash = token_hash(&token);
-    Ok(state
-        .store
-        .session(&hash, state.now())
-        .await?
-        .map(|s| (s, hash).into()))
+    let now = state.now();
+    let idle_since = now - state.config.session_idle_minutes * 60_000;
+    let Some(session) = state.store.session(&hash, now, idle_since).await? else {
+        return Ok(None);
+    };
+    if now - session.last_seen_at >= TOUCH_EVERY_MS {
+        state.store.touch_session(&hash, now).await?;
+    }
+    Ok(Some((session, hash).into()))
+}
+
+/// A short description of the browser a session was opened from ("Firefox on Windows"),
+/// for the owner's session list; never the whole User-Agent.
+pub fn describe_device(user_agent: Option<&str>) -> String {
+    let Some(agent) = user_agent else {
+        return "an unnamed client".into();
+    };
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Chromium/", "Chromium"),
+        ("Safari/", "Safari"),
+    ]
+    .iter()
+    .find(|(marker, _)| agent.contains(marker))
+    .map_or("a browser", |(_, name)| name);
+    let system = [
+        ("Windows", "Windows"),
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("CrOS", "ChromeOS"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(marker, _)| agent.contains(marker))
+    .map(|(_, name)| *name);
+    match system {
+        Some(system) => format!("{browser} on {system}"),
+        None => browser.to_string(),
+    }
 }
 
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -168,6 +217,8 @@ pub struct LoginAttempt<'a> {
     pub address: IpAddr,
     /// The trusted-device cookie the browser sent, if any.
     pub device: Option<&'a str>,
+    /// What the session list will call this client ([`describe_device`]).
+    pub client: String,
 }
 
 /// A successful sign-in.
@@ -222,7 +273,14 @@ pub async fn login(
     let expires = now + state.config.session_hours * 3_600_000;
     state
         .store
-        .create_session(&token_hash(&token), &user.id, &csrf, now, expires)
+        .create_session(
+            &token_hash(&token),
+            &user.id,
+            &csrf,
+            now,
+            expires,
+            &attempt.client,
+        )
         .await?;
     let device = signer.token(throttle::DEVICE, &[&user.id])?;
     Ok(Ok(SignedInNow {

@@ -142,12 +142,7 @@ pub fn validate_new_user(
             "display name: 1 to 80 characters".into(),
         ));
     }
-    if password.chars().count() < 8 {
-        return Err(WebError::BadRequest(
-            "password: at least 8 characters".into(),
-        ));
-    }
-    Ok(())
+    crate::auth::passwords::check_new_password(password, username)
 }
 
 pub async fn admin_create_user(

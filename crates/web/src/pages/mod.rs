@@ -5,6 +5,7 @@
 //! Each module declares its own rows of the route table (`routes()`); `policy` gathers
 //! them. No file here grows to 800 lines: a new area gets a new module.
 
+mod account;
 mod admin;
 mod family;
 mod placement;
@@ -31,6 +32,7 @@ pub(crate) fn routes() -> Vec<Route> {
         record::routes(),
         family::routes(),
         admin::routes(),
+        account::routes(),
     ]
     .into_iter()
     .flatten()

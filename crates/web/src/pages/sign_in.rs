@@ -122,6 +122,11 @@ pub async fn login_submit(
         password: &form.password,
         address,
         device: device.as_deref(),
+        client: auth::describe_device(
+            headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok()),
+        ),
     };
     match auth::login(&state, attempt).await? {
         Ok(signed_in) => {
