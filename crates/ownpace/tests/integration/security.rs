@@ -630,12 +630,14 @@ async fn headers_and_api_errors(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert!(
-        page.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .starts_with("default-src 'self'")
-    );
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.starts_with("default-src 'self'"), "{csp}");
+    for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {
+        assert!(csp.contains(directive), "{directive} in {csp}");
+    }
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
     // HSTS on secure requests only.
     assert!(page.headers().get("strict-transport-security").is_none());
     let secure = http
