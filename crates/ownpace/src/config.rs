@@ -202,6 +202,17 @@ pub const GUARDIANS_SEE_ANSWERS: Setting = Setting {
     scope: Scope::Server,
 };
 
+pub const ADMINS_NEED_TWO_FACTOR: Setting = Setting {
+    name: "admins_need_two_factor",
+    flag: "admins-need-two-factor",
+    env: "OWNPACE_ADMINS_NEED_TWO_FACTOR",
+    in_file: true,
+    default: Some("false"),
+    help: "Admins must turn on two-factor sign-in (an authenticator app) before anything else",
+    kind: Kind::Switch,
+    scope: Scope::Server,
+};
+
 /// Every setting, in the order of `--help` and the README.
 pub const SETTINGS: &[&Setting] = &[
     &LISTEN,
@@ -215,6 +226,7 @@ pub const SETTINGS: &[&Setting] = &[
     &LOGIN_FAILURES_PER_ADDRESS,
     &TRUSTED_PROXIES,
     &GUARDIANS_SEE_ANSWERS,
+    &ADMINS_NEED_TWO_FACTOR,
 ];
 
 /// The longest text value accepted for any setting.
@@ -635,6 +647,7 @@ impl Settings {
             login_failures_per_address: sources.whole(&LOGIN_FAILURES_PER_ADDRESS)?,
             trusted_proxies: sources.ranges(&TRUSTED_PROXIES)?,
             guardians_see_answers: sources.switch(&GUARDIANS_SEE_ANSWERS)?,
+            admins_need_two_factor: sources.switch(&ADMINS_NEED_TWO_FACTOR)?,
             ..ownpace_web::Config::default()
         };
         Ok(Settings {

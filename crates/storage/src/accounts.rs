@@ -80,6 +80,8 @@ pub struct Session {
     pub last_seen_at: i64,
     /// An admin reset the password: the user must choose a new one before anything else.
     pub must_change_password: bool,
+    /// The user has confirmed two-factor sign-in.
+    pub two_factor: bool,
 }
 
 /// A session as its owner sees it in their list.
@@ -110,6 +112,7 @@ struct SessionRow {
     expires_at: i64,
     last_seen_at: i64,
     must_change_password: i64,
+    two_factor: i64,
 }
 
 fn user_from_row(
@@ -319,8 +322,10 @@ impl Store {
     ) -> Result<Option<Session>> {
         let row: Option<SessionRow> = sqlx::query_as(
             "SELECT u.id, u.username, u.display_name, u.role, u.created_at, u.disabled, \
-                 s.csrf_token, s.expires_at, s.last_seen_at, u.must_change_password \
+                 s.csrf_token, s.expires_at, s.last_seen_at, u.must_change_password, \
+                 CAST(CASE WHEN t.confirmed_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS two_factor \
                  FROM sessions s JOIN users u ON u.id = s.user_id \
+                 LEFT JOIN two_factor t ON t.user_id = u.id \
                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 \
                  AND u.disabled = 0",
         )
@@ -344,6 +349,7 @@ impl Store {
                 expires_at: row.expires_at,
                 last_seen_at: row.last_seen_at,
                 must_change_password: row.must_change_password != 0,
+                two_factor: row.two_factor != 0,
             })),
         }
     }

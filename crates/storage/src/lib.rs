@@ -20,6 +20,7 @@ mod models;
 mod path;
 mod roster;
 mod security;
+mod two_factor;
 
 pub use accounts::{MAX_DEVICE_CHARS, NewUser, Role, Session, SessionInfo, User};
 pub use courses::{CourseVersion, ImportOutcome, StoredAsset};
@@ -31,6 +32,7 @@ pub use models::{LoggedAnswer, StoredModelParams};
 pub use path::{ActivityOverride, Goal, NewGoal, NewOverride, OverrideAction, OverrideScope};
 pub use roster::{Class, StudentRelation};
 pub use security::{Charge, MAX_THROTTLE_KEY_BYTES, ThrottleRule};
+pub use two_factor::TwoFactor;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -106,6 +108,8 @@ pub enum Conflict {
         "this idempotency key was already used for another submission: use a new key for each new one"
     )]
     KeyReused,
+    #[error("two-factor sign-in is already on for this account: turn it off first")]
+    TwoFactorOn,
     /// A record changed under the request several times in a row; trying again works.
     #[error("the server is busy with the same record: try again in a moment")]
     Busy,

@@ -91,6 +91,10 @@ pub struct ErrorBody {
 pub struct LoginRequest {
     username: String,
     password: String,
+    /// For staff who turned on two-factor sign-in: the 6-digit code from their
+    /// authenticator app, or a recovery code.
+    #[serde(default)]
+    second_factor: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -122,7 +126,7 @@ impl From<&ownpace_storage::User> for Me {
 #[utoipa::path(post, path = "/api/v1/login", request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in: the bearer token and who it belongs to.", body = LoginResponse),
-        (status = 401, description = "The username and password do not match.", body = ErrorBody),
+        (status = 401, description = "The username and password do not match, or the account signs in with a second factor and `second_factor` is missing or wrong (the message says which).", body = ErrorBody),
         (status = 429, description = "Too many failed attempts from this address or for this account; the message and the `Retry-After` header say when to try again.", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
@@ -135,6 +139,7 @@ pub async fn login(
         address,
         device: None,
         client: "an API client".into(),
+        second_factor: body.second_factor.as_deref(),
     };
     match auth::login(&state, attempt).await? {
         Ok(signed_in) => Ok(Json(LoginResponse {
@@ -142,14 +147,29 @@ pub async fn login(
             user: Me::from(&signed_in.user),
         })
         .into_response()),
-        Err(LoginRefused::BadCredentials) => Ok((
-            StatusCode::UNAUTHORIZED,
-            Json(ErrorBody {
-                error: "username and password do not match".into(),
-                expected: None,
-            }),
-        )
-            .into_response()),
+        Err(
+            refused @ (LoginRefused::BadCredentials
+            | LoginRefused::SecondFactorNeeded { .. }
+            | LoginRefused::SecondFactorWrong),
+        ) => {
+            let error = match refused {
+                LoginRefused::SecondFactorNeeded { .. } => {
+                    "this account signs in with a second factor: send `second_factor`, the code from the authenticator app or a recovery code"
+                }
+                LoginRefused::SecondFactorWrong => {
+                    "the second factor is not right (or was used already)"
+                }
+                _ => "username and password do not match",
+            };
+            Ok((
+                StatusCode::UNAUTHORIZED,
+                Json(ErrorBody {
+                    error: error.into(),
+                    expected: None,
+                }),
+            )
+                .into_response())
+        }
         Err(LoginRefused::Throttled {
             retry_after_seconds,
         }) => {

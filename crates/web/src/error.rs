@@ -37,6 +37,11 @@ pub enum WebError {
     /// An admin reset the password: the user must choose a new one first.
     #[error("your password was reset: choose a new one on the website (Account) first")]
     PasswordChangeRequired,
+    /// The school requires two-factor sign-in for admins and this admin has none yet.
+    #[error(
+        "this school requires two-factor sign-in for admins: set it up on the website (Account) first"
+    )]
+    TwoFactorRequired,
     #[error("storage: {0}")]
     Store(#[from] ownpace_storage::StoreError),
     #[error("internal error: {0}")]
@@ -47,9 +52,10 @@ impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
             WebError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            WebError::Forbidden | WebError::Csrf | WebError::PasswordChangeRequired => {
-                StatusCode::FORBIDDEN
-            }
+            WebError::Forbidden
+            | WebError::Csrf
+            | WebError::PasswordChangeRequired
+            | WebError::TwoFactorRequired => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) | WebError::NotUnderstood { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -178,6 +184,9 @@ pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
     }
     if matches!(*error, WebError::PasswordChangeRequired) {
         return Redirect::to("/account").into_response();
+    }
+    if matches!(*error, WebError::TwoFactorRequired) {
+        return Redirect::to("/account/two-factor").into_response();
     }
     if matches!(*error, WebError::Unauthenticated) {
         let next = if wants_page { target } else { "/".to_string() };

@@ -31,6 +31,7 @@ mod views;
 
 pub use auth::address::{IpRange, parse_ranges};
 pub use auth::passwords::check_new_password;
+pub use auth::two_factor::code_at as two_factor_code_at;
 pub use auth::{hash_password, verify_password};
 pub use error::WebError;
 pub use pages::validate_new_user;
@@ -86,6 +87,8 @@ pub struct Config {
     pub inactive_days: i64,
     /// Guardians see their child's answers word for word (off: right or wrong only).
     pub guardians_see_answers: bool,
+    /// Admins must turn on two-factor sign-in before they can use anything else.
+    pub admins_need_two_factor: bool,
 }
 
 impl Default for Config {
@@ -100,6 +103,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             inactive_days: 7,
             guardians_see_answers: false,
+            admins_need_two_factor: false,
         }
     }
 }

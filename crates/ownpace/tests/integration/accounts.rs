@@ -3,7 +3,7 @@
 //! timeout beside the absolute one, the session list with "sign out everywhere", and
 //! expired sessions deleted.
 
-use crate::support::{TestApp, client, csrf_in, login_api, login_page, spawn_app};
+use crate::support::{TestApp, client, csrf_in, login_api, login_page, spawn_app, spawn_app_with};
 use ownpace::demo::DEMO_PASSWORD;
 use ownpace_storage::Backend;
 use reqwest::StatusCode;
@@ -14,6 +14,8 @@ on_both_engines!(
     an_admin_forces_a_reset,
     idle_sessions_end_and_the_housekeeping_deletes_them,
     sign_out_everywhere_ends_every_session,
+    staff_sign_in_with_a_second_factor,
+    admins_enrol_when_the_school_requires_it,
 );
 
 async fn get(app: &TestApp, http: &reqwest::Client, path: &str) -> (StatusCode, String, String) {
@@ -297,4 +299,210 @@ async fn sign_out_everywhere_ends_every_session(backend: Backend) {
     assert_eq!(api_me(&app, &token).await, 401);
     let guardian = crate::support::user_id(&app, "guardian").await;
     assert!(app.store.sessions_of(&guardian).await.unwrap().is_empty());
+}
+
+/// The value of a hidden field (or the text of an element with `id`) in a page.
+fn field(html: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// Turns on two-factor sign-in for the signed-in browser; returns (secret, recovery codes).
+async fn enrol(app: &TestApp, http: &reqwest::Client) -> (String, Vec<String>) {
+    let (status, _, page) = get(app, http, "/account/two-factor").await;
+    assert_eq!(status, 200);
+    let csrf = csrf_in(&page).unwrap();
+    let (status, _) = post(app, http, "/account/two-factor/start", &[("_csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    let (_, _, page) = get(app, http, "/account/two-factor").await;
+    let at = page.find(r#"id="tf-key">"#).expect("the key is shown") + r#"id="tf-key">"#.len();
+    let secret: String = page[at..]
+        .split('<')
+        .next()
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let now = app.state(ownpace_web::Config::default()).now();
+    let right = ownpace_web::two_factor_code_at(&secret, now).unwrap();
+    let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let (status, page) = post(
+        app,
+        http,
+        "/account/two-factor/confirm",
+        &[("_csrf", &csrf), ("code", &wrong)],
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    let (status, page) = post(
+        app,
+        http,
+        "/account/two-factor/confirm",
+        &[("_csrf", &csrf), ("code", &right)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Two-factor sign-in is on"));
+    let codes: Vec<String> = page
+        .split("<li><code>")
+        .skip(1)
+        .map(|rest| rest.split('<').next().unwrap().to_string())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    (secret, codes)
+}
+
+/// Password, then (when asked) the second step with `code`: (status, Location).
+async fn sign_in_with_code(
+    app: &TestApp,
+    http: &reqwest::Client,
+    username: &str,
+    code: &str,
+) -> (u16, String) {
+    let (_, _, form) = get(app, http, "/login").await;
+    let token = csrf_in(&form).unwrap();
+    let fields = [
+        ("_csrf", token.as_str()),
+        ("username", username),
+        ("password", DEMO_PASSWORD),
+    ];
+    let (status, page) = post(app, http, "/login", &fields).await;
+    assert_eq!(status, 200, "the password step asks for the code");
+    assert!(page.contains("second step"));
+    let pending = field(&page, "pending");
+    let response = http
+        .post(format!("{}/login/second-factor", app.base))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("pending", &pending),
+            ("code", code),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (response.status().as_u16(), location)
+}
+
+async fn staff_sign_in_with_a_second_factor(backend: Backend) {
+    let app = spawn_app(backend, 2).await;
+    let first = client();
+    login_page(&app, &first, "teacher").await;
+    let (secret, codes) = enrol(&app, &first).await;
+    let code_now = || {
+        let now = app.state(ownpace_web::Config::default()).now();
+        ownpace_web::two_factor_code_at(&secret, now).unwrap()
+    };
+
+    // The code used to confirm cannot be used again; the next step's can, once.
+    let (status, _) = sign_in_with_code(&app, &client(), "teacher", &code_now()).await;
+    assert_eq!(status, 401, "a code is accepted once");
+    app.advance_ms(30_000);
+    let code = code_now();
+    let browser = client();
+    let (status, location) = sign_in_with_code(&app, &browser, "teacher", &code).await;
+    assert_eq!((status, location.as_str()), (303, "/classes"));
+    assert_eq!(get(&app, &browser, "/classes").await.0, 200);
+    let (status, _) = sign_in_with_code(&app, &client(), "teacher", &code).await;
+    assert_eq!(status, 401, "replayed in another browser");
+    // A recovery code, typed loosely, works once.
+    let loose = codes[0].to_uppercase().replace('-', " ");
+    let (status, _) = sign_in_with_code(&app, &client(), "teacher", &loose).await;
+    assert_eq!(status, 303);
+    let (status, _) = sign_in_with_code(&app, &client(), "teacher", &codes[0]).await;
+    assert_eq!(status, 401);
+
+    // Without the second step there is no session.
+    let half = client();
+    let (_, _, form) = get(&app, &half, "/login").await;
+    let token = csrf_in(&form).unwrap();
+    let fields = [
+        ("_csrf", token.as_str()),
+        ("username", "teacher"),
+        ("password", DEMO_PASSWORD),
+    ];
+    assert_eq!(post(&app, &half, "/login", &fields).await.0, 200);
+    let (status, location, _) = get(&app, &half, "/classes").await;
+    assert_eq!(
+        (status.as_u16(), location.starts_with("/login")),
+        (303, true)
+    );
+
+    // The API asks for it too.
+    let login = |second: Option<String>| {
+        let mut body = json!({ "username": "teacher", "password": DEMO_PASSWORD });
+        if let Some(code) = second {
+            body["second_factor"] = json!(code);
+        }
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/login", app.base))
+            .json(&body)
+            .send()
+    };
+    let refused = login(None).await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let body: Value = refused.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("second factor"),
+        "{body}"
+    );
+    app.advance_ms(30_000);
+    assert_eq!(login(Some(code_now())).await.unwrap().status(), 200);
+
+    // Students have no two-factor set-up; turning it off needs the password.
+    let student = client();
+    login_page(&app, &student, "ana").await;
+    assert_eq!(get(&app, &student, "/account/two-factor").await.0, 403);
+    let (_, _, page) = get(&app, &first, "/account/two-factor").await;
+    assert!(page.contains("Recovery codes left: 9"), "{page}");
+    let csrf = csrf_in(&page).unwrap();
+    let off = [("_csrf", csrf.as_str()), ("password", "not it")];
+    assert_eq!(
+        post(&app, &first, "/account/two-factor/disable", &off)
+            .await
+            .0,
+        422
+    );
+    let off = [("_csrf", csrf.as_str()), ("password", DEMO_PASSWORD)];
+    assert_eq!(
+        post(&app, &first, "/account/two-factor/disable", &off)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        sign_in(&app, &client(), "teacher", DEMO_PASSWORD).await,
+        303
+    );
+}
+
+async fn admins_enrol_when_the_school_requires_it(backend: Backend) {
+    let config = ownpace_web::Config {
+        admins_need_two_factor: true,
+        ..ownpace_web::Config::default()
+    };
+    let app = spawn_app_with(backend, 2, config).await;
+    let admin = client();
+    assert_eq!(sign_in(&app, &admin, "admin", DEMO_PASSWORD).await, 303);
+    let (status, location, _) = get(&app, &admin, "/admin").await;
+    assert_eq!(
+        (status.as_u16(), location.as_str()),
+        (303, "/account/two-factor")
+    );
+    let token = login_api(&app, "admin").await;
+    assert_eq!(api_me(&app, &token).await, 403);
+    // Teachers are not held up by the admins' rule.
+    let teacher = client();
+    login_page(&app, &teacher, "teacher").await;
+    assert_eq!(get(&app, &teacher, "/classes").await.0, 200);
+    enrol(&app, &admin).await;
+    assert_eq!(get(&app, &admin, "/admin").await.0, 200);
 }

@@ -1,6 +1,6 @@
 //! The login throttle's counters and the install's secret, on both engines.
 
-use crate::support::open;
+use crate::support::{open, student};
 use ownpace_storage::{Backend, Charge, ThrottleRule};
 
 on_both_engines!(
@@ -8,6 +8,7 @@ on_both_engines!(
     delays_grow_and_a_window_starts_again,
     spent_counters_are_pruned,
     the_install_secret_is_made_once,
+    two_factor_steps_and_recovery_codes_are_used_once,
 );
 
 const MINUTE: i64 = 60_000;
@@ -201,4 +202,54 @@ async fn the_install_secret_is_made_once(backend: Backend) {
         second, "candidate-1",
         "a later server reads the first one's secret"
     );
+}
+
+async fn two_factor_steps_and_recovery_codes_are_used_once(backend: Backend) {
+    let (store, _db) = open(backend).await;
+    let user = student(&store, "rivera").await;
+    store.start_two_factor(&user, "SECRET", 1).await.unwrap();
+    assert_eq!(
+        store.two_factor(&user).await.unwrap().unwrap().confirmed_at,
+        None
+    );
+    let hashes = vec!["h1".to_string(), "h2".to_string()];
+    assert!(
+        store
+            .accept_two_factor_step(&user, 100, Some((&hashes, 5)))
+            .await
+            .unwrap()
+    );
+    let enrolled = store.two_factor(&user).await.unwrap().unwrap();
+    assert_eq!((enrolled.confirmed_at, enrolled.last_step), (Some(5), 100));
+    assert!(
+        store.start_two_factor(&user, "OTHER", 6).await.is_err(),
+        "on: turn it off first"
+    );
+    // Concurrent sign-ins with the same step: exactly one is accepted.
+    let tries = (0..10).map(|_| {
+        let store = store.clone();
+        let user = user.clone();
+        tokio::spawn(async move {
+            store
+                .accept_two_factor_step(&user, 101, None)
+                .await
+                .unwrap()
+        })
+    });
+    let mut accepted = 0;
+    for t in tries {
+        accepted += usize::from(t.await.unwrap());
+    }
+    assert_eq!(accepted, 1);
+    assert!(
+        !store.accept_two_factor_step(&user, 99, None).await.unwrap(),
+        "an older step"
+    );
+    assert!(store.use_recovery_code(&user, "h1", 7).await.unwrap());
+    assert!(!store.use_recovery_code(&user, "h1", 8).await.unwrap());
+    assert!(!store.use_recovery_code(&user, "nope", 8).await.unwrap());
+    assert_eq!(store.recovery_codes_left(&user).await.unwrap(), 1);
+    store.remove_two_factor(&user).await.unwrap();
+    assert!(store.two_factor(&user).await.unwrap().is_none());
+    assert_eq!(store.recovery_codes_left(&user).await.unwrap(), 0);
 }

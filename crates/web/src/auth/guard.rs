@@ -89,6 +89,16 @@ async fn authorize(
     {
         return Err(WebError::PasswordChangeRequired);
     }
+    if let Some(current) = &user
+        && current.user.role == Role::Admin
+        && state.config.admins_need_two_factor
+        && !current.two_factor
+        && !WHILE_RESET.contains(&spec.path)
+        && !spec.path.starts_with("/account/two-factor")
+        && spec.access != Access::Public
+    {
+        return Err(WebError::TwoFactorRequired);
+    }
     match spec.access {
         Access::Public => {}
         Access::SignedIn => {

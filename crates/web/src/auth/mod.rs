@@ -18,6 +18,7 @@ pub mod guard;
 pub mod passwords;
 pub mod signing;
 pub mod throttle;
+pub mod two_factor;
 
 use crate::{AppState, WebError};
 use argon2::Argon2;
@@ -87,6 +88,8 @@ pub struct CurrentUser {
     pub token_hash: String,
     /// An admin reset the password: nothing but choosing a new one until it is done.
     pub must_change_password: bool,
+    /// Two-factor sign-in is on for this account.
+    pub two_factor: bool,
 }
 
 impl From<(Session, String)> for CurrentUser {
@@ -96,6 +99,7 @@ impl From<(Session, String)> for CurrentUser {
             csrf_token: session.csrf_token,
             token_hash,
             must_change_password: session.must_change_password,
+            two_factor: session.two_factor,
         }
     }
 }
@@ -208,6 +212,13 @@ pub enum LoginRefused {
     Throttled {
         retry_after_seconds: i64,
     },
+    /// The password was right; the account signs in with a second factor too. `pending`
+    /// carries that on to the code form (`two_factor::pending_token`).
+    SecondFactorNeeded {
+        pending: String,
+    },
+    /// The second factor given with the password was not right (or was used before).
+    SecondFactorWrong,
 }
 
 /// One sign-in attempt as it arrived.
@@ -219,6 +230,8 @@ pub struct LoginAttempt<'a> {
     pub device: Option<&'a str>,
     /// What the session list will call this client ([`describe_device`]).
     pub client: String,
+    /// A second-factor code sent with the password (the API); pages ask for it after.
+    pub second_factor: Option<&'a str>,
 }
 
 /// A successful sign-in.
@@ -267,27 +280,69 @@ pub async fn login(
         return Ok(Err(LoginRefused::BadCredentials));
     };
     counters.refund_address(state).await?;
+    // Staff with two-factor sign-in owe a code; the account's charge stays until it comes.
+    if two_factor::for_role(user.role)
+        && let Some(enrolled) = state.store.two_factor(&user.id).await?
+        && enrolled.confirmed_at.is_some()
+    {
+        let Some(code) = attempt.second_factor else {
+            let pending = two_factor::pending_token(&signer, &user.id, now);
+            return Ok(Err(LoginRefused::SecondFactorNeeded { pending }));
+        };
+        if !second_factor_is_right(state, &user.id, &enrolled, code, now).await? {
+            return Ok(Err(LoginRefused::SecondFactorWrong));
+        }
+    }
     state.store.reset_login_throttle(&counter).await?;
+    Ok(Ok(
+        open_session(state, &signer, user, &attempt.client).await?
+    ))
+}
+
+/// Checks a second factor: a TOTP code (each time step once) or an unused recovery code.
+pub async fn second_factor_is_right(
+    state: &AppState,
+    user_id: &str,
+    enrolled: &ownpace_storage::TwoFactor,
+    code: &str,
+    now: i64,
+) -> Result<bool, WebError> {
+    if code.len() > 64 {
+        return Ok(false);
+    }
+    match two_factor::check_code(&enrolled.secret, code, now) {
+        Some(step) => Ok(state
+            .store
+            .accept_two_factor_step(user_id, step, None)
+            .await?),
+        None => Ok(state
+            .store
+            .use_recovery_code(user_id, &two_factor::recovery_hash(code), now)
+            .await?),
+    }
+}
+
+/// Opens a new session for `user` (after every factor was checked).
+pub async fn open_session(
+    state: &AppState,
+    signer: &signing::Signer,
+    user: User,
+    client: &str,
+) -> Result<SignedInNow, WebError> {
+    let now = state.now();
     let token = random_token()?;
     let csrf = random_token()?;
     let expires = now + state.config.session_hours * 3_600_000;
     state
         .store
-        .create_session(
-            &token_hash(&token),
-            &user.id,
-            &csrf,
-            now,
-            expires,
-            &attempt.client,
-        )
+        .create_session(&token_hash(&token), &user.id, &csrf, now, expires, client)
         .await?;
     let device = signer.token(throttle::DEVICE, &[&user.id])?;
-    Ok(Ok(SignedInNow {
+    Ok(SignedInNow {
         user,
         token,
         device,
-    }))
+    })
 }
 
 /// Argon2id hash of a random password nobody knows, used to spend the same time on

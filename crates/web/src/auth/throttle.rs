@@ -55,6 +55,12 @@ pub fn address_rule(config: &crate::Config) -> ThrottleRule {
     }
 }
 
+/// The counter of an account by its username (also charged by second-factor codes).
+pub fn account_counter(signer: &Signer, username: &str) -> String {
+    let username: String = username.chars().take(MAX_USERNAME_BYTES).collect();
+    signer.name("throttle", &["account", &username])
+}
+
 /// The counters one attempt is charged to.
 pub struct Counters {
     address: String,
@@ -84,7 +90,7 @@ impl Counters {
             let nonce = device.split('.').next().unwrap_or_default();
             return signer.name("throttle", &["device", id, nonce]);
         }
-        signer.name("throttle", &["account", &self.username])
+        account_counter(signer, &self.username)
     }
 
     /// Charges the address; `Some` when it is over its limit.

@@ -48,6 +48,9 @@ struct AccountPage {
     message: String,
     error: String,
     sessions: Vec<SessionLine>,
+    /// Staff can turn on two-factor sign-in.
+    staff: bool,
+    two_factor_on: bool,
 }
 
 async fn account_page(
@@ -78,6 +81,8 @@ async fn account_page(
         message,
         error,
         sessions,
+        staff: auth::two_factor::for_role(current.user.role),
+        two_factor_on: current.two_factor,
     })
 }
 

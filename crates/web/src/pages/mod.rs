@@ -15,6 +15,7 @@ mod sign_in;
 mod site;
 mod student;
 mod teacher;
+mod two_factor;
 
 pub use admin::validate_new_user;
 
@@ -33,6 +34,7 @@ pub(crate) fn routes() -> Vec<Route> {
         family::routes(),
         admin::routes(),
         account::routes(),
+        two_factor::routes(),
     ]
     .into_iter()
     .flatten()

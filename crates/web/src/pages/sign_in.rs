@@ -4,6 +4,7 @@ use crate::auth::address::ClientAddress;
 use crate::auth::guard::{MaybeUser, SignedIn};
 use crate::auth::{
     self, DEVICE_COOKIE, LOGIN_CSRF_COOKIE, LoginAttempt, LoginRefused, SESSION_COOKIE, throttle,
+    two_factor,
 };
 use crate::layout::Layout;
 use crate::routing::{Access, Route, get, post};
@@ -20,6 +21,7 @@ pub(crate) fn routes() -> Vec<Route> {
     vec![
         get("/login", Access::Public, login_form),
         post("/login", Access::Public, login_submit),
+        post("/login/second-factor", Access::Public, second_factor_submit),
         post("/logout", Access::SignedIn, logout),
         get("/", Access::SignedIn, home),
     ]
@@ -127,45 +129,23 @@ pub async fn login_submit(
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok()),
         ),
+        second_factor: None,
     };
     match auth::login(&state, attempt).await? {
-        Ok(signed_in) => {
-            // Rotate: whatever session this browser had before is ended.
-            if let Some(previous) = &user.0 {
-                state.store.delete_session(&previous.token_hash).await?;
-            }
-            let secure = auth::secure_request(&state, &headers);
-            let target = safe_next(Some(&form.next))
-                .unwrap_or_else(|| role_home(signed_in.user.role).to_string());
-            let mut response = Redirect::to(&target).into_response();
-            let cookies = response.headers_mut();
-            cookies.append(
-                header::SET_COOKIE,
-                auth::set_cookie(
-                    SESSION_COOKIE,
-                    &signed_in.token,
-                    state.config.session_hours * 3_600,
-                    secure,
-                ),
-            );
-            cookies.append(
-                header::SET_COOKIE,
-                auth::set_cookie(LOGIN_CSRF_COOKIE, "", 0, secure),
-            );
-            cookies.append(
-                header::SET_COOKIE,
-                auth::set_cookie(
-                    DEVICE_COOKIE,
-                    &signed_in.device,
-                    DEVICE_COOKIE_SECONDS,
-                    secure,
-                ),
-            );
-            Ok(response)
+        Ok(signed_in) => signed_in_response(&state, &headers, &user, signed_in, &form.next).await,
+        Err(LoginRefused::SecondFactorNeeded { pending }) => Ok(SecondFactorPage {
+            layout: Layout::new("Sign in: second step", None, "/login"),
+            login_csrf: auth::cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default(),
+            next: safe_next(Some(&form.next)).unwrap_or_default(),
+            pending,
+            error: String::new(),
         }
+        .into_response()),
         Err(refused) => {
             let (status, error, retry_after) = match refused {
-                LoginRefused::BadCredentials => (
+                LoginRefused::BadCredentials
+                | LoginRefused::SecondFactorWrong
+                | LoginRefused::SecondFactorNeeded { .. } => (
                     StatusCode::UNAUTHORIZED,
                     "That username and password do not match.".to_string(),
                     None,
@@ -200,6 +180,125 @@ pub async fn login_submit(
             Ok(response)
         }
     }
+}
+
+/// The redirect after a successful sign-in, with its cookies: the new session, the login
+/// form's token cleared, and this browser's trusted-device token for the account.
+async fn signed_in_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &MaybeUser,
+    signed_in: auth::SignedInNow,
+    next: &str,
+) -> Result<Response, WebError> {
+    // Rotate: whatever session this browser had before is ended.
+    if let Some(previous) = &user.0 {
+        state.store.delete_session(&previous.token_hash).await?;
+    }
+    let secure = auth::secure_request(state, headers);
+    let target =
+        safe_next(Some(next)).unwrap_or_else(|| role_home(signed_in.user.role).to_string());
+    let mut response = Redirect::to(&target).into_response();
+    let cookies = response.headers_mut();
+    cookies.append(
+        header::SET_COOKIE,
+        auth::set_cookie(
+            SESSION_COOKIE,
+            &signed_in.token,
+            state.config.session_hours * 3_600,
+            secure,
+        ),
+    );
+    cookies.append(
+        header::SET_COOKIE,
+        auth::set_cookie(LOGIN_CSRF_COOKIE, "", 0, secure),
+    );
+    cookies.append(
+        header::SET_COOKIE,
+        auth::set_cookie(
+            DEVICE_COOKIE,
+            &signed_in.device,
+            DEVICE_COOKIE_SECONDS,
+            secure,
+        ),
+    );
+    Ok(response)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login_second_factor.html")]
+struct SecondFactorPage {
+    layout: Layout,
+    login_csrf: String,
+    next: String,
+    pending: String,
+    error: String,
+}
+
+#[derive(Deserialize)]
+pub struct SecondFactorForm {
+    pending: String,
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The second step of a staff sign-in: the code from the authenticator app (or a
+/// recovery code), within five minutes of the right password. Wrong codes are charged to
+/// the account's login counter like wrong passwords.
+pub async fn second_factor_submit(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    headers: HeaderMap,
+    Form(form): Form<SecondFactorForm>,
+) -> Result<Response, WebError> {
+    let now = state.now();
+    let signer = state.signer().await?;
+    let expired =
+        || WebError::BadRequest("the sign-in took too long: enter your password again".into());
+    let user_id = two_factor::pending_user(&signer, &form.pending, now).ok_or_else(expired)?;
+    let account = state
+        .store
+        .user(&user_id)
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or_else(expired)?;
+    let enrolled = state
+        .store
+        .two_factor(&account.id)
+        .await?
+        .filter(|t| t.confirmed_at.is_some())
+        .ok_or_else(expired)?;
+    let counter = throttle::account_counter(&signer, &account.username);
+    let page = |error: String| SecondFactorPage {
+        layout: Layout::new("Sign in: second step", None, "/login"),
+        login_csrf: auth::cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default(),
+        next: safe_next(Some(&form.next)).unwrap_or_default(),
+        pending: form.pending.clone(),
+        error,
+    };
+    let rule = throttle::account_rule(&state.config);
+    if let ownpace_storage::Charge::Refused { retry_at } = state
+        .store
+        .charge_login_attempt(&counter, &rule, now)
+        .await?
+    {
+        let wait = throttle::wait_in_words((retry_at - now + 999) / 1000);
+        let error = format!("Too many failed attempts. Try again in {wait}.");
+        return Ok((StatusCode::TOO_MANY_REQUESTS, page(error)).into_response());
+    }
+    if !auth::second_factor_is_right(&state, &account.id, &enrolled, &form.code, now).await? {
+        let error = "That code is not right (or was used already): try the next one.".to_string();
+        return Ok((StatusCode::UNAUTHORIZED, page(error)).into_response());
+    }
+    state.store.reset_login_throttle(&counter).await?;
+    let client = auth::describe_device(
+        headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let signed_in = auth::open_session(&state, &signer, account, &client).await?;
+    signed_in_response(&state, &headers, &user, signed_in, &form.next).await
 }
 
 pub async fn logout(
