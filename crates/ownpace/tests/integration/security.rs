@@ -602,6 +602,9 @@ async fn durations_are_measured_on_the_server(backend: Backend) {
     assert!((90_000..120_000).contains(&measured), "{measured}");
 }
 
+/// Builds a request with a client and a URL.
+type MakeRequest = fn(&reqwest::Client, &str) -> reqwest::RequestBuilder;
+
 async fn headers_and_api_errors(backend: Backend) {
     let app = spawn_app(backend, 2).await;
     let http = client();
@@ -658,7 +661,7 @@ async fn headers_and_api_errors(backend: Backend) {
     // What the framework refuses on /api/ answers JSON like every other API error.
     let api = reqwest::Client::new();
     let login = format!("{}/api/v1/login", app.base);
-    let cases: [(fn(&reqwest::Client, &str) -> reqwest::RequestBuilder, u16); 5] = [
+    let cases: [(MakeRequest, u16); 5] = [
         (
             |api, url| {
                 api.post(url)
