@@ -506,3 +506,47 @@ async fn admins_enrol_when_the_school_requires_it(backend: Backend) {
     enrol(&app, &admin).await;
     assert_eq!(get(&app, &admin, "/admin").await.0, 200);
 }
+
+/// `ownpace users add` and `users passwd` apply the same rules as the pages.
+#[test]
+fn the_command_line_applies_the_password_rules() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str], password: &str| {
+        let mut child = crate::support::ownpace_command()
+            .args(args)
+            .env("OWNPACE_DATA_DIR", dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run ownpace");
+        writeln!(child.stdin.take().expect("stdin"), "{password}").expect("write the password");
+        child.wait_with_output().expect("ownpace ends")
+    };
+    let add = [
+        "users",
+        "add",
+        "rivera",
+        "--name",
+        "Ms. Rivera",
+        "--role",
+        "teacher",
+    ];
+    for (weak, why) in [
+        ("short pass", "at least 12 characters"),
+        ("1qaz2wsx3edc", "common passwords"),
+        ("rivera-rivera-rivera", "must not contain the username"),
+    ] {
+        let output = run(&add, weak);
+        assert!(!output.status.success(), "{weak} is refused");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(why), "{weak}: {stderr}");
+    }
+    assert!(run(&add, "quiet harbour morning").status.success());
+    let reset = ["users", "passwd", "rivera"];
+    let output = run(&reset, "password");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at least 12"));
+    assert!(run(&reset, "another quiet harbour").status.success());
+}

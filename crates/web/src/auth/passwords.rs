@@ -5,7 +5,7 @@
 //! No composition rules (no "one digit and one symbol"): length and the list do the work.
 //!
 //! The rules apply whenever a password is *set* (a new account, a change, an admin's
-//! reset, `ownpace users add` / `set-password`); signing in checks only the hash, so the
+//! reset, `ownpace users add` / `users passwd`); signing in checks only the hash, so the
 //! demo school's `ownpace-demo` keeps working.
 
 use crate::WebError;
