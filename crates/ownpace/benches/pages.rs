@@ -22,8 +22,8 @@
 #[path = "../tests/integration/support.rs"]
 mod support;
 
-use ownpace_core::ids::{ItemId, UserId};
 use ownpace_core::course::Course;
+use ownpace_core::ids::{ItemId, UserId};
 use ownpace_storage::{AnswerRecord, Backend};
 use std::time::Instant;
 use support::{TestApp, client, login_page, right_answer, spawn_app, wrong_answer};

@@ -28,6 +28,8 @@ pub enum Kind {
     Whole { min: i64, max: i64 },
     /// One line of text, shown to people (no control characters), at most `max` bytes.
     Line { max: usize },
+    /// IP addresses or CIDR ranges, comma-separated.
+    Ranges,
 }
 
 impl Kind {
@@ -40,6 +42,7 @@ impl Kind {
             Kind::Switch => "true or false".into(),
             Kind::Whole { min, max } => format!("{min} to {max}"),
             Kind::Line { max } => format!("one line, at most {max} bytes"),
+            Kind::Ranges => "IP addresses or CIDR ranges, comma-separated".into(),
         }
     }
 
@@ -51,6 +54,7 @@ impl Kind {
             Kind::Switch => "",
             Kind::Whole { .. } => "N",
             Kind::Line { .. } => "TEXT",
+            Kind::Ranges => "ADDRS",
         }
     }
 }
@@ -147,6 +151,16 @@ pub const SESSION_HOURS: Setting = Setting {
     kind: Kind::Whole { min: 1, max: 720 },
     scope: Scope::Server,
 };
+pub const SESSION_IDLE_MINUTES: Setting = Setting {
+    name: "session_idle_minutes",
+    flag: "session-idle-minutes",
+    env: "OWNPACE_SESSION_IDLE_MINUTES",
+    in_file: true,
+    default: Some("60"),
+    help: "A session unused for this many minutes ends (beside the session length)",
+    kind: Kind::Whole { min: 5, max: 1440 },
+    scope: Scope::Server,
+};
 pub const INACTIVE_DAYS: Setting = Setting {
     name: "inactive_days",
     flag: "inactive-days",
@@ -168,6 +182,50 @@ pub const PRIVACY_CONTACT: Setting = Setting {
     kind: Kind::Line { max: 200 },
     scope: Scope::Server,
 };
+pub const LOGIN_FAILURES_PER_ADDRESS: Setting = Setting {
+    name: "login_failures_per_address",
+    flag: "login-failures-per-address",
+    env: "OWNPACE_LOGIN_FAILURES_PER_ADDRESS",
+    in_file: true,
+    default: Some("300"),
+    help: "Failed sign-ins from one address per 15 minutes before it must wait (a whole school may share one address)",
+    kind: Kind::Whole {
+        min: 10,
+        max: 1_000_000,
+    },
+    scope: Scope::Server,
+};
+pub const TRUSTED_PROXIES: Setting = Setting {
+    name: "trusted_proxies",
+    flag: "trusted-proxies",
+    env: "OWNPACE_TRUSTED_PROXIES",
+    in_file: true,
+    default: None,
+    help: "Reverse proxies whose X-Forwarded-For header names the client; without it the header is ignored",
+    kind: Kind::Ranges,
+    scope: Scope::Server,
+};
+pub const GUARDIANS_SEE_ANSWERS: Setting = Setting {
+    name: "guardians_see_answers",
+    flag: "guardians-see-answers",
+    env: "OWNPACE_GUARDIANS_SEE_ANSWERS",
+    in_file: true,
+    default: Some("false"),
+    help: "Show guardians their child's answers word for word (otherwise right or wrong only)",
+    kind: Kind::Switch,
+    scope: Scope::Server,
+};
+
+pub const ADMINS_NEED_TWO_FACTOR: Setting = Setting {
+    name: "admins_need_two_factor",
+    flag: "admins-need-two-factor",
+    env: "OWNPACE_ADMINS_NEED_TWO_FACTOR",
+    in_file: true,
+    default: Some("false"),
+    help: "Admins must turn on two-factor sign-in (an authenticator app) before anything else",
+    kind: Kind::Switch,
+    scope: Scope::Server,
+};
 
 /// Every setting, in the order of `--help` and the README.
 pub const SETTINGS: &[&Setting] = &[
@@ -177,8 +235,13 @@ pub const SETTINGS: &[&Setting] = &[
     &CONFIG,
     &SECURE_COOKIES,
     &SESSION_HOURS,
+    &SESSION_IDLE_MINUTES,
     &INACTIVE_DAYS,
     &PRIVACY_CONTACT,
+    &LOGIN_FAILURES_PER_ADDRESS,
+    &TRUSTED_PROXIES,
+    &GUARDIANS_SEE_ANSWERS,
+    &ADMINS_NEED_TWO_FACTOR,
 ];
 
 /// The longest text value accepted for any setting.
@@ -375,6 +438,7 @@ enum Value {
     Text(String),
     Switch(bool),
     Whole(i64),
+    Ranges(Vec<ownpace_web::IpRange>),
 }
 
 fn check(setting: &'static Setting, raw: Raw<'_>, origin: &Origin) -> Result<Value, ConfigError> {
@@ -436,6 +500,12 @@ fn check(setting: &'static Setting, raw: Raw<'_>, origin: &Origin) -> Result<Val
             Raw::Text("false") => Ok(Value::Switch(false)),
             _ => Err(invalid(shown())),
         },
+        Kind::Ranges => {
+            let text = text.ok_or_else(|| invalid(shown()))?;
+            ownpace_web::parse_ranges(text)
+                .map(Value::Ranges)
+                .map_err(|_| invalid(shown()))
+        }
         Kind::Whole { min, max } => {
             let number = match raw {
                 Raw::Toml(toml::Value::Integer(n)) => *n,
@@ -550,6 +620,13 @@ impl Sources<'_> {
         }
     }
 
+    fn ranges(&self, setting: &'static Setting) -> Result<Vec<ownpace_web::IpRange>, ConfigError> {
+        Ok(match self.value(setting)? {
+            Some(Value::Ranges(ranges)) => ranges,
+            _ => Vec::new(),
+        })
+    }
+
     fn whole(&self, setting: &'static Setting) -> Result<i64, ConfigError> {
         match self.value(setting)? {
             Some(Value::Whole(n)) => Ok(n),
@@ -595,8 +672,13 @@ impl Settings {
         let web = ownpace_web::Config {
             secure_cookies: sources.switch(&SECURE_COOKIES)?,
             session_hours: sources.whole(&SESSION_HOURS)?,
+            session_idle_minutes: sources.whole(&SESSION_IDLE_MINUTES)?,
             inactive_days: sources.whole(&INACTIVE_DAYS)?,
             privacy_contact: sources.text(&PRIVACY_CONTACT)?,
+            login_failures_per_address: sources.whole(&LOGIN_FAILURES_PER_ADDRESS)?,
+            trusted_proxies: sources.ranges(&TRUSTED_PROXIES)?,
+            guardians_see_answers: sources.switch(&GUARDIANS_SEE_ANSWERS)?,
+            admins_need_two_factor: sources.switch(&ADMINS_NEED_TWO_FACTOR)?,
             ..ownpace_web::Config::default()
         };
         Ok(Settings {
@@ -668,6 +750,19 @@ mod tests {
         let web = ownpace_web::Config::default();
         assert_eq!(SESSION_HOURS.default, Some(&*web.session_hours.to_string()));
         assert_eq!(INACTIVE_DAYS.default, Some(&*web.inactive_days.to_string()));
+        assert_eq!(
+            SESSION_IDLE_MINUTES.default,
+            Some(&*web.session_idle_minutes.to_string())
+        );
+        assert_eq!(
+            LOGIN_FAILURES_PER_ADDRESS.default,
+            Some(&*web.login_failures_per_address.to_string())
+        );
+        assert_eq!(
+            GUARDIANS_SEE_ANSWERS.default,
+            Some(&*web.guardians_see_answers.to_string())
+        );
+        assert!(TRUSTED_PROXIES.default.is_none() && web.trusted_proxies.is_empty());
     }
 
     #[test]
@@ -805,6 +900,28 @@ mod tests {
         let error = resolve(&[(&LISTEN, "nowhere"), (&DATABASE_URL, "sqlite://x")])
             .expect_err("not an address");
         assert!(error.to_string().contains("use ADDR:PORT"), "{error}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let settings = resolve(&[
+            (&TRUSTED_PROXIES, "10.0.0.0/8, ::1"),
+            (&DATABASE_URL, "sqlite://x"),
+        ])
+        .expect("ranges resolve");
+        assert_eq!(settings.web.trusted_proxies.len(), 2);
+        assert!(!settings.web.guardians_see_answers, "off by default");
+        let error = resolve(&[
+            (&TRUSTED_PROXIES, "proxy.school.example"),
+            (&DATABASE_URL, "sqlite://x"),
+        ])
+        .expect_err("a host name is not an address");
+        assert!(
+            error
+                .to_string()
+                .contains("use IP addresses or CIDR ranges, comma-separated"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -320,15 +320,16 @@ fn with_folder(dir: &std::path::Path, error: &ownpace_core::course::CourseError)
     }
 }
 
-fn read_password() -> anyhow::Result<String> {
+/// Reads a new password for `username` from standard input (its first line) and checks it
+/// against the password rules (`ownpace_web::check_new_password`).
+fn read_password(username: &str) -> anyhow::Result<String> {
     let mut text = String::new();
     std::io::stdin()
         .read_to_string(&mut text)
         .context("reading the password from standard input")?;
     let password = text.lines().next().unwrap_or("").to_string();
-    if password.chars().count() < 8 {
-        bail!("the password (first line of standard input) must have at least 8 characters");
-    }
+    ownpace_web::check_new_password(&password, username)
+        .map_err(|e| anyhow!("the password (first line of standard input): {e}"))?;
     Ok(password)
 }
 
@@ -339,9 +340,9 @@ async fn users(store: &Store, action: UsersAction) -> anyhow::Result<()> {
             name,
             role,
         } => {
-            ownpace_web::validate_new_user(&username, &name, "xxxxxxxx")
+            let password = read_password(&username)?;
+            ownpace_web::validate_new_user(&username, &name, &password)
                 .map_err(|e| anyhow!("{e}"))?;
-            let password = read_password()?;
             let hash = ownpace_web::hash_password(password)
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
@@ -369,10 +370,10 @@ async fn users(store: &Store, action: UsersAction) -> anyhow::Result<()> {
         }
         UsersAction::Passwd { username } => {
             let user = account(store, &username).await?;
-            let hash = ownpace_web::hash_password(read_password()?)
+            let hash = ownpace_web::hash_password(read_password(&username)?)
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
-            store.set_password_hash(&user.id, &hash).await?;
+            store.set_password_hash(user.id.as_str(), &hash).await?;
             println!("Password changed for `{username}`; their sessions were ended.");
         }
         UsersAction::LinkGuardian { guardian, student } => {

@@ -178,18 +178,28 @@ impl Store {
         answer: &AnswerRecord<'_>,
         params_for: impl Fn(&str) -> BktParams,
     ) -> Result<RecordedAnswer> {
+        check_idempotency_key(answer.idempotency_key)?;
         let mut tx = self.pool.begin().await?;
         let event_id = new_id();
         let inserted = insert_graded(&mut *tx, &event_id, EventKind::Answer, answer).await?;
 
         if inserted == 0 {
-            let (event_id, response, correct): (String, Option<String>, Option<i64>) = sqlx::query_as(
-                "SELECT id, response, correct FROM events WHERE student_id = $1 AND idempotency_key = $2",
-            )
-            .bind(answer.student_id.as_str())
-            .bind(answer.idempotency_key)
-            .fetch_one(&mut *tx)
-            .await?;
+            let first =
+                first_use(&mut *tx, answer.student_id.as_str(), answer.idempotency_key).await?;
+            if !first.is(
+                EventKind::Answer,
+                answer.course_id.as_str(),
+                Some(answer.item_id.as_str()),
+            ) {
+                tx.rollback().await?;
+                return Err(StoreError::Conflict(Conflict::KeyReused));
+            }
+            let FirstUse {
+                id: event_id,
+                response,
+                correct,
+                ..
+            } = first;
             let mastery = replay_until(
                 &mut tx,
                 answer.student_id.as_str(),
@@ -238,6 +248,7 @@ impl Store {
                 kind: event.kind,
             }));
         }
+        check_idempotency_key(event.idempotency_key)?;
         let inserted = sqlx::query(
             "INSERT INTO events (id, student_id, course_id, course_version, kind, skills, item_id, \
              response, correct, occurred_at, duration_ms, idempotency_key, data) \
@@ -258,13 +269,39 @@ impl Store {
         .execute(&self.pool)
         .await?
         .rows_affected();
+        if inserted == 0 {
+            let first =
+                first_use(&self.pool, event.student_id.as_str(), event.idempotency_key).await?;
+            if !first.is(event.kind, event.course_id.as_str(), event.item_id) {
+                return Err(StoreError::Conflict(Conflict::KeyReused));
+            }
+        }
         Ok(inserted > 0)
     }
 
     /// Appends an answer given during the placement check. It does not move mastery: the
     /// check's outcome does, through [`Store::record_placement_result`].
+    /// A key reused for another item answers [`Conflict::KeyReused`].
     pub async fn record_placement_answer(&self, answer: &AnswerRecord<'_>) -> Result<bool> {
-        Ok(insert_graded(&self.pool, &new_id(), EventKind::PlacementAnswer, answer).await? > 0)
+        check_idempotency_key(answer.idempotency_key)?;
+        let kind = EventKind::PlacementAnswer;
+        if insert_graded(&self.pool, &new_id(), kind, answer).await? > 0 {
+            return Ok(true);
+        }
+        let first = first_use(
+            &self.pool,
+            answer.student_id.as_str(),
+            answer.idempotency_key,
+        )
+        .await?;
+        if !first.is(
+            kind,
+            answer.course_id.as_str(),
+            Some(answer.item_id.as_str()),
+        ) {
+            return Err(StoreError::Conflict(Conflict::KeyReused));
+        }
+        Ok(false)
     }
 
     /// The placement answers of a student in a course, in order: (skill, correct).
@@ -833,6 +870,70 @@ async fn replay_until(
     Err(StoreError::NotFound {
         what: "answer event",
         id: event_id.to_string(),
+    })
+}
+
+/// The longest idempotency key stored: the client's key (1 to 100 characters, checked at
+/// the web edge) plus the short prefix or suffix the web adds (`placement:`, `:hint:2`).
+pub const MAX_IDEMPOTENCY_KEY_BYTES: usize = 128;
+
+fn check_idempotency_key(key: &str) -> Result<()> {
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_BYTES {
+        return Err(StoreError::Invalid {
+            field: "idempotency_key",
+            message: format!("must be 1 to {MAX_IDEMPOTENCY_KEY_BYTES} bytes"),
+        });
+    }
+    Ok(())
+}
+
+/// The event an idempotency key was first used for.
+struct FirstUse {
+    id: String,
+    kind: String,
+    course_id: String,
+    item_id: Option<String>,
+    response: Option<String>,
+    correct: Option<i64>,
+}
+
+impl FirstUse {
+    /// Whether a retry with the same key is the same interaction: same kind, course and
+    /// item (or lesson). Anything else reuses a key and must not get the first's outcome.
+    fn is(&self, kind: EventKind, course_id: &str, item_id: Option<&str>) -> bool {
+        self.kind == kind.as_str()
+            && self.course_id == course_id
+            && self.item_id.as_deref() == item_id
+    }
+}
+
+async fn first_use<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
+    student_id: &str,
+    key: &str,
+) -> Result<FirstUse> {
+    let (id, kind, course_id, item_id, response, correct): (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+    ) = sqlx::query_as(
+        "SELECT id, kind, course_id, item_id, response, correct FROM events \
+         WHERE student_id = $1 AND idempotency_key = $2",
+    )
+    .bind(student_id)
+    .bind(key)
+    .fetch_one(executor)
+    .await?;
+    Ok(FirstUse {
+        id,
+        kind,
+        course_id,
+        item_id,
+        response,
+        correct,
     })
 }
 

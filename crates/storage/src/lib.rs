@@ -22,17 +22,22 @@ pub mod inventory;
 mod models;
 mod path;
 mod roster;
+mod security;
+mod two_factor;
 
-pub use accounts::{NewUser, Role, Session, User};
+pub use accounts::{MAX_DEVICE_CHARS, NewUser, Role, Session, SessionInfo, User};
 pub use admin::{PendingRoster, RosterAccount, RosterApplied, RosterMembership};
 pub use courses::{CourseVersion, ImportOutcome, StoredAsset};
 pub use events::{
-    AnswerRecord, EventRecord, MasteryRow, PlacementRecord, RecordedAnswer, StoredEvent,
+    AnswerRecord, EventRecord, MAX_IDEMPOTENCY_KEY_BYTES, MasteryRow, PlacementRecord,
+    RecordedAnswer, StoredEvent,
 };
 pub use history::HistoryCursor;
 pub use models::{LoggedAnswer, StoredModelParams};
 pub use path::{ActivityOverride, Goal, NewGoal, NewOverride, OverrideAction, OverrideScope};
 pub use roster::{Class, Enrolment, StudentRelation};
+pub use security::{Charge, MAX_THROTTLE_KEY_BYTES, ThrottleRule};
+pub use two_factor::TwoFactor;
 
 use ownpace_core::ids::UserId;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -107,6 +112,17 @@ pub enum Conflict {
     AlreadyEnrolled,
     #[error("another record already has the school id {sourced_id}")]
     SourcedIdTaken { sourced_id: String },
+    /// An idempotency key already names another interaction (another item, lesson or
+    /// kind): a retry must resend what it first sent.
+    #[error(
+        "this idempotency key was already used for another submission: use a new key for each new one"
+    )]
+    KeyReused,
+    #[error("two-factor sign-in is already on for this account: turn it off first")]
+    TwoFactorOn,
+    /// A record changed under the request several times in a row; trying again works.
+    #[error("the server is busy with the same record: try again in a moment")]
+    Busy,
     #[error("{kind} events are recorded with their own call, which also updates mastery")]
     MovesMastery {
         kind: ownpace_core::events::EventKind,

@@ -3,14 +3,15 @@
 //! `/api/openapi.json`. Clients authenticate with the bearer token that `POST
 //! /api/v1/login` returns; no cookies are involved, so no CSRF token is either.
 
+use crate::auth::address::ClientAddress;
 use crate::auth::guard::{CourseInPath, SignedIn, Student, TeacherOfClass};
-use crate::auth::{self, LoginRefused};
+use crate::auth::{self, LoginAttempt, LoginRefused, throttle};
 use crate::practice::{self, Submission};
 use crate::routing::{Access, Route, STUDENT, Subject, TEACHER, get, post};
 use crate::{AppState, WebError};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ownpace_core::course::AnswerSpec;
 use ownpace_core::events::EventKind;
@@ -21,7 +22,7 @@ use utoipa::{OpenApi, ToSchema};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Ownpace API", description = "Practice, mastery and class data of an Ownpace server."),
+    info(title = "Ownpace API", description = "Practice, mastery and class data of an Ownpace server. Every error, including a body that cannot be read (400, 413, 415, 422), answers JSON `{\"error\": \"...\"}`."),
     paths(openapi, login, logout, me, next_item, submit_answer, class_mastery),
     components(schemas(LoginRequest, LoginResponse, Me, NextItem, ChoiceOut, AnswerRequest, AnswerValue, AnswerResult, MasteryChange, ClassMastery, StudentMastery, ErrorBody)),
     modifiers(&BearerAuth)
@@ -91,6 +92,10 @@ pub struct ErrorBody {
 pub struct LoginRequest {
     username: String,
     password: String,
+    /// For staff who turned on two-factor sign-in: the 6-digit code from their
+    /// authenticator app, or a recovery code.
+    #[serde(default)]
+    second_factor: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -122,29 +127,63 @@ impl From<&ownpace_storage::User> for Me {
 #[utoipa::path(post, path = "/api/v1/login", request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in: the bearer token and who it belongs to.", body = LoginResponse),
-        (status = 401, description = "The username and password do not match.", body = ErrorBody),
-        (status = 429, description = "Too many failed attempts for this username; the message says when to try again.", body = ErrorBody)))]
+        (status = 401, description = "The username and password do not match, or the account signs in with a second factor and `second_factor` is missing or wrong (the message says which).", body = ErrorBody),
+        (status = 429, description = "Too many failed attempts from this address or for this account; the message and the `Retry-After` header say when to try again.", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Json(body): Json<LoginRequest>,
 ) -> Result<Response, WebError> {
-    match auth::login(&state, body.username.trim(), &body.password).await? {
-        Ok((user, token)) => Ok(Json(LoginResponse {
-            token,
-            user: Me::from(&user),
+    let attempt = LoginAttempt {
+        username: body.username.trim(),
+        password: &body.password,
+        address,
+        device: None,
+        client: "an API client".into(),
+        second_factor: body.second_factor.as_deref(),
+    };
+    match auth::login(&state, attempt).await? {
+        Ok(signed_in) => Ok(Json(LoginResponse {
+            token: signed_in.token,
+            user: Me::from(&signed_in.user),
         })
         .into_response()),
-        Err(LoginRefused::BadCredentials) => Ok((
-            StatusCode::UNAUTHORIZED,
-            Json(ErrorBody {
-                error: "username and password do not match".into(),
-                expected: None,
-            }),
-        )
-            .into_response()),
-        Err(LoginRefused::Throttled { minutes }) => Err(WebError::TooManyRequests(format!(
-            "too many failed attempts for this username; try again in {minutes} minutes"
-        ))),
+        Err(
+            refused @ (LoginRefused::BadCredentials
+            | LoginRefused::SecondFactorNeeded { .. }
+            | LoginRefused::SecondFactorWrong),
+        ) => {
+            let error = match refused {
+                LoginRefused::SecondFactorNeeded { .. } => {
+                    "this account signs in with a second factor: send `second_factor`, the code from the authenticator app or a recovery code"
+                }
+                LoginRefused::SecondFactorWrong => {
+                    "the second factor is not right (or was used already)"
+                }
+                _ => "username and password do not match",
+            };
+            Ok((
+                StatusCode::UNAUTHORIZED,
+                Json(ErrorBody {
+                    error: error.into(),
+                    expected: None,
+                }),
+            )
+                .into_response())
+        }
+        Err(LoginRefused::Throttled {
+            retry_after_seconds,
+        }) => {
+            let mut response = WebError::TooManyRequests(format!(
+                "too many failed attempts; try again in {}",
+                throttle::wait_in_words(retry_after_seconds)
+            ))
+            .into_response();
+            if let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            Ok(response)
+        }
     }
 }
 
@@ -193,6 +232,9 @@ pub struct NextItem {
     /// The learner model's chance that this student answers this item correctly, from
     /// their earlier answers (the newest `ownpace fit`, or the built-in defaults).
     predicted_correct: f64,
+    /// The server's stamp of when it served this item: send it back with the answer and
+    /// the server measures the time taken (clients never report durations).
+    served: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/courses/{course}/skills/{skill}/next-item", security(("bearer" = [])),
@@ -240,6 +282,12 @@ pub async fn next_item(
     let predicted_correct = state
         .models()
         .predict(&answered, item.id.as_str(), &item.skills);
+    let served = practice::served_stamp(
+        &state,
+        current.user.id.as_str(),
+        &format!("item:{}", item.id),
+    )
+    .await?;
     let (kind, choices, unit) = match &item.answer {
         AnswerSpec::Choice { choices } => (
             "choice",
@@ -267,6 +315,7 @@ pub async fn next_item(
         mastery: shown.value,
         state: shown.standing.word().to_string(),
         predicted_correct,
+        served,
     }))
 }
 
@@ -282,10 +331,13 @@ pub enum AnswerValue {
 pub struct AnswerRequest {
     item_id: String,
     response: AnswerValue,
-    /// Chosen by the client (a UUID); resending the same key records the answer once.
+    /// Chosen by the client (a UUID, 1 to 100 characters); resending the same key for
+    /// the same item records the answer once. A key used for another item answers 409.
     idempotency_key: String,
-    /// Time the student spent on the item, in milliseconds.
-    duration_ms: Option<i64>,
+    /// The `served` stamp of the next-item answer that showed this item: the server
+    /// measures the time taken from it. Without it, no time is counted.
+    #[serde(default)]
+    served: Option<String>,
 }
 
 /// One skill's move after an answer, with exactly the values the student sees.
@@ -327,6 +379,7 @@ pub struct AnswerResult {
         (status = 200, description = "The answer is graded and recorded (once per idempotency key).", body = AnswerResult),
         (status = 401, description = "No valid bearer token.", body = ErrorBody),
         (status = 404, description = "No such course for this student.", body = ErrorBody),
+        (status = 409, description = "This idempotency key was already used for another item: use a new key.", body = ErrorBody),
         (status = 422, description = "The item or the answer cannot be used; the message says which and why. An answer that cannot be read for its item (\"forty\" for a number) is not graded, and `expected` gives the form to use.", body = ErrorBody)))]
 pub async fn submit_answer(
     State(state): State<AppState>,
@@ -345,6 +398,19 @@ pub async fn submit_answer(
         AnswerValue::Text(t) => t,
     };
     let response = practice::parse_response(item, &raw)?;
+    let duration_ms = match &body.served {
+        Some(stamp) => {
+            practice::measured(
+                &state,
+                current.user.id.as_str(),
+                &format!("item:{}", item.id),
+                stamp,
+                practice::MAX_ITEM_MS,
+            )
+            .await?
+        }
+        None => None,
+    };
     let outcome = practice::submit(
         &state,
         Submission {
@@ -353,7 +419,7 @@ pub async fn submit_answer(
             item,
             response,
             idempotency_key: &body.idempotency_key,
-            duration_ms: body.duration_ms,
+            duration_ms,
         },
     )
     .await?;

@@ -34,6 +34,14 @@ pub enum WebError {
     TooManyRequests(String),
     #[error("the form expired or came from another site: reload the page and try again")]
     Csrf,
+    /// An admin reset the password: the user must choose a new one first.
+    #[error("your password was reset: choose a new one on the website (Account) first")]
+    PasswordChangeRequired,
+    /// The school requires two-factor sign-in for admins and this admin has none yet.
+    #[error(
+        "this school requires two-factor sign-in for admins: set it up on the website (Account) first"
+    )]
+    TwoFactorRequired,
     #[error("storage: {0}")]
     Store(#[from] ownpace_storage::StoreError),
     #[error("internal error: {0}")]
@@ -44,7 +52,10 @@ impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
             WebError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            WebError::Forbidden | WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::Forbidden
+            | WebError::Csrf
+            | WebError::PasswordChangeRequired
+            | WebError::TwoFactorRequired => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) | WebError::NotUnderstood { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -100,6 +111,42 @@ impl IntoResponse for WebError {
     }
 }
 
+/// An error response the framework made itself (a body that is not JSON, too large, of
+/// the wrong type, a method the route does not have…) in the API's error shape,
+/// `{"error": "..."}`, with its status kept. Anything else passes through.
+async fn framework_rejection_as_json(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // The framework's own messages are short; they go back to the caller, never to the log.
+    let text = axum::body::to_bytes(body, 4 * 1024)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_string())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("the request was refused")
+            .to_lowercase()
+    } else {
+        text
+    };
+    let mut json = (status, axum::Json(serde_json::json!({ "error": message }))).into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(value) = parts.headers.get(&name) {
+            json.headers_mut().insert(name, value.clone());
+        }
+    }
+    json
+}
+
 /// Turns a [`WebError`] carried by a response into the right body: JSON for the API, a
 /// redirect to the login page for signed-out page visits, an HTML page otherwise.
 pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
@@ -112,6 +159,9 @@ pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
         .unwrap_or_default();
     let response = next.run(request).await;
     let Some(error) = response.extensions().get::<Arc<WebError>>().cloned() else {
+        if api {
+            return framework_rejection_as_json(response).await;
+        }
         return response;
     };
     let status = error.status();
@@ -127,7 +177,16 @@ pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
             r.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
+            r.headers_mut().insert(header::RETRY_AFTER, retry.clone());
+        }
         return r;
+    }
+    if matches!(*error, WebError::PasswordChangeRequired) {
+        return Redirect::to("/account").into_response();
+    }
+    if matches!(*error, WebError::TwoFactorRequired) {
+        return Redirect::to("/account/two-factor").into_response();
     }
     if matches!(*error, WebError::Unauthenticated) {
         let next = if wants_page { target } else { "/".to_string() };

@@ -46,6 +46,7 @@ impl Layout {
             None => vec![],
         }
         .into_iter()
+        .chain(current.map(|_| ("/account", "Account")))
         .map(|(href, label)| NavLink {
             href,
             label,

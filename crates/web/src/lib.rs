@@ -30,11 +30,15 @@ mod practice;
 mod routing;
 mod views;
 
+pub use auth::address::{IpRange, parse_ranges};
+pub use auth::passwords::check_new_password;
+pub use auth::two_factor::code_at as two_factor_code_at;
 pub use auth::{hash_password, verify_password};
 pub use error::WebError;
 pub use pages::{check_password, validate_new_user};
 pub use routing::{Access, Subject};
 
+use auth::signing::Signer;
 use axum::Router;
 use axum::extract::MatchedPath;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -69,14 +73,26 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How long a session lasts without a new login.
     pub session_hours: i64,
-    /// Failed logins for one username within [`Config::throttle_minutes`] before further
-    /// attempts are refused.
+    /// A session unused for this long ends (the idle timeout beside `session_hours`).
+    pub session_idle_minutes: i64,
+    /// Failed logins of one account that cost no delay; after them each attempt waits
+    /// 30 seconds, doubling up to [`Config::throttle_minutes`] (see `auth::throttle`).
     pub max_failed_logins: i64,
     pub throttle_minutes: i64,
+    /// Failed logins from one address per [`Config::throttle_minutes`] before further
+    /// attempts from it are refused until the window ends (a school may share one address).
+    pub login_failures_per_address: i64,
+    /// Proxies whose `X-Forwarded-For` names the client (none by default: the header is
+    /// ignored).
+    pub trusted_proxies: Vec<IpRange>,
     /// Days without activity after which a student shows as inactive on the dashboard.
     pub inactive_days: i64,
     /// Who families write to about their data, shown on `/privacy`.
     pub privacy_contact: Option<String>,
+    /// Guardians see their child's answers word for word (off: right or wrong only).
+    pub guardians_see_answers: bool,
+    /// Admins must turn on two-factor sign-in before they can use anything else.
+    pub admins_need_two_factor: bool,
 }
 
 impl Default for Config {
@@ -84,10 +100,15 @@ impl Default for Config {
         Config {
             secure_cookies: false,
             session_hours: 12,
+            session_idle_minutes: 60,
             max_failed_logins: 5,
             throttle_minutes: 15,
+            login_failures_per_address: 300,
+            trusted_proxies: Vec::new(),
             inactive_days: 7,
             privacy_contact: None,
+            guardians_see_answers: false,
+            admins_need_two_factor: false,
         }
     }
 }
@@ -101,6 +122,8 @@ pub struct AppState {
     courses: Arc<RwLock<HashMap<CourseId, CourseVersion>>>,
     /// The newest `ownpace fit` (version, models); defaults until one exists.
     models: Arc<RwLock<(i64, Arc<FittedModels>)>>,
+    /// The per-install signing key, read from the database on first use.
+    signer: Arc<tokio::sync::OnceCell<Signer>>,
 }
 
 impl AppState {
@@ -115,7 +138,29 @@ impl AppState {
             clock,
             courses: Arc::default(),
             models: Arc::new(RwLock::new((0, Arc::new(FittedModels::none())))),
+            signer: Arc::default(),
         }
+    }
+
+    /// The server's signing key (`auth::signing`): the install's stored secret, made by
+    /// the first server that needed it.
+    pub async fn signer(&self) -> Result<Signer, WebError> {
+        self.signer
+            .get_or_try_init(|| async {
+                let candidate = auth::random_token()?;
+                let secret = self
+                    .store
+                    .server_secret("signing", &candidate, self.now())
+                    .await?;
+                let key = base64::Engine::decode(
+                    &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                    secret.as_bytes(),
+                )
+                .map_err(|_| WebError::Internal("the stored server secret is unreadable".into()))?;
+                Signer::new(&key)
+            })
+            .await
+            .cloned()
     }
 
     pub fn now(&self) -> i64 {
@@ -197,9 +242,14 @@ pub fn router(state: AppState) -> Router {
         })
         .on_request(())
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
-    policy::build_router(state)
+    policy::build_router(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            strict_transport,
+        ))
         .layer(trace)
-        .layer(SetResponseHeaderLayer::overriding(
+        // A route that sets its own, stricter policy (course media) keeps it.
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
                 "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; \
@@ -225,6 +275,40 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+}
+
+/// Tells browsers that reached Ownpace over TLS to use nothing else for a year (HSTS).
+/// Sent only on secure requests: over plain HTTP the header means nothing and browsers
+/// ignore it.
+async fn strict_transport(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let secure = auth::secure_request(&state, request.headers());
+    let mut response = next.run(request).await;
+    if secure {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
+}
+
+/// Deletes what no longer serves a purpose: expired sessions and login-throttle counters
+/// whose window passed. Run at start and every minute by [`serve`]; returns (sessions,
+/// counters) deleted.
+pub async fn housekeeping(state: &AppState) -> Result<(u64, u64), WebError> {
+    let now = state.now();
+    let idle_since = now - state.config.session_idle_minutes * 60_000;
+    let sessions = state.store.delete_expired_sessions(now, idle_since).await?;
+    let longest_window = auth::throttle::account_rule(&state.config).window_ms;
+    let counters = state
+        .store
+        .prune_login_throttle(now - longest_window, now)
+        .await?;
+    Ok((sessions, counters))
 }
 
 /// Serves the application on `listener` until `shutdown` resolves, then finishes the
@@ -257,12 +341,16 @@ pub async fn serve(
             )));
         }
     }
-    // Pick up a new `ownpace fit` (run while serving, or by another server process).
+    // Pick up a new `ownpace fit` (run while serving, or by another server process), and
+    // delete expired sessions and spent throttle counters (first at start).
     let refresher = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             tick.tick().await;
+            if let Err(error) = housekeeping(&refresher).await {
+                tracing::warn!(%error, "housekeeping failed");
+            }
             if let Err(error) = refresher.refresh_models().await {
                 tracing::warn!(%error, "checking for a newer fit failed");
             }

@@ -54,11 +54,7 @@ pub async fn submit(
         idempotency_key,
         duration_ms,
     } = submission;
-    if idempotency_key.is_empty() || idempotency_key.len() > 100 {
-        return Err(WebError::BadRequest(
-            "idempotency_key must be 1 to 100 characters (a UUID is ideal)".into(),
-        ));
-    }
+    check_key(idempotency_key)?;
     let graded = match assess(item, &response) {
         Ok(graded) => graded,
         Err(unread) => {
@@ -99,7 +95,7 @@ pub async fn submit(
                 response: &response_json,
                 correct: graded.correct,
                 occurred_at: at,
-                duration_ms: duration_ms.map(|d| d.clamp(0, 3_600_000)),
+                duration_ms: duration_ms.map(|d| d.clamp(0, MAX_ITEM_MS)),
                 idempotency_key,
             },
             |skill| state.bkt_params(skill),
@@ -161,7 +157,8 @@ pub struct Interaction<'a> {
     pub duration_ms: Option<i64>,
 }
 
-/// Records a non-answer interaction, now.
+/// Records a non-answer interaction, now. The key must pass [`check_key`]; a key that
+/// named another interaction answers 409.
 pub async fn record_interaction(
     state: &AppState,
     student_id: &UserId,
@@ -186,11 +183,48 @@ pub async fn record_interaction(
             item_id,
             data: None,
             occurred_at: state.now(),
-            duration_ms: duration_ms.map(|d| d.clamp(0, 3_600_000)),
+            duration_ms: duration_ms.map(|d| d.clamp(0, MAX_LESSON_MS)),
             idempotency_key,
         })
         .await?;
     Ok(())
+}
+
+/// The longest time counted on one item (a page left open longer counts this much).
+pub const MAX_ITEM_MS: i64 = 30 * 60_000;
+/// The longest time counted on one lesson.
+pub const MAX_LESSON_MS: i64 = 60 * 60_000;
+
+/// Checks a client's idempotency key: 1 to 100 bytes (a UUID is ideal).
+pub fn check_key(key: &str) -> Result<(), WebError> {
+    if key.is_empty() || key.len() > 100 {
+        return Err(WebError::BadRequest(
+            "idempotency_key must be 1 to 100 characters (a UUID is ideal)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A stamp for a page or API answer that serves `subject` (`item:ID`, `lesson:ID`) to
+/// `user` now; handed back with the answer, it lets the server measure the time taken.
+pub async fn served_stamp(state: &AppState, user: &str, subject: &str) -> Result<String, WebError> {
+    Ok(state.signer().await?.stamp(user, subject, state.now()))
+}
+
+/// The time from when this server served `subject` to `user` (the stamp handed back) to
+/// now, at most `cap_ms`. Durations are only ever measured on the server: a stamp the
+/// server did not make, or made for another person or item, counts no time.
+pub async fn measured(
+    state: &AppState,
+    user: &str,
+    subject: &str,
+    stamp: &str,
+    cap_ms: i64,
+) -> Result<Option<i64>, WebError> {
+    let signer = state.signer().await?;
+    Ok(signer
+        .stamped_at(user, subject, stamp)
+        .map(|served| state.now().saturating_sub(served).clamp(0, cap_ms)))
 }
 
 /// Reads a submitted response for an item (the core's rule): only an over-long one is

@@ -132,7 +132,7 @@ async fn a_new_student_is_placed_guided_reviewed_and_steered(backend: Backend) {
                 ("skill", &skill),
                 ("item", &item_id),
                 ("key", &field(&page, "key")),
-                ("shown_at", &field(&page, "shown_at")),
+                ("served", &field(&page, "served")),
                 ("response", &response),
             ])
             .send()
@@ -205,7 +205,7 @@ async fn a_new_student_is_placed_guided_reviewed_and_steered(backend: Backend) {
                 ("_csrf", csrf.as_str()),
                 ("skill", &skill),
                 ("key", &field(&page, "key")),
-                ("shown_at", &field(&page, "shown_at")),
+                ("served", &field(&page, "served")),
                 ("hints", "0"),
                 ("response", &as_field(&right_answer(item))),
             ])
@@ -280,7 +280,7 @@ async fn a_new_student_is_placed_guided_reviewed_and_steered(backend: Backend) {
         ))
         .form(&[
             ("_csrf", csrf.as_str()),
-            ("started_at", "0"),
+            ("served", ""),
             ("key", "done-pinned"),
         ])
         .send()

@@ -176,7 +176,8 @@ async fn failed_logins_are_throttled(backend: Backend) {
     for _ in 0..5 {
         assert_eq!(attempt("wrong-password").await, 401);
     }
-    // Now even the right password is refused for this username, with a clear message.
+    // Now the account must wait before its next check, even with the right password,
+    // and the answer says how long (a delay, not a lock-out: see the `security` tests).
     let refused = api
         .post(format!("{}/api/v1/login", app.base))
         .json(&json!({"username": "ana", "password": ownpace::demo::DEMO_PASSWORD}))
@@ -184,12 +185,13 @@ async fn failed_logins_are_throttled(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["retry-after"], "30");
     assert!(
         refused
             .text()
             .await
             .unwrap()
-            .contains("try again in 15 minutes")
+            .contains("try again in 30 seconds")
     );
     // Other usernames are not affected.
     assert!(!login_api(&app, "teacher").await.is_empty());
@@ -484,7 +486,7 @@ async fn an_unreadable_answer_is_not_graded(backend: Backend) {
             ("skill", skill.as_str()),
             ("response", "forty"),
             ("key", "unread-2"),
-            ("shown_at", "0"),
+            ("served", ""),
         ])
         .send()
         .await
@@ -616,7 +618,7 @@ async fn pages_practice_updates_mastery_and_the_teacher_sees_it(backend: Backend
             ("_csrf", csrf.as_str()),
             ("skill", skill),
             ("key", &field("key")),
-            ("shown_at", &field("shown_at")),
+            ("served", &field("served")),
             ("hints", "0"),
             ("response", &response),
         ])

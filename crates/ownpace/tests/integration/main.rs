@@ -16,6 +16,7 @@ macro_rules! on_both_engines {
 
 mod support;
 
+mod accounts;
 mod adaptive;
 mod admin;
 mod cli;
@@ -28,4 +29,5 @@ mod pilot;
 mod policy;
 mod privacy;
 mod record;
+mod security;
 mod trust;

@@ -45,13 +45,35 @@ impl TestApp {
 
     /// Moves the server's clock forward (sessions expire with it: sign in again after).
     pub fn advance_days(&self, days: i64) {
-        self.clock_offset
-            .fetch_add(days * 86_400_000, Ordering::SeqCst);
+        self.advance_ms(days * 86_400_000);
+    }
+
+    /// Moves the server's clock forward by `ms` milliseconds.
+    pub fn advance_ms(&self, ms: i64) {
+        self.clock_offset.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    /// An application state on the same database and clock as the running server (to call
+    /// what the server runs in the background, such as `ownpace_web::housekeeping`).
+    pub fn state(&self, config: ownpace_web::Config) -> ownpace_web::AppState {
+        let offset = self.clock_offset.clone();
+        let clock: ownpace_web::Clock =
+            Arc::new(move || ownpace_web::now_ms() + offset.load(Ordering::SeqCst));
+        ownpace_web::AppState::with_clock(self.store.clone(), config, clock)
     }
 }
 
 /// Starts Ownpace with a demo school of `students` students (plus the other class).
 pub async fn spawn_app(backend: Backend, students: usize) -> TestApp {
+    spawn_app_with(backend, students, ownpace_web::Config::default()).await
+}
+
+/// [`spawn_app`] with other server settings.
+pub async fn spawn_app_with(
+    backend: Backend,
+    students: usize,
+    config: ownpace_web::Config,
+) -> TestApp {
     let db = scratch(backend).await;
     let store = Store::connect(&db.url)
         .await
@@ -67,8 +89,7 @@ pub async fn spawn_app(backend: Backend, students: usize) -> TestApp {
     let offset = clock_offset.clone();
     let clock: ownpace_web::Clock =
         Arc::new(move || ownpace_web::now_ms() + offset.load(Ordering::SeqCst));
-    let state =
-        ownpace_web::AppState::with_clock(store.clone(), ownpace_web::Config::default(), clock);
+    let state = ownpace_web::AppState::with_clock(store.clone(), config, clock);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         ownpace_web::serve(listener, state, async {

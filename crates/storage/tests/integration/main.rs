@@ -15,4 +15,5 @@ mod support;
 mod inventory;
 mod models;
 mod roster;
+mod security;
 mod store;

@@ -45,6 +45,16 @@ enum Proof {
     Course(CourseId),
 }
 
+/// The signed-in routes a user whose password an admin reset may still use: choosing a
+/// new password, and signing out.
+const WHILE_RESET: &[&str] = &[
+    "/account",
+    "/account/password",
+    "/account/sessions/logout",
+    "/logout",
+    "/api/v1/logout",
+];
+
 /// Enforces a route's [`Access`] and CSRF rules, and hands the handler the signed-in
 /// person and the [`Proof`] of its relation to the path's subject.
 pub(crate) async fn guard(
@@ -73,6 +83,23 @@ async fn authorize(
     user: Option<CurrentUser>,
 ) -> Result<Request, WebError> {
     let mut proof = None;
+    if let Some(current) = &user
+        && current.must_change_password
+        && !WHILE_RESET.contains(&spec.path)
+        && spec.access != Access::Public
+    {
+        return Err(WebError::PasswordChangeRequired);
+    }
+    if let Some(current) = &user
+        && current.user.role == Role::Admin
+        && state.config.admins_need_two_factor
+        && !current.two_factor
+        && !WHILE_RESET.contains(&spec.path)
+        && !spec.path.starts_with("/account/two-factor")
+        && spec.access != Access::Public
+    {
+        return Err(WebError::TwoFactorRequired);
+    }
     match spec.access {
         Access::Public => {}
         Access::SignedIn => {
@@ -99,7 +126,7 @@ async fn authorize(
     }
     let mut request = if !spec.is_api() && !matches!(*request.method(), Method::GET | Method::HEAD)
     {
-        check_csrf(request, user.as_ref()).await?
+        check_csrf(state, request, user.as_ref()).await?
     } else {
         request
     };
@@ -152,7 +179,14 @@ async fn prove(
 }
 
 /// Checks the CSRF token of a page form, returning the request with its body intact.
-async fn check_csrf(request: Request, user: Option<&CurrentUser>) -> Result<Request, WebError> {
+/// Signed-in: the session's token. Signed out (the login form): the token in the form
+/// must equal the cookie's *and* carry the server's signature, so a pair the client
+/// made up (or a cookie planted from a sibling host) does not pass.
+async fn check_csrf(
+    state: &AppState,
+    request: Request,
+    user: Option<&CurrentUser>,
+) -> Result<Request, WebError> {
     let (parts, body) = request.into_parts();
     if let Some(origin) = parts
         .headers
@@ -199,7 +233,11 @@ async fn check_csrf(request: Request, user: Option<&CurrentUser>) -> Result<Requ
     let sent = sent.as_str();
     let expected = match user {
         Some(current) => Some(current.csrf_token.clone()),
-        None => auth::cookie_value(&parts.headers, LOGIN_CSRF_COOKIE),
+        None => {
+            let signer = state.signer().await?;
+            auth::cookie_value(&parts.headers, LOGIN_CSRF_COOKIE)
+                .filter(|token| signer.token_is_valid(auth::LOGIN_FORM, &[], token))
+        }
     };
     match expected {
         Some(expected) if !sent.is_empty() && auth::tokens_match(sent, &expected) => {

@@ -6,12 +6,19 @@
 //!   cookie; API clients send it as a bearer token. The database stores only its SHA-256,
 //!   so a leaked backup holds no usable session. Logging in always issues a new token.
 //! - Every session has its own CSRF token, required in every state-changing form. The
-//!   login form, which has no session yet, uses a double-submit cookie instead.
-//! - Failed logins are counted per username in the database (so several server processes
-//!   share the count); past the limit, the username is refused until the window passes.
+//!   login form, which has no session yet, uses a double-submit cookie whose token the
+//!   server signed ([`signing`]), so a pair the client made up is refused.
+//! - Failed logins are counted in the database (so several server processes share the
+//!   count), atomically, per address and per account, with growing delays rather than a
+//!   lock-out ([`throttle`]).
 //! - [`guard`] runs before every route and hands handlers what it proved.
 
+pub mod address;
 pub mod guard;
+pub mod passwords;
+pub mod signing;
+pub mod throttle;
+pub mod two_factor;
 
 use crate::{AppState, WebError};
 use argon2::Argon2;
@@ -22,9 +29,14 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ownpace_storage::{Session, User};
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 
 pub const SESSION_COOKIE: &str = "ownpace_session";
 pub const LOGIN_CSRF_COOKIE: &str = "ownpace_login_csrf";
+/// The purpose the login form's token is signed under.
+pub const LOGIN_FORM: &str = "login-form";
+/// A browser's proof that it signed in to an account before (see [`throttle`]).
+pub const DEVICE_COOKIE: &str = "ownpace_device";
 
 /// Hashes a password with Argon2id (PHC string format).
 pub async fn hash_password(password: String) -> Result<String, WebError> {
@@ -105,6 +117,10 @@ pub struct CurrentUser {
     pub csrf_token: String,
     /// Hash of the session token (to end the session at logout).
     pub token_hash: String,
+    /// An admin reset the password: nothing but choosing a new one until it is done.
+    pub must_change_password: bool,
+    /// Two-factor sign-in is on for this account.
+    pub two_factor: bool,
 }
 
 impl From<(Session, String)> for CurrentUser {
@@ -113,9 +129,14 @@ impl From<(Session, String)> for CurrentUser {
             user: session.user,
             csrf_token: session.csrf_token,
             token_hash,
+            must_change_password: session.must_change_password,
+            two_factor: session.two_factor,
         }
     }
 }
+
+/// How often a session's last use is written (it decides the idle timeout to the minute).
+const TOUCH_EVERY_MS: i64 = 60_000;
 
 /// Finds the session of a request: the session cookie, or for API calls a bearer token.
 pub async fn session_of(
@@ -133,12 +154,54 @@ pub async fn session_of(
         cookie_value(headers, SESSION_COOKIE)
     };
     let Some(token) = token else { return Ok(None) };
+    if token.len() > 128 {
+        return Ok(None);
+    }
     let hash = token_hash(&token);
-    Ok(state
-        .store
-        .session(&hash, state.now())
-        .await?
-        .map(|s| (s, hash).into()))
+    let now = state.now();
+    let idle_since = now - state.config.session_idle_minutes * 60_000;
+    let Some(session) = state.store.session(&hash, now, idle_since).await? else {
+        return Ok(None);
+    };
+    if now - session.last_seen_at >= TOUCH_EVERY_MS {
+        state.store.touch_session(&hash, now).await?;
+    }
+    Ok(Some((session, hash).into()))
+}
+
+/// A short description of the browser a session was opened from ("Firefox on Windows"),
+/// for the owner's session list; never the whole User-Agent.
+pub fn describe_device(user_agent: Option<&str>) -> String {
+    let Some(agent) = user_agent else {
+        return "an unnamed client".into();
+    };
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Chromium/", "Chromium"),
+        ("Safari/", "Safari"),
+    ]
+    .iter()
+    .find(|(marker, _)| agent.contains(marker))
+    .map_or("a browser", |(_, name)| name);
+    let system = [
+        ("Windows", "Windows"),
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("CrOS", "ChromeOS"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(marker, _)| agent.contains(marker))
+    .map(|(_, name)| *name);
+    match system {
+        Some(system) => format!("{browser} on {system}"),
+        None => browser.to_string(),
+    }
 }
 
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -176,47 +239,141 @@ pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -
 /// Why a login did not succeed.
 pub enum LoginRefused {
     BadCredentials,
-    Throttled { minutes: i64 },
+    /// Too many failed attempts from this address or for this account: not checked.
+    Throttled {
+        retry_after_seconds: i64,
+    },
+    /// The password was right; the account signs in with a second factor too. `pending`
+    /// carries that on to the code form (`two_factor::pending_token`).
+    SecondFactorNeeded {
+        pending: String,
+    },
+    /// The second factor given with the password was not right (or was used before).
+    SecondFactorWrong,
 }
 
-/// Checks credentials with throttling and, on success, opens a new session.
-/// Returns the user and the new (unhashed) session token.
+/// One sign-in attempt as it arrived.
+pub struct LoginAttempt<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub address: IpAddr,
+    /// The trusted-device cookie the browser sent, if any.
+    pub device: Option<&'a str>,
+    /// What the session list will call this client ([`describe_device`]).
+    pub client: String,
+    /// A second-factor code sent with the password (the API); pages ask for it after.
+    pub second_factor: Option<&'a str>,
+}
+
+/// A successful sign-in.
+pub struct SignedInNow {
+    pub user: User,
+    /// The new session's token (unhashed: it goes into the cookie or the API answer).
+    pub token: String,
+    /// A trusted-device token for this browser and account (see [`throttle`]).
+    pub device: String,
+}
+
+/// Checks credentials with throttling (see [`throttle`]) and, on success, opens a new
+/// session. Usernames and passwords longer than any account can have are refused before
+/// anything about them is stored or hashed.
 pub async fn login(
     state: &AppState,
-    username: &str,
-    password: &str,
-) -> Result<Result<(User, String), LoginRefused>, WebError> {
+    attempt: LoginAttempt<'_>,
+) -> Result<Result<SignedInNow, LoginRefused>, WebError> {
     let now = state.now();
-    let window_start = now - state.config.throttle_minutes * 60_000;
-    let failures = state
-        .store
-        .login_failures_since(username, window_start)
-        .await?;
-    if failures >= state.config.max_failed_logins {
-        return Ok(Err(LoginRefused::Throttled {
-            minutes: state.config.throttle_minutes,
-        }));
+    let signer = state.signer().await?;
+    let counters = throttle::Counters::new(&signer, &attempt);
+    if let Some(refused) = counters.charge_address(state, now).await? {
+        return Ok(Err(refused));
     }
-    let credentials = state.store.credentials(username).await?;
+    let oversized = attempt.username.len() > throttle::MAX_USERNAME_BYTES
+        || attempt.password.len() > throttle::MAX_PASSWORD_BYTES;
+    let credentials = if oversized {
+        None
+    } else {
+        state.store.credentials(attempt.username).await?
+    };
+    let account = credentials.as_ref().map(|(user, _)| user.id.as_str());
+    let counter = counters.for_account(&signer, account, attempt.device);
+    if !oversized && let Some(refused) = counters.charge(state, &counter, now).await? {
+        counters.refund_address(state).await?;
+        return Ok(Err(refused));
+    }
     // Verify against a fixed hash when the user does not exist, so timing says nothing.
     let (user, stored) = match credentials {
         Some((user, hash)) if !user.disabled => (Some(user), hash),
         _ => (None, DUMMY_HASH.to_string()),
     };
+    let password = if oversized { "" } else { attempt.password };
     let ok = verify_password(password.to_string(), stored).await;
-    let Some(user) = user.filter(|_| ok) else {
-        state.store.record_login_failure(username, now).await?;
+    let Some(user) = user.filter(|_| ok && !oversized) else {
         return Ok(Err(LoginRefused::BadCredentials));
     };
-    state.store.clear_login_failures(username).await?;
+    counters.refund_address(state).await?;
+    // Staff with two-factor sign-in owe a code; the account's charge stays until it comes.
+    if two_factor::for_role(user.role)
+        && let Some(enrolled) = state.store.two_factor(user.id.as_str()).await?
+        && enrolled.confirmed_at.is_some()
+    {
+        let Some(code) = attempt.second_factor else {
+            let pending = two_factor::pending_token(&signer, user.id.as_str(), now);
+            return Ok(Err(LoginRefused::SecondFactorNeeded { pending }));
+        };
+        if !second_factor_is_right(state, user.id.as_str(), &enrolled, code, now).await? {
+            return Ok(Err(LoginRefused::SecondFactorWrong));
+        }
+    }
+    state.store.reset_login_throttle(&counter).await?;
+    Ok(Ok(
+        open_session(state, &signer, user, &attempt.client).await?
+    ))
+}
+
+/// Checks a second factor: a TOTP code (each time step once) or an unused recovery code.
+pub async fn second_factor_is_right(
+    state: &AppState,
+    user_id: &str,
+    enrolled: &ownpace_storage::TwoFactor,
+    code: &str,
+    now: i64,
+) -> Result<bool, WebError> {
+    if code.len() > 64 {
+        return Ok(false);
+    }
+    match two_factor::check_code(&enrolled.secret, code, now) {
+        Some(step) => Ok(state
+            .store
+            .accept_two_factor_step(user_id, step, None)
+            .await?),
+        None => Ok(state
+            .store
+            .use_recovery_code(user_id, &two_factor::recovery_hash(code), now)
+            .await?),
+    }
+}
+
+/// Opens a new session for `user` (after every factor was checked).
+pub async fn open_session(
+    state: &AppState,
+    signer: &signing::Signer,
+    user: User,
+    client: &str,
+) -> Result<SignedInNow, WebError> {
+    let now = state.now();
     let token = random_token()?;
     let csrf = random_token()?;
     let expires = now + state.config.session_hours * 3_600_000;
     state
         .store
-        .create_session(&token_hash(&token), &user.id, &csrf, now, expires)
+        .create_session(&token_hash(&token), &user.id, &csrf, now, expires, client)
         .await?;
-    Ok(Ok((user, token)))
+    let device = signer.token(throttle::DEVICE, &[user.id.as_str()])?;
+    Ok(SignedInNow {
+        user,
+        token,
+        device,
+    })
 }
 
 /// Argon2id hash of a random password nobody knows, used to spend the same time on

@@ -190,7 +190,7 @@ pub(crate) async fn issue_setup_code(
     lock: bool,
 ) -> Result<HandedCode, WebError> {
     if lock {
-        state.store.set_password_hash(&user.id, "!").await?;
+        state.store.set_password_hash(user.id.as_str(), "!").await?;
     }
     let code = auth::setup_code()?;
     let now = state.now();

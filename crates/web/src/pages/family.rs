@@ -111,8 +111,20 @@ pub async fn child(
     let mut courses = Vec::new();
     for class in state.store.classes_of_student(&student_id).await? {
         if let Some(course) = state.course(&class.course_id).await? {
+            // Guardians see progress, not every answer word for word, unless the school
+            // turns that on.
+            let answers = state.config.guardians_see_answers;
             courses.push(
-                course_record(&state, &student, &course, &HistoryQuery::default(), "", 20).await?,
+                course_record(
+                    &state,
+                    &student,
+                    &course,
+                    &HistoryQuery::default(),
+                    "",
+                    20,
+                    answers,
+                )
+                .await?,
             );
         }
     }

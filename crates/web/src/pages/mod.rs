@@ -5,6 +5,7 @@
 //! Each module declares its own rows of the route table (`routes()`); `policy` gathers
 //! them. No file here grows to 800 lines: a new area gets a new module.
 
+mod account;
 mod admin;
 mod admin_account;
 mod admin_class;
@@ -20,6 +21,7 @@ mod sign_in;
 mod site;
 mod student;
 mod teacher;
+mod two_factor;
 
 pub use admin::{check_password, validate_new_user};
 
@@ -39,6 +41,8 @@ pub(crate) fn routes() -> Vec<Route> {
         privacy::routes(),
         admin::routes(),
         setup::routes(),
+        account::routes(),
+        two_factor::routes(),
     ]
     .into_iter()
     .flatten()

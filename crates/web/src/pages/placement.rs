@@ -67,7 +67,8 @@ struct PlacementPage {
     choices: Vec<(usize, String)>,
     unit: String,
     key: String,
-    shown_at: i64,
+    /// The server's stamp of when the question was served (see `practice::measured`).
+    served: String,
 }
 
 /// The item asked for `skill` as the `n`-th placement question on it.
@@ -108,7 +109,7 @@ pub async fn placement(
         choices: Vec::new(),
         unit: String::new(),
         key: uuid::Uuid::new_v4().to_string(),
-        shown_at: state.now(),
+        served: String::new(),
     };
     let next = if check.is_done() {
         None
@@ -123,6 +124,9 @@ pub async fn placement(
         (Some(skill), Some(item)) => {
             page.skill_id = skill;
             page.item_id = item.id.to_string();
+            page.served =
+                practice::served_stamp(&state, student.as_str(), &format!("item:{}", item.id))
+                    .await?;
             page.prompt_html = views::markdown(course_id.as_str(), &item.prompt);
             if let AnswerSpec::Choice { choices } = &item.answer {
                 page.choices = choices
@@ -168,7 +172,8 @@ pub struct PlacementAnswerForm {
     skill: String,
     item: String,
     key: String,
-    shown_at: i64,
+    #[serde(default)]
+    served: String,
     #[serde(default)]
     response: String,
     /// Set by the "I don't know yet" button.
@@ -184,6 +189,7 @@ pub async fn placement_answer(
 ) -> Result<Response, WebError> {
     let course_id = course.course.id.clone();
     let item = course.course.item(&form.item).ok_or(WebError::NotFound)?;
+    practice::check_key(&form.key)?;
     if !item.skills.contains(&form.skill) {
         return Err(WebError::BadRequest(format!(
             "item `{}` does not practise skill `{}`",
@@ -200,6 +206,14 @@ pub async fn placement_answer(
     let response_json =
         serde_json::to_string(&response).map_err(|e| WebError::Internal(e.to_string()))?;
     let skills = vec![form.skill.clone()];
+    let duration_ms = practice::measured(
+        &state,
+        current.user.id.as_str(),
+        &format!("item:{}", item.id),
+        &form.served,
+        practice::MAX_ITEM_MS,
+    )
+    .await?;
     state
         .store
         .record_placement_answer(&AnswerRecord {
@@ -211,7 +225,7 @@ pub async fn placement_answer(
             response: &response_json,
             correct,
             occurred_at: state.now(),
-            duration_ms: Some((state.now() - form.shown_at).clamp(0, 3_600_000)),
+            duration_ms,
             idempotency_key: &format!("placement:{}", form.key),
         })
         .await?;

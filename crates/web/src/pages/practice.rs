@@ -52,7 +52,8 @@ struct PracticePage {
     hints_html: Vec<String>,
     more_hints: bool,
     key: String,
-    shown_at: i64,
+    /// The server's stamp of when the item was first shown (see `practice::measured`).
+    served: String,
     error: String,
     /// What the student typed, kept when an answer could not be used.
     typed: String,
@@ -88,7 +89,14 @@ pub async fn practice(
         Some(item) if item.skills.contains(&skill_id) => Some(item),
         _ => ownpace_core::practice::next_item(&course.course, &skill_id, &answered),
     };
-    let mut page = practice_page(&state, &current, &course, &skill_id, item, 0, None, "")?;
+    let carried = match item {
+        Some(item) => Some(fresh_carry(&state, &current, item).await?),
+        None => None,
+    };
+    let carried = carried
+        .as_ref()
+        .map(|(key, served)| (key.as_str(), served.as_str()));
+    let mut page = practice_page(&current, &course, &skill_id, item, 0, carried, "")?;
     page.show(&status.view);
     if let SkillState::Locked { missing } = &status.state {
         let names: Vec<&str> = missing
@@ -108,25 +116,38 @@ pub async fn practice(
     Ok(page.into_response())
 }
 
-/// Builds the practice page for one item; `key` and `shown_at` carry over when the page is
+/// A new idempotency key and the server's stamp for showing `item` now.
+async fn fresh_carry(
+    state: &AppState,
+    current: &CurrentUser,
+    item: &Item,
+) -> Result<(String, String), WebError> {
+    let served = practice::served_stamp(
+        state,
+        current.user.id.as_str(),
+        &format!("item:{}", item.id),
+    )
+    .await?;
+    Ok((uuid::Uuid::new_v4().to_string(), served))
+}
+
+/// Builds the practice page for one item; `key` and `served` carry over when the page is
 /// shown again (after a hint or an incomplete answer).
 #[allow(clippy::too_many_arguments)]
 fn practice_page(
-    state: &AppState,
     current: &CurrentUser,
     course: &CourseVersion,
     skill_id: &str,
     item: Option<&Item>,
     hints_shown: usize,
-    carried: Option<(&str, i64)>,
+    carried: Option<(&str, &str)>,
     error: &str,
 ) -> Result<PracticePage, WebError> {
     let skill = course.course.skill(skill_id).ok_or(WebError::NotFound)?;
     let md = |text: &str| views::markdown(course.course.id.as_str(), text);
-    let (key, shown_at) = match carried {
-        Some((key, at)) => (key.to_string(), at),
-        None => (uuid::Uuid::new_v4().to_string(), state.now()),
-    };
+    let (key, served) = carried.map_or((String::new(), String::new()), |(key, served)| {
+        (key.to_string(), served.to_string())
+    });
     let (item_id, prompt_html, choices, unit, hints_html, more_hints) = match item {
         None => (
             String::new(),
@@ -180,7 +201,7 @@ fn practice_page(
         hints_html,
         more_hints,
         key,
-        shown_at,
+        served,
         error: error.to_string(),
         typed: String::new(),
         locked_message: String::new(),
@@ -204,7 +225,8 @@ impl PracticePage {
 pub struct AnswerForm {
     skill: String,
     key: String,
-    shown_at: i64,
+    #[serde(default)]
+    served: String,
     #[serde(default)]
     hints: usize,
     #[serde(default)]
@@ -263,6 +285,15 @@ pub async fn answer(
 ) -> Result<Response, WebError> {
     let course_id = course.course.id.clone();
     let (item, skill_id) = item_on_skill(&course, &item_id, &form.skill)?;
+    practice::check_key(&form.key)?;
+    let duration_ms = practice::measured(
+        &state,
+        current.user.id.as_str(),
+        &format!("item:{}", item.id),
+        &form.served,
+        practice::MAX_ITEM_MS,
+    )
+    .await?;
     let submitted = match practice::parse_response(item, &form.response) {
         Ok(response) => {
             practice::submit(
@@ -273,7 +304,7 @@ pub async fn answer(
                     item,
                     response,
                     idempotency_key: &form.key,
-                    duration_ms: Some(state.now() - form.shown_at),
+                    duration_ms,
                 },
             )
             .await
@@ -285,13 +316,12 @@ pub async fn answer(
         // The same item again, with what was typed and what is expected; nothing graded.
         Err(WebError::BadRequest(message) | WebError::NotUnderstood { message, .. }) => {
             let mut page = practice_page(
-                &state,
                 &current,
                 &course,
                 &skill_id,
                 Some(item),
                 form.hints,
-                Some((&form.key, form.shown_at)),
+                Some((&form.key, &form.served)),
                 &message,
             )?;
             page.typed = form
@@ -394,7 +424,8 @@ fn correct_answer_text(item: &Item) -> String {
 pub struct HintForm {
     skill: String,
     key: String,
-    shown_at: i64,
+    #[serde(default)]
+    served: String,
     #[serde(default)]
     hints: usize,
 }
@@ -408,6 +439,7 @@ pub async fn hint(
 ) -> Result<Response, WebError> {
     let course_id = course.course.id.clone();
     let (item, skill_id) = item_on_skill(&course, &item_id, &form.skill)?;
+    practice::check_key(&form.key)?;
     let shown = (form.hints + 1).min(item.hints.len());
     practice::record_interaction(
         &state,
@@ -423,13 +455,12 @@ pub async fn hint(
     )
     .await?;
     let mut page = practice_page(
-        &state,
         &current,
         &course,
         &skill_id,
         Some(item),
         shown,
-        Some((&form.key, form.shown_at)),
+        Some((&form.key, &form.served)),
         "",
     )?;
     let mastery = state

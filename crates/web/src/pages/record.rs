@@ -143,7 +143,9 @@ fn answer_text(course: &Course, event: &StoredEvent) -> String {
         .unwrap_or_default()
 }
 
-fn history_row(course: &Course, e: &StoredEvent, now: i64) -> HistoryRow {
+/// `show_answers`: what was typed or picked (teachers; guardians only when the school
+/// turns it on); otherwise only which question and whether it was right.
+fn history_row(course: &Course, e: &StoredEvent, now: i64, show_answers: bool) -> HistoryRow {
     let question = e
         .item_id
         .as_deref()
@@ -151,6 +153,13 @@ fn history_row(course: &Course, e: &StoredEvent, now: i64) -> HistoryRow {
         .map_or(String::new(), |item| {
             short_text(&item.prompt, QUESTION_CHARS)
         });
+    let answer_text = |course: &Course, e: &StoredEvent| {
+        if show_answers {
+            answer_text(course, e)
+        } else {
+            String::new()
+        }
+    };
     let (what, question, answer) = match e.kind {
         EventKind::Answer => ("Answered", question, answer_text(course, e)),
         EventKind::UnreadAnswer => ("Typed an answer", question, answer_text(course, e)),
@@ -190,6 +199,9 @@ fn history_row(course: &Course, e: &StoredEvent, now: i64) -> HistoryRow {
     }
 }
 
+/// A student's record in one course. `show_answers`: the history quotes what the student
+/// answered (teachers; guardians only when the school turns `guardians_see_answers` on),
+/// otherwise it says only which item and whether it was right.
 pub(crate) async fn course_record(
     state: &AppState,
     student: &User,
@@ -197,6 +209,7 @@ pub(crate) async fn course_record(
     query: &HistoryQuery,
     page_path: &str,
     page_size: i64,
+    show_answers: bool,
 ) -> Result<CourseRecord, WebError> {
     let now = state.now();
     let mastery = state
@@ -278,7 +291,7 @@ pub(crate) async fn course_record(
     };
     let history = events
         .iter()
-        .map(|e| history_row(&course.course, e, now))
+        .map(|e| history_row(&course.course, e, now, show_answers))
         .collect();
     let time_week = views::duration(
         state
@@ -357,7 +370,8 @@ pub async fn student_record(
             {
                 let page = format!("/students/{student_id}");
                 courses.push(
-                    course_record(&state, &student, &course, &query, &page, HISTORY_PAGE).await?,
+                    course_record(&state, &student, &course, &query, &page, HISTORY_PAGE, true)
+                        .await?,
                 );
             }
             paths.push(PathSection {

@@ -194,7 +194,8 @@ struct LessonPage {
     media_url: String,
     media_is_video: bool,
     skills: Vec<(String, String)>,
-    started_at: i64,
+    /// The server's stamp of when the lesson was served (see `practice::measured`).
+    served: String,
     key: String,
 }
 
@@ -207,6 +208,12 @@ pub async fn lesson(
     let course_id = course.course.id.clone();
     let lesson = course.course.lesson(&lesson_id).ok_or(WebError::NotFound)?;
     let media = lesson.media.clone().unwrap_or_default();
+    let served = practice::served_stamp(
+        &state,
+        current.user.id.as_str(),
+        &format!("lesson:{}", lesson.id),
+    )
+    .await?;
     Ok(LessonPage {
         layout: Layout::new(lesson.title.clone(), Some(&current), "/learn"),
         course_id: course_id.to_string(),
@@ -232,7 +239,7 @@ pub async fn lesson(
                 )
             })
             .collect(),
-        started_at: state.now(),
+        served,
         key: uuid::Uuid::new_v4().to_string(),
     }
     .into_response())
@@ -240,7 +247,8 @@ pub async fn lesson(
 
 #[derive(Deserialize)]
 pub struct LessonDoneForm {
-    started_at: i64,
+    #[serde(default)]
+    served: String,
     key: String,
 }
 
@@ -258,6 +266,18 @@ pub async fn lesson_done(
     } else {
         EventKind::Lesson
     };
+    practice::check_key(&form.key)?;
+    // Time on the lesson is measured by the server, from when it served the page; a long
+    // absence counts at most twice the lesson's stated length (at least 10 minutes).
+    let cap = (i64::from(lesson.minutes) * 2 * 60_000).clamp(10 * 60_000, practice::MAX_LESSON_MS);
+    let duration_ms = practice::measured(
+        &state,
+        current.user.id.as_str(),
+        &format!("lesson:{}", lesson.id),
+        &form.served,
+        cap,
+    )
+    .await?;
     practice::record_interaction(
         &state,
         &current.user.id,
@@ -267,7 +287,7 @@ pub async fn lesson_done(
             skills: &lesson.skills,
             item_id: Some(&lesson.id),
             idempotency_key: &form.key,
-            duration_ms: Some(state.now() - form.started_at),
+            duration_ms,
         },
     )
     .await?;
