@@ -40,14 +40,19 @@ pub struct CodeQuery {
 }
 
 /// The CSRF token the form carries: the session's when signed in, else the login form's
-/// double-submit cookie (made here when missing).
-fn form_token(user: &MaybeUser, headers: &HeaderMap) -> Result<(String, bool), WebError> {
+/// double-submit cookie (a token this server signed; made here when missing or not ours).
+async fn form_token(
+    state: &AppState,
+    user: &MaybeUser,
+    headers: &HeaderMap,
+) -> Result<(String, bool), WebError> {
     if let Some(current) = &user.0 {
         return Ok((current.csrf_token.clone(), false));
     }
+    let signer = state.signer().await?;
     match auth::cookie_value(headers, LOGIN_CSRF_COOKIE) {
-        Some(token) if token.len() >= 32 => Ok((token, false)),
-        _ => Ok((auth::random_token()?, true)),
+        Some(token) if signer.token_is_valid(auth::LOGIN_FORM, &[], &token) => Ok((token, false)),
+        _ => Ok((signer.token(auth::LOGIN_FORM, &[])?, true)),
     }
 }
 
@@ -67,7 +72,7 @@ pub async fn setup_form(
     headers: HeaderMap,
     Query(query): Query<CodeQuery>,
 ) -> Result<Response, WebError> {
-    let (token, fresh) = form_token(&user, &headers)?;
+    let (token, fresh) = form_token(&state, &user, &headers).await?;
     let body = page(&user, token.clone(), query.code.trim(), "", "");
     if fresh {
         let cookie = auth::set_cookie(
@@ -98,7 +103,7 @@ pub async fn setup_submit(
     headers: HeaderMap,
     Form(form): Form<SetupForm>,
 ) -> Result<Response, WebError> {
-    let (token, _) = form_token(&user, &headers)?;
+    let (token, _) = form_token(&state, &user, &headers).await?;
     let refuse = |message: &str, field: &'static str| {
         Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
