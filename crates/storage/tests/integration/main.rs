@@ -17,3 +17,4 @@ mod models;
 mod roster;
 mod security;
 mod store;
+mod upgrade;

@@ -19,6 +19,23 @@ pub async fn open(backend: Backend) -> (Store, ScratchDatabase) {
     (store, db)
 }
 
+/// A bare connection to a fresh scratch database of `backend`, with no migrations run
+/// (for tests that build an older schema first).
+pub async fn open_raw(backend: Backend) -> (sqlx::AnyPool, ScratchDatabase) {
+    sqlx::any::install_default_drivers();
+    let db = scratch(backend).await;
+    let url = match backend {
+        Backend::Sqlite => format!("{}?mode=rwc", db.url),
+        Backend::Postgres => db.url.clone(),
+    };
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .expect("connect to the scratch database");
+    (pool, db)
+}
+
 /// Creates a student account; returns its id.
 pub async fn student(store: &Store, name: &str) -> UserId {
     store
