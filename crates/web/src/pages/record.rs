@@ -153,16 +153,14 @@ fn history_row(course: &Course, e: &StoredEvent, now: i64, show_answers: bool) -
         .map_or(String::new(), |item| {
             short_text(&item.prompt, QUESTION_CHARS)
         });
-    let answer_text = |course: &Course, e: &StoredEvent| {
-        if show_answers {
-            answer_text(course, e)
-        } else {
-            String::new()
-        }
+    let shown_answer = if show_answers {
+        answer_text(course, e)
+    } else {
+        String::new()
     };
     let (what, question, answer) = match e.kind {
-        EventKind::Answer => ("Answered", question, answer_text(course, e)),
-        EventKind::UnreadAnswer => ("Typed an answer", question, answer_text(course, e)),
+        EventKind::Answer => ("Answered", question, shown_answer),
+        EventKind::UnreadAnswer => ("Typed an answer", question, shown_answer),
         EventKind::Hint => ("Asked for a hint", question, String::new()),
         EventKind::Lesson | EventKind::OfflineActivity => (
             "Finished a lesson",
@@ -172,7 +170,7 @@ fn history_row(course: &Course, e: &StoredEvent, now: i64, show_answers: bool) -
                 .map_or(String::new(), |l| l.title.clone()),
             String::new(),
         ),
-        EventKind::PlacementAnswer => ("Placement question", question, answer_text(course, e)),
+        EventKind::PlacementAnswer => ("Placement question", question, shown_answer),
         EventKind::Placement => ("Finished the placement check", String::new(), String::new()),
     };
     let (outcome, outcome_text) = match (e.kind, e.correct) {
