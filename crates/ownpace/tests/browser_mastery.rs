@@ -605,6 +605,47 @@ async fn story() {
         row.contains(&over_view.phrase) && row.contains(&over_text),
         "{row:?}"
     );
+    // A long course (every skill of the demo course) reads on a phone: the record does not
+    // overflow the window, and each skill's row shows its full name and its state inside
+    // the window's width, without scrolling sideways.
+    resize(t, PHONE).await;
+    if let Some(problem) = horizontal_overflow(t).await {
+        panic!("the student record overflows a phone's window: {problem}");
+    }
+    let rows = t
+        .execute(
+            "const w = document.documentElement.clientWidth; \
+             return [...document.querySelectorAll('table.skills tbody tr')].map(tr => { \
+               const th = tr.querySelector('th'); const r = th.getBoundingClientRect(); \
+               const last = tr.lastElementChild.getBoundingClientRect(); \
+               return { name: th.textContent.trim(), \
+                        inside: r.left >= 0 && r.right <= w && last.right <= w, \
+                        cut: th.scrollWidth > th.clientWidth + 1 }; });",
+            vec![],
+        )
+        .await
+        .expect("measure the record's skill rows at phone width");
+    let rows = rows.as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        rows.len(),
+        course.skills.len(),
+        "the record lists every skill of the course on a phone"
+    );
+    for skill in &course.skills {
+        let row = rows
+            .iter()
+            .find(|r| r["name"].as_str() == Some(skill.name.as_str()))
+            .unwrap_or_else(|| panic!("no row names {} in full on a phone", skill.name));
+        assert_eq!(
+            (row["inside"].as_bool(), row["cut"].as_bool()),
+            (Some(true), Some(false)),
+            "{}: the row fits the phone's width and its name is not cut: {row}",
+            skill.name
+        );
+    }
+    findings.check(t).await;
+    findings.shot(t, "record-phone").await;
+    resize(t, DESKTOP).await;
 
     let dashboard = format!("/classes/{}", school.class_id);
     open(t, &base, &dashboard).await;

@@ -441,6 +441,47 @@ async fn story() {
     findings.check(s).await;
     wait_for(s, ".map-scroll > svg", "the skill map drawn inline").await;
     findings.shot(s, "skill-map").await;
+    // At 1280 px the map opens at its left edge (the leftmost skills are in view), and no
+    // two boxes read the same: a name cut short must still tell its box from the others.
+    let at_load = s
+        .execute(
+            "const r = document.querySelector('.map-scroll'); \
+             const box = r.getBoundingClientRect(); \
+             const rects = [...r.querySelectorAll('svg a rect')].map(e => e.getBoundingClientRect()); \
+             const leftmost = Math.min(...rects.map(b => b.left)); \
+             const labels = [...r.querySelectorAll('svg a')].map(a => \
+               [...a.querySelectorAll('text')].map(t => t.textContent.trim()).join(' ')); \
+             return { scrollLeft: r.scrollLeft, leftmost: leftmost - box.left, \
+                      width: r.clientWidth, labels: labels };",
+            vec![],
+        )
+        .await
+        .expect("measure the skill map at 1280 px");
+    let scroll_left = at_load["scrollLeft"].as_f64().unwrap_or(-1.0);
+    let leftmost = at_load["leftmost"].as_f64().unwrap_or(-1.0);
+    assert_eq!(
+        scroll_left, 0.0,
+        "the skill map opens scrolled to its left edge: {at_load}"
+    );
+    assert!(
+        (0.0..at_load["width"].as_f64().unwrap_or(0.0)).contains(&leftmost),
+        "the leftmost skill box is in view when the map opens: {at_load}"
+    );
+    let labels: Vec<String> = at_load["labels"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter_map(|l| l.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(labels.len(), course.skills.len(), "a label per skill box");
+    let distinct: std::collections::BTreeSet<&String> = labels.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        labels.len(),
+        "no two skill boxes read the same: {labels:#?}"
+    );
     let links = s
         .find_all(Locator::Css(".map-scroll svg a"))
         .await
