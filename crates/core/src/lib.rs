@@ -11,6 +11,7 @@ pub mod events;
 pub mod goals;
 pub mod ids;
 pub mod learner;
+pub mod needs;
 pub mod pilot;
 pub mod placement;
 pub mod practice;

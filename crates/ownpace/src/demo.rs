@@ -11,7 +11,7 @@ use crate::course_dir;
 use anyhow::{Context, anyhow};
 use ownpace_core::course::{AnswerSpec, Course, Item, Response, grade};
 use ownpace_core::events::EventKind;
-use ownpace_core::ids::{ClassId, CourseId, UserId};
+use ownpace_core::ids::{ClassId, CourseId, SkillId, UserId};
 use ownpace_core::learner::bkt::BktParams;
 use ownpace_core::progress::SkillProgress;
 use ownpace_storage::{AnswerRecord, EventRecord, NewUser, Role, Store};
@@ -202,7 +202,19 @@ pub async fn seed(
         }
         let profile = profile_for(index, &mut rng);
         simulate_history(store, &course, &student.id, profile, now, &mut rng).await?;
-        give_interests_and_goal(store, &course, &student.id, index, now).await?;
+        let class_teacher = if in_main {
+            &teacher.id
+        } else {
+            &other_teacher.id
+        };
+        give_interests_and_goal(store, &course, &student.id, class_teacher, index, now).await?;
+        if index == 1 {
+            // A raised hand waiting on the teacher's "who needs you today" list.
+            let skill = course.skills.get(2).map(|s| SkillId::new(s.id.as_str()));
+            store
+                .raise_hand(&student.id, &course.id, skill.as_ref(), None, now - 600_000)
+                .await?;
+        }
         if in_main {
             main_usernames.push(username)
         } else {
@@ -223,11 +235,13 @@ pub async fn seed(
 }
 
 /// Interests for everyone (so projects are matched), and for every third student a goal:
-/// the next skill they have not mastered, due in one to three weeks.
+/// the next skill they have not mastered, due in one to three weeks, proposed by the
+/// student and (for every other one) agreed by their teacher.
 async fn give_interests_and_goal(
     store: &Store,
     course: &Course,
     student_id: &UserId,
+    teacher_id: &UserId,
     index: usize,
     now: i64,
 ) -> anyhow::Result<()> {
@@ -268,6 +282,26 @@ async fn give_interests_and_goal(
                 created_at: now,
             })
             .await?;
+        // Every other goal is already agreed with the teacher; the rest wait for them.
+        if index.is_multiple_of(2) {
+            let goal = store
+                .open_goals(student_id, &course.id)
+                .await?
+                .into_iter()
+                .next();
+            if let Some(goal) = goal {
+                store
+                    .review_goal(
+                        student_id,
+                        &goal.id,
+                        ownpace_storage::GoalDecision::Accept,
+                        "Good choice: we will look at your answers together on Friday.",
+                        teacher_id,
+                        now,
+                    )
+                    .await?;
+            }
+        }
     }
     Ok(())
 }

@@ -17,6 +17,7 @@ mod accounts;
 mod admin;
 mod courses;
 mod events;
+mod hands;
 mod history;
 pub mod inventory;
 mod models;
@@ -32,9 +33,13 @@ pub use events::{
     AnswerRecord, EventRecord, MAX_IDEMPOTENCY_KEY_BYTES, MasteryRow, PlacementRecord,
     RecordedAnswer, StoredEvent,
 };
+pub use hands::{HelpRequest, MAX_HAND_REPLY_CHARS};
 pub use history::HistoryCursor;
 pub use models::{LoggedAnswer, StoredModelParams};
-pub use path::{ActivityOverride, Goal, NewGoal, NewOverride, OverrideAction, OverrideScope};
+pub use path::{
+    ActivityOverride, Goal, GoalAgreement, GoalDecision, GoalReviewNote, MAX_GOAL_COMMENT_CHARS,
+    NewGoal, NewOverride, OverrideAction, OverrideScope,
+};
 pub use roster::{Class, Enrolment, StudentRelation};
 pub use security::{Charge, MAX_THROTTLE_KEY_BYTES, ThrottleRule};
 pub use two_factor::TwoFactor;
@@ -120,6 +125,11 @@ pub enum Conflict {
     KeyReused,
     #[error("two-factor sign-in is already on for this account: turn it off first")]
     TwoFactorOn,
+    /// A student has one raised hand at a time.
+    #[error(
+        "Your hand is already up, and your teacher will see it. Lower it to ask about something else"
+    )]
+    HandAlreadyRaised,
     /// A record changed under the request several times in a row; trying again works.
     #[error("the server is busy with the same record: try again in a moment")]
     Busy,

@@ -3,6 +3,7 @@
 
 use crate::{Result, Store, StoreError, new_id};
 use ownpace_core::ids::{ClassId, CourseId, GoalId, OverrideId, UserId};
+use sqlx::AssertSqlSafe;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Goal {
@@ -17,7 +18,61 @@ pub struct Goal {
     pub created_at: i64,
     /// When every skill the goal needs first counted as known; it stays achieved.
     pub achieved_at: Option<i64>,
+    /// Whether the student's teacher agreed to it.
+    pub agreement: GoalAgreement,
+    /// The teacher's decision on a proposed goal, with their comment.
+    pub review: Option<GoalReviewNote>,
 }
+
+/// Where a goal stands between a student and their teacher (issue 9): a student proposes,
+/// the teacher accepts, adjusts (a new date) or declines; a teacher's own goal is agreed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoalAgreement {
+    Proposed,
+    Agreed,
+    Declined,
+}
+
+impl GoalAgreement {
+    fn as_str(self) -> &'static str {
+        match self {
+            GoalAgreement::Proposed => "proposed",
+            GoalAgreement::Agreed => "agreed",
+            GoalAgreement::Declined => "declined",
+        }
+    }
+
+    fn parse(text: &str) -> GoalAgreement {
+        match text {
+            "proposed" => GoalAgreement::Proposed,
+            "declined" => GoalAgreement::Declined,
+            _ => GoalAgreement::Agreed,
+        }
+    }
+}
+
+/// Who decided on a proposed goal, when, and what they said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalReviewNote {
+    pub by: UserId,
+    pub at: i64,
+    pub comment: String,
+}
+
+/// A teacher's answer to a student's proposed goal (or a change to an agreed one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoalDecision {
+    Accept,
+    /// Agreed with a new target date (ms, the end of the chosen day).
+    Adjust {
+        target_at: i64,
+    },
+    /// Not agreed: the goal closes, and the student sees why.
+    Decline,
+}
+
+/// The longest comment a teacher writes on a goal.
+pub const MAX_GOAL_COMMENT_CHARS: usize = 500;
 
 pub struct NewGoal<'a> {
     pub student_id: &'a UserId,
@@ -91,15 +146,63 @@ struct GoalRow {
     created_by: String,
     created_at: i64,
     achieved_at: Option<i64>,
+    agreement: String,
+    reviewed_by: Option<String>,
+    reviewed_at: Option<i64>,
+    review_comment: Option<String>,
+}
+
+const GOAL_COLUMNS: &str = "id, student_id, course_id, title, skills, project_id, target_at, created_by, \
+     created_at, achieved_at, agreement, reviewed_by, reviewed_at, review_comment";
+
+impl From<GoalRow> for Goal {
+    fn from(row: GoalRow) -> Goal {
+        let review = match (row.reviewed_by, row.reviewed_at) {
+            (Some(by), Some(at)) => Some(GoalReviewNote {
+                by: by.into(),
+                at,
+                comment: row.review_comment.unwrap_or_default(),
+            }),
+            _ => None,
+        };
+        Goal {
+            skills: row.skills.split_whitespace().map(str::to_string).collect(),
+            id: row.id.into(),
+            student_id: row.student_id.into(),
+            course_id: row.course_id.into(),
+            title: row.title,
+            project_id: row.project_id,
+            target_at: row.target_at,
+            created_by: row.created_by.into(),
+            created_at: row.created_at,
+            achieved_at: row.achieved_at,
+            agreement: GoalAgreement::parse(&row.agreement),
+            review,
+        }
+    }
 }
 
 impl Store {
+    /// Stores a goal. A goal the student sets is a proposal for their teacher; one a
+    /// teacher sets is agreed at once.
     pub async fn create_goal(&self, goal: NewGoal<'_>) -> Result<Goal> {
         let id = new_id();
         let created_at = goal.created_at;
+        let by_student = goal.created_by == goal.student_id;
+        let agreement = if by_student {
+            GoalAgreement::Proposed
+        } else {
+            GoalAgreement::Agreed
+        };
+        let review = (!by_student).then(|| GoalReviewNote {
+            by: goal.created_by.clone(),
+            at: created_at,
+            comment: String::new(),
+        });
         sqlx::query(
             "INSERT INTO goals (id, student_id, course_id, title, skills, project_id, target_at, \
-             created_by, created_at, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)",
+             created_by, created_at, closed_at, agreement, reviewed_by, reviewed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $12)",
         )
         .bind(&id)
         .bind(goal.student_id.as_str())
@@ -110,6 +213,9 @@ impl Store {
         .bind(goal.target_at)
         .bind(goal.created_by.as_str())
         .bind(created_at)
+        .bind(agreement.as_str())
+        .bind(review.as_ref().map(|r| r.by.as_str()))
+        .bind(review.as_ref().map(|r| r.at))
         .execute(&self.pool)
         .await?;
         Ok(Goal {
@@ -123,35 +229,99 @@ impl Store {
             created_by: goal.created_by.clone(),
             created_at,
             achieved_at: None,
+            agreement,
+            review,
         })
     }
 
-    /// Open goals of a student in a course, soonest first.
+    /// Open goals of a student in a course (proposed and agreed), soonest first.
     pub async fn open_goals(&self, student_id: &UserId, course_id: &CourseId) -> Result<Vec<Goal>> {
-        let rows: Vec<GoalRow> = sqlx::query_as(
-            "SELECT id, student_id, course_id, title, skills, project_id, target_at, created_by, created_at, \
-             achieved_at FROM goals WHERE student_id = $1 AND course_id = $2 AND closed_at IS NULL \
-             ORDER BY target_at, id",
-        )
+        let rows: Vec<GoalRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {GOAL_COLUMNS} FROM goals WHERE student_id = $1 AND course_id = $2 \
+             AND closed_at IS NULL ORDER BY target_at, id"
+        )))
         .bind(student_id.as_str())
         .bind(course_id.as_str())
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| Goal {
-                skills: row.skills.split_whitespace().map(str::to_string).collect(),
-                id: row.id.into(),
-                student_id: row.student_id.into(),
-                course_id: row.course_id.into(),
-                title: row.title,
-                project_id: row.project_id,
-                target_at: row.target_at,
-                created_by: row.created_by.into(),
-                created_at: row.created_at,
-                achieved_at: row.achieved_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(Goal::from).collect())
+    }
+
+    /// Goals of a student in a course that a teacher declined since `since`, latest first:
+    /// the student reads why.
+    pub async fn declined_goals(
+        &self,
+        student_id: &UserId,
+        course_id: &CourseId,
+        since: i64,
+    ) -> Result<Vec<Goal>> {
+        let rows: Vec<GoalRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {GOAL_COLUMNS} FROM goals WHERE student_id = $1 AND course_id = $2 \
+             AND agreement = 'declined' AND reviewed_at >= $3 ORDER BY reviewed_at DESC, id LIMIT 20"
+        )))
+        .bind(student_id.as_str())
+        .bind(course_id.as_str())
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Goal::from).collect())
+    }
+
+    /// A teacher's decision on an open goal of this student, with their comment (at most
+    /// [`MAX_GOAL_COMMENT_CHARS`]). Declining closes the goal. An unknown or closed goal is
+    /// `NotFound`.
+    pub async fn review_goal(
+        &self,
+        student_id: &UserId,
+        goal_id: &GoalId,
+        decision: GoalDecision,
+        comment: &str,
+        by: &UserId,
+        at: i64,
+    ) -> Result<Goal> {
+        if comment.chars().count() > MAX_GOAL_COMMENT_CHARS {
+            return Err(StoreError::Invalid {
+                field: "comment",
+                message: format!(
+                    "at most {MAX_GOAL_COMMENT_CHARS} characters (this one has {})",
+                    comment.chars().count()
+                ),
+            });
+        }
+        let (agreement, closed_at, target_at) = match decision {
+            GoalDecision::Accept => (GoalAgreement::Agreed, None, None),
+            GoalDecision::Adjust { target_at } => (GoalAgreement::Agreed, None, Some(target_at)),
+            GoalDecision::Decline => (GoalAgreement::Declined, Some(at), None),
+        };
+        let comment = comment.trim();
+        let done = sqlx::query(
+            "UPDATE goals SET agreement = $1, reviewed_by = $2, reviewed_at = $3, \
+             review_comment = $4, closed_at = $5, target_at = COALESCE($6, target_at) \
+             WHERE id = $7 AND student_id = $8 AND closed_at IS NULL",
+        )
+        .bind(agreement.as_str())
+        .bind(by.as_str())
+        .bind(at)
+        .bind((!comment.is_empty()).then_some(comment))
+        .bind(closed_at)
+        .bind(target_at)
+        .bind(goal_id.as_str())
+        .bind(student_id.as_str())
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "goal",
+                id: goal_id.to_string(),
+            });
+        }
+        let row: GoalRow = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {GOAL_COLUMNS} FROM goals WHERE id = $1"
+        )))
+        .bind(goal_id.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.into())
     }
 
     /// Records that a goal of this student was achieved at `at`, unless it already was:

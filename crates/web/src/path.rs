@@ -14,7 +14,7 @@ use ownpace_core::progress::{SkillProgress, StuckReason, skill_statuses};
 use ownpace_core::recommend::{self, Activity, Recommendation, Situation, SkillStatus};
 use ownpace_core::review::{DEFAULT_TARGET_RETENTION, Fsrs};
 use ownpace_core::standing::{self, SkillView};
-use ownpace_storage::{CourseVersion, MasteryRow, NewGoal, OverrideAction};
+use ownpace_storage::{CourseVersion, GoalAgreement, MasteryRow, NewGoal, OverrideAction};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 
@@ -293,9 +293,88 @@ pub struct GoalView {
     pub due: String,
     pub forecast: String,
     pub on_time: bool,
+    /// `proposed` or `agreed` (a CSS class and a data attribute for tests).
+    pub agreement: &'static str,
+    /// Who set it and where it stands, in words: "Proposed by you on 3 March: waiting for
+    /// your teacher", "Agreed with Ms. Rivera on 4 March", "Set by Ms. Rivera on 4 March".
+    pub standing: String,
+    /// The teacher's comment when they agreed or adjusted it.
+    pub comment: String,
+    /// The end of the target day, as `YYYY-MM-DD` (the adjust form's default).
+    pub due_input: String,
 }
 
-pub fn goal_views(course: &CourseVersion, path: &StudentPath, now: i64) -> Vec<GoalView> {
+/// Display names of the people who set or reviewed these goals, `you` for the viewer.
+pub async fn goal_people(
+    state: &AppState,
+    goals: &[ownpace_storage::Goal],
+    viewer: &UserId,
+) -> Result<HashMap<UserId, String>, WebError> {
+    let mut people: Vec<UserId> = Vec::new();
+    for goal in goals {
+        people.push(goal.created_by.clone());
+        if let Some(review) = &goal.review {
+            people.push(review.by.clone());
+        }
+    }
+    let mut names = HashMap::new();
+    for id in people {
+        if names.contains_key(&id) {
+            continue;
+        }
+        let name = if &id == viewer {
+            "you".to_string()
+        } else {
+            state
+                .store
+                .user(&id)
+                .await?
+                .map_or_else(|| "a former teacher".to_string(), |u| u.display_name)
+        };
+        names.insert(id, name);
+    }
+    Ok(names)
+}
+
+/// Who set a goal and where it stands between the student and their teacher, in words.
+pub fn goal_standing(
+    goal: &ownpace_storage::Goal,
+    names: &HashMap<UserId, String>,
+    now: i64,
+) -> String {
+    let name = |id: &UserId| names.get(id).map_or("someone", String::as_str);
+    let set_by_student = goal.created_by == goal.student_id;
+    match (goal.agreement, &goal.review) {
+        (GoalAgreement::Proposed, _) => format!(
+            "Proposed by {} on {}: waiting for the teacher's answer",
+            name(&goal.created_by),
+            views::date(goal.created_at, now)
+        ),
+        (GoalAgreement::Declined, Some(review)) => format!(
+            "Declined by {} on {}",
+            name(&review.by),
+            views::date(review.at, now)
+        ),
+        (GoalAgreement::Agreed, Some(review)) if set_by_student => format!(
+            "Proposed by {}, agreed with {} on {}",
+            name(&goal.created_by),
+            name(&review.by),
+            views::date(review.at, now)
+        ),
+        _ => format!(
+            "Set by {} on {}",
+            name(&goal.created_by),
+            views::date(goal.created_at, now)
+        ),
+    }
+}
+
+pub fn goal_views(
+    course: &CourseVersion,
+    path: &StudentPath,
+    names: &HashMap<UserId, String>,
+    now: i64,
+) -> Vec<GoalView> {
     path.goals
         .iter()
         .zip(&path.situation.goals)
@@ -315,6 +394,18 @@ pub fn goal_views(course: &CourseVersion, path: &StudentPath, now: i64) -> Vec<G
                 due: views::date(stored.target_at, now),
                 forecast: forecast.text(),
                 on_time: forecast.on_time(),
+                agreement: match stored.agreement {
+                    GoalAgreement::Proposed => "proposed",
+                    GoalAgreement::Agreed => "agreed",
+                    GoalAgreement::Declined => "declined",
+                },
+                standing: goal_standing(stored, names, now),
+                comment: stored
+                    .review
+                    .as_ref()
+                    .map(|r| r.comment.clone())
+                    .unwrap_or_default(),
+                due_input: views::date_input(stored.target_at),
             }
         })
         .collect()
@@ -364,7 +455,12 @@ pub async fn home_path(
         needs_placement: placement.is_none() && !practised,
         placement_summary,
         options,
-        goals: goal_views(course, &path, state.now()),
+        goals: goal_views(
+            course,
+            &path,
+            &goal_people(state, &path.goals, student_id).await?,
+            state.now(),
+        ),
         interests: tags
             .into_iter()
             .map(|t| {
@@ -589,7 +685,12 @@ pub async fn teacher_path_view(
         course_id: course.course.id.to_string(),
         placement,
         options,
-        goals: goal_views(course, &path, state.now()),
+        goals: goal_views(
+            course,
+            &path,
+            &goal_people(state, &path.goals, &UserId::new("")).await?,
+            state.now(),
+        ),
         overrides,
         activities: activity_choices(course),
     })

@@ -69,6 +69,12 @@ pub fn date(ms: i64, now: i64) -> String {
     ownpace_core::recommend::dates::day_month(ms, now)
 }
 
+/// The day of `ms` as an HTML date input's value, `YYYY-MM-DD` (UTC, as [`parse_date`]).
+pub fn date_input(ms: i64) -> String {
+    let (year, month, day) = ownpace_core::recommend::dates::civil(ms);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 /// `YYYY-MM-DD` (an HTML date input) as the start of that day in ms since the epoch (UTC).
 pub fn parse_date(text: &str) -> Option<i64> {
     let mut parts = text.splitn(3, '-');

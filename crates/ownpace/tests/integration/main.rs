@@ -30,4 +30,5 @@ mod policy;
 mod privacy;
 mod record;
 mod security;
+mod together;
 mod trust;

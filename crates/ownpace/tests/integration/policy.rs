@@ -83,6 +83,22 @@ const REVIEWED: &[(&str, &str, &str)] = &[
         "/learn/{course}/interests",
         "student of course {course}",
     ),
+    ("POST", "/learn/{course}/hand", "student of course {course}"),
+    (
+        "POST",
+        "/learn/{course}/hand/lower",
+        "student of course {course}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/hands/{hand}/close",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/students/{student}/goals/{goal}/review",
+        "teacher of student {student}",
+    ),
     ("GET", "/classes", "teacher"),
     ("GET", "/classes/{class}", "teacher of class {class}"),
     ("GET", "/students/{student}", "teacher of student {student}"),
@@ -325,6 +341,7 @@ fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
     .replace("{project}", &ids.project)
     .replace("{goal}", &ids.goal)
     .replace("{override}", &ids.override_id)
+    .replace("{hand}", "01900000-0000-7000-8000-000000000002")
     .replace("{user}", &ids.user)
     .replace("{upload}", "01900000-0000-7000-8000-000000000001")
     .replace("{file}", "app.css")

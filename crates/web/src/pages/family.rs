@@ -98,6 +98,8 @@ struct ChildPage {
     student_id: UserId,
     name: String,
     courses: Vec<CourseRecord>,
+    /// Goals agreed between the child and their teacher: (course title, goal).
+    goals: Vec<(String, crate::path::GoalView)>,
 }
 
 pub async fn child(
@@ -109,8 +111,17 @@ pub async fn child(
 ) -> Result<Response, WebError> {
     let student_id = student.id.clone();
     let mut courses = Vec::new();
+    let mut goals = Vec::new();
     for class in state.store.classes_of_student(&student_id).await? {
         if let Some(course) = state.course(&class.course_id).await? {
+            let path = crate::path::student_path(&state, &student_id, &course).await?;
+            let people = crate::path::goal_people(&state, &path.goals, &current.user.id).await?;
+            goals.extend(
+                crate::path::goal_views(&course, &path, &people, state.now())
+                    .into_iter()
+                    .filter(|g| g.agreement == "agreed")
+                    .map(|g| (course.course.title.clone(), g)),
+            );
             // Guardians see progress, not every answer word for word, unless the school
             // turns that on.
             let answers = state.config.guardians_see_answers;
@@ -142,6 +153,7 @@ pub async fn child(
         name: student.display_name,
         student_id,
         courses,
+        goals,
     }
     .into_response())
 }

@@ -11,6 +11,7 @@ mod admin_account;
 mod admin_class;
 mod admin_import;
 mod family;
+pub(crate) mod hands;
 mod heatmap;
 mod placement;
 mod practice;
@@ -37,6 +38,7 @@ pub(crate) fn routes() -> Vec<Route> {
         placement::routes(),
         teacher::routes(),
         record::routes(),
+        hands::routes(),
         family::routes(),
         privacy::routes(),
         admin::routes(),

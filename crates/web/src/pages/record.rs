@@ -17,9 +17,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use ownpace_core::course::{AnswerSpec, Course, Response as ItemResponse};
 use ownpace_core::events::EventKind;
-use ownpace_core::ids::{ClassId, CourseId};
+use ownpace_core::ids::{ClassId, CourseId, GoalId};
 use ownpace_storage::{
-    CourseVersion, HistoryCursor, NewOverride, OverrideScope, StoredEvent, User,
+    CourseVersion, GoalDecision, HistoryCursor, NewOverride, OverrideScope, StoredEvent, User,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -39,6 +39,11 @@ pub(crate) fn routes() -> Vec<Route> {
             remove_student_override,
         ),
         post("/students/{student}/goals", of_student, student_goal),
+        post(
+            "/students/{student}/goals/{goal}/review",
+            of_student,
+            review_goal,
+        ),
     ]
 }
 
@@ -545,6 +550,101 @@ pub async fn student_goal(
         result,
         &form_name,
         [("title", title), ("target", target), ("due", due)],
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct GoalReviewForm {
+    course_id: String,
+    /// `accept`, `adjust` (with `due`) or `decline`.
+    decision: String,
+    #[serde(default)]
+    due: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// A teacher agrees to a student's proposed goal, agrees with a new date, or declines it,
+/// with a comment the student (and, once agreed, their guardian) reads.
+pub async fn review_goal(
+    State(state): State<AppState>,
+    teacher_of: TeacherOfStudent,
+    Path((_, goal_id)): Path<(String, String)>,
+    Form(form): Form<GoalReviewForm>,
+) -> Result<Response, WebError> {
+    let course = teacher_of
+        .course_in_body(&state, &CourseId::new(form.course_id.as_str()))
+        .await?;
+    let student = &teacher_of.student;
+    let now = state.now();
+    let result = async {
+        let decision = match form.decision.as_str() {
+            "accept" => GoalDecision::Accept,
+            "decline" => GoalDecision::Decline,
+            "adjust" => {
+                let day = views::parse_date(form.due.trim()).ok_or_else(|| {
+                    WebError::BadRequest(
+                        "target date: choose the new day (YYYY-MM-DD, for example 2026-12-18)"
+                            .into(),
+                    )
+                })?;
+                let target_at = day + 86_400_000 - 1;
+                if target_at < now {
+                    return Err(WebError::BadRequest(
+                        "target date: choose a day from today on".into(),
+                    ));
+                }
+                GoalDecision::Adjust { target_at }
+            }
+            _ => {
+                return Err(WebError::BadRequest(
+                    "decision: choose agree, agree with a new date, or decline".into(),
+                ));
+            }
+        };
+        let goal = state
+            .store
+            .review_goal(
+                &student.id,
+                &GoalId::new(goal_id.as_str()),
+                decision,
+                &form.comment,
+                &teacher_of.teacher.user.id,
+                now,
+            )
+            .await?;
+        let (action, words) = match decision {
+            GoalDecision::Accept => ("agreed to a goal", "Agreed"),
+            GoalDecision::Adjust { .. } => {
+                ("agreed to a goal with a new date", "Agreed with a new date")
+            }
+            GoalDecision::Decline => ("declined a goal", "Declined"),
+        };
+        state
+            .store
+            .audit(&teacher_of.teacher.user.id, action, Some(&student.id), now)
+            .await?;
+        Ok(Flash::success(format!(
+            "{words}: {}'s goal {}, by {}",
+            student.display_name,
+            goal.title,
+            views::date(goal.target_at, now)
+        )))
+    }
+    .await;
+    let location = format!("/students/{}#goal-{}", student.id, course.course.id);
+    let form_name = format!("review-{goal_id}");
+    flash::finish(
+        &state,
+        &teacher_of.teacher,
+        &location,
+        result,
+        &form_name,
+        [
+            ("due", form.due.as_str()),
+            ("comment", form.comment.as_str()),
+        ],
     )
     .await
 }

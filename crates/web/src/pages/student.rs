@@ -111,7 +111,14 @@ struct StudentCourse {
     mastered: Vec<SkillCard>,
     locked: Vec<SkillCard>,
     path: crate::path::HomePath,
+    /// Goals a teacher declined in the last two weeks: (title, who and when, comment).
+    declined: Vec<(String, String, String)>,
+    hand: super::hands::HandView,
+    flash: crate::flash::Flash,
 }
+
+/// How long a declined goal stays on the course page with the teacher's comment.
+const DECLINED_SHOWN_MS: i64 = 14 * 86_400_000;
 
 pub async fn student_course(
     State(state): State<AppState>,
@@ -121,6 +128,27 @@ pub async fn student_course(
     let course_id = course.course.id.clone();
     let path = crate::path::home_path(&state, &current.user.id, &course).await?;
     let statuses = &path.statuses;
+    let now = state.now();
+    let declined_goals = state
+        .store
+        .declined_goals(&current.user.id, &course_id, now - DECLINED_SHOWN_MS)
+        .await?;
+    let people = crate::path::goal_people(&state, &declined_goals, &current.user.id).await?;
+    let declined = declined_goals
+        .iter()
+        .map(|g| {
+            (
+                g.title.clone(),
+                crate::path::goal_standing(g, &people, now),
+                g.review
+                    .as_ref()
+                    .map(|r| r.comment.clone())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let hand = super::hands::hand_view(&state, &current.user.id, &course).await?;
+    let flash = crate::flash::take(&state, &current, &format!("/learn/{course_id}")).await?;
     let names: HashMap<&str, &str> = course
         .course
         .skills
@@ -176,6 +204,9 @@ pub async fn student_course(
         mastered,
         locked,
         path,
+        declined,
+        hand,
+        flash,
     }
     .into_response())
 }
@@ -300,9 +331,26 @@ pub async fn add_goal(
     CourseInPath(course): CourseInPath,
     Form(form): Form<GoalForm>,
 ) -> Result<Response, WebError> {
-    let course_id = course.course.id.clone();
-    create_goal(&state, &course, &current.user.id, &current.user.id, &form).await?;
-    Ok(Redirect::to(&format!("/learn/{course_id}#goals")).into_response())
+    let location = format!("/learn/{}#goals", course.course.id);
+    let result = async {
+        let (title, _, _, due) = crate::path::goal_from_form(&course, &form, state.now())?;
+        create_goal(&state, &course, &current.user.id, &current.user.id, &form).await?;
+        Ok(crate::flash::Flash::success(format!(
+            "Goal proposed: {title}, by {}. Your teacher will agree to it or suggest a change",
+            views::date(due, state.now())
+        )))
+    }
+    .await;
+    let (title, target, due) = form.input();
+    crate::flash::finish(
+        &state,
+        &current,
+        &location,
+        result,
+        "goal",
+        [("title", title), ("target", target), ("due", due)],
+    )
+    .await
 }
 
 pub async fn close_goal(

@@ -47,6 +47,8 @@ struct ClassSummary {
 struct TeacherClasses {
     layout: Layout,
     classes: Vec<ClassSummary>,
+    needs: Vec<super::hands::NeedRow>,
+    flash: crate::flash::Flash,
 }
 
 pub async fn teacher_classes(
@@ -54,7 +56,10 @@ pub async fn teacher_classes(
     Teacher(current): Teacher,
 ) -> Result<Response, WebError> {
     let mut classes = Vec::new();
-    for class in state.store.classes_taught_by(&current.user.id).await? {
+    let taught = state.store.classes_taught_by(&current.user.id).await?;
+    let needs = super::hands::needs_today(&state, &current, &taught).await?;
+    let flash = crate::flash::take(&state, &current, "/classes").await?;
+    for class in taught {
         let course_title = state
             .course(&class.course_id)
             .await?
@@ -71,6 +76,8 @@ pub async fn teacher_classes(
     Ok(TeacherClasses {
         layout: Layout::new("My classes", Some(&current), "/classes"),
         classes,
+        needs,
+        flash,
     }
     .into_response())
 }
