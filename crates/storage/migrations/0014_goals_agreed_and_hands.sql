@@ -25,3 +25,18 @@ CREATE TABLE help_requests (
 );
 CREATE UNIQUE INDEX help_requests_one_open ON help_requests (student_id) WHERE closed_at IS NULL;
 CREATE INDEX help_requests_student ON help_requests (student_id, raised_at);
+
+-- In-app notices for students and guardians (a goal agreed or declined, a reply to a
+-- raised hand), read or unread. `student_id` is whom the notice is about: the student
+-- themself, or the child of the guardian who receives it.
+CREATE TABLE notices (
+    id TEXT PRIMARY KEY,
+    recipient_id TEXT NOT NULL REFERENCES users (id),
+    student_id TEXT NOT NULL REFERENCES users (id),
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    link TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    read_at BIGINT
+);
+CREATE INDEX notices_recipient ON notices (recipient_id, created_at);

@@ -21,6 +21,7 @@ mod hands;
 mod history;
 pub mod inventory;
 mod models;
+mod notices;
 mod path;
 mod roster;
 mod security;
@@ -36,6 +37,7 @@ pub use events::{
 pub use hands::{HelpRequest, MAX_HAND_REPLY_CHARS};
 pub use history::HistoryCursor;
 pub use models::{LoggedAnswer, StoredModelParams};
+pub use notices::Notice;
 pub use path::{
     ActivityOverride, Goal, GoalAgreement, GoalDecision, GoalReviewNote, MAX_GOAL_COMMENT_CHARS,
     NewGoal, NewOverride, OverrideAction, OverrideScope,

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use ownpace_core::course::AnswerSpec;
 use ownpace_core::events::EventKind;
 use ownpace_core::ids::UserId;
+use ownpace_storage::Role;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{OpenApi, ToSchema};
@@ -23,8 +24,8 @@ use utoipa::{OpenApi, ToSchema};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Ownpace API", description = "Practice, mastery and class data of an Ownpace server. Every error, including a body that cannot be read (400, 413, 415, 422), answers JSON `{\"error\": \"...\"}`."),
-    paths(openapi, login, logout, me, next_item, submit_answer, class_mastery),
-    components(schemas(LoginRequest, LoginResponse, Me, NextItem, ChoiceOut, AnswerRequest, AnswerValue, AnswerResult, MasteryChange, ClassMastery, StudentMastery, ErrorBody)),
+    paths(openapi, login, logout, me, next_item, submit_answer, class_mastery, my_notices),
+    components(schemas(LoginRequest, LoginResponse, Me, NextItem, ChoiceOut, AnswerRequest, AnswerValue, AnswerResult, MasteryChange, ClassMastery, StudentMastery, NoticeOut, ErrorBody)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -51,6 +52,11 @@ pub(crate) fn routes() -> Vec<Route> {
             "/api/v1/classes/{class}/mastery",
             Access::Roles(TEACHER, Subject::Class("class")),
             class_mastery,
+        ),
+        get(
+            "/api/v1/me/notices",
+            Access::Roles(&[Role::Student, Role::Guardian], Subject::None),
+            my_notices,
         ),
     ]
 }
@@ -530,4 +536,45 @@ pub async fn class_mastery(
             })
             .collect(),
     }))
+}
+
+/// A notice to the signed-in student or guardian.
+#[derive(Serialize, ToSchema)]
+pub struct NoticeOut {
+    id: String,
+    /// Whom it is about (the student, or the guardian's child).
+    student_id: String,
+    /// `goal_agreed`, `goal_adjusted`, `goal_declined` or `hand_answered`.
+    kind: String,
+    text: String,
+    /// A path on this site.
+    link: String,
+    /// Milliseconds since the epoch.
+    created_at: i64,
+    read: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/me/notices", security(("bearer" = [])), responses(
+    (status = 200, description = "The newest 50 notices, newest first.", body = [NoticeOut]),
+    (status = 401, description = "No valid bearer token.", body = ErrorBody),
+    (status = 403, description = "Only students and guardians receive notices.", body = ErrorBody)))]
+pub async fn my_notices(
+    State(state): State<AppState>,
+    SignedIn(current): SignedIn,
+) -> Result<Json<Vec<NoticeOut>>, WebError> {
+    let notices = state.store.notices_for(&current.user.id, 50).await?;
+    Ok(Json(
+        notices
+            .into_iter()
+            .map(|n| NoticeOut {
+                id: n.id,
+                student_id: n.student_id.into_string(),
+                kind: n.kind,
+                text: n.text,
+                link: n.link,
+                created_at: n.created_at,
+                read: n.read_at.is_some(),
+            })
+            .collect(),
+    ))
 }

@@ -39,9 +39,9 @@ impl Layout {
         active: &str,
     ) -> Layout {
         let nav = match current.map(|c| c.user.role) {
-            Some(Role::Student) => vec![("/learn", "My learning")],
+            Some(Role::Student) => vec![("/learn", "My learning"), ("/notices", "Notices")],
             Some(Role::Teacher) => vec![("/classes", "My classes")],
-            Some(Role::Guardian) => vec![("/family", "My family")],
+            Some(Role::Guardian) => vec![("/family", "My family"), ("/notices", "Notices")],
             Some(Role::Admin) => vec![("/admin", "Administration")],
             None => vec![],
         }

@@ -135,6 +135,9 @@ const REVIEWED: &[(&str, &str, &str)] = &[
         "guardian of student {student}",
     ),
     ("GET", "/privacy", "public"),
+    ("GET", "/notices", "student,guardian"),
+    ("POST", "/notices/read", "student,guardian"),
+    ("GET", "/api/v1/me/notices", "student,guardian"),
     ("GET", "/me/access-log", "student"),
     (
         "POST",

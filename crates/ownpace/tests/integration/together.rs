@@ -278,6 +278,53 @@ async fn goals_are_proposed_then_agreed_adjusted_or_declined_by_the_teacher(back
         "the guardian sees agreed goals only"
     );
 
+    // Notices: the student has one per decision; the guardian only of agreed goals.
+    let (_, notices) = page(&student, &format!("{}/notices", app.base)).await;
+    assert!(
+        notices.contains("Ms. Rivera agreed to the goal Catch up"),
+        "{notices}"
+    );
+    assert!(notices.contains("Ms. Rivera declined the goal Everything by Friday"));
+    let (_, family_notices) = page(&guardian, &format!("{}/notices", app.base)).await;
+    assert!(family_notices.contains("Ms. Rivera agreed to the goal Catch up"));
+    assert!(
+        !family_notices.contains("Everything by Friday"),
+        "declined goals stay between student and teacher"
+    );
+    assert_eq!(app.store.unread_notices(&ana).await.unwrap(), 3);
+    let token = crate::support::login_api(&app, &school.students[0]).await;
+    let listed: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/me/notices", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = listed
+        .as_array()
+        .expect("a JSON array")
+        .iter()
+        .filter_map(|n| n["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["goal_declined", "goal_adjusted", "goal_agreed"],
+        "newest first"
+    );
+    post(
+        &student,
+        &format!("{}/notices/read", app.base),
+        &[("_csrf", &s_csrf)],
+    )
+    .await;
+    assert_eq!(
+        app.store.unread_notices(&ana).await.unwrap(),
+        0,
+        "marked read"
+    );
+
     // Each decision is on the student's access log.
     let (_, log) = page(&student, &format!("{}/me/access-log", app.base)).await;
     for action in [

@@ -257,6 +257,15 @@ pub async fn close_hand(
                 now,
             )
             .await?;
+        if !form.reply.trim().is_empty() {
+            super::notices::hand_answered(
+                &state,
+                &hand.student_id,
+                &current.user.display_name,
+                &format!("/learn/{}#help", hand.course_id),
+            )
+            .await?;
+        }
         let name = state
             .store
             .user(&hand.student_id)
@@ -296,6 +305,15 @@ pub struct NeedRow {
     pub hand_id: String,
 }
 
+/// A student of one of the teacher's classes, as the list names them.
+struct Who {
+    student_id: String,
+    name: String,
+    class_id: String,
+    class_name: String,
+    hand_id: String,
+}
+
 /// Every student of the teacher's classes who needs them, most urgent first.
 pub(crate) async fn needs_today(
     state: &AppState,
@@ -303,7 +321,7 @@ pub(crate) async fn needs_today(
     classes: &[Class],
 ) -> Result<Vec<NeedRow>, WebError> {
     let now = state.now();
-    let mut everyone: Vec<StudentNeeds<(String, String, String, String, String)>> = Vec::new();
+    let mut everyone: Vec<StudentNeeds<Who>> = Vec::new();
     for class in classes {
         let Some(course) = state.course(&class.course_id).await? else {
             continue;
@@ -368,16 +386,16 @@ pub(crate) async fn needs_today(
                 _ => {}
             }
             everyone.push(StudentNeeds {
-                student: (
-                    student.id.to_string(),
-                    student.display_name.clone(),
-                    class.id.to_string(),
-                    class.name.clone(),
-                    hands
+                student: Who {
+                    student_id: student.id.to_string(),
+                    name: student.display_name.clone(),
+                    class_id: class.id.to_string(),
+                    class_name: class.name.clone(),
+                    hand_id: hands
                         .get(&student.id)
                         .map(|h| h.id.clone())
                         .unwrap_or_default(),
-                ),
+                },
                 needs: list,
             });
         }
@@ -389,17 +407,14 @@ pub(crate) async fn needs_today(
     }
     Ok(needs::rank(everyone)
         .into_iter()
-        .map(|s| {
-            let (student_id, name, class_id, class_name, hand_id) = s.student;
-            NeedRow {
-                student_id,
-                name,
-                class_id,
-                class_name,
-                first: s.needs[0].label(),
-                reasons: s.needs.iter().map(|n| reason_text(n, now)).collect(),
-                hand_id,
-            }
+        .map(|s| NeedRow {
+            first: s.needs[0].label(),
+            reasons: s.needs.iter().map(|n| reason_text(n, now)).collect(),
+            student_id: s.student.student_id,
+            name: s.student.name,
+            class_id: s.student.class_id,
+            class_name: s.student.class_name,
+            hand_id: s.student.hand_id,
         })
         .collect())
 }

@@ -13,6 +13,7 @@ mod admin_import;
 mod family;
 pub(crate) mod hands;
 mod heatmap;
+pub(crate) mod notices;
 mod placement;
 mod practice;
 mod privacy;
@@ -39,6 +40,7 @@ pub(crate) fn routes() -> Vec<Route> {
         teacher::routes(),
         record::routes(),
         hands::routes(),
+        notices::routes(),
         family::routes(),
         privacy::routes(),
         admin::routes(),

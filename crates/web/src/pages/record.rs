@@ -625,6 +625,25 @@ pub async fn review_goal(
             .store
             .audit(&teacher_of.teacher.user.id, action, Some(&student.id), now)
             .await?;
+        let (kind, told) = match decision {
+            GoalDecision::Accept => ("goal_agreed", "agreed to"),
+            GoalDecision::Adjust { .. } => ("goal_adjusted", "agreed with a new date to"),
+            GoalDecision::Decline => ("goal_declined", "declined"),
+        };
+        super::notices::goal_decided(
+            &state,
+            &student.id,
+            &student.display_name,
+            kind,
+            &format!(
+                "{} {told} the goal {}, by {}",
+                teacher_of.teacher.user.display_name,
+                goal.title,
+                views::date(goal.target_at, now)
+            ),
+            &format!("/learn/{}#goals", course.course.id),
+        )
+        .await?;
         Ok(Flash::success(format!(
             "{words}: {}'s goal {}, by {}",
             student.display_name,
