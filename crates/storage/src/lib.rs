@@ -16,11 +16,14 @@
 mod accounts;
 mod admin;
 mod courses;
+pub mod erasure;
 mod events;
+pub mod export;
 mod history;
 pub mod inventory;
 mod models;
 mod path;
+pub mod retention;
 mod roster;
 mod security;
 mod two_factor;
@@ -38,6 +41,10 @@ pub use path::{ActivityOverride, Goal, NewGoal, NewOverride, OverrideAction, Ove
 pub use roster::{Class, Enrolment, StudentRelation};
 pub use security::{Charge, MAX_THROTTLE_KEY_BYTES, ThrottleRule};
 pub use two_factor::TwoFactor;
+
+pub use erasure::{Erased, ErasedVia, ErasureLogEntry, ErasureRequest};
+pub use export::ExportedTable;
+pub use retention::LeftStudent;
 
 use ownpace_core::ids::UserId;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -173,7 +180,8 @@ impl Store {
                 Box::pin(async move {
                     conn.execute(sqlx::raw_sql(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                         PRAGMA secure_delete = ON;",
                     ))
                     .await?;
                     Ok(())
@@ -184,7 +192,11 @@ impl Store {
         }
         let pool = options.connect(&url).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool, backend })
+        let store = Store { pool, backend };
+        // The erasure log's key exists from the first start, so every backup holds the
+        // key that later erasures are logged with (`erasure::reapply_erasures`).
+        store.ensure_erasure_key().await?;
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
