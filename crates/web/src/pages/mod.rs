@@ -10,6 +10,7 @@ mod admin;
 mod admin_account;
 mod admin_class;
 mod admin_import;
+mod data_rights;
 mod family;
 mod heatmap;
 mod placement;
@@ -39,6 +40,7 @@ pub(crate) fn routes() -> Vec<Route> {
         record::routes(),
         family::routes(),
         privacy::routes(),
+        data_rights::routes(),
         admin::routes(),
         setup::routes(),
         account::routes(),
