@@ -476,6 +476,29 @@ async fn one_server_at_a_time_holds_a_lease(backend: Backend) {
             .unwrap()
     );
     assert!(store.take_lease("another-job", "x", 5, 10).await.unwrap());
+    // An expired lease that several servers want at once: again exactly one gets it.
+    for round in 0..5 {
+        let now = 10 * 86_400_000 * (round + 1);
+        let attempts: Vec<_> = (0..8)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .take_lease("retention", &format!("s{i}"), now, now + 86_400_000)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut taken = 0;
+        for attempt in attempts {
+            taken += usize::from(attempt.await.unwrap());
+        }
+        assert_eq!(
+            taken, 1,
+            "round {round}: one of eight takes the expired lease"
+        );
+    }
     store.close().await;
 }
 
