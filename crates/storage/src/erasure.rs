@@ -396,13 +396,12 @@ impl Store {
 
     /// The erasure log, oldest first.
     pub async fn erasure_log(&self) -> Result<Vec<ErasureLogEntry>> {
-        let rows: Vec<(String, String, String, i64, Option<String>, String, String)> =
-            sqlx::query_as(
-                "SELECT id, pseudonym, subject_hash, erased_at, erased_by, via, reason \
+        let rows: Vec<LogRow> = sqlx::query_as(
+            "SELECT id, pseudonym, subject_hash, erased_at, erased_by, via, reason \
                  FROM erasure_log ORDER BY erased_at, id",
-            )
-            .fetch_all(&self.pool)
-            .await?;
+        )
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows
             .into_iter()
             .map(
@@ -509,6 +508,9 @@ impl Store {
         Ok(requests)
     }
 }
+
+/// A row of `erasure_log` as read back.
+type LogRow = (String, String, String, i64, Option<String>, String, String);
 
 fn subject_hash(key: &str, user_id: &UserId) -> String {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes()).unwrap_or_else(|_| {
