@@ -227,6 +227,20 @@ pub const ADMINS_NEED_TWO_FACTOR: Setting = Setting {
     scope: Scope::Server,
 };
 
+pub const RETENTION_DAYS_AFTER_LEAVING: Setting = Setting {
+    name: "retention_days_after_leaving",
+    flag: "retention-days-after-leaving",
+    env: "OWNPACE_RETENTION_DAYS_AFTER_LEAVING",
+    in_file: true,
+    default: Some("0"),
+    help: "Erase a student this many days after their last class enrolment closed (0: never automatically); shown on /privacy",
+    kind: Kind::Whole {
+        min: 0,
+        max: 36_500,
+    },
+    scope: Scope::Database,
+};
+
 /// Every setting, in the order of `--help` and the README.
 pub const SETTINGS: &[&Setting] = &[
     &LISTEN,
@@ -242,6 +256,7 @@ pub const SETTINGS: &[&Setting] = &[
     &TRUSTED_PROXIES,
     &GUARDIANS_SEE_ANSWERS,
     &ADMINS_NEED_TWO_FACTOR,
+    &RETENTION_DAYS_AFTER_LEAVING,
 ];
 
 /// The longest text value accepted for any setting.
@@ -679,6 +694,7 @@ impl Settings {
             trusted_proxies: sources.ranges(&TRUSTED_PROXIES)?,
             guardians_see_answers: sources.switch(&GUARDIANS_SEE_ANSWERS)?,
             admins_need_two_factor: sources.switch(&ADMINS_NEED_TWO_FACTOR)?,
+            retention_days_after_leaving: sources.whole(&RETENTION_DAYS_AFTER_LEAVING)?,
             ..ownpace_web::Config::default()
         };
         Ok(Settings {

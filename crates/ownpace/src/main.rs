@@ -1,6 +1,7 @@
 //! `ownpace`: one binary for the whole product. Each subcommand is a thin wrapper over the
 //! library crates; see ARCHITECTURE.md for the layers.
 
+mod data_rights;
 mod evaluate;
 mod fit;
 mod pilot;
@@ -86,6 +87,53 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Pilot studies: `calibrate` checks the statistics on simulated pilots.
     Pilot(pilot::PilotArgs),
+    /// Write a student's whole record to one zip (summary, JSON, xAPI statements, CSV).
+    ExportStudent {
+        username: String,
+        /// The zip file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The school's Ownpace address, the xAPI actor's account home page.
+        #[arg(long, default_value = "http://localhost:8080")]
+        homepage: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Erase a student: asks for the username on standard input unless --yes.
+    EraseStudent {
+        username: String,
+        /// Why (kept in the erasure log without the student's name).
+        #[arg(long)]
+        reason: Option<String>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Print the erasure log (pseudonyms only); --json for `reapply-erasures --log`.
+    ErasureLog {
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Erase again, in a restored backup, every student the erasure log names.
+    ReapplyErasures {
+        /// A saved `ownpace erasure-log --json` (default: this database's own log).
+        #[arg(long)]
+        log: Option<PathBuf>,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Erase students who left their last class more than retention_days_after_leaving ago.
+    Retention {
+        /// Only list who would be erased.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -309,6 +357,43 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Fit(args) => fit::run(args).await,
         Command::Simulate(args) => simulate::run(args),
         Command::Pilot(args) => pilot::run(args),
+        Command::ExportStudent {
+            username,
+            out,
+            homepage,
+            db,
+        } => {
+            let store = open(&settings(&db, None)?).await?;
+            data_rights::export(&store, &username, &out, &homepage).await
+        }
+        Command::EraseStudent {
+            username,
+            reason,
+            yes,
+            db,
+        } => {
+            let store = open(&settings(&db, None)?).await?;
+            let done = data_rights::erase(&store, &username, reason.as_deref(), yes).await;
+            store.close().await;
+            done
+        }
+        Command::ErasureLog { json, db } => {
+            let store = open(&settings(&db, None)?).await?;
+            data_rights::log(&store, json).await
+        }
+        Command::ReapplyErasures { log, db } => {
+            let store = open(&settings(&db, None)?).await?;
+            let done = data_rights::reapply(&store, log.as_deref()).await;
+            store.close().await;
+            done
+        }
+        Command::Retention { dry_run, db } => {
+            let settings = settings(&db, None)?;
+            let store = open(&settings).await?;
+            let done = data_rights::retention(&store, settings.web.clone(), dry_run).await;
+            store.close().await;
+            done
+        }
     }
 }
 

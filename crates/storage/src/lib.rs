@@ -16,13 +16,16 @@
 mod accounts;
 mod admin;
 mod courses;
+pub mod erasure;
 mod events;
+pub mod export;
 mod hands;
 mod history;
 pub mod inventory;
 mod models;
 mod notices;
 mod path;
+pub mod retention;
 mod roster;
 mod security;
 mod two_factor;
@@ -45,6 +48,10 @@ pub use path::{
 pub use roster::{Class, Enrolment, StudentRelation};
 pub use security::{Charge, MAX_THROTTLE_KEY_BYTES, ThrottleRule};
 pub use two_factor::TwoFactor;
+
+pub use erasure::{Erased, ErasedVia, ErasureLogEntry, ErasureRequest};
+pub use export::ExportedTable;
+pub use retention::LeftStudent;
 
 use ownpace_core::ids::UserId;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -185,7 +192,8 @@ impl Store {
                 Box::pin(async move {
                     conn.execute(sqlx::raw_sql(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                         PRAGMA secure_delete = ON;",
                     ))
                     .await?;
                     Ok(())
@@ -196,7 +204,11 @@ impl Store {
         }
         let pool = options.connect(&url).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool, backend })
+        let store = Store { pool, backend };
+        // The erasure log's key exists from the first start, so every backup holds the
+        // key that later erasures are logged with (`erasure::reapply_erasures`).
+        store.ensure_erasure_key().await?;
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {

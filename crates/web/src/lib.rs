@@ -21,12 +21,14 @@
 mod api;
 mod auth;
 mod error;
+pub mod export;
 mod flash;
 mod layout;
 mod pages;
 mod path;
 pub mod policy;
 mod practice;
+pub mod retention;
 mod routing;
 mod views;
 
@@ -93,6 +95,9 @@ pub struct Config {
     pub guardians_see_answers: bool,
     /// Admins must turn on two-factor sign-in before they can use anything else.
     pub admins_need_two_factor: bool,
+    /// Students are erased this many days after their last enrolment closed (0: never
+    /// automatically; see `retention`).
+    pub retention_days_after_leaving: i64,
 }
 
 impl Default for Config {
@@ -109,6 +114,7 @@ impl Default for Config {
             privacy_contact: None,
             guardians_see_answers: false,
             admins_need_two_factor: false,
+            retention_days_after_leaving: 0,
         }
     }
 }
@@ -356,6 +362,22 @@ pub async fn serve(
             }
         }
     });
+    // Retention: checked every hour, run at most once a day across all servers.
+    if state.config.retention_days_after_leaving > 0 {
+        let retention = state.clone();
+        let holder = uuid::Uuid::new_v4().to_string();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                match retention::daily(&retention, &holder).await {
+                    Ok(Some(erased)) => tracing::info!(erased = erased.len(), "retention ran"),
+                    Ok(None) => {}
+                    Err(error) => tracing::warn!(%error, "retention failed"),
+                }
+            }
+        });
+    }
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -22,6 +22,7 @@ mod admin;
 mod cli;
 mod config;
 mod crash;
+mod data_rights;
 mod fit;
 mod flows;
 mod openapi;

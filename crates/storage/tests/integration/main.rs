@@ -12,6 +12,7 @@ macro_rules! on_both_engines {
 
 mod support;
 
+mod erasure;
 mod inventory;
 mod models;
 mod roster;

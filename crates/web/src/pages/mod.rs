@@ -10,6 +10,7 @@ mod admin;
 mod admin_account;
 mod admin_class;
 mod admin_import;
+mod data_rights;
 mod family;
 pub(crate) mod hands;
 mod heatmap;
@@ -43,6 +44,7 @@ pub(crate) fn routes() -> Vec<Route> {
         notices::routes(),
         family::routes(),
         privacy::routes(),
+        data_rights::routes(),
         admin::routes(),
         setup::routes(),
         account::routes(),

@@ -46,6 +46,8 @@ struct PrivacyPage {
     layout: Layout,
     contact: Option<String>,
     kept: Vec<KeptData>,
+    /// `retention_days_after_leaving` (0: no automatic erasure).
+    retention_days: i64,
 }
 
 /// The privacy notice: public, so a family can read it before anyone signs in.
@@ -79,6 +81,7 @@ pub async fn privacy(State(state): State<AppState>, user: MaybeUser) -> Result<R
         layout: Layout::new("Privacy", user.0.as_ref(), "/privacy"),
         contact: state.config.privacy_contact.clone(),
         kept,
+        retention_days: state.config.retention_days_after_leaving,
     }
     .into_response())
 }
