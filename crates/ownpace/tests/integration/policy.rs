@@ -119,6 +119,18 @@ const REVIEWED: &[(&str, &str, &str)] = &[
         "guardian of student {student}",
     ),
     ("GET", "/privacy", "public"),
+    (
+        "POST",
+        "/family/{student}/consent",
+        "guardian of student {student}",
+    ),
+    (
+        "POST",
+        "/family/{student}/consent/withdraw",
+        "guardian of student {student}",
+    ),
+    ("POST", "/admin/users/{user}/birth-year", "admin"),
+    ("GET", "/admin/audit", "admin"),
     ("GET", "/me/access-log", "student"),
     (
         "POST",

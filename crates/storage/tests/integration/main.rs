@@ -12,6 +12,7 @@ macro_rules! on_both_engines {
 
 mod support;
 
+mod consent;
 mod inventory;
 mod models;
 mod roster;

@@ -8,6 +8,7 @@
 mod account;
 mod admin;
 mod admin_account;
+mod admin_audit;
 mod admin_class;
 mod admin_import;
 mod family;
@@ -38,6 +39,7 @@ pub(crate) fn routes() -> Vec<Route> {
         teacher::routes(),
         record::routes(),
         family::routes(),
+        crate::consent::routes(),
         privacy::routes(),
         admin::routes(),
         setup::routes(),

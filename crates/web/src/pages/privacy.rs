@@ -5,7 +5,6 @@
 use crate::auth::guard::{GuardianOf, MaybeUser, Student};
 use crate::layout::Layout;
 use crate::routing::{Access, GUARDIAN, Route, STUDENT, Subject, get};
-use crate::views;
 use crate::{AppState, WebError};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -46,6 +45,8 @@ struct PrivacyPage {
     layout: Layout,
     contact: Option<String>,
     kept: Vec<KeptData>,
+    /// The notice's version (a hash of its text), which a consent records.
+    notice_version: String,
 }
 
 /// The privacy notice: public, so a family can read it before anyone signs in.
@@ -79,14 +80,16 @@ pub async fn privacy(State(state): State<AppState>, user: MaybeUser) -> Result<R
         layout: Layout::new("Privacy", user.0.as_ref(), "/privacy"),
         contact: state.config.privacy_contact.clone(),
         kept,
+        notice_version: crate::consent::notice_version(&state.config),
     }
     .into_response())
 }
 
 struct AccessRow {
-    when: String,
-    who: String,
-    what: String,
+    /// "Ms. Rivera pinned 'Adding fractions' on 3 March".
+    sentence: String,
+    /// A change to the record (not only a look).
+    change: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -112,10 +115,10 @@ async fn access_log(
         .audit_entries_for(&student.id, ACCESS_LOG_ROWS)
         .await?
         .into_iter()
-        .map(|AuditEntry { at, actor, action }| AccessRow {
-            when: views::date(at, now),
-            who: actor,
-            what: action,
+        .map(|entry: AuditEntry| AccessRow {
+            sentence: crate::audit::sentence(&entry, now),
+            change: ownpace_storage::AuditAction::parse(&entry.action)
+                .is_some_and(|a| !a.is_read()),
         })
         .collect();
     Ok(AccessLogPage {
