@@ -105,7 +105,12 @@ async fn story() {
     findings.shot(s, "consent-student-waiting").await;
     findings.at_phone_width(s, "student-waiting").await;
     open(s, &base, &format!("/learn/{}", app.school.course_id)).await;
-    wait_for(s, "#consent-waiting", "the waiting page instead of the course").await;
+    wait_for(
+        s,
+        "#consent-waiting",
+        "the waiting page instead of the course",
+    )
+    .await;
 
     // 2. The guardian records consent.
     let guardian = driver.browser().await;
@@ -133,7 +138,12 @@ async fn story() {
     click_and_load(g, &record, "\"Record my consent\"").await;
     let message = text_of(g, "#flash.notice.success", "the success message").await;
     assert!(message.contains("consent"), "{message}");
-    let state = text_of(g, &format!("#consent-state-{}", ana.id), "the consent state").await;
+    let state = text_of(
+        g,
+        &format!("#consent-state-{}", ana.id),
+        "the consent state",
+    )
+    .await;
     assert!(state.contains("can use Ownpace"), "{state}");
     findings.check(g).await;
     findings.shot(g, "consent-family-after").await;
