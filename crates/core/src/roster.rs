@@ -4,7 +4,7 @@
 //!
 //! What is read: from `users.csv` the columns `sourcedId`, `status`, `enabledUser`,
 //! `username`, `givenName`, `familyName`, `preferredGivenName`, `preferredFamilyName`,
-//! `password` and `role` (OneRoster 1.1 and many exports keep the role in `users.csv`; a
+//! `password`, `role` and `birthDate` (only its year is kept) (OneRoster 1.1 and many exports keep the role in `users.csv`; a
 //! 1.2 file without it takes each person's role from their enrolments); from
 //! `enrollments.csv` `sourcedId`, `status`, `classSourcedId`, `userSourcedId` and `role`.
 //! Other columns (`dateLastModified`, `orgSourcedIds`, `schoolSourcedId`, `beginDate`,
@@ -109,6 +109,9 @@ pub struct RosterUser {
     pub display_name: String,
     pub role: RosterRole,
     pub enabled: bool,
+    /// The year of the optional `birthDate` column (only the year is kept), for the
+    /// consent age (`crate::consent`).
+    pub birth_year: Option<i64>,
 }
 
 /// A membership from `enrollments.csv`.
@@ -530,6 +533,15 @@ fn user_from(
             }
         }
     };
+    // Only the year of a birth date is kept; a year after 9999 or before 1900 is wrong
+    // (the importer also refuses a year after the current one).
+    let birth_year = match crate::consent::year_of_birth_date(table.get(row, "birthDate"), 9999) {
+        Ok(year) => year,
+        Err(message) => {
+            errors.push(problem(RosterFile::Users, line, message));
+            None
+        }
+    };
     if !check_status(table, row, line, errors) || errors.len() > before {
         return None;
     }
@@ -540,6 +552,7 @@ fn user_from(
         display_name,
         role: role?,
         enabled,
+        birth_year,
     })
 }
 
@@ -601,6 +614,26 @@ mod tests {
         assert_eq!(roster.users[1].role, RosterRole::Teacher);
         assert_eq!(roster.enrolments.len(), 2);
         assert_eq!(roster.enrolments[1].line, 3);
+    }
+
+    #[test]
+    fn a_birth_date_keeps_only_its_year_and_a_wrong_one_is_named() {
+        let users = "sourcedId,role,username,givenName,familyName,birthDate\n\
+            u1,student,lucia.r,Lucía,Romero,2014-05-31\n\
+            u2,student,bo.k,Bo,K,\n\
+            u3,student,cy.l,Cy,L,31/05/2014\n";
+        let roster = read_roster(
+            users.as_bytes(),
+            b"classSourcedId,userSourcedId,role\nc,u1,student\nc,u2,student\nc,u3,student\n",
+        );
+        assert_eq!(roster.users[0].birth_year, Some(2014));
+        assert_eq!(roster.users[1].birth_year, None);
+        assert_eq!(roster.errors.len(), 1, "{:?}", roster.errors);
+        assert_eq!(roster.errors[0].line, 4);
+        assert!(roster.errors[0].message.contains("birthDate"));
+        // Without the column, nobody has a birth year.
+        let plain = read_roster(USERS.as_bytes(), ENROLMENTS.as_bytes());
+        assert!(plain.users.iter().all(|u| u.birth_year.is_none()));
     }
 
     #[test]

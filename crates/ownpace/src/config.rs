@@ -30,6 +30,8 @@ pub enum Kind {
     Line { max: usize },
     /// IP addresses or CIDR ranges, comma-separated.
     Ranges,
+    /// One of a few words.
+    Choice { values: &'static [&'static str] },
 }
 
 impl Kind {
@@ -43,6 +45,7 @@ impl Kind {
             Kind::Whole { min, max } => format!("{min} to {max}"),
             Kind::Line { max } => format!("one line, at most {max} bytes"),
             Kind::Ranges => "IP addresses or CIDR ranges, comma-separated".into(),
+            Kind::Choice { values } => values.join(" or "),
         }
     }
 
@@ -55,6 +58,7 @@ impl Kind {
             Kind::Whole { .. } => "N",
             Kind::Line { .. } => "TEXT",
             Kind::Ranges => "ADDRS",
+            Kind::Choice { .. } => "WORD",
         }
     }
 }
@@ -242,6 +246,30 @@ pub const RETENTION_DAYS_AFTER_LEAVING: Setting = Setting {
 };
 
 /// Every setting, in the order of `--help` and the README.
+// Consent (issue 11, point 5): who needs a guardian's consent before using Ownpace.
+pub const CONSENT_AGE: Setting = Setting {
+    name: "consent_age",
+    flag: "consent-age",
+    env: "OWNPACE_CONSENT_AGE",
+    in_file: true,
+    default: Some("0"),
+    help: "Students younger than this need a guardian's consent before they use Ownpace (0: no consent is asked)",
+    kind: Kind::Whole { min: 0, max: 21 },
+    scope: Scope::Server,
+};
+pub const CONSENT_WHEN_AGE_UNKNOWN: Setting = Setting {
+    name: "consent_when_age_unknown",
+    flag: "consent-when-age-unknown",
+    env: "OWNPACE_CONSENT_WHEN_AGE_UNKNOWN",
+    in_file: true,
+    default: Some("required"),
+    help: "Whether a student without a birth year needs a guardian's consent (when consent_age is above 0)",
+    kind: Kind::Choice {
+        values: &["required", "not_required"],
+    },
+    scope: Scope::Server,
+};
+
 pub const SETTINGS: &[&Setting] = &[
     &LISTEN,
     &DATA_DIR,
@@ -257,6 +285,8 @@ pub const SETTINGS: &[&Setting] = &[
     &GUARDIANS_SEE_ANSWERS,
     &ADMINS_NEED_TWO_FACTOR,
     &RETENTION_DAYS_AFTER_LEAVING,
+    &CONSENT_AGE,
+    &CONSENT_WHEN_AGE_UNKNOWN,
 ];
 
 /// The longest text value accepted for any setting.
@@ -521,6 +551,14 @@ fn check(setting: &'static Setting, raw: Raw<'_>, origin: &Origin) -> Result<Val
                 .map(Value::Ranges)
                 .map_err(|_| invalid(shown()))
         }
+        Kind::Choice { values } => {
+            let text = text.ok_or_else(|| invalid(shown()))?.trim();
+            if values.contains(&text) {
+                Ok(Value::Text(text.to_string()))
+            } else {
+                Err(invalid(shown()))
+            }
+        }
         Kind::Whole { min, max } => {
             let number = match raw {
                 Raw::Toml(toml::Value::Integer(n)) => *n,
@@ -652,6 +690,17 @@ impl Sources<'_> {
     }
 }
 
+/// The consent policy from `consent_age` and `consent_when_age_unknown`.
+fn consent_policy(sources: &Sources<'_>) -> Result<ownpace_core::consent::Policy, ConfigError> {
+    use ownpace_core::consent::{Policy, WhenAgeUnknown};
+    let age = u32::try_from(sources.whole(&CONSENT_AGE)?).unwrap_or(0);
+    let when_unknown = match sources.text(&CONSENT_WHEN_AGE_UNKNOWN)?.as_deref() {
+        Some("not_required") => WhenAgeUnknown::NotRequired,
+        _ => WhenAgeUnknown::Required,
+    };
+    Ok(Policy { age, when_unknown })
+}
+
 impl Settings {
     /// Resolves every setting from the command's flags and environment (`server` for a
     /// serving command), the settings file and the defaults. The file is checked whole
@@ -695,6 +744,7 @@ impl Settings {
             guardians_see_answers: sources.switch(&GUARDIANS_SEE_ANSWERS)?,
             admins_need_two_factor: sources.switch(&ADMINS_NEED_TWO_FACTOR)?,
             retention_days_after_leaving: sources.whole(&RETENTION_DAYS_AFTER_LEAVING)?,
+            consent: consent_policy(&sources)?,
             ..ownpace_web::Config::default()
         };
         Ok(Settings {

@@ -144,6 +144,11 @@ pub async fn seed(
     let teacher = user("teacher", "Ms. Rivera", Role::Teacher).await?;
     let other_teacher = user("teacher2", "Mr. Osei", Role::Teacher).await?;
     let guardian = user("guardian", "Sam Okafor", Role::Guardian).await?;
+    // The family of every other demo student (one account, so the demo stays small): it
+    // records their consent, as a guardian would where the school asks for it.
+    let families = user("guardian2", "Lee Mensah", Role::Guardian).await?;
+    let notice = ownpace_web::consent::notice_version(&ownpace_web::Config::default());
+    let this_year = ownpace_web::consent::year_of(now);
 
     let class = store
         .create_class("Grade 6 Maths · Period 2", &course.id, now)
@@ -197,9 +202,27 @@ pub async fn seed(
                 now,
             )
             .await?;
-        if index == 0 {
-            store.add_guardian(&guardian.id, &student.id).await?;
-        }
+        // Consent where the school asks for it: every demo student is 11 or 12 and has
+        // a guardian's consent to use Ownpace (none to send data outside the server).
+        let family = if index == 0 { &guardian } else { &families };
+        store.add_guardian(&family.id, &student.id).await?;
+        store
+            .set_birth_year(
+                None,
+                &student.id,
+                Some(this_year - 12 - (index as i64 % 2)),
+                now,
+            )
+            .await?;
+        store
+            .give_consent(
+                &family.id,
+                &student.id,
+                &[ownpace_core::consent::Scope::Use],
+                &notice,
+                now,
+            )
+            .await?;
         let profile = profile_for(index, &mut rng);
         simulate_history(store, &course, &student.id, profile, now, &mut rng).await?;
         let class_teacher = if in_main {

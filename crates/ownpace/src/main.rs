@@ -145,6 +145,9 @@ enum UsersAction {
         name: String,
         #[arg(long, value_parser = parse_role)]
         role: Role,
+        /// A student's birth year (only the year is kept), for the consent age.
+        #[arg(long)]
+        birth_year: Option<String>,
     },
     /// List accounts.
     List {
@@ -424,7 +427,18 @@ async fn users(store: &Store, action: UsersAction) -> anyhow::Result<()> {
             username,
             name,
             role,
+            birth_year,
         } => {
+            let now = ownpace_web::now_ms();
+            let birth_year = match birth_year {
+                Some(text) if role == Role::Student => ownpace_core::consent::parse_birth_year(
+                    &text,
+                    ownpace_web::consent::year_of(now),
+                )
+                .map_err(|e| anyhow!("{e}"))?,
+                Some(_) => bail!("--birth-year is for student accounts"),
+                None => None,
+            };
             let password = read_password(&username)?;
             ownpace_web::validate_new_user(&username, &name, &password)
                 .map_err(|e| anyhow!("{e}"))?;
@@ -437,9 +451,14 @@ async fn users(store: &Store, action: UsersAction) -> anyhow::Result<()> {
                     display_name: &name,
                     role,
                     password_hash: &hash,
-                    created_at: ownpace_web::now_ms(),
+                    created_at: now,
                 })
                 .await?;
+            if birth_year.is_some() {
+                store
+                    .set_birth_year(None, &user.id, birth_year, now)
+                    .await?;
+            }
             println!(
                 "Created {} `{}` (id {}).",
                 user.role, user.username, user.id

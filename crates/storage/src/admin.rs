@@ -18,6 +18,8 @@ pub struct RosterAccount<'a> {
     /// The school's own id of the person (OneRoster `sourcedId`).
     pub sourced_id: Option<&'a str>,
     pub disabled: bool,
+    /// A student's birth year (a roster's `birthDate`, only the year).
+    pub birth_year: Option<i64>,
     /// SHA-256 (hex) of the one-time set-up code handed to the person.
     pub setup_code_hash: &'a str,
 }
@@ -311,7 +313,8 @@ impl Store {
         for account in accounts {
             let inserted = sqlx::query(
                 "INSERT INTO users (id, username, display_name, role, password_hash, created_at, \
-                 disabled, sourced_id) VALUES ($1, $2, $3, $4, '!', $5, $6, $7) ON CONFLICT DO NOTHING",
+                 disabled, sourced_id, birth_year) VALUES ($1, $2, $3, $4, '!', $5, $6, $7, $8) \
+                 ON CONFLICT DO NOTHING",
             )
             .bind(new_id())
             .bind(account.username)
@@ -320,6 +323,7 @@ impl Store {
             .bind(at)
             .bind(i64::from(account.disabled))
             .bind(account.sourced_id)
+            .bind(account.birth_year)
             .execute(&mut *tx)
             .await?;
             if inserted.rows_affected() == 0 {

@@ -119,6 +119,8 @@ pub const INVENTORY: &[TableUse] = &[
             ("disabled", S),
             ("sourced_id", S),
             ("must_change_password", S),
+            // Consent (migration 0012): only the year, for the consent age.
+            ("birth_year", P),
         ],
     },
     TableUse {
@@ -305,6 +307,49 @@ pub const INVENTORY: &[TableUse] = &[
             ("actor_id", S),
             ("action", S),
             ("student_id", S),
+            // What a change was about, in words (a skill, a class, a goal's title).
+            ("detail", P),
+        ],
+    },
+    // Consent and the staff audit trail (migration 0012).
+    TableUse {
+        table: "consents",
+        holds: "guardians' consents: who agreed, for which child, to what, when, which version of this notice they were shown, and when it was withdrawn",
+        purpose: "letting a child under the school's consent age use Ownpace only with a guardian's agreement",
+        seen_by: "the guardian and the student; the student's teachers see whether it is missing; admins",
+        kept: Kept::UntilErased,
+        on_erasure: OnErasure::Delete,
+        student_column: Some("student_id"),
+        columns: &[
+            ("id", N),
+            ("student_id", S),
+            ("guardian_id", S),
+            ("scope", N),
+            ("notice_version", N),
+            ("given_at", S),
+            ("withdrawn_at", S),
+            ("withdrawn_by", S),
+        ],
+    },
+    TableUse {
+        table: "staff_audit",
+        holds: "the staff audit trail: sign-ins, failed sign-ins (counted per account, address and quarter hour; never the typed username or password), refused requests, accounts made, guardian links, exports and erasures",
+        purpose: "security: admins see who signed in, who was refused and who changed what",
+        seen_by: "admins",
+        kept: Kept::SchoolRecord,
+        on_erasure: OnErasure::Pseudonymise,
+        student_column: Some("subject_id"),
+        columns: &[
+            ("id", N),
+            ("at", S),
+            ("last_at", S),
+            ("kind", S),
+            ("actor_id", S),
+            ("subject_id", S),
+            ("detail", P),
+            ("address", P),
+            ("count", S),
+            ("bucket", S),
         ],
     },
     TableUse {

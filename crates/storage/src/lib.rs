@@ -13,8 +13,10 @@
 //!   front (waiting on `busy_timeout`) instead of failing on a lock upgrade;
 //! - SQLite runs in WAL mode with `synchronous=FULL`: an acknowledged answer survives a crash.
 
+pub mod access_log;
 mod accounts;
 mod admin;
+mod consent;
 mod courses;
 pub mod erasure;
 mod events;
@@ -28,10 +30,13 @@ mod path;
 pub mod retention;
 mod roster;
 mod security;
+mod staff_audit;
 mod two_factor;
 
+pub use access_log::AuditAction;
 pub use accounts::{MAX_DEVICE_CHARS, NewUser, Role, Session, SessionInfo, User};
 pub use admin::{PendingRoster, RosterAccount, RosterApplied, RosterMembership};
+pub use consent::{Consent, ConsentFacts, MAX_NOTICE_VERSION};
 pub use courses::{CourseVersion, ImportOutcome, StoredAsset};
 pub use events::{
     AnswerRecord, EventRecord, MAX_IDEMPOTENCY_KEY_BYTES, MasteryRow, PlacementRecord,
@@ -47,6 +52,7 @@ pub use path::{
 };
 pub use roster::{Class, Enrolment, StudentRelation};
 pub use security::{Charge, MAX_THROTTLE_KEY_BYTES, ThrottleRule};
+pub use staff_audit::{StaffAction, StaffEntry, StaffEvent};
 pub use two_factor::TwoFactor;
 
 pub use erasure::{Erased, ErasedVia, ErasureLogEntry, ErasureRequest};
@@ -303,8 +309,8 @@ impl Store {
         student_id: &UserId,
         limit: i64,
     ) -> Result<Vec<AuditEntry>> {
-        let rows: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT a.at, COALESCE(u.display_name, a.actor_id), a.action FROM audit_log a \
+        let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT a.at, COALESCE(u.display_name, a.actor_id), a.action, a.detail FROM audit_log a \
              LEFT JOIN users u ON u.id = a.actor_id WHERE a.student_id = $1 \
              ORDER BY a.at DESC, a.id DESC LIMIT $2",
         )
@@ -314,7 +320,12 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(at, actor, action)| AuditEntry { at, actor, action })
+            .map(|(at, actor, action, detail)| AuditEntry {
+                at,
+                actor,
+                action,
+                detail: detail.unwrap_or_default(),
+            })
             .collect())
     }
 }
@@ -324,7 +335,10 @@ impl Store {
 pub struct AuditEntry {
     pub at: i64,
     pub actor: String,
+    /// An [`AuditAction`]'s code, or the free text of an older row.
     pub action: String,
+    /// What a change was about, in words (empty when nothing more is said).
+    pub detail: String,
 }
 
 /// A new time-ordered identifier (UUIDv7, hyphenated).

@@ -493,10 +493,11 @@ pub async fn class_mastery(
     let ids: Vec<&UserId> = students.iter().map(|s| &s.id).collect();
     state
         .store
-        .audit_many(
+        .log_access(
             &current.user.id,
-            "read class mastery (API)",
+            ownpace_storage::AuditAction::ApiMasteryRead,
             &ids,
+            None,
             state.now(),
         )
         .await?;

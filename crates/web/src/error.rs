@@ -42,6 +42,11 @@ pub enum WebError {
         "this school requires two-factor sign-in for admins: set it up on the website (Account) first"
     )]
     TwoFactorRequired,
+    /// The student needs a guardian's consent before using Ownpace and has none.
+    #[error(
+        "waiting for your family's consent: the school asks a parent or guardian to agree (on their family page) before you use Ownpace"
+    )]
+    ConsentRequired,
     #[error("storage: {0}")]
     Store(#[from] ownpace_storage::StoreError),
     #[error("internal error: {0}")]
@@ -55,7 +60,8 @@ impl WebError {
             WebError::Forbidden
             | WebError::Csrf
             | WebError::PasswordChangeRequired
-            | WebError::TwoFactorRequired => StatusCode::FORBIDDEN,
+            | WebError::TwoFactorRequired
+            | WebError::ConsentRequired => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) | WebError::NotUnderstood { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -187,6 +193,13 @@ pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
     }
     if matches!(*error, WebError::TwoFactorRequired) {
         return Redirect::to("/account/two-factor").into_response();
+    }
+    if matches!(*error, WebError::ConsentRequired) {
+        let user = response
+            .extensions()
+            .get::<MaybeUser>()
+            .and_then(|m| m.0.clone());
+        return (status, crate::consent::waiting_page(user.as_ref())).into_response();
     }
     if matches!(*error, WebError::Unauthenticated) {
         let next = if wants_page { target } else { "/".to_string() };

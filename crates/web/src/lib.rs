@@ -19,7 +19,9 @@
 //!   another origin (the Content-Security-Policy header says so to the browser).
 
 mod api;
+mod audit;
 mod auth;
+pub mod consent;
 mod error;
 pub mod export;
 mod flash;
@@ -98,6 +100,9 @@ pub struct Config {
     /// Students are erased this many days after their last enrolment closed (0: never
     /// automatically; see `retention`).
     pub retention_days_after_leaving: i64,
+    /// Who needs a guardian's consent before using Ownpace (`consent_age`,
+    /// `consent_when_age_unknown`; off by default). See `consent`.
+    pub consent: ownpace_core::consent::Policy,
 }
 
 impl Default for Config {
@@ -115,6 +120,7 @@ impl Default for Config {
             guardians_see_answers: false,
             admins_need_two_factor: false,
             retention_days_after_leaving: 0,
+            consent: ownpace_core::consent::Policy::OFF,
         }
     }
 }
@@ -302,9 +308,10 @@ async fn strict_transport(
     response
 }
 
-/// Deletes what no longer serves a purpose: expired sessions and login-throttle counters
-/// whose window passed. Run at start and every minute by [`serve`]; returns (sessions,
-/// counters) deleted.
+/// Deletes what no longer serves a purpose: expired sessions, login-throttle counters
+/// whose window passed, and counted staff-audit rows (failed sign-ins, refused requests)
+/// older than their keeping period. Run at start and every minute by [`serve`]; returns
+/// (sessions, counters) deleted.
 pub async fn housekeeping(state: &AppState) -> Result<(u64, u64), WebError> {
     let now = state.now();
     let idle_since = now - state.config.session_idle_minutes * 60_000;
@@ -313,6 +320,10 @@ pub async fn housekeeping(state: &AppState) -> Result<(u64, u64), WebError> {
     let counters = state
         .store
         .prune_login_throttle(now - longest_window, now)
+        .await?;
+    state
+        .store
+        .prune_staff_audit(now - audit::KEEP_COUNTED_DAYS * 86_400_000)
         .await?;
     Ok((sessions, counters))
 }

@@ -21,6 +21,7 @@ mod adaptive;
 mod admin;
 mod cli;
 mod config;
+mod consent;
 mod crash;
 mod data_rights;
 mod fit;

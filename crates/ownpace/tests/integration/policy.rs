@@ -138,6 +138,18 @@ const REVIEWED: &[(&str, &str, &str)] = &[
     ("GET", "/notices", "student,guardian"),
     ("POST", "/notices/read", "student,guardian"),
     ("GET", "/api/v1/me/notices", "student,guardian"),
+    (
+        "POST",
+        "/family/{student}/consent",
+        "guardian of student {student}",
+    ),
+    (
+        "POST",
+        "/family/{student}/consent/withdraw",
+        "guardian of student {student}",
+    ),
+    ("POST", "/admin/users/{user}/birth-year", "admin"),
+    ("GET", "/admin/audit", "admin"),
     ("GET", "/me/access-log", "student"),
     (
         "POST",

@@ -13,6 +13,7 @@ macro_rules! on_both_engines {
 mod support;
 
 mod erasure;
+mod consent;
 mod inventory;
 mod models;
 mod roster;

@@ -304,6 +304,7 @@ async fn a_roster_with_a_taken_username_stores_nothing(backend: Backend) {
                 role: Role::Student,
                 sourced_id: Some("s-1"),
                 disabled: false,
+                birth_year: Some(2014),
                 setup_code_hash: "c1",
             },
             RosterAccount {
@@ -312,6 +313,7 @@ async fn a_roster_with_a_taken_username_stores_nothing(backend: Backend) {
                 role: Role::Student,
                 sourced_id: Some("s-2"),
                 disabled: true,
+                birth_year: None,
                 setup_code_hash: "c2",
             },
         ]
@@ -367,6 +369,8 @@ async fn a_roster_with_a_taken_username_stores_nothing(backend: Backend) {
         store.user_sourced_id(&lucia.id).await.unwrap().as_deref(),
         Some("s-1")
     );
+    // The roster's birthDate year is kept with the account.
+    assert_eq!(store.birth_year(&lucia.id).await.unwrap(), Some(2014));
     assert!(
         store
             .user_by_username("bo")

@@ -55,6 +55,17 @@ const WHILE_RESET: &[&str] = &[
     "/api/v1/logout",
 ];
 
+/// Student routes a student who waits for a guardian's consent may still use: their own
+/// access log (the privacy notice, their account and signing out are not student routes).
+const WHILE_WAITING_FOR_CONSENT: &[&str] = &["/me/access-log"];
+
+/// Whether a route is closed to a student who needs consent and has none: every route
+/// that names the student role (practice, lessons, the API's learning routes, media).
+fn waits_for_consent(spec: &RouteSpec) -> bool {
+    matches!(spec.access, Access::Roles(roles, _) if roles.contains(&Role::Student))
+        && !WHILE_WAITING_FOR_CONSENT.contains(&spec.path)
+}
+
 /// Enforces a route's [`Access`] and CSRF rules, and hands the handler the signed-in
 /// person and the [`Proof`] of its relation to the path's subject.
 pub(crate) async fn guard(
@@ -69,7 +80,28 @@ pub(crate) async fn guard(
     };
     let mut response = match authorize(&state, &spec, params, request, user.clone()).await {
         Ok(request) => next.run(request).await,
-        Err(error) => error.into_response(),
+        Err(error) => {
+            if let Some(current) = &user
+                && matches!(error, WebError::Forbidden | WebError::NotFound)
+                && let Err(failed) = crate::audit::staff_counted(
+                    &state,
+                    ownpace_storage::StaffAction::Denied,
+                    Some(&current.user.id),
+                    None,
+                    &format!(
+                        "{} {} answered {}",
+                        spec.method,
+                        spec.path,
+                        error.status().as_u16()
+                    ),
+                    None,
+                )
+                .await
+            {
+                return failed.into_response();
+            }
+            error.into_response()
+        }
     };
     response.extensions_mut().insert(MaybeUser(user));
     response
@@ -123,6 +155,13 @@ async fn authorize(
             };
             proof = prove(state, current, subject, param).await?;
         }
+    }
+    if let Some(current) = &user
+        && waits_for_consent(spec)
+        && current.user.role == Role::Student
+        && !crate::consent::may_use(state, &current.user.id).await?
+    {
+        return Err(WebError::ConsentRequired);
     }
     let mut request = if !spec.is_api() && !matches!(*request.method(), Method::GET | Method::HEAD)
     {

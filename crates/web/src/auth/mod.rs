@@ -27,7 +27,8 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::http::{HeaderMap, HeaderValue, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ownpace_storage::{Session, User};
+use ownpace_core::ids::UserId;
+use ownpace_storage::{Session, StaffAction, User};
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 
@@ -284,7 +285,20 @@ pub async fn login(
     let now = state.now();
     let signer = state.signer().await?;
     let counters = throttle::Counters::new(&signer, &attempt);
+    let address = Some(attempt.address);
+    let failed = |subject: Option<UserId>, why: &'static str| async move {
+        crate::audit::staff_counted(
+            state,
+            StaffAction::SignInFailed,
+            None,
+            subject.as_ref(),
+            why,
+            address,
+        )
+        .await
+    };
     if let Some(refused) = counters.charge_address(state, now).await? {
+        failed(None, "refused: too many failed sign-ins from this address").await?;
         return Ok(Err(refused));
     }
     let oversized = attempt.username.len() > throttle::MAX_USERNAME_BYTES
@@ -296,8 +310,10 @@ pub async fn login(
     };
     let account = credentials.as_ref().map(|(user, _)| user.id.as_str());
     let counter = counters.for_account(&signer, account, attempt.device);
+    let known = credentials.as_ref().map(|(user, _)| user.id.clone());
     if !oversized && let Some(refused) = counters.charge(state, &counter, now).await? {
         counters.refund_address(state).await?;
+        failed(known, "refused: too many failed sign-ins, waiting").await?;
         return Ok(Err(refused));
     }
     // Verify against a fixed hash when the user does not exist, so timing says nothing.
@@ -307,7 +323,18 @@ pub async fn login(
     };
     let password = if oversized { "" } else { attempt.password };
     let ok = verify_password(password.to_string(), stored).await;
+    let disabled = user.is_none() && known.is_some();
     let Some(user) = user.filter(|_| ok && !oversized) else {
+        let why = if oversized {
+            "a username or password longer than allowed"
+        } else if known.is_none() {
+            "no account has that username"
+        } else if disabled {
+            "the account is disabled"
+        } else {
+            "wrong password"
+        };
+        failed(known, why).await?;
         return Ok(Err(LoginRefused::BadCredentials));
     };
     counters.refund_address(state).await?;
@@ -321,10 +348,20 @@ pub async fn login(
             return Ok(Err(LoginRefused::SecondFactorNeeded { pending }));
         };
         if !second_factor_is_right(state, user.id.as_str(), &enrolled, code, now).await? {
+            failed(Some(user.id.clone()), "wrong second-factor code").await?;
             return Ok(Err(LoginRefused::SecondFactorWrong));
         }
     }
     state.store.reset_login_throttle(&counter).await?;
+    crate::audit::staff(
+        state,
+        StaffAction::SignIn,
+        Some(&user.id),
+        Some(&user.id),
+        &attempt.client,
+        address,
+    )
+    .await?;
     Ok(Ok(
         open_session(state, &signer, user, &attempt.client).await?
     ))

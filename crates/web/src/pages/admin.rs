@@ -32,6 +32,7 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(super::admin_class::routes());
     routes.extend(super::admin_account::routes());
     routes.extend(super::admin_import::routes());
+    routes.extend(super::admin_audit::routes());
     routes
 }
 
@@ -252,6 +253,15 @@ pub async fn admin_create_user(
             })
             .await?;
         let code = issue_setup_code(&state, &created, false).await?;
+        crate::audit::staff(
+            &state,
+            ownpace_storage::StaffAction::AccountCreated,
+            Some(&current.user.id),
+            Some(&created.id),
+            &format!("role {}", created.role),
+            None,
+        )
+        .await?;
         Ok((created, code))
     }
     .await;

@@ -15,7 +15,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use ownpace_core::ids::UserId;
-use ownpace_storage::{Role, User};
+use ownpace_storage::{AuditAction, Role, StaffAction, User};
 use serde::Deserialize;
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -55,6 +55,9 @@ struct AccountPage {
     classes: Vec<ClassLine>,
     /// Guardians of a student, or children of a guardian: (id, name, username).
     linked: Vec<(String, String, String)>,
+    /// A student's birth year (empty: unknown) and consent state in words.
+    birth_year: String,
+    consent_state: String,
 }
 
 async fn user_of(state: &AppState, user_id: &str) -> Result<User, WebError> {
@@ -109,7 +112,22 @@ pub async fn account_page(
     .into_iter()
     .map(|u| (u.id.into_string(), u.display_name, u.username))
     .collect();
+    let (birth_year, consent_state) = if user.role == Role::Student {
+        crate::audit::access(
+            &state,
+            &current,
+            AuditAction::AccountViewed,
+            &[&user.id],
+            None,
+        )
+        .await?;
+        crate::consent::admin_summary(&state, &user.id).await?
+    } else {
+        Default::default()
+    };
     Ok(AccountPage {
+        birth_year,
+        consent_state,
         layout: Layout::new(user.display_name.clone(), Some(&current), "/admin")
             .with_crumbs([("/admin", "Administration")]),
         flash,
@@ -148,6 +166,15 @@ pub async fn new_setup_code(
         return flash::redirect(&state, &current, &location, refused).await;
     }
     let code = super::admin::issue_setup_code(&state, &user, true).await?;
+    changed(
+        &state,
+        &current,
+        &user,
+        AuditAction::PasswordReset,
+        StaffAction::PasswordReset,
+        "",
+    )
+    .await?;
     let mut done = Flash::success(format!(
         "The old password of {} no longer works and their sessions ended; hand them the set-up code below",
         user.display_name
@@ -181,6 +208,12 @@ pub async fn set_access(
             ));
         }
         state.store.set_user_disabled(&user.id, disable).await?;
+        let (action, staff) = if disable {
+            (AuditAction::Disabled, StaffAction::Disabled)
+        } else {
+            (AuditAction::Enabled, StaffAction::Enabled)
+        };
+        changed(&state, &current, &user, action, staff, "").await?;
         Ok(Flash::success(if disable {
             format!(
                 "{} is disabled: they cannot sign in, and their sessions ended",
@@ -229,6 +262,7 @@ pub async fn link(
             }
         };
         state.store.add_guardian(&guardian.id, &student.id).await?;
+        guardianship_changed(&state, &current, guardian, student, true).await?;
         Ok(Flash::success(format!(
             "{} is now a guardian of {}",
             guardian.display_name, student.display_name
@@ -273,13 +307,72 @@ pub async fn unlink(
                 )))
             }
             Err(other) => Err(other.into()),
-            Ok(()) => Ok(Flash::success(format!(
-                "{} is no longer a guardian of {} and cannot see their progress",
-                guardian.display_name, student.display_name
-            ))),
+            Ok(()) => {
+                guardianship_changed(&state, &current, guardian, student, false).await?;
+                Ok(Flash::success(format!(
+                    "{} is no longer a guardian of {} and cannot see their progress",
+                    guardian.display_name, student.display_name
+                )))
+            }
         }
     }
     .await;
     let location = format!("/admin/users/{}#family", user.id);
     flash::finish(&state, &current, &location, result, "link", []).await
+}
+
+/// Logs an admin's change to an account: in the student's access log (when the account is
+/// a student's) and in the staff audit trail.
+async fn changed(
+    state: &AppState,
+    current: &crate::auth::CurrentUser,
+    user: &User,
+    action: AuditAction,
+    staff: StaffAction,
+    detail: &str,
+) -> Result<(), WebError> {
+    if user.role == Role::Student {
+        crate::audit::access(state, current, action, &[&user.id], Some(detail)).await?;
+    }
+    crate::audit::staff(
+        state,
+        staff,
+        Some(&current.user.id),
+        Some(&user.id),
+        detail,
+        None,
+    )
+    .await
+}
+
+/// Logs a guardian linked to or unlinked from a student.
+async fn guardianship_changed(
+    state: &AppState,
+    current: &crate::auth::CurrentUser,
+    guardian: &User,
+    student: &User,
+    linked: bool,
+) -> Result<(), WebError> {
+    let (action, staff) = if linked {
+        (AuditAction::GuardianLinked, StaffAction::GuardianLinked)
+    } else {
+        (AuditAction::GuardianUnlinked, StaffAction::GuardianUnlinked)
+    };
+    crate::audit::access(
+        state,
+        current,
+        action,
+        &[&student.id],
+        Some(&guardian.display_name),
+    )
+    .await?;
+    crate::audit::staff(
+        state,
+        staff,
+        Some(&current.user.id),
+        Some(&student.id),
+        &format!("guardian {}", guardian.display_name),
+        None,
+    )
+    .await
 }

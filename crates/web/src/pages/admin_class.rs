@@ -14,6 +14,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Response};
 use ownpace_core::ids::{ClassId, UserId};
+use ownpace_storage::AuditAction;
 use ownpace_storage::{Class, Role};
 use serde::Deserialize;
 
@@ -156,6 +157,16 @@ pub async fn add_member(
             .store
             .add_to_class(&class.id, &member.id, state.now())
             .await?;
+        if member.role == Role::Student {
+            crate::audit::access(
+                &state,
+                &current,
+                AuditAction::Enrolled,
+                &[&member.id],
+                Some(&class.name),
+            )
+            .await?;
+        }
         Ok(Flash::success(match member.role {
             Role::Teacher => format!("{} now teaches {}", member.display_name, class.name),
             _ => format!("{} joined {}", member.display_name, class.name),
@@ -205,17 +216,29 @@ pub async fn remove_member(
                 format!("member: {} is not in {}", member.display_name, class.name),
             )),
             Err(other) => Err(other.into()),
-            Ok(()) => Ok(Flash::success(match member.role {
-                Role::Teacher => {
-                    format!("{} no longer teaches {}", member.display_name, class.name)
+            Ok(()) => {
+                if member.role == Role::Student {
+                    crate::audit::access(
+                        &state,
+                        &current,
+                        AuditAction::Unenrolled,
+                        &[&member.id],
+                        Some(&class.name),
+                    )
+                    .await?;
                 }
-                _ => format!(
-                    "{} left {} on {}; their work stays in their record",
-                    member.display_name,
-                    class.name,
-                    views::date(now, now)
-                ),
-            })),
+                Ok(Flash::success(match member.role {
+                    Role::Teacher => {
+                        format!("{} no longer teaches {}", member.display_name, class.name)
+                    }
+                    _ => format!(
+                        "{} left {} on {}; their work stays in their record",
+                        member.display_name,
+                        class.name,
+                        views::date(now, now)
+                    ),
+                }))
+            }
         }
     }
     .await;
@@ -255,10 +278,21 @@ pub async fn move_member(
                 member.display_name, to.name
             ))),
             Err(other) => Err(other.into()),
-            Ok(()) => Ok(Flash::success(format!(
-                "{} moved from {} to {}",
-                member.display_name, class.name, to.name
-            ))),
+            Ok(()) => {
+                let detail = format!("from the class '{}' to '{}'", class.name, to.name);
+                crate::audit::access(
+                    &state,
+                    &current,
+                    AuditAction::Moved,
+                    &[&member.id],
+                    Some(&detail),
+                )
+                .await?;
+                Ok(Flash::success(format!(
+                    "{} moved from {} to {}",
+                    member.display_name, class.name, to.name
+                )))
+            }
         }
     }
     .await;

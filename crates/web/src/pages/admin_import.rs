@@ -49,6 +49,7 @@ struct PlannedAccount {
     role: Role,
     sourced_id: String,
     enabled: bool,
+    birth_year: Option<i64>,
 }
 
 /// A membership the files name, resolved to a class and an account.
@@ -102,7 +103,18 @@ async fn plan(
             role,
             sourced_id: user.sourced_id.clone(),
             enabled: user.enabled,
+            // Kept for students only.
+            birth_year: user.birth_year.filter(|_| role == Role::Student),
         };
+        if let Some(year) = planned.birth_year
+            && year > crate::consent::year_of(state.now())
+        {
+            problems.push((
+                RosterFile::Users,
+                user.line,
+                at(format!("birthDate: the year {year} has not come yet")),
+            ));
+        }
         match state.store.user_by_username(&user.username).await? {
             Some(existing) => {
                 let same_id = stored_by_sourced_id
@@ -527,6 +539,7 @@ pub async fn confirm(
             role: a.role,
             sourced_id: Some(&a.sourced_id),
             disabled: !a.enabled,
+            birth_year: a.birth_year,
             setup_code_hash: hash,
         })
         .collect();

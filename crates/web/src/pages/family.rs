@@ -1,6 +1,8 @@
 //! The guardian's pages: their children and each child's progress, nothing else.
 
 use crate::auth::guard::{Guardian, GuardianOf};
+use crate::consent::ConsentView;
+use crate::flash::{self, Flash};
 use crate::layout::Layout;
 use crate::pages::record::{CourseRecord, HistoryQuery, course_record};
 use crate::routing::{Access, GUARDIAN, Route, Subject, get};
@@ -11,6 +13,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use ownpace_core::ids::UserId;
+use ownpace_storage::AuditAction;
 
 pub(crate) fn routes() -> Vec<Route> {
     vec![
@@ -27,12 +30,14 @@ struct ChildSummary {
     id: UserId,
     name: String,
     courses: Vec<(String, String, String)>,
+    consent: ConsentView,
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "family.html")]
 struct FamilyPage {
     layout: Layout,
+    flash: Flash,
     children: Vec<ChildSummary>,
 }
 
@@ -69,6 +74,7 @@ pub async fn family(
             }
         }
         children.push(ChildSummary {
+            consent: crate::consent::view_for(&state, &child.id).await?,
             id: child.id,
             name: child.display_name,
             courses,
@@ -77,14 +83,16 @@ pub async fn family(
     let ids: Vec<&UserId> = children.iter().map(|c| &c.id).collect();
     state
         .store
-        .audit_many(
+        .log_access(
             &current.user.id,
-            "guardian viewed progress summary",
+            AuditAction::FamilySummaryViewed,
             &ids,
+            None,
             state.now(),
         )
         .await?;
     Ok(FamilyPage {
+        flash: flash::take(&state, &current, "/family").await?,
         layout: Layout::new("My family", Some(&current), "/family"),
         children,
     }
@@ -141,10 +149,11 @@ pub async fn child(
     }
     state
         .store
-        .audit(
+        .log_access(
             &current.user.id,
-            "guardian viewed child's progress",
-            Some(&student_id),
+            AuditAction::FamilyProgressViewed,
+            &[&student_id],
+            None,
             state.now(),
         )
         .await?;

@@ -8,6 +8,7 @@
 mod account;
 mod admin;
 mod admin_account;
+mod admin_audit;
 mod admin_class;
 mod admin_import;
 mod data_rights;
@@ -43,6 +44,7 @@ pub(crate) fn routes() -> Vec<Route> {
         hands::routes(),
         notices::routes(),
         family::routes(),
+        crate::consent::routes(),
         privacy::routes(),
         data_rights::routes(),
         admin::routes(),

@@ -5,7 +5,6 @@
 use crate::auth::guard::{GuardianOf, MaybeUser, Student};
 use crate::layout::Layout;
 use crate::routing::{Access, GUARDIAN, Route, STUDENT, Subject, get};
-use crate::views;
 use crate::{AppState, WebError};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -48,6 +47,8 @@ struct PrivacyPage {
     kept: Vec<KeptData>,
     /// `retention_days_after_leaving` (0: no automatic erasure).
     retention_days: i64,
+    /// The notice's version (a hash of its text), which a consent records.
+    notice_version: String,
 }
 
 /// The privacy notice: public, so a family can read it before anyone signs in.
@@ -82,14 +83,16 @@ pub async fn privacy(State(state): State<AppState>, user: MaybeUser) -> Result<R
         contact: state.config.privacy_contact.clone(),
         kept,
         retention_days: state.config.retention_days_after_leaving,
+        notice_version: crate::consent::notice_version(&state.config),
     }
     .into_response())
 }
 
 struct AccessRow {
-    when: String,
-    who: String,
-    what: String,
+    /// "Ms. Rivera pinned 'Adding fractions' on 3 March".
+    sentence: String,
+    /// A change to the record (not only a look).
+    change: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -115,10 +118,10 @@ async fn access_log(
         .audit_entries_for(&student.id, ACCESS_LOG_ROWS)
         .await?
         .into_iter()
-        .map(|AuditEntry { at, actor, action }| AccessRow {
-            when: views::date(at, now),
-            who: actor,
-            what: action,
+        .map(|entry: AuditEntry| AccessRow {
+            sentence: crate::audit::sentence(&entry, now),
+            change: ownpace_storage::AuditAction::parse(&entry.action)
+                .is_some_and(|a| !a.is_read()),
         })
         .collect();
     Ok(AccessLogPage {

@@ -19,7 +19,8 @@ use ownpace_core::course::{AnswerSpec, Course, Response as ItemResponse};
 use ownpace_core::events::EventKind;
 use ownpace_core::ids::{ClassId, CourseId, GoalId};
 use ownpace_storage::{
-    CourseVersion, GoalDecision, HistoryCursor, NewOverride, OverrideScope, StoredEvent, User,
+    AuditAction, CourseVersion, GoalDecision, HistoryCursor, NewOverride, OverrideScope,
+    StoredEvent, User,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -384,15 +385,14 @@ pub async fn student_record(
             });
         }
     }
-    state
-        .store
-        .audit(
-            &current.user.id,
-            "viewed student record",
-            Some(&student_id),
-            state.now(),
-        )
-        .await?;
+    crate::audit::access(
+        &state,
+        &current,
+        AuditAction::RecordViewed,
+        &[&student_id],
+        None,
+    )
+    .await?;
     let mut layout = Layout::new(student.display_name.clone(), Some(&current), "/classes");
     layout = match paths.first() {
         Some(first) => {
@@ -444,6 +444,18 @@ pub async fn student_override(
             .into_iter()
             .find(|(value, _)| *value == form.activity)
             .map_or(form.activity.clone(), |(_, label)| label);
+        let logged = match action {
+            ownpace_storage::OverrideAction::Pin => AuditAction::Pinned,
+            ownpace_storage::OverrideAction::Hide => AuditAction::Hidden,
+        };
+        crate::audit::access(
+            &state,
+            &teacher_of.teacher,
+            logged,
+            &[&student.id],
+            Some(&what),
+        )
+        .await?;
         Ok(Flash::success(match action {
             ownpace_storage::OverrideAction::Pin => {
                 format!("Pinned first for {}: {what}", student.display_name)
@@ -486,14 +498,23 @@ pub async fn remove_student_override(
             .await?
         {
             if o.id == override_id {
-                found = Some(o);
+                found = Some((o, class.course_id.clone()));
             }
         }
     }
     let location = format!("/students/{}#path", student.id);
     let flash = match found {
-        Some(o) if o.student_id.as_ref() == Some(&student.id) => {
+        Some((o, course_id)) if o.student_id.as_ref() == Some(&student.id) => {
             state.store.remove_override(&o.id).await?;
+            let what = activity_title(&state, &course_id, &o.activity).await?;
+            crate::audit::access(
+                &state,
+                &teacher_of.teacher,
+                AuditAction::OverrideRemoved,
+                &[&student.id],
+                Some(&what),
+            )
+            .await?;
             Flash::success(format!(
                 "Removed for {} only; the class's own pins and hides are unchanged",
                 student.display_name
@@ -531,6 +552,14 @@ pub async fn student_goal(
             &student.id,
             &teacher_of.teacher.user.id,
             &form.goal,
+        )
+        .await?;
+        crate::audit::access(
+            &state,
+            &teacher_of.teacher,
+            AuditAction::GoalSet,
+            &[&student.id],
+            Some(&title),
         )
         .await?;
         Ok(Flash::success(format!(
@@ -666,6 +695,22 @@ pub async fn review_goal(
         ],
     )
     .await
+}
+
+/// An activity's title as the teacher chose it ("Adding fractions"), or its key when the
+/// course no longer has it.
+pub(crate) async fn activity_title(
+    state: &AppState,
+    course_id: &CourseId,
+    activity: &str,
+) -> Result<String, WebError> {
+    Ok(match state.course(course_id).await? {
+        Some(course) => crate::path::activity_choices(&course)
+            .into_iter()
+            .find(|(value, _)| value == activity)
+            .map_or(activity.to_string(), |(_, label)| label),
+        None => activity.to_string(),
+    })
 }
 
 #[cfg(test)]

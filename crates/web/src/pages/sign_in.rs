@@ -15,7 +15,7 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use ownpace_core::ids::UserId;
-use ownpace_storage::Role;
+use ownpace_storage::{Role, StaffAction};
 use serde::Deserialize;
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -250,6 +250,7 @@ pub struct SecondFactorForm {
 pub async fn second_factor_submit(
     State(state): State<AppState>,
     user: MaybeUser,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<SecondFactorForm>,
 ) -> Result<Response, WebError> {
@@ -291,6 +292,15 @@ pub async fn second_factor_submit(
     if !auth::second_factor_is_right(&state, account.id.as_str(), &enrolled, &form.code, now)
         .await?
     {
+        crate::audit::staff_counted(
+            &state,
+            StaffAction::SignInFailed,
+            None,
+            Some(&account.id),
+            "wrong second-factor code",
+            Some(address),
+        )
+        .await?;
         let error = "That code is not right (or was used already): try the next one.".to_string();
         return Ok((StatusCode::UNAUTHORIZED, page(error)).into_response());
     }
@@ -300,6 +310,15 @@ pub async fn second_factor_submit(
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok()),
     );
+    crate::audit::staff(
+        &state,
+        StaffAction::SignIn,
+        Some(&account.id),
+        Some(&account.id),
+        &client,
+        Some(address),
+    )
+    .await?;
     let signed_in = auth::open_session(&state, &signer, account, &client).await?;
     signed_in_response(&state, &headers, &user, signed_in, &form.next).await
 }

@@ -12,6 +12,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Response};
 use ownpace_core::ids::{OverrideId, UserId};
+use ownpace_storage::AuditAction;
 use ownpace_storage::{NewOverride, OverrideScope};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -114,6 +115,8 @@ struct ClassDashboard {
     placement_questions: i64,
     activities: Vec<(String, String)>,
     class_overrides: Vec<(String, String, String)>,
+    /// Students waiting for a guardian's consent: (id, name).
+    waiting_consent: Vec<(String, String)>,
 }
 
 pub async fn class_dashboard(
@@ -219,15 +222,14 @@ pub async fn class_dashboard(
         }
     }
     let ids: Vec<&UserId> = students.iter().map(|s| &s.id).collect();
-    state
-        .store
-        .audit_many(
-            &current.user.id,
-            "viewed class mastery dashboard",
-            &ids,
-            state.now(),
-        )
-        .await?;
+    crate::audit::access(
+        &state,
+        &current,
+        ownpace_storage::AuditAction::DashboardViewed,
+        &ids,
+        None,
+    )
+    .await?;
     let class_overrides = state
         .store
         .overrides_for_class(&class_id, &class.course_id)
@@ -255,6 +257,7 @@ pub async fn class_dashboard(
         placement_questions: state.store.placement_questions(&class_id).await?,
         activities: crate::path::activity_choices(&course),
         class_overrides,
+        waiting_consent: crate::consent::waiting_in_class(&state, &class_id, &students).await?,
         course_id: class.course_id.to_string(),
         class_id: class_id.to_string(),
         class_name: class.name,
@@ -303,6 +306,11 @@ pub async fn class_override(
         .into_iter()
         .find(|(value, _)| *value == form.activity)
         .map_or(form.activity.clone(), |(_, label)| label);
+    let logged = match action {
+        ownpace_storage::OverrideAction::Pin => AuditAction::Pinned,
+        ownpace_storage::OverrideAction::Hide => AuditAction::Hidden,
+    };
+    log_for_class(&state, &current, &class.id, None, logged, &what).await?;
     let done = crate::flash::Flash::success(format!(
         "{} for every student of {}: {what}",
         match action {
@@ -333,13 +341,23 @@ pub async fn remove_override(
         .store
         .overrides_for_class(&class.id, &class.course_id)
         .await?;
-    if !mine.iter().any(|o| o.id == override_id) {
+    let Some(removed) = mine.into_iter().find(|o| o.id == override_id) else {
         return Err(WebError::NotFound);
-    }
+    };
     state
         .store
         .remove_override(&OverrideId::new(override_id))
         .await?;
+    let what = super::record::activity_title(&state, &class.course_id, &removed.activity).await?;
+    log_for_class(
+        &state,
+        &current,
+        &class.id,
+        removed.student_id.as_ref(),
+        AuditAction::OverrideRemoved,
+        &what,
+    )
+    .await?;
     let done = crate::flash::Flash::success(format!("Removed for every student of {}", class.name));
     crate::flash::redirect(
         &state,
@@ -366,7 +384,20 @@ pub async fn placement_cap(
     let result = state
         .store
         .set_placement_questions(&class.id, form.questions)
-        .await
+        .await;
+    if result.is_ok() {
+        let questions = form.questions.to_string();
+        log_for_class(
+            &state,
+            &current,
+            &class.id,
+            None,
+            AuditAction::PlacementCap,
+            &questions,
+        )
+        .await?;
+    }
+    let result = result
         .map(|()| {
             crate::flash::Flash::success(format!(
                 "Saved: new students of {} are asked at most {} placement questions",
@@ -384,4 +415,28 @@ pub async fn placement_cap(
         [("questions", questions.as_str())],
     )
     .await
+}
+
+/// Logs a teacher's change in the access log of one student of the class, or of every
+/// student in it now.
+async fn log_for_class(
+    state: &AppState,
+    current: &crate::auth::CurrentUser,
+    class_id: &ownpace_core::ids::ClassId,
+    student: Option<&UserId>,
+    action: AuditAction,
+    detail: &str,
+) -> Result<(), WebError> {
+    let students = match student {
+        Some(one) => vec![one.clone()],
+        None => state
+            .store
+            .class_students(class_id)
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect(),
+    };
+    let ids: Vec<&UserId> = students.iter().collect();
+    crate::audit::access(state, current, action, &ids, Some(detail)).await
 }
