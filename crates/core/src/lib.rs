@@ -18,6 +18,7 @@ pub mod progress;
 pub mod recommend;
 pub mod review;
 pub mod roster;
+pub mod screen_time;
 pub mod simulate;
 pub mod skillmap;
 pub mod standing;
