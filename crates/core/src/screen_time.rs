@@ -21,7 +21,7 @@
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A gap between two on-screen events up to this long counts as screen time.
@@ -239,10 +239,11 @@ impl Budget {
 }
 
 /// Where a student stands against the budget.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Level {
     /// No budget applies (none set, or the student is exempt).
+    #[default]
     NoBudget,
     Within,
     /// At most [`NEAR_MS`] left today or this week: next steps turn offline.

@@ -22,6 +22,7 @@ pub mod inventory;
 mod models;
 mod path;
 mod roster;
+mod screen;
 mod security;
 mod two_factor;
 
@@ -36,6 +37,10 @@ pub use history::HistoryCursor;
 pub use models::{LoggedAnswer, StoredModelParams};
 pub use path::{ActivityOverride, Goal, NewGoal, NewOverride, OverrideAction, OverrideScope};
 pub use roster::{Class, Enrolment, StudentRelation};
+pub use screen::{
+    ClassBudget, MAX_EXEMPTION_NOTE_CHARS, MAX_SHEET_ITEMS, Sheet, SheetItem, SheetResult,
+    StudentBudgets, check_budget, sheet_key,
+};
 pub use security::{Charge, MAX_THROTTLE_KEY_BYTES, ThrottleRule};
 pub use two_factor::TwoFactor;
 

@@ -255,7 +255,7 @@ pub async fn student_path(
         pinned,
         lessons_done,
         hidden,
-        screen_time_spent: false,
+        screen_time: Default::default(),
         now: state.now(),
     };
     Ok(StudentPath {

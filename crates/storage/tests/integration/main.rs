@@ -15,6 +15,7 @@ mod support;
 mod inventory;
 mod models;
 mod roster;
+mod screen;
 mod security;
 mod store;
 mod upgrade;
