@@ -19,6 +19,7 @@ pub mod recommend;
 pub mod review;
 pub mod roster;
 pub mod screen_time;
+pub mod sheet;
 pub mod simulate;
 pub mod skillmap;
 pub mod standing;

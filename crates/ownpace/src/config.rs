@@ -30,6 +30,8 @@ pub enum Kind {
     Line { max: usize },
     /// IP addresses or CIDR ranges, comma-separated.
     Ranges,
+    /// A time zone name from the IANA database (`ownpace_core::screen_time::SchoolZone`).
+    Zone,
 }
 
 impl Kind {
@@ -43,6 +45,7 @@ impl Kind {
             Kind::Whole { min, max } => format!("{min} to {max}"),
             Kind::Line { max } => format!("one line, at most {max} bytes"),
             Kind::Ranges => "IP addresses or CIDR ranges, comma-separated".into(),
+            Kind::Zone => "an IANA time zone name, such as Europe/Paris or UTC".into(),
         }
     }
 
@@ -227,6 +230,18 @@ pub const ADMINS_NEED_TWO_FACTOR: Setting = Setting {
     scope: Scope::Server,
 };
 
+// The school's time zone (issue 12 and CONTRACTS "Time"): days and weeks of screen time.
+pub const TIMEZONE: Setting = Setting {
+    name: "timezone",
+    flag: "timezone",
+    env: "OWNPACE_TIMEZONE",
+    in_file: true,
+    default: Some("UTC"),
+    help: "The school's time zone (IANA name): where its days and weeks begin, for screen-time budgets and dates",
+    kind: Kind::Zone,
+    scope: Scope::Server,
+};
+
 /// Every setting, in the order of `--help` and the README.
 pub const SETTINGS: &[&Setting] = &[
     &LISTEN,
@@ -242,6 +257,7 @@ pub const SETTINGS: &[&Setting] = &[
     &TRUSTED_PROXIES,
     &GUARDIANS_SEE_ANSWERS,
     &ADMINS_NEED_TWO_FACTOR,
+    &TIMEZONE,
 ];
 
 /// The longest text value accepted for any setting.
@@ -500,6 +516,12 @@ fn check(setting: &'static Setting, raw: Raw<'_>, origin: &Origin) -> Result<Val
             Raw::Text("false") => Ok(Value::Switch(false)),
             _ => Err(invalid(shown())),
         },
+        Kind::Zone => {
+            let text = text.ok_or_else(|| invalid(shown()))?;
+            ownpace_core::screen_time::SchoolZone::new(text)
+                .map(|zone| Value::Text(zone.name().to_string()))
+                .map_err(|_| invalid(shown()))
+        }
         Kind::Ranges => {
             let text = text.ok_or_else(|| invalid(shown()))?;
             ownpace_web::parse_ranges(text)
@@ -679,6 +701,10 @@ impl Settings {
             trusted_proxies: sources.ranges(&TRUSTED_PROXIES)?,
             guardians_see_answers: sources.switch(&GUARDIANS_SEE_ANSWERS)?,
             admins_need_two_factor: sources.switch(&ADMINS_NEED_TWO_FACTOR)?,
+            timezone: sources
+                .text(&TIMEZONE)?
+                .and_then(|name| ownpace_core::screen_time::SchoolZone::new(&name).ok())
+                .unwrap_or_default(),
             ..ownpace_web::Config::default()
         };
         Ok(Settings {

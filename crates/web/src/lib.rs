@@ -28,6 +28,8 @@ mod path;
 pub mod policy;
 mod practice;
 mod routing;
+mod screen;
+mod screen_api;
 mod views;
 
 pub use auth::address::{IpRange, parse_ranges};
@@ -93,6 +95,8 @@ pub struct Config {
     pub guardians_see_answers: bool,
     /// Admins must turn on two-factor sign-in before they can use anything else.
     pub admins_need_two_factor: bool,
+    /// The school's time zone: where its days and weeks begin (screen-time budgets).
+    pub timezone: ownpace_core::screen_time::SchoolZone,
 }
 
 impl Default for Config {
@@ -109,6 +113,7 @@ impl Default for Config {
             privacy_contact: None,
             guardians_see_answers: false,
             admins_need_two_factor: false,
+            timezone: ownpace_core::screen_time::SchoolZone::default(),
         }
     }
 }

@@ -98,6 +98,8 @@ struct ChildPage {
     student_id: UserId,
     name: String,
     courses: Vec<CourseRecord>,
+    flash: crate::flash::Flash,
+    screen: crate::screen::Panel,
 }
 
 pub async fn child(
@@ -137,7 +139,11 @@ pub async fn child(
             state.now(),
         )
         .await?;
+    let flash = crate::flash::take(&state, &current, &format!("/family/{student_id}")).await?;
+    let screen = crate::screen::panel(&state, &student_id, Some(&current.user.id)).await?;
     Ok(ChildPage {
+        flash,
+        screen,
         layout: Layout::new(student.display_name.clone(), Some(&current), "/family"),
         name: student.display_name,
         student_id,

@@ -16,7 +16,9 @@ mod placement;
 mod practice;
 mod privacy;
 pub(crate) mod record;
+mod screen;
 mod setup;
+mod sheets;
 mod sign_in;
 mod site;
 mod student;
@@ -38,6 +40,8 @@ pub(crate) fn routes() -> Vec<Route> {
         teacher::routes(),
         record::routes(),
         family::routes(),
+        screen::routes(),
+        sheets::routes(),
         privacy::routes(),
         admin::routes(),
         setup::routes(),

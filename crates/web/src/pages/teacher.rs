@@ -107,6 +107,9 @@ struct ClassDashboard {
     placement_questions: i64,
     activities: Vec<(String, String)>,
     class_overrides: Vec<(String, String, String)>,
+    /// The class's screen-time budget as typed (minutes; empty for none).
+    budget_daily: String,
+    budget_weekly: String,
 }
 
 pub async fn class_dashboard(
@@ -239,7 +242,11 @@ pub async fn class_dashboard(
             (o.id.into_string(), action.to_string(), label)
         })
         .collect();
+    let budget = state.store.class_budget(&class_id).await?;
+    let typed = |m: Option<u32>| m.map_or(String::new(), |m| m.to_string());
     Ok(ClassDashboard {
+        budget_daily: typed(budget.daily_minutes),
+        budget_weekly: typed(budget.weekly_minutes),
         layout: Layout::new(
             format!("{}: dashboard", class.name),
             Some(&current),
