@@ -58,6 +58,7 @@ impl Kind {
             Kind::Whole { .. } => "N",
             Kind::Line { .. } => "TEXT",
             Kind::Ranges => "ADDRS",
+            Kind::Zone => "ZONE",
         }
     }
 }

@@ -448,7 +448,6 @@ impl Store {
 
     /// Appends the student's own (self-reported) result for one printed item. It moves
     /// nothing until a teacher confirms it. Returns false when one was entered before.
-    #[allow(clippy::too_many_arguments)]
     pub async fn record_sheet_result(
         &self,
         sheet: &Sheet,

@@ -29,5 +29,6 @@ mod pilot;
 mod policy;
 mod privacy;
 mod record;
+mod screen_time;
 mod security;
 mod trust;
