@@ -363,7 +363,10 @@ impl Standing {
 
 /// "1 h 5 min", "12 min", "less than a minute".
 pub fn minutes_phrase(ms: i64) -> String {
-    let minutes = ms.max(0) / 60_000;
+    if ms <= 0 {
+        return "0 min".to_string();
+    }
+    let minutes = ms / 60_000;
     match minutes {
         0 => "less than a minute".to_string(),
         m if m < 60 => format!("{m} min"),
@@ -382,12 +385,13 @@ pub fn week_chart_svg(weeks: &[Week], weekly_budget_minutes: Option<u32>, title:
     const BOTTOM: f64 = 24.0;
     const TOP: f64 = 10.0;
     let minutes: Vec<f64> = weeks.iter().map(|w| w.ms as f64 / 60_000.0).collect();
-    let budget = weekly_budget_minutes.map(f64::from);
-    let top = minutes
-        .iter()
-        .copied()
-        .chain(budget)
-        .fold(60.0_f64, f64::max);
+    let highest = minutes.iter().copied().fold(60.0_f64, f64::max);
+    // A budget far above the weeks drawn would flatten every bar: it is then named above
+    // the chart instead of drawn.
+    let budget = weekly_budget_minutes
+        .map(f64::from)
+        .filter(|b| *b <= 2.0 * highest);
+    let top = budget.map_or(highest, |b| b.max(highest));
     // A round scale: the next multiple of an hour above the highest value.
     let scale = (top / 60.0).ceil() * 60.0;
     let plot_h = HEIGHT - BOTTOM - TOP;
@@ -420,10 +424,17 @@ pub fn week_chart_svg(weeks: &[Week], weekly_budget_minutes: Option<u32>, title:
             y(b),
             y(b)
         );
-        desc.push(format!(
-            "weekly budget {}",
-            minutes_phrase(i64::from(weekly_budget_minutes.unwrap_or(0)) * 60_000)
-        ));
+    }
+    if let Some(m) = weekly_budget_minutes {
+        let phrase = minutes_phrase(i64::from(m) * 60_000);
+        desc.push(format!("weekly budget {phrase}"));
+        if budget.is_none() {
+            budget_line = format!(
+                "<text class=\"scale\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">weekly budget {phrase}, above the scale</text>",
+                WIDTH - 4.0,
+                TOP + 8.0
+            );
+        }
     }
     let axis = format!(
         "<line class=\"axis\" x1=\"{LEFT}\" x2=\"{LEFT}\" y1=\"{TOP}\" y2=\"{:.1}\"/>\
@@ -716,10 +727,18 @@ mod tests {
         assert!(svg.contains("class=\"budget\""));
         assert!(svg.contains("Screen time &lt;per week&gt;"));
         assert!(!week_chart_svg(&weeks, None, "t").contains("class=\"budget\""));
+        // A budget far above the bars is named, not drawn (the bars keep their height).
+        let far = week_chart_svg(&weeks, Some(6_000), "t");
+        assert!(!far.contains("class=\"budget\""));
+        assert!(
+            far.contains("weekly budget 100 h, above the scale"),
+            "{far}"
+        );
     }
 
     #[test]
     fn minutes_read_plainly() {
+        assert_eq!(minutes_phrase(0), "0 min");
         assert_eq!(minutes_phrase(30_000), "less than a minute");
         assert_eq!(minutes_phrase(12 * MIN), "12 min");
         assert_eq!(minutes_phrase(60 * MIN), "1 h");

@@ -203,6 +203,13 @@ async fn story() {
     open(t, &base, &format!("/students/{id}")).await;
     wait_for(t, "#screen-time svg.screen-chart", "the weekly chart").await;
     both_widths(&mut findings, t, "record").await;
+    t.execute(
+        "document.querySelector('#screen-time').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .expect("scroll to the chart");
+    findings.shot(t, "screen-record-chart").await;
     teacher.close().await;
 
     let problems = std::mem::take(&mut findings.problems);
