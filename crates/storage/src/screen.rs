@@ -87,6 +87,11 @@ pub fn sheet_key(sheet_id: &str, position: i64, confirmed: bool) -> String {
     format!("sheet:{sheet_id}:{position}:{who}")
 }
 
+/// (class id, class name, daily, weekly, exemption note) as selected.
+type ClassBudgetRow = (String, String, Option<i64>, Option<i64>, Option<String>);
+/// (kind, idempotency key, response, correct, occurred at) as selected.
+type SheetResultRow = (String, String, Option<String>, Option<i64>, i64);
+
 fn minutes(field: &'static str, value: Option<i64>, max: u32) -> Result<Option<u32>> {
     match value {
         None => Ok(None),
@@ -242,18 +247,17 @@ impl Store {
     /// The budgets that apply to a student: per open enrolment the class's budget (and
     /// the student's exemption from it), and each guardian's.
     pub async fn student_budgets(&self, student_id: &UserId) -> Result<StudentBudgets> {
-        let classes: Vec<(String, String, Option<i64>, Option<i64>, Option<String>)> =
-            sqlx::query_as(
-                "SELECT c.id, c.name, b.daily_minutes, b.weekly_minutes, x.note \
+        let classes: Vec<ClassBudgetRow> = sqlx::query_as(
+            "SELECT c.id, c.name, b.daily_minutes, b.weekly_minutes, x.note \
                  FROM enrollments e JOIN classes c ON c.id = e.class_id \
                  LEFT JOIN class_screen_budgets b ON b.class_id = c.id \
                  LEFT JOIN screen_time_exemptions x \
                    ON x.class_id = c.id AND x.student_id = e.student_id \
                  WHERE e.student_id = $1 AND e.left_at IS NULL ORDER BY c.name, c.id",
-            )
-            .bind(student_id.as_str())
-            .fetch_all(&self.pool)
-            .await?;
+        )
+        .bind(student_id.as_str())
+        .fetch_all(&self.pool)
+        .await?;
         let guardians: Vec<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
             "SELECT guardian_id, daily_minutes, weekly_minutes FROM guardian_screen_budgets \
              WHERE student_id = $1 ORDER BY guardian_id",
@@ -417,7 +421,7 @@ impl Store {
     /// The results entered for a sheet, from the events, in position order (a
     /// self-reported result before the confirmed one).
     pub async fn sheet_results(&self, sheet: &Sheet) -> Result<Vec<SheetResult>> {
-        let rows: Vec<(String, String, Option<String>, Option<i64>, i64)> = sqlx::query_as(
+        let rows: Vec<SheetResultRow> = sqlx::query_as(
             "SELECT kind, idempotency_key, response, correct, occurred_at FROM events \
              WHERE student_id = $1 AND kind IN ($2, $3) AND idempotency_key LIKE $4 \
              ORDER BY occurred_at, id",

@@ -47,6 +47,16 @@ async fn api(app: &TestApp, token: &str, path: &str) -> serde_json::Value {
     response.json().await.unwrap()
 }
 
+/// The value of the hidden field `name` in a page.
+fn field(page: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let at = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in:\n{page}"))
+        + marker.len();
+    page[at..].split('"').next().unwrap().to_string()
+}
+
 /// The kinds of the next steps on a course page (`<p class="kind">…</p>`).
 fn kinds(page: &str) -> Vec<String> {
     page.split("<p class=\"kind\">")
@@ -199,7 +209,47 @@ async fn a_student_near_the_budget_gets_offline_steps_and_a_sheet_that_counts_on
         .unwrap();
     assert_eq!(attempts(&twice, skill), attempts(&after, skill));
     let days = api(&app, &token, "/api/v1/me/screen-time?limit=1").await;
-    assert_eq!(days[0]["minutes"], 22);
+    assert_eq!(days[0]["minutes"], 22, "confirmations are not screen time");
+
+    // Never cut off in the middle of an item: an item served near the budget is answered
+    // and graded after the budget runs out (the page was open 10 minutes: 32 in all).
+    let page = get(&http, &app, &format!("{course}/skills/{skill}")).await;
+    let action = page
+        .split(r#"id="answer-form""#)
+        .next()
+        .unwrap()
+        .rsplit(r#"action=""#)
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let served_item = version
+        .course
+        .item(action.rsplit('/').nth(1).unwrap())
+        .unwrap();
+    app.advance_ms(10 * 60_000);
+    let feedback = http
+        .post(format!("{}{action}", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("skill", skill.as_str()),
+            ("key", &field(&page, "key")),
+            ("served", &field(&page, "served")),
+            ("hints", "0"),
+            ("response", &as_field(&right_answer(served_item))),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(feedback.status(), 200);
+    assert!(feedback.text().await.unwrap().contains("Correct!"));
+    let spent = get(&http, &app, &course).await;
+    assert!(spent.contains("class=\"screen-meter spent\""), "{spent}");
+    assert!(spent.contains("screen time is done for now"));
+    let days = api(&app, &token, "/api/v1/me/screen-time?limit=1").await;
+    assert_eq!(days[0]["minutes"], 32);
 
     // Another student's sheet is not found, for the student and for another teacher.
     let ana = client();
