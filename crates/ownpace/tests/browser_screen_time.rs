@@ -20,7 +20,7 @@ use browser_support::{
     DESKTOP, Driver, Findings, PHONE, click_and_load, horizontal_overflow, open, resize,
     screenshot_dir, sign_in, text_of, wait_for,
 };
-use common::{as_field, right_answer, spawn_app, user_id};
+use common::{as_field, right_answer, user_id};
 use fantoccini::{Client, Locator};
 use ownpace::demo::DEMO_PASSWORD;
 use ownpace_storage::Backend;
@@ -76,7 +76,13 @@ async fn a_student_near_the_budget_gets_an_offline_sheet_on_desktop_and_phone() 
 
 async fn story() {
     let driver = Driver::start().await;
-    let app = spawn_app(Backend::Sqlite, 2).await;
+    // About noon in the school's zone: "today" holds the demo's 22 minutes whenever the
+    // test runs.
+    let config = ownpace_web::Config {
+        timezone: common::noon_zone(),
+        ..ownpace_web::Config::default()
+    };
+    let app = common::spawn_app_with(Backend::Sqlite, 2, config).await;
     let school = app.school.clone();
     let base = app.base.clone();
     let near = school

@@ -6,7 +6,8 @@
 //! the weekly chart is on the student record and the family page; ana is never offline.
 
 use crate::support::{
-    TestApp, as_field, client, login_api, login_page, right_answer, spawn_app, user_id,
+    TestApp, as_field, client, login_api, login_page, noon_zone, right_answer, spawn_app,
+    spawn_app_with, user_id,
 };
 use ownpace_storage::Backend;
 
@@ -69,7 +70,13 @@ fn kinds(page: &str) -> Vec<String> {
 async fn a_student_near_the_budget_gets_offline_steps_and_a_sheet_that_counts_once_confirmed(
     backend: Backend,
 ) {
-    let app = spawn_app(backend, 2).await;
+    // About noon in the school's zone, so "today" holds the demo's 22 minutes and the
+    // 10 minutes added below.
+    let config = ownpace_web::Config {
+        timezone: noon_zone(),
+        ..ownpace_web::Config::default()
+    };
+    let app = spawn_app_with(backend, 2, config).await;
     let school = app.school.clone();
     let near = school
         .near_budget
