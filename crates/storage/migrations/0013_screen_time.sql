@@ -43,8 +43,10 @@ CREATE TABLE practice_sheets (
 );
 CREATE INDEX practice_sheets_student ON practice_sheets (student_id, created_at);
 
+-- `student_id` repeats the sheet's, so erasing a student finds every row by one column.
 CREATE TABLE practice_sheet_items (
     sheet_id TEXT NOT NULL REFERENCES practice_sheets (id),
+    student_id TEXT NOT NULL REFERENCES users (id),
     position BIGINT NOT NULL,
     item_id TEXT NOT NULL,
     skills TEXT NOT NULL,

@@ -544,9 +544,10 @@ pub const INVENTORY: &[TableUse] = &[
         seen_by: "the student and their teachers",
         kept: Kept::UntilErased,
         on_erasure: OnErasure::Delete,
-        student_column: None,
+        student_column: Some("student_id"),
         columns: &[
             ("sheet_id", S),
+            ("student_id", S),
             ("position", N),
             ("item_id", N),
             ("skills", N),

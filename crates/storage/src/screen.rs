@@ -347,10 +347,11 @@ impl Store {
         .await?;
         for (position, (item, skills)) in (1_i64..).zip(items) {
             sqlx::query(
-                "INSERT INTO practice_sheet_items (sheet_id, position, item_id, skills) \
-                 VALUES ($1, $2, $3, $4)",
+                "INSERT INTO practice_sheet_items (sheet_id, student_id, position, item_id, skills) \
+                 VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(&id)
+            .bind(student_id.as_str())
             .bind(position)
             .bind(item.as_str())
             .bind(skills.join(" "))
