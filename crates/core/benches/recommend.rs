@@ -148,7 +148,7 @@ fn situation() -> Situation {
         pinned: vec![Activity::Lesson("lesson-3".into())],
         lessons_done: Default::default(),
         hidden: vec![Activity::PracticeSkill(id(61))],
-        screen_time_spent: false,
+        screen_time: Default::default(),
         now: NOW,
     }
 }
@@ -161,7 +161,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| recommend(black_box(&course), black_box(&s), 3))
     });
     let mut offline = s.clone();
-    offline.screen_time_spent = true;
+    offline.screen_time = ownpace_core::screen_time::Level::Spent;
     c.bench_function("recommend 200 skills, screen time spent", |b| {
         b.iter(|| recommend(black_box(&course), black_box(&offline), 3))
     });

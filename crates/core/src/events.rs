@@ -30,10 +30,16 @@ pub enum EventKind {
     /// An answer that could not be read for the item's kind ("forty" for a number): not
     /// graded, moves nothing, and keeps no copy of what was typed.
     UnreadAnswer,
+    /// A result entered for an item of a printed practice sheet by the student
+    /// (self-reported): kept, shown to the teacher, moves nothing until confirmed.
+    SheetResult,
+    /// A sheet result the teacher confirmed (or entered): moves mastery like an answer,
+    /// but happened on paper, away from the screen.
+    SheetAnswer,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::Answer,
         EventKind::Hint,
         EventKind::Lesson,
@@ -41,6 +47,8 @@ impl EventKind {
         EventKind::Placement,
         EventKind::PlacementAnswer,
         EventKind::UnreadAnswer,
+        EventKind::SheetResult,
+        EventKind::SheetAnswer,
     ];
 
     /// The name stored in the event log.
@@ -53,6 +61,8 @@ impl EventKind {
             EventKind::Placement => "placement",
             EventKind::PlacementAnswer => "placement-answer",
             EventKind::UnreadAnswer => "unread-answer",
+            EventKind::SheetResult => "sheet-result",
+            EventKind::SheetAnswer => "sheet-answer",
         }
     }
 
@@ -63,7 +73,25 @@ impl EventKind {
 
     /// Whether events of this kind move the learner state (through [`apply`]).
     pub fn moves_mastery(self) -> bool {
-        matches!(self, EventKind::Answer | EventKind::Placement)
+        matches!(
+            self,
+            EventKind::Answer | EventKind::Placement | EventKind::SheetAnswer
+        )
+    }
+
+    /// Whether the event is a request made while working on screen: what screen time is
+    /// measured from ([`crate::screen_time`]). Offline activities marked done and results
+    /// from paper sheets are not.
+    pub fn on_screen(self) -> bool {
+        matches!(
+            self,
+            EventKind::Answer
+                | EventKind::Hint
+                | EventKind::Lesson
+                | EventKind::Placement
+                | EventKind::PlacementAnswer
+                | EventKind::UnreadAnswer
+        )
     }
 }
 
@@ -196,6 +224,11 @@ mod tests {
         assert_eq!(EventKind::from_name("answered"), None);
         assert!(EventKind::Answer.moves_mastery());
         assert!(!EventKind::Hint.moves_mastery());
+        assert!(EventKind::SheetAnswer.moves_mastery());
+        assert!(!EventKind::SheetResult.moves_mastery());
+        assert!(!EventKind::SheetAnswer.on_screen());
+        assert!(!EventKind::OfflineActivity.on_screen());
+        assert!(EventKind::Hint.on_screen());
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub mod progress;
 pub mod recommend;
 pub mod review;
 pub mod roster;
+pub mod screen_time;
+pub mod sheet;
 pub mod simulate;
 pub mod skillmap;
 pub mod standing;

@@ -108,8 +108,10 @@ pub struct Situation {
     pub lessons_done: HashSet<String>,
     /// Teacher overrides: never shown, even when pinned.
     pub hidden: Vec<Activity>,
-    /// The daily screen-time budget is spent (SPEC C12): offline options come first.
-    pub screen_time_spent: bool,
+    /// Where the student stands against the screen-time budget (SPEC C12). Near or past
+    /// it, every option is an offline one (CONTRACTS' precedence: this comes first).
+    #[serde(default)]
+    pub screen_time: crate::screen_time::Level,
     /// ms since the epoch.
     pub now: i64,
 }
@@ -121,6 +123,8 @@ pub enum Activity {
     Review(String),
     Lesson(String),
     Project(String),
+    /// A printable practice sheet on the student's current skills (done on paper).
+    PracticeSheet,
 }
 
 impl Activity {
@@ -148,6 +152,7 @@ impl Activity {
             Activity::Review(id) => format!("review:{id}"),
             Activity::Lesson(id) => format!("lesson:{id}"),
             Activity::Project(id) => format!("project:{id}"),
+            Activity::PracticeSheet => "sheet:practice".to_string(),
         }
     }
 
@@ -157,13 +162,26 @@ impl Activity {
             Activity::Review(_) => 1,
             Activity::Lesson(_) => 2,
             Activity::Project(_) => 3,
+            Activity::PracticeSheet => 4,
         }
     }
+    /// Whether the activity happens away from the screen: hands-on and group lessons,
+    /// projects for groups, printable sheets.
+    pub fn is_offline(&self, course: &Course) -> bool {
+        match self {
+            Activity::PracticeSkill(_) | Activity::Review(_) => false,
+            Activity::Lesson(id) => course.lesson(id).is_some_and(|l| l.modality.is_offline()),
+            Activity::Project(id) => course.project(id).is_some_and(|p| p.group_min >= 2),
+            Activity::PracticeSheet => true,
+        }
+    }
+
     fn exists(&self, course: &Course) -> bool {
         match self {
             Activity::PracticeSkill(id) | Activity::Review(id) => course.skill(id).is_some(),
             Activity::Lesson(id) => course.lesson(id).is_some(),
             Activity::Project(id) => course.project(id).is_some(),
+            Activity::PracticeSheet => !course.items.is_empty(),
         }
     }
     /// The activity's title as the student sees it.
@@ -176,6 +194,7 @@ impl Activity {
             Activity::Project(id) => course
                 .project(id)
                 .map_or_else(|| id.clone(), |p| p.title.clone()),
+            Activity::PracticeSheet => "A practice sheet to print".to_string(),
         }
     }
 }
@@ -219,9 +238,12 @@ pub enum Reason {
         lesson: String,
         days_since: Option<i64>,
     },
-    /// Screen time is spent and this activity happens away from the screen.
+    /// Screen time is near its budget or spent, and this activity happens away from the
+    /// screen.
     ScreenTime {
         activity: Activity,
+        #[serde(default)]
+        spent: bool,
     },
 }
 
@@ -312,18 +334,23 @@ impl Reason {
                     Activity::Lesson(lesson.clone()).title(course)
                 )
             }
-            Reason::ScreenTime { activity } => {
+            Reason::ScreenTime { activity, spent } => {
                 let what = match activity {
                     Activity::Lesson(id) => match course.lesson(id).map(|l| l.modality) {
                         Some(Modality::Group) => "a group activity away from the screen",
                         _ => "a hands-on activity away from the screen",
                     },
+                    Activity::PracticeSheet => {
+                        "practice on paper for the skills you are working on"
+                    }
                     _ => "work with a group, away from the screen",
                 };
-                format!(
-                    "screen time is done for today: “{}” is {what}",
-                    activity.title(course)
-                )
+                let when = if *spent {
+                    "screen time is done for now"
+                } else {
+                    "screen time is nearly used up"
+                };
+                format!("{when}: “{}” is {what}", activity.title(course))
             }
         }
     }
@@ -387,6 +414,7 @@ pub fn recommend(course: &Course, situation: &Situation, count: usize) -> Vec<Re
         &situation.assignments,
     );
     let hidden = |a: &Activity| situation.hidden.contains(a);
+    let offline_only = situation.screen_time.offline();
 
     let mut picked: Vec<Recommendation> = Vec::new();
     let mut used_skills: Vec<usize> = Vec::new();
@@ -398,6 +426,7 @@ pub fn recommend(course: &Course, situation: &Situation, count: usize) -> Vec<Re
         if done
             || hidden(activity)
             || !activity.exists(course)
+            || (offline_only && !activity.is_offline(course))
             || picked.iter().any(|r| &r.activity == activity)
         {
             continue;
@@ -424,11 +453,9 @@ pub fn recommend(course: &Course, situation: &Situation, count: usize) -> Vec<Re
     });
 
     let kind_cap = count.div_ceil(2).max(1);
-    let tiers: &[Option<bool>] = if situation.screen_time_spent {
-        &[Some(true), Some(false)]
-    } else {
-        &[None]
-    };
+    // Near or past the budget every option is an offline one: nothing on screen fills
+    // the remaining slots.
+    let tiers: &[Option<bool>] = if offline_only { &[Some(true)] } else { &[None] };
     let mut taken = vec![false; candidates.len()];
     for tier in tiers {
         for capped in [true, false] {
@@ -570,11 +597,13 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
             }
         }
     }
+    let spent = situation.screen_time == crate::screen_time::Level::Spent;
     let screen = |activity: &Activity, best: Option<(Reason, f64)>| -> Option<(Reason, f64)> {
         let base = best.map_or(0.0, |(_, s)| s);
         Some((
             Reason::ScreenTime {
                 activity: activity.clone(),
+                spent,
             },
             200.0 + base,
         ))
@@ -633,7 +662,7 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
         }
         let activity = Activity::Lesson(lesson.id.clone());
         let offline = lesson.modality.is_offline();
-        if offline && situation.screen_time_spent {
+        if offline && situation.screen_time.offline() {
             best = screen(&activity, best);
         }
         if let Some((reason, score)) = best {
@@ -692,7 +721,7 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
         }
         let activity = Activity::Project(project.id.clone());
         let offline = project.group_min >= 2;
-        if offline && situation.screen_time_spent {
+        if offline && situation.screen_time.offline() {
             best = screen(&activity, best);
         }
         if let Some((reason, score)) = best {
@@ -706,7 +735,57 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
             });
         }
     }
+
+    // A printable sheet on the skills the student would practise on screen: offered
+    // only when the path is offline, first among the offline options.
+    if situation.screen_time.offline() {
+        let best = out
+            .iter()
+            .filter(|c| !c.offline && c.skill.is_some())
+            .map(|c| c.score)
+            .max_by(f64::total_cmp);
+        if let Some(best) = best {
+            let activity = Activity::PracticeSheet;
+            if let Some((reason, _)) = screen(&activity, None) {
+                out.push(Candidate {
+                    activity,
+                    skill: None,
+                    reason,
+                    score: 300.0 + best,
+                    offline: true,
+                    order: 0,
+                });
+            }
+        }
+    }
     out
+}
+
+/// The skills a printable practice sheet covers: those the student would practise on
+/// screen now (in progress, ready, or due for review, with items), most urgent first, at
+/// most `max`. Empty when nothing is actionable.
+pub fn sheet_skills(course: &Course, situation: &Situation, max: usize) -> Vec<String> {
+    let graph = Graph::with_targets(
+        course,
+        &situation.skills,
+        &situation.goals,
+        &situation.assignments,
+    );
+    let mut scored: Vec<(f64, usize)> = (0..course.skills.len())
+        .filter(|&i| {
+            course
+                .items_for_skill(&course.skills[i].id)
+                .next()
+                .is_some()
+        })
+        .filter_map(|i| skill_reason(course, situation, &graph, i).map(|(_, s)| (s, i)))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored
+        .into_iter()
+        .take(max)
+        .map(|(_, i)| course.skills[i].id.clone())
+        .collect()
 }
 
 /// The course's prerequisite graph with the student's resolved states.
@@ -792,7 +871,7 @@ impl<'a> Graph<'a> {
                 .lesson(id)
                 .and_then(|l| l.skills.first())
                 .and_then(|s| self.dag.index_of(s)),
-            Activity::Project(_) => None,
+            Activity::Project(_) | Activity::PracticeSheet => None,
         }
     }
 }

@@ -32,6 +32,8 @@ pub enum Kind {
     Ranges,
     /// One of a few words.
     Choice { values: &'static [&'static str] },
+    /// A time zone name from the IANA database (`ownpace_core::screen_time::SchoolZone`).
+    Zone,
 }
 
 impl Kind {
@@ -46,6 +48,7 @@ impl Kind {
             Kind::Line { max } => format!("one line, at most {max} bytes"),
             Kind::Ranges => "IP addresses or CIDR ranges, comma-separated".into(),
             Kind::Choice { values } => values.join(" or "),
+            Kind::Zone => "an IANA time zone name, such as Europe/Paris or UTC".into(),
         }
     }
 
@@ -59,6 +62,7 @@ impl Kind {
             Kind::Line { .. } => "TEXT",
             Kind::Ranges => "ADDRS",
             Kind::Choice { .. } => "WORD",
+            Kind::Zone => "ZONE",
         }
     }
 }
@@ -245,6 +249,18 @@ pub const RETENTION_DAYS_AFTER_LEAVING: Setting = Setting {
     scope: Scope::Database,
 };
 
+// The school's time zone (issue 12 and CONTRACTS "Time"): days and weeks of screen time.
+pub const TIMEZONE: Setting = Setting {
+    name: "timezone",
+    flag: "timezone",
+    env: "OWNPACE_TIMEZONE",
+    in_file: true,
+    default: Some("UTC"),
+    help: "The school's time zone (IANA name): where its days and weeks begin, for screen-time budgets and dates",
+    kind: Kind::Zone,
+    scope: Scope::Server,
+};
+
 /// Every setting, in the order of `--help` and the README.
 // Consent (issue 11, point 5): who needs a guardian's consent before using Ownpace.
 pub const CONSENT_AGE: Setting = Setting {
@@ -287,6 +303,7 @@ pub const SETTINGS: &[&Setting] = &[
     &RETENTION_DAYS_AFTER_LEAVING,
     &CONSENT_AGE,
     &CONSENT_WHEN_AGE_UNKNOWN,
+    &TIMEZONE,
 ];
 
 /// The longest text value accepted for any setting.
@@ -545,6 +562,12 @@ fn check(setting: &'static Setting, raw: Raw<'_>, origin: &Origin) -> Result<Val
             Raw::Text("false") => Ok(Value::Switch(false)),
             _ => Err(invalid(shown())),
         },
+        Kind::Zone => {
+            let text = text.ok_or_else(|| invalid(shown()))?;
+            ownpace_core::screen_time::SchoolZone::new(text)
+                .map(|zone| Value::Text(zone.name().to_string()))
+                .map_err(|_| invalid(shown()))
+        }
         Kind::Ranges => {
             let text = text.ok_or_else(|| invalid(shown()))?;
             ownpace_web::parse_ranges(text)
@@ -745,6 +768,10 @@ impl Settings {
             admins_need_two_factor: sources.switch(&ADMINS_NEED_TWO_FACTOR)?,
             retention_days_after_leaving: sources.whole(&RETENTION_DAYS_AFTER_LEAVING)?,
             consent: consent_policy(&sources)?,
+            timezone: sources
+                .text(&TIMEZONE)?
+                .and_then(|name| ownpace_core::screen_time::SchoolZone::new(&name).ok())
+                .unwrap_or_default(),
             ..ownpace_web::Config::default()
         };
         Ok(Settings {

@@ -35,6 +35,8 @@ pub struct DemoSchool {
     /// Usernames of the main class's students; the guardian's child is the first.
     pub students: Vec<String>,
     pub other_students: Vec<String>,
+    /// The second class's student whose screen time is near the class budget (issue 12).
+    pub near_budget: Option<String>,
 }
 
 const FIRST_NAMES: &[&str] = &[
@@ -165,6 +167,7 @@ pub async fn seed(
     let other_count = 5.min(FIRST_NAMES.len().saturating_sub(students));
     let mut main_usernames = Vec::new();
     let mut other_usernames = Vec::new();
+    let mut other_ids = Vec::new();
     for index in 0..students + other_count {
         let first = FIRST_NAMES[index % FIRST_NAMES.len()];
         let initial = LAST_INITIALS
@@ -241,8 +244,35 @@ pub async fn seed(
         if in_main {
             main_usernames.push(username)
         } else {
-            other_usernames.push(username)
+            other_usernames.push(username);
+            other_ids.push(student.id.clone());
         }
+    }
+    // The second class's student near the budget: the first one without screen time in
+    // the last day, so today's figure is exactly what `seed_screen_time` adds.
+    let mut near = None;
+    for id in &other_ids {
+        if store.screen_stamps(id, now - 86_400_000).await?.is_empty() {
+            near = Some(id.clone());
+            break;
+        }
+    }
+    let near = near.or_else(|| other_ids.first().cloned());
+    let near_budget = near
+        .as_ref()
+        .and_then(|id| other_ids.iter().position(|o| o == id))
+        .and_then(|i| other_usernames.get(i).cloned());
+    if let Some(student) = near {
+        seed_screen_time(
+            store,
+            &course,
+            &other_class.id,
+            &other_teacher.id,
+            &student,
+            now,
+            &mut rng,
+        )
+        .await?;
     }
     Ok(DemoSchool {
         course_id: course.id.clone(),
@@ -254,6 +284,7 @@ pub async fn seed(
         guardian: guardian.username,
         students: main_usernames,
         other_students: other_usernames,
+        near_budget,
     })
 }
 
@@ -479,6 +510,116 @@ async fn simulate_history(
                 given_up.push(skill.id.clone());
             }
             answered += 1;
+        }
+    }
+    Ok(())
+}
+
+/// The demo's screen-time budget, on the second class (CONTRACTS: never ana's), in
+/// minutes a day and a week.
+pub const DEMO_DAILY_BUDGET: u32 = 30;
+pub const DEMO_WEEKLY_BUDGET: u32 = 600;
+
+/// Screen time on the second class (issue 12): Mr. Osei sets a budget of 30 minutes a day,
+/// and the class's first student has worked on screen for the last 22 minutes, so 8 are
+/// left and their next steps are offline ones, a printable practice sheet first. One
+/// sheet is made already, with a self-reported result waiting for the teacher.
+async fn seed_screen_time(
+    store: &Store,
+    course: &Course,
+    class_id: &ClassId,
+    teacher_id: &UserId,
+    student_id: &UserId,
+    now: i64,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<()> {
+    const MINUTE: i64 = 60_000;
+    store
+        .set_class_budget(
+            class_id,
+            ownpace_core::screen_time::Budget {
+                daily_minutes: Some(DEMO_DAILY_BUDGET),
+                weekly_minutes: Some(DEMO_WEEKLY_BUDGET),
+            },
+            teacher_id,
+            now,
+        )
+        .await?;
+    // The first item opened 23 minutes ago, answers two minutes apart from 21 to 1 minute
+    // ago: 22 minutes on screen today (unless the demo is made just after midnight).
+    let mastery = store.student_mastery(student_id, &course.id).await?;
+    let mastered = |id: &str| {
+        mastery
+            .iter()
+            .any(|m| m.skill_id.as_str() == id && m.progress.is_mastered())
+    };
+    let skill = course
+        .skills
+        .iter()
+        .find(|s| {
+            !mastered(&s.id)
+                && s.prerequisites.iter().all(|p| mastered(p))
+                && course.items_for_skill(&s.id).next().is_some()
+        })
+        .or_else(|| course.skills.first())
+        .ok_or_else(|| anyhow!("the demo course has no skills"))?;
+    let items: Vec<&Item> = course.items_for_skill(&skill.id).collect();
+    let params = BktParams::default();
+    for (i, minutes_ago) in (1..=21).rev().step_by(2).enumerate() {
+        let Some(item) = items.get(i % items.len().max(1)) else {
+            break;
+        };
+        let response = respond(item, rng.random_bool(0.6), rng);
+        let correct = grade(item, &response).correct;
+        store
+            .record_answer(
+                &AnswerRecord {
+                    student_id,
+                    course_id: &course.id,
+                    course_version: 1,
+                    item_id: &item.id,
+                    skills: &item.skills,
+                    response: &serde_json::to_string(&response)?,
+                    correct,
+                    occurred_at: now - minutes_ago * MINUTE,
+                    duration_ms: Some(2 * MINUTE),
+                    idempotency_key: &format!("demo-screen-{i}"),
+                },
+                |_| params,
+            )
+            .await?;
+    }
+    // A sheet made yesterday evening, one result typed in by the student.
+    let answered = HashMap::new();
+    let sheet_items: Vec<_> = ownpace_core::sheet::choose_items(
+        course,
+        std::slice::from_ref(&skill.id),
+        &answered,
+        "demo",
+    )
+    .into_iter()
+    .map(|i| (i.id.clone(), i.skills.clone()))
+    .collect();
+    if !sheet_items.is_empty() {
+        let made = now - 20 * 3_600_000;
+        let id = store
+            .create_sheet(student_id, &course.id, 1, &sheet_items, made)
+            .await?;
+        if let Some(sheet) = store.sheet(&id).await?
+            && let Some(first) = sheet.items.first()
+            && let Some(item) = course.item(first.item_id.as_str())
+        {
+            let response = respond(item, true, rng);
+            let correct = grade(item, &response).correct;
+            store
+                .record_sheet_result(
+                    &sheet,
+                    first,
+                    &serde_json::to_string(&response)?,
+                    correct,
+                    made + 3_600_000,
+                )
+                .await?;
         }
     }
     Ok(())

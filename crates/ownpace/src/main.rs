@@ -277,12 +277,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 return Ok(());
             }
             let logins = format!(
-                "Demo logins (password for all: {pw}):\n  teacher:  teacher      (class dashboard)\n  student:  {student}          (practice)\n  guardian: guardian     (child: {student})\n  admin:    admin\n  another teacher: teacher2",
+                "Demo logins (password for all: {pw}):\n  teacher:  teacher      (class dashboard)\n  student:  {student}          (practice)\n  guardian: guardian     (child: {student})\n  admin:    admin\n  another teacher: teacher2  (screen-time budget on Period 4)\n  near the budget: {near}  (next steps offline, a practice sheet)",
                 pw = demo::DEMO_PASSWORD,
                 student = school
                     .as_ref()
                     .and_then(|s| s.students.first().cloned())
                     .unwrap_or_else(|| "ana".into()),
+                near = school
+                    .as_ref()
+                    .and_then(|s| s.near_budget.clone())
+                    .unwrap_or_else(|| "(the first student of Period 4)".into()),
             );
             serve(settings, store, Some(logins)).await
         }

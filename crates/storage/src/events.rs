@@ -178,16 +178,38 @@ impl Store {
         answer: &AnswerRecord<'_>,
         params_for: impl Fn(&str) -> BktParams,
     ) -> Result<RecordedAnswer> {
+        self.record_graded(EventKind::Answer, answer, params_for)
+            .await
+    }
+
+    /// Appends a paper answer from a printed practice sheet that a teacher confirmed or
+    /// entered (`sheet-answer`): it moves mastery exactly like an answer, in one
+    /// transaction, idempotently, but is not screen time.
+    pub async fn record_sheet_answer(
+        &self,
+        answer: &AnswerRecord<'_>,
+        params_for: impl Fn(&str) -> BktParams,
+    ) -> Result<RecordedAnswer> {
+        self.record_graded(EventKind::SheetAnswer, answer, params_for)
+            .await
+    }
+
+    async fn record_graded(
+        &self,
+        kind: EventKind,
+        answer: &AnswerRecord<'_>,
+        params_for: impl Fn(&str) -> BktParams,
+    ) -> Result<RecordedAnswer> {
         check_idempotency_key(answer.idempotency_key)?;
         let mut tx = self.pool.begin().await?;
         let event_id = new_id();
-        let inserted = insert_graded(&mut *tx, &event_id, EventKind::Answer, answer).await?;
+        let inserted = insert_graded(&mut *tx, &event_id, kind, answer).await?;
 
         if inserted == 0 {
             let first =
                 first_use(&mut *tx, answer.student_id.as_str(), answer.idempotency_key).await?;
             if !first.is(
-                EventKind::Answer,
+                kind,
                 answer.course_id.as_str(),
                 Some(answer.item_id.as_str()),
             ) {
@@ -768,10 +790,11 @@ async fn replay_into(
     }
     let events: Vec<Row> = sqlx::query_as(
         "SELECT student_id, course_id, kind, skills, correct, occurred_at, data FROM events \
-             WHERE kind IN ($1, $2) ORDER BY occurred_at, id",
+             WHERE kind IN ($1, $2, $3) ORDER BY occurred_at, id",
     )
     .bind(EventKind::Answer.as_str())
     .bind(EventKind::Placement.as_str())
+    .bind(EventKind::SheetAnswer.as_str())
     .fetch_all(&mut **tx)
     .await?;
     let mut states: HashMap<(String, String), LearnerState> = HashMap::new();
@@ -790,7 +813,7 @@ async fn replay_into(
                 };
                 events::apply(state, &event, params_for);
             }
-            EventKind::Answer => {
+            EventKind::Answer | EventKind::SheetAnswer => {
                 answers += 1;
                 let skills = split_skills(&row.skills);
                 let event = LearnerEvent::Answer {
@@ -833,12 +856,14 @@ async fn replay_until(
     }
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, kind, skills, correct, occurred_at, data FROM events \
-         WHERE student_id = $1 AND course_id = $2 AND kind IN ($3, $4) ORDER BY occurred_at, id",
+         WHERE student_id = $1 AND course_id = $2 AND kind IN ($3, $4, $5) \
+         ORDER BY occurred_at, id",
     )
     .bind(student_id)
     .bind(course_id)
     .bind(EventKind::Answer.as_str())
     .bind(EventKind::Placement.as_str())
+    .bind(EventKind::SheetAnswer.as_str())
     .fetch_all(&mut **tx)
     .await?;
     let mut state = LearnerState::default();

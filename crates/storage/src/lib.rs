@@ -29,6 +29,7 @@ mod notices;
 mod path;
 pub mod retention;
 mod roster;
+mod screen;
 mod security;
 mod staff_audit;
 mod two_factor;
@@ -51,6 +52,10 @@ pub use path::{
     NewGoal, NewOverride, OverrideAction, OverrideScope,
 };
 pub use roster::{Class, Enrolment, StudentRelation};
+pub use screen::{
+    ClassBudget, MAX_EXEMPTION_NOTE_CHARS, MAX_SHEET_ITEMS, Sheet, SheetItem, SheetResult,
+    StudentBudgets, check_budget, sheet_key,
+};
 pub use security::{Charge, MAX_THROTTLE_KEY_BYTES, ThrottleRule};
 pub use staff_audit::{StaffAction, StaffEntry, StaffEvent};
 pub use two_factor::TwoFactor;

@@ -75,7 +75,8 @@ impl utoipa::Modify for BearerAuth {
 
 /// The OpenAPI document as a JSON value (also used by tests).
 pub fn openapi_document() -> serde_json::Value {
-    serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
+    let doc = ApiDoc::openapi().merge_from(crate::screen_api::ScreenApi::openapi());
+    serde_json::to_value(doc).unwrap_or_default()
 }
 
 #[utoipa::path(get, path = "/api/openapi.json",

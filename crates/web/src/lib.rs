@@ -32,6 +32,8 @@ pub mod policy;
 mod practice;
 pub mod retention;
 mod routing;
+mod screen;
+mod screen_api;
 mod views;
 
 pub use auth::address::{IpRange, parse_ranges};
@@ -103,6 +105,8 @@ pub struct Config {
     /// Who needs a guardian's consent before using Ownpace (`consent_age`,
     /// `consent_when_age_unknown`; off by default). See `consent`.
     pub consent: ownpace_core::consent::Policy,
+    /// The school's time zone: where its days and weeks begin (screen-time budgets).
+    pub timezone: ownpace_core::screen_time::SchoolZone,
 }
 
 impl Default for Config {
@@ -121,6 +125,7 @@ impl Default for Config {
             admins_need_two_factor: false,
             retention_days_after_leaving: 0,
             consent: ownpace_core::consent::Policy::OFF,
+            timezone: ownpace_core::screen_time::SchoolZone::default(),
         }
     }
 }

@@ -56,6 +56,7 @@ fn activity_href(course_id: &str, activity: &Activity) -> String {
         }
         Activity::Lesson(id) => format!("/learn/{course_id}/lessons/{id}"),
         Activity::Project(id) => format!("/learn/{course_id}/projects/{id}"),
+        Activity::PracticeSheet => format!("/learn/{course_id}/sheets"),
     }
 }
 
@@ -65,6 +66,7 @@ fn activity_kind(activity: &Activity) -> &'static str {
         Activity::Review(_) => "Review",
         Activity::Lesson(_) => "Lesson",
         Activity::Project(_) => "Project",
+        Activity::PracticeSheet => "On paper",
     }
 }
 
@@ -246,6 +248,9 @@ pub async fn student_path(
         .iter()
         .filter_map(|row| row.progress.stuck().map(|r| (row.skill_id.to_string(), r)))
         .collect();
+    // The screen-time budget comes first (CONTRACTS): near or past it, every next step
+    // is an offline one.
+    let screen_time = crate::screen::standing(state, student_id).await?.level;
     let situation = Situation {
         skills: statuses.clone(),
         goals: core_goals(&goals),
@@ -255,7 +260,7 @@ pub async fn student_path(
         pinned,
         lessons_done,
         hidden,
-        screen_time_spent: false,
+        screen_time,
         now: state.now(),
     };
     Ok(StudentPath {
@@ -419,6 +424,8 @@ pub struct HomePath {
     pub placement_summary: String,
     pub options: Vec<OptionView>,
     pub goals: Vec<GoalView>,
+    /// The calm screen-time meter (shown when a budget applies).
+    pub meter: crate::screen::Meter,
     pub interests: Vec<(String, bool)>,
     pub goal_skills: Vec<(String, String)>,
     pub projects: Vec<(String, String)>,
@@ -451,7 +458,9 @@ pub async fn home_path(
     tags.sort();
     tags.dedup();
     let mine = &path.situation.interests;
+    let meter = crate::screen::meter(&crate::screen::standing(state, student_id).await?);
     Ok(HomePath {
+        meter,
         needs_placement: placement.is_none() && !practised,
         placement_summary,
         options,

@@ -21,6 +21,7 @@ pub use crate::routing::{Access, RouteSpec, Subject};
 fn routes() -> Vec<Route> {
     let mut routes = pages::routes();
     routes.extend(api::routes());
+    routes.extend(crate::screen_api::routes());
     routes
 }
 

@@ -24,6 +24,7 @@ pub use expr::format_number;
 pub use grade::{Grade, NOT_UNDERSTOOD, NotUnderstood, assess, grade, parse_number};
 pub use graph::PrerequisiteGraph;
 pub use parse::{ASSET_EXTENSIONS, parse_course};
+pub(crate) use template::fnv1a;
 
 /// One file of a course folder, already read by the caller.
 #[derive(Debug, Clone)]

@@ -424,6 +424,7 @@ fn options_are_diverse_in_kind_and_skill() {
                 .map(|l| l.skills[0].clone())
                 .unwrap_or_default(),
             Activity::Project(id) => format!("project {id}"),
+            Activity::PracticeSheet => "sheet".to_string(),
         };
         assert!(skills.insert(skill.clone()), "two options for {skill}");
     }
@@ -441,7 +442,8 @@ fn options_are_diverse_in_kind_and_skill() {
 }
 
 #[test]
-fn spent_screen_time_puts_offline_activities_first() {
+fn near_or_past_the_budget_every_option_is_offline() {
+    use ownpace_core::screen_time::Level;
     let c = course();
     let mut s = situation();
     s.interests = vec!["sport".into()];
@@ -449,45 +451,96 @@ fn spent_screen_time_puts_offline_activities_first() {
     assert!(
         !recs
             .iter()
-            .any(|r| matches!(r.reason, Reason::ScreenTime { .. }))
+            .any(|r| matches!(r.reason, Reason::ScreenTime { .. })
+                || r.activity == Activity::PracticeSheet)
     );
 
-    s.screen_time_spent = true;
-    let recs = recommend(&c, &s, 3);
-    assert_eq!(recs.len(), 3);
+    s.screen_time = Level::Near;
+    // An on-screen pin gives way to the budget (CONTRACTS: the budget comes first).
+    s.pinned = vec![practice("add")];
+    let recs = recommend(&c, &s, ALL);
+    assert_eq!(recs.len(), 4, "{:?}", texts(&c, &recs));
     for r in &recs {
         assert!(
-            matches!(r.reason, Reason::ScreenTime { .. }),
+            matches!(r.reason, Reason::ScreenTime { spent: false, .. }),
             "{:?}",
             texts(&c, &recs)
         );
+        assert!(r.activity.is_offline(&c));
     }
     let offline: HashSet<_> = recs.iter().map(|r| r.activity.clone()).collect();
     assert_eq!(
         offline,
         HashSet::from([
+            Activity::PracticeSheet,
             Activity::Lesson("ratio-hands".into()),
             Activity::Lesson("compare-group".into()),
             Activity::Project("box".into()),
         ])
     );
+    // The sheet comes first: it is offline practice on the skills at hand.
+    assert_eq!(recs[0].activity, Activity::PracticeSheet);
     assert_eq!(
         find(&recs, &Activity::Lesson("ratio-hands".into())).map(|r| r.reason.text(&c)),
         Some(
-            "screen time is done for today: “Mixing paint” is a hands-on activity away from the screen"
+            "screen time is nearly used up: “Mixing paint” is a hands-on activity away from the screen"
                 .to_string()
         )
     );
-    // With more slots than offline options, screen activities fill the rest, after them.
-    // (ratio and compare are taken by their offline lessons, so only add is left.)
-    let recs = recommend(&c, &s, 5);
-    assert_eq!(recs.len(), 4);
-    assert_eq!(recs[3].activity, practice("add"));
+    // With three slots, still only offline options.
+    let three = recommend(&c, &s, 3);
+    assert_eq!(three.len(), 3);
+    assert!(three.iter().all(|r| r.activity.is_offline(&c)));
+
+    // Spent: the same options, worded as done.
+    s.screen_time = Level::Spent;
+    let recs = recommend(&c, &s, 3);
     assert!(
-        recs[3..]
+        recs.iter()
+            .all(|r| matches!(r.reason, Reason::ScreenTime { spent: true, .. }))
+    );
+    assert!(
+        recs[0]
+            .reason
+            .text(&c)
+            .starts_with("screen time is done for now")
+    );
+
+    // An offline pin stays first, as pinned.
+    s.pinned = vec![Activity::Lesson("compare-group".into())];
+    let recs = recommend(&c, &s, 3);
+    assert_eq!(recs[0].activity, Activity::Lesson("compare-group".into()));
+    assert_eq!(recs[0].reason, Reason::Pinned);
+
+    // Within the budget nothing changes.
+    s.screen_time = Level::Within;
+    s.pinned.clear();
+    assert!(
+        recommend(&c, &s, ALL)
             .iter()
             .all(|r| !matches!(r.reason, Reason::ScreenTime { .. }))
     );
+}
+
+#[test]
+fn a_sheet_covers_the_skills_the_student_would_practise_most_urgently_first() {
+    use ownpace_core::recommend::sheet_skills;
+    let c = course();
+    let s = situation();
+    let on_screen: Vec<String> = recommend(&c, &s, ALL)
+        .iter()
+        .filter_map(|r| match &r.activity {
+            Activity::PracticeSkill(id) | Activity::Review(id) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    let skills = sheet_skills(&c, &s, 10);
+    assert!(!skills.is_empty());
+    for skill in &on_screen {
+        assert!(skills.contains(skill), "{skill} missing from {skills:?}");
+    }
+    assert_eq!(sheet_skills(&c, &s, 1).len(), 1);
+    assert_eq!(sheet_skills(&c, &s, 1)[0], skills[0]);
 }
 
 #[test]

@@ -31,6 +31,7 @@ mod pilot;
 mod policy;
 mod privacy;
 mod record;
+mod screen_time;
 mod security;
 mod together;
 mod trust;

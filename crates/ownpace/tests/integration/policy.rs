@@ -209,6 +209,54 @@ const REVIEWED: &[(&str, &str, &str)] = &[
     ("GET", "/admin/users/{user}/erase", "admin"),
     ("POST", "/admin/users/{user}/erase", "admin"),
     ("GET", "/admin/erasures", "admin"),
+    // Screen time and printable sheets (issue 12).
+    (
+        "GET",
+        "/learn/{course}/sheets",
+        "student of course {course}",
+    ),
+    (
+        "POST",
+        "/learn/{course}/sheets",
+        "student of course {course}",
+    ),
+    (
+        "GET",
+        "/learn/{course}/sheets/{sheet}",
+        "student of course {course}",
+    ),
+    (
+        "POST",
+        "/learn/{course}/sheets/{sheet}/results",
+        "student of course {course}",
+    ),
+    (
+        "GET",
+        "/students/{student}/sheets/{sheet}",
+        "teacher of student {student}",
+    ),
+    (
+        "POST",
+        "/students/{student}/sheets/{sheet}/confirm",
+        "teacher of student {student}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/screen-time",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/students/{student}/screen-time/exemption",
+        "teacher of student {student}",
+    ),
+    (
+        "POST",
+        "/family/{student}/screen-time",
+        "guardian of student {student}",
+    ),
+    ("GET", "/api/v1/me/screen-time", "student"),
+    ("GET", "/api/v1/me/screen-budget", "student"),
     ("GET", "/api/openapi.json", "public"),
     ("POST", "/api/v1/login", "public"),
     ("POST", "/api/v1/logout", "signed-in"),
@@ -340,6 +388,9 @@ struct Ids {
     override_id: String,
     /// An account the admin routes may change (a student made for this test).
     user: String,
+    /// Per role: a practice sheet of the student they may see (the student's own, the
+    /// teacher's student's).
+    sheet: HashMap<String, String>,
 }
 
 fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
@@ -381,6 +432,12 @@ fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
     .replace("{override}", &ids.override_id)
     .replace("{hand}", "01900000-0000-7000-8000-000000000002")
     .replace("{user}", &ids.user)
+    .replace(
+        "{sheet}",
+        ids.sheet
+            .get(&role)
+            .map_or("01900000-0000-7000-8000-000000000002", String::as_str),
+    )
     .replace("{upload}", "01900000-0000-7000-8000-000000000001")
     .replace("{file}", "app.css")
 }
@@ -493,7 +550,27 @@ async fn check_every_route(backend: Backend) {
         .unwrap()[0]
         .id
         .clone();
+    let mut sheet = HashMap::new();
+    for (role, student) in [
+        ("student", &school.students[0]),
+        ("teacher", &school.students[1]),
+    ] {
+        let id = user_id(&app, student).await;
+        let made = app
+            .store
+            .create_sheet(
+                &id,
+                &school.course_id,
+                course.version,
+                &[(item.clone(), vec![skill.clone()])],
+                ownpace_web::now_ms(),
+            )
+            .await
+            .unwrap();
+        sheet.insert(role.to_string(), made);
+    }
     let ids = Ids {
+        sheet,
         course: HashMap::from([
             ("own".into(), school.course_id.clone()),
             ("other".into(), other.course.id.clone()),

@@ -63,6 +63,19 @@ impl TestApp {
     }
 }
 
+/// A fixed-offset time zone (`Etc/GMT±N`) in which it is about noon now: screen-time
+/// tests count "today" far from a local midnight, whenever they run.
+pub fn noon_zone() -> ownpace_core::screen_time::SchoolZone {
+    let utc_hour = (ownpace_web::now_ms() / 3_600_000).rem_euclid(24);
+    let west = utc_hour - 12;
+    let name = match west {
+        0 => "UTC".to_string(),
+        n if n > 0 => format!("Etc/GMT+{n}"),
+        n => format!("Etc/GMT-{}", -n),
+    };
+    ownpace_core::screen_time::SchoolZone::new(&name).expect("an Etc/GMT zone")
+}
+
 /// Starts Ownpace with a demo school of `students` students (plus the other class).
 pub async fn spawn_app(backend: Backend, students: usize) -> TestApp {
     spawn_app_with(backend, students, ownpace_web::Config::default()).await

@@ -12,11 +12,12 @@ macro_rules! on_both_engines {
 
 mod support;
 
-mod erasure;
 mod consent;
+mod erasure;
 mod inventory;
 mod models;
 mod roster;
+mod screen;
 mod security;
 mod store;
 mod upgrade;

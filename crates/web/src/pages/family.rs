@@ -108,6 +108,8 @@ struct ChildPage {
     courses: Vec<CourseRecord>,
     /// Goals agreed between the child and their teacher: (course title, goal).
     goals: Vec<(String, crate::path::GoalView)>,
+    flash: crate::flash::Flash,
+    screen: crate::screen::Panel,
 }
 
 pub async fn child(
@@ -157,7 +159,11 @@ pub async fn child(
             state.now(),
         )
         .await?;
+    let flash = crate::flash::take(&state, &current, &format!("/family/{student_id}")).await?;
+    let screen = crate::screen::panel(&state, &student_id, Some(&current.user.id)).await?;
     Ok(ChildPage {
+        flash,
+        screen,
         layout: Layout::new(student.display_name.clone(), Some(&current), "/family"),
         name: student.display_name,
         student_id,

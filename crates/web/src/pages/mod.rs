@@ -20,7 +20,9 @@ mod placement;
 mod practice;
 mod privacy;
 pub(crate) mod record;
+mod screen;
 mod setup;
+mod sheets;
 mod sign_in;
 mod site;
 mod student;
@@ -45,6 +47,8 @@ pub(crate) fn routes() -> Vec<Route> {
         notices::routes(),
         family::routes(),
         crate::consent::routes(),
+        screen::routes(),
+        sheets::routes(),
         privacy::routes(),
         data_rights::routes(),
         admin::routes(),

@@ -178,6 +178,16 @@ fn history_row(course: &Course, e: &StoredEvent, now: i64, show_answers: bool) -
         ),
         EventKind::PlacementAnswer => ("Placement question", question, shown_answer),
         EventKind::Placement => ("Finished the placement check", String::new(), String::new()),
+        EventKind::SheetResult => (
+            "Wrote on a practice sheet (self-reported, not counted until confirmed)",
+            question,
+            shown_answer,
+        ),
+        EventKind::SheetAnswer => (
+            "Practice sheet on paper, confirmed by a teacher",
+            question,
+            shown_answer,
+        ),
     };
     let (outcome, outcome_text) = match (e.kind, e.correct) {
         (EventKind::UnreadAnswer, _) => ("unread", "Could not be read: not graded"),
@@ -337,6 +347,9 @@ struct StudentRecord {
     today: String,
     courses: Vec<CourseRecord>,
     paths: Vec<PathSection>,
+    /// Screen time: the weekly chart, budgets, exemptions and practice sheets.
+    screen: crate::screen::Panel,
+    sheets: Vec<(String, String, String)>,
 }
 
 /// `YYYY-MM-DD` of a time (UTC), as a date field takes it.
@@ -404,7 +417,11 @@ pub async fn student_record(
         }
         None => layout.with_crumbs([("/classes", "My classes")]),
     };
+    let screen = crate::screen::panel(&state, &student_id, None).await?;
+    let sheets = crate::screen::sheet_links(&state, &student_id, &paths).await?;
     Ok(StudentRecord {
+        screen,
+        sheets,
         layout,
         flash,
         student_id: student_id.into_string(),

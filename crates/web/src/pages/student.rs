@@ -54,6 +54,7 @@ struct CourseLink {
 struct StudentHome {
     layout: Layout,
     courses: Vec<CourseLink>,
+    meter: crate::screen::Meter,
 }
 
 pub async fn student_home(
@@ -74,9 +75,11 @@ pub async fn student_home(
             });
         }
     }
+    let meter = crate::screen::meter(&crate::screen::standing(&state, &current.user.id).await?);
     Ok(StudentHome {
         layout: Layout::new("My learning", Some(&current), "/learn"),
         courses,
+        meter,
     }
     .into_response())
 }

@@ -117,6 +117,9 @@ struct ClassDashboard {
     class_overrides: Vec<(String, String, String)>,
     /// Students waiting for a guardian's consent: (id, name).
     waiting_consent: Vec<(String, String)>,
+    /// The class's screen-time budget as typed (minutes; empty for none).
+    budget_daily: String,
+    budget_weekly: String,
 }
 
 pub async fn class_dashboard(
@@ -248,7 +251,11 @@ pub async fn class_dashboard(
             (o.id.into_string(), action.to_string(), label)
         })
         .collect();
+    let budget = state.store.class_budget(&class_id).await?;
+    let typed = |m: Option<u32>| m.map_or(String::new(), |m| m.to_string());
     Ok(ClassDashboard {
+        budget_daily: typed(budget.daily_minutes),
+        budget_weekly: typed(budget.weekly_minutes),
         layout: Layout::new(
             format!("{}: dashboard", class.name),
             Some(&current),
