@@ -33,13 +33,15 @@ pub struct RosterMembership<'a> {
 }
 
 /// What applying a roster did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RosterApplied {
     pub accounts: usize,
     /// Memberships added (students enrolled, teachers added).
     pub memberships: usize,
     /// Memberships that already existed.
     pub unchanged: usize,
+    /// Students enrolled by this roster (each gets a line in their access log).
+    pub enrolled_students: Vec<UserId>,
 }
 
 /// A CSV roster awaiting confirmation.
@@ -407,6 +409,9 @@ impl Store {
             };
             if done.rows_affected() > 0 {
                 applied.memberships += 1;
+                if role == "student" {
+                    applied.enrolled_students.push(UserId::new(user_id));
+                }
             } else {
                 applied.unchanged += 1;
             }

@@ -35,6 +35,8 @@ pub const ALSO_NAMES_STUDENT: &[(&str, &str)] = &[
     ("help_requests", "closed_by"),
     // A student's own notices (also found by `student_id`).
     ("notices", "recipient_id"),
+    // A student's own sign-ins name them as the actor too.
+    ("staff_audit", "actor_id"),
 ];
 
 /// Columns named like a person's id that never hold a student's: staff or guardian
@@ -48,6 +50,12 @@ pub const NEVER_A_STUDENT: &[(&str, &str)] = &[
     ("roster_imports", "admin_id"),
     ("erasure_log", "erased_by"),
     ("goals", "reviewed_by"),
+    ("consents", "guardian_id"),
+    ("consents", "withdrawn_by"),
+    ("class_screen_budgets", "set_by"),
+    ("guardian_screen_budgets", "guardian_id"),
+    ("screen_time_exemptions", "set_by"),
+    ("practice_sheet_items", "sheet_id"),
 ];
 
 /// Column names that are ids of things, never of people.
@@ -57,6 +65,10 @@ const NOT_PEOPLE: &[&str] = &["class_id", "course_id", "skill_id", "item_id", "p
 /// Client-chosen text kept in `Pseudonymise` tables that is not personal by kind but may
 /// hold anything a client sent: replaced by the row's own id.
 const REPLACED_BY_ROW_ID: &[(&str, &str)] = &[("events", "idempotency_key")];
+
+/// Personal text columns of kept tables that are `NOT NULL`: erasure empties them instead
+/// of setting them to NULL.
+const CLEARED_TO_EMPTY: &[(&str, &str)] = &[("staff_audit", "detail"), ("staff_audit", "address")];
 
 /// The longest reason an erasure accepts.
 pub const MAX_REASON_CHARS: usize = 500;
@@ -275,7 +287,11 @@ impl Store {
             };
             let mut sets = vec![format!("{column} = $1")];
             for (name, sensitivity) in table.columns {
-                if *sensitivity == Sensitivity::Personal {
+                if *sensitivity == Sensitivity::Personal
+                    && CLEARED_TO_EMPTY.contains(&(table.table, name))
+                {
+                    sets.push(format!("{name} = ''"));
+                } else if *sensitivity == Sensitivity::Personal {
                     sets.push(format!("{name} = NULL"));
                 }
                 if REPLACED_BY_ROW_ID.contains(&(table.table, name)) {

@@ -435,6 +435,13 @@ async fn a_csv_roster_is_previewed_refused_per_line_and_applied_once(backend: Ba
         .unwrap();
     assert_eq!(lucia.display_name, "Lucía Romero");
     assert!(app.store.is_enrolled(&lucia.id, class).await.unwrap());
+    // The enrolment is on Lucía's access log, like one made on the class page.
+    let log = app.store.audit_entries_for(&lucia.id, 10).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "enrolled" && e.detail == "from a roster file"),
+        "{log:?}"
+    );
     assert_eq!(
         use_code(&app, &code_in(&handout), "lucia's password").await,
         303

@@ -451,6 +451,12 @@ async fn a_requested_erasure_leaves_no_trace_in_database_logs_or_folders(backend
         .send()
         .await
         .unwrap();
+    if done.status() != 303 {
+        eprintln!(
+            "SERVERLOG {}",
+            std::fs::read_to_string(&log_path).unwrap_or_default()
+        );
+    }
     assert_eq!(done.status(), 303);
     assert_eq!(done.headers()["location"], "/admin/erasures");
     let log_page = admin

@@ -581,6 +581,15 @@ pub async fn confirm(
         }
         Err(other) => return Err(other.into()),
     };
+    let enrolled: Vec<&ownpace_core::ids::UserId> = applied.enrolled_students.iter().collect();
+    crate::audit::access(
+        &state,
+        &current,
+        ownpace_storage::AuditAction::Enrolled,
+        &enrolled,
+        Some("from a roster file"),
+    )
+    .await?;
     let classes: Vec<&str> = {
         let mut names: Vec<&str> = checked
             .memberships

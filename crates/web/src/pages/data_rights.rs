@@ -195,6 +195,17 @@ pub async fn admin_export(
 ) -> Result<Response, WebError> {
     let student = student_of(&state, &user_id).await?;
     let actor = &current.user.id;
+    state
+        .store
+        .staff_audit(ownpace_storage::StaffEvent {
+            kind: ownpace_storage::StaffAction::Exported,
+            actor: Some(actor),
+            subject: Some(&student.id),
+            detail: "the student's whole record, as a zip",
+            address: "",
+            at: state.now(),
+        })
+        .await?;
     download(
         &state,
         &headers,
@@ -354,6 +365,17 @@ pub async fn erase(
             ErasedVia::AdminPage,
             state.now(),
         )
+        .await?;
+    state
+        .store
+        .staff_audit(ownpace_storage::StaffEvent {
+            kind: ownpace_storage::StaffAction::Erased,
+            actor: Some(&current.user.id),
+            subject: None,
+            detail: &erased.pseudonym,
+            address: "",
+            at: state.now(),
+        })
         .await?;
     let done = Flash::success(format!(
         "The student's record is erased; the erasure log names them only as {}",
