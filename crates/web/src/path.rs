@@ -309,11 +309,12 @@ pub struct GoalView {
     pub due_input: String,
 }
 
-/// Display names of the people who set or reviewed these goals, `you` for the viewer.
+/// Display names of the people who set or reviewed these goals, `you` for the viewer
+/// (none when the page is not the goal owner's or a family member's own).
 pub async fn goal_people(
     state: &AppState,
     goals: &[ownpace_storage::Goal],
-    viewer: &UserId,
+    viewer: Option<&UserId>,
 ) -> Result<HashMap<UserId, String>, WebError> {
     let mut people: Vec<UserId> = Vec::new();
     for goal in goals {
@@ -327,7 +328,7 @@ pub async fn goal_people(
         if names.contains_key(&id) {
             continue;
         }
-        let name = if &id == viewer {
+        let name = if viewer == Some(&id) {
             "you".to_string()
         } else {
             state
@@ -467,7 +468,7 @@ pub async fn home_path(
         goals: goal_views(
             course,
             &path,
-            &goal_people(state, &path.goals, student_id).await?,
+            &goal_people(state, &path.goals, Some(student_id)).await?,
             state.now(),
         ),
         interests: tags
@@ -697,7 +698,7 @@ pub async fn teacher_path_view(
         goals: goal_views(
             course,
             &path,
-            &goal_people(state, &path.goals, &UserId::new("")).await?,
+            &goal_people(state, &path.goals, None).await?,
             state.now(),
         ),
         overrides,

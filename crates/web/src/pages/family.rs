@@ -125,7 +125,8 @@ pub async fn child(
     for class in state.store.classes_of_student(&student_id).await? {
         if let Some(course) = state.course(&class.course_id).await? {
             let path = crate::path::student_path(&state, &student_id, &course).await?;
-            let people = crate::path::goal_people(&state, &path.goals, &current.user.id).await?;
+            let people =
+                crate::path::goal_people(&state, &path.goals, Some(&current.user.id)).await?;
             goals.extend(
                 crate::path::goal_views(&course, &path, &people, state.now())
                     .into_iter()

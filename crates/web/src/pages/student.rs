@@ -136,7 +136,7 @@ pub async fn student_course(
         .store
         .declined_goals(&current.user.id, &course_id, now - DECLINED_SHOWN_MS)
         .await?;
-    let people = crate::path::goal_people(&state, &declined_goals, &current.user.id).await?;
+    let people = crate::path::goal_people(&state, &declined_goals, Some(&current.user.id)).await?;
     let declined = declined_goals
         .iter()
         .map(|g| {
