@@ -36,10 +36,13 @@ pub enum EventKind {
     /// A sheet result the teacher confirmed (or entered): moves mastery like an answer,
     /// but happened on paper, away from the screen.
     SheetAnswer,
+    /// A teacher set (or cleared) a student's level on a skill, with a note
+    /// ([`crate::grades`]): moves no mastery, but the gradebook replays it.
+    GradeOverride,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Answer,
         EventKind::Hint,
         EventKind::Lesson,
@@ -49,6 +52,7 @@ impl EventKind {
         EventKind::UnreadAnswer,
         EventKind::SheetResult,
         EventKind::SheetAnswer,
+        EventKind::GradeOverride,
     ];
 
     /// The name stored in the event log.
@@ -63,6 +67,7 @@ impl EventKind {
             EventKind::UnreadAnswer => "unread-answer",
             EventKind::SheetResult => "sheet-result",
             EventKind::SheetAnswer => "sheet-answer",
+            EventKind::GradeOverride => "grade-override",
         }
     }
 

@@ -10,6 +10,7 @@ pub mod consent;
 pub mod course;
 pub mod events;
 pub mod goals;
+pub mod grades;
 pub mod ids;
 pub mod learner;
 pub mod needs;

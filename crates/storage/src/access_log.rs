@@ -35,6 +35,8 @@ pub enum AuditAction {
     OverrideRemoved,
     GoalSet,
     PlacementCap,
+    /// A teacher set or cleared the student's level on a skill (the gradebook).
+    GradeSet,
     // Changes by an admin.
     Enrolled,
     Unenrolled,
@@ -66,6 +68,7 @@ impl AuditAction {
         AuditAction::OverrideRemoved,
         AuditAction::GoalSet,
         AuditAction::PlacementCap,
+        AuditAction::GradeSet,
         AuditAction::Enrolled,
         AuditAction::Unenrolled,
         AuditAction::Moved,
@@ -93,6 +96,7 @@ impl AuditAction {
             AuditAction::OverrideRemoved => "override_removed",
             AuditAction::GoalSet => "goal_set",
             AuditAction::PlacementCap => "placement_cap",
+            AuditAction::GradeSet => "grade_set",
             AuditAction::Enrolled => "enrolled",
             AuditAction::Unenrolled => "unenrolled",
             AuditAction::Moved => "moved",

@@ -21,6 +21,7 @@ mod courses;
 pub mod erasure;
 mod events;
 pub mod export;
+mod grades;
 mod hands;
 mod history;
 pub mod inventory;
@@ -43,6 +44,7 @@ pub use events::{
     AnswerRecord, EventRecord, MAX_IDEMPOTENCY_KEY_BYTES, MasteryRow, PlacementRecord,
     RecordedAnswer, StoredEvent,
 };
+pub use grades::{NewGradeOverride, OverridesBySkill, SkillEvidence};
 pub use hands::{HelpRequest, MAX_HAND_REPLY_CHARS};
 pub use history::HistoryCursor;
 pub use models::{LoggedAnswer, StoredModelParams};

@@ -105,6 +105,7 @@ pub(crate) fn what(action: &str, detail: &str) -> String {
         AuditAction::Hidden => format!("hid {quoted}"),
         AuditAction::OverrideRemoved => format!("took back the pin or hide on {quoted}"),
         AuditAction::GoalSet => format!("set the goal {quoted}"),
+        AuditAction::GradeSet => format!("set the level on {quoted}"),
         AuditAction::PlacementCap => {
             format!("set the placement check of the class to {detail} questions")
         }

@@ -39,7 +39,11 @@ impl Layout {
         active: &str,
     ) -> Layout {
         let nav = match current.map(|c| c.user.role) {
-            Some(Role::Student) => vec![("/learn", "My learning"), ("/notices", "Notices")],
+            Some(Role::Student) => vec![
+                ("/learn", "My learning"),
+                ("/grades", "Grades"),
+                ("/notices", "Notices"),
+            ],
             Some(Role::Teacher) => vec![("/classes", "My classes")],
             Some(Role::Guardian) => vec![("/family", "My family"), ("/notices", "Notices")],
             Some(Role::Admin) => vec![("/admin", "Administration")],

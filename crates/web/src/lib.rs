@@ -25,6 +25,7 @@ pub mod consent;
 mod error;
 pub mod export;
 mod flash;
+mod grades;
 mod layout;
 mod pages;
 mod path;

@@ -26,6 +26,7 @@ mod crash;
 mod data_rights;
 mod fit;
 mod flows;
+mod grades;
 mod openapi;
 mod pilot;
 mod policy;

@@ -136,6 +136,34 @@ const REVIEWED: &[(&str, &str, &str)] = &[
     ),
     ("GET", "/privacy", "public"),
     ("GET", "/notices", "student,guardian"),
+    ("GET", "/classes/{class}/grades", "teacher of class {class}"),
+    (
+        "GET",
+        "/classes/{class}/grades.csv",
+        "teacher of class {class}",
+    ),
+    (
+        "GET",
+        "/students/{student}/grades",
+        "teacher of student {student}",
+    ),
+    (
+        "POST",
+        "/students/{student}/grades/override",
+        "teacher of student {student}",
+    ),
+    (
+        "GET",
+        "/family/{student}/grades",
+        "guardian of student {student}",
+    ),
+    ("GET", "/grades", "student"),
+    ("GET", "/api/v1/me/grades", "student"),
+    (
+        "GET",
+        "/api/v1/classes/{class}/grades",
+        "teacher of class {class}",
+    ),
     ("POST", "/notices/read", "student,guardian"),
     ("GET", "/api/v1/me/notices", "student,guardian"),
     (

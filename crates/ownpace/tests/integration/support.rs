@@ -294,3 +294,38 @@ pub async fn user_id(app: &TestApp, username: &str) -> ownpace_core::ids::UserId
         .expect("user exists")
         .id
 }
+
+/// GETs a page with a signed-in client: its status and body.
+pub async fn get_page(http: &reqwest::Client, url: &str) -> (u16, String) {
+    let response = http.get(url).send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("a body"))
+}
+
+/// POSTs a form with a signed-in client: its status and where it redirects ("" for none).
+pub async fn post_form(
+    http: &reqwest::Client,
+    url: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let response = http
+        .post(url)
+        .form(fields)
+        .send()
+        .await
+        .expect("the server answers");
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (response.status().as_u16(), location)
+}
+
+/// A client signed in through the sign-in page, and its CSRF token.
+pub async fn signed_in(app: &TestApp, username: &str) -> (reqwest::Client, String) {
+    let http = client();
+    let csrf = login_page(app, &http, username).await;
+    (http, csrf)
+}

@@ -188,6 +188,11 @@ fn history_row(course: &Course, e: &StoredEvent, now: i64, show_answers: bool) -
             question,
             shown_answer,
         ),
+        EventKind::GradeOverride => (
+            "A teacher set the level (see the report card)",
+            String::new(),
+            String::new(),
+        ),
     };
     let (outcome, outcome_text) = match (e.kind, e.correct) {
         (EventKind::UnreadAnswer, _) => ("unread", "Could not be read: not graded"),
