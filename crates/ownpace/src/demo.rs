@@ -9,7 +9,7 @@
 
 use crate::course_dir;
 use anyhow::{Context, anyhow};
-use ownpace_core::course::{AnswerSpec, Course, Item, Response, grade};
+use ownpace_core::course::{AnswerSpec, Course, Item, Response, Skill, grade};
 use ownpace_core::events::EventKind;
 use ownpace_core::ids::{ClassId, CourseId, SkillId, UserId};
 use ownpace_core::learner::bkt::BktParams;
@@ -354,6 +354,20 @@ async fn give_interests_and_goal(
                         now,
                     )
                     .await?;
+                // The notice the page writes when a teacher agrees (left unread).
+                store
+                    .notify(
+                        student_id,
+                        student_id,
+                        "goal_agreed",
+                        &format!(
+                            "Your teacher agreed to your goal \u{201c}{}\u{201d}.",
+                            goal.title
+                        ),
+                        &format!("/learn/{}#goals", course.id),
+                        now,
+                    )
+                    .await?;
             }
         }
     }
@@ -427,17 +441,27 @@ async fn simulate_history(
     let mut key = 0u32;
     for days_ago in days {
         let mut at = now - days_ago * DAY - rng.random_range(2..6) * 3_600_000;
-        let answers_today = rng.random_range(6..16);
+        let answers_today = rng.random_range(5..12);
         let mut answered = 0;
         while answered < answers_today {
             let mastered = |id: &str| progress.get(id).is_some_and(|p| p.is_mastered());
-            let Some(skill) = course.skills.iter().find(|s| {
-                !mastered(&s.id)
-                    && !given_up.contains(&s.id)
-                    && s.prerequisites.iter().all(|p| mastered(p))
-            }) else {
+            // Like a class in the middle of a unit: students move between the two or three
+            // skills open to them rather than finishing one before the next, so the
+            // heatmap shows a frontier of skills in progress.
+            let open: Vec<&Skill> = course
+                .skills
+                .iter()
+                .filter(|s| {
+                    !mastered(&s.id)
+                        && !given_up.contains(&s.id)
+                        && s.prerequisites.iter().all(|p| mastered(p))
+                })
+                .take(3)
+                .collect();
+            if open.is_empty() {
                 break;
-            };
+            }
+            let skill = open[rng.random_range(0..open.len())];
             let state = progress
                 .entry(skill.id.clone())
                 .or_insert_with(|| SkillProgress::initial(&params));

@@ -216,9 +216,7 @@ impl Store {
     }
 }
 
-fn overrides_from(
-    rows: Vec<OverrideRow>,
-) -> HashMap<String, OverridesBySkill> {
+fn overrides_from(rows: Vec<OverrideRow>) -> HashMap<String, OverridesBySkill> {
     let mut out: HashMap<String, OverridesBySkill> = HashMap::new();
     for (student, skill, note, at, data) in rows {
         let level = data

@@ -24,6 +24,7 @@ mod config;
 mod consent;
 mod crash;
 mod data_rights;
+mod demo;
 mod fit;
 mod flows;
 mod grades;

@@ -1,0 +1,82 @@
+//! The demo school keeps the promises of `shared/CONTRACTS.md` ("The demo school"), on
+//! both engines: what ana has, where the budgets are, and a class in the middle of a unit.
+
+use crate::support::{login_api, spawn_app, user_id};
+use ownpace_storage::{Backend, GoalAgreement};
+use serde_json::Value;
+use std::collections::HashMap;
+
+on_both_engines!(the_demo_school_has_what_the_contract_lists,);
+
+async fn the_demo_school_has_what_the_contract_lists(backend: Backend) {
+    // The size `ownpace demo` seeds.
+    let app = spawn_app(backend, 25).await;
+    let school = &app.school;
+    let ana_name = &school.students[0];
+    assert_eq!(ana_name, "ana");
+    let ana = user_id(&app, ana_name).await;
+
+    // One agreed goal, one unread notice.
+    let goals = app.store.open_goals(&ana, &school.course_id).await.unwrap();
+    assert!(
+        goals.iter().any(|g| g.agreement == GoalAgreement::Agreed),
+        "ana has an agreed goal"
+    );
+    let notices = app.store.notices_for(&ana, 50).await.unwrap();
+    assert!(
+        notices.iter().any(|n| n.read_at.is_none()),
+        "an unread notice"
+    );
+
+    // Grades on several skills.
+    let grades: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/me/grades", app.base))
+        .bearer_auth(login_api(&app, ana_name).await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let graded = grades
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["level"].is_u64())
+        .count();
+    assert!(graded >= 3, "ana has grades on {graded} skills");
+
+    // Budgets on the second class, none on ana's.
+    let own = app.store.class_budget(&school.class_id).await.unwrap();
+    let other = app
+        .store
+        .class_budget(&school.other_class_id)
+        .await
+        .unwrap();
+    assert!(own.is_empty(), "no budget on ana's class");
+    assert!(!other.is_empty(), "a budget on the second class");
+
+    // The middle of a unit: a frontier of skills some students have mastered while others
+    // are still working on them, and far from every practised cell mastered.
+    let mastery = app.store.class_mastery(&school.class_id).await.unwrap();
+    let mut per_skill: HashMap<&str, (u32, u32)> = HashMap::new();
+    for row in &mastery {
+        let cell = per_skill.entry(row.skill_id.as_str()).or_default();
+        if row.progress.is_mastered() {
+            cell.0 += 1;
+        } else if row.progress.attempts > 0 {
+            cell.1 += 1;
+        }
+    }
+    let frontier = per_skill
+        .values()
+        .filter(|(mastered, working)| *mastered > 0 && *working >= 2)
+        .count();
+    let working: u32 = per_skill.values().map(|c| c.1).sum();
+    let mastered: u32 = per_skill.values().map(|c| c.0).sum();
+    assert!(frontier >= 5, "{frontier} skills on the frontier");
+    assert!(
+        f64::from(working) >= 0.12 * f64::from(working + mastered),
+        "{working} cells in progress beside {mastered} mastered"
+    );
+}
