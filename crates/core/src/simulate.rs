@@ -114,6 +114,54 @@ impl ParamDistribution {
     }
 }
 
+/// The distribution of a logistic (PFA) fit across a dataset's skills: what the
+/// `logistic` simulated learners draw their skills from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LogisticDistribution {
+    pub skills: usize,
+    /// The log-odds of a correct answer before any practice (bias + skill easiness).
+    pub easiness: Deciles,
+    /// The log-odds one more correct answer on the skill adds (PFA's γ).
+    pub gain: Deciles,
+}
+
+/// Performance Factors Analysis fitted on ASSISTments 2009 (`assist2009_pid`, train1 +
+/// valid1, [`crate::learner::logistic::FitOptions::pfa`]), as computed by
+/// [`LogisticDistribution::of`]; `tests/integration/simulate_fit.rs` refits and compares.
+pub const ASSIST2009_PFA_FOLD1: LogisticDistribution = LogisticDistribution {
+    skills: 109,
+    easiness: [
+        -1.4385, -0.0812, 0.1423, 0.3184, 0.4305, 0.5511, 0.6744, 0.8873, 1.0215, 1.3367, 2.2072,
+    ],
+    gain: [
+        -0.2199, 0.0289, 0.0496, 0.0788, 0.1348, 0.1606, 0.2001, 0.2582, 0.3178, 0.3830, 0.5842,
+    ],
+};
+
+impl LogisticDistribution {
+    /// Deciles of each skill's easiness (with the bias) and correct-answer weight in a
+    /// PFA fit (nearest rank).
+    pub fn of(fit: &crate::learner::logistic::LogisticParams) -> LogisticDistribution {
+        let deciles = |mut v: Vec<f64>| -> Deciles {
+            v.sort_by(f64::total_cmp);
+            let mut out = [0.0; 11];
+            if v.is_empty() {
+                return out;
+            }
+            for (i, o) in out.iter_mut().enumerate() {
+                let idx = ((v.len() - 1) as f64 * i as f64 / 10.0).round() as usize;
+                *o = v[idx];
+            }
+            out
+        };
+        LogisticDistribution {
+            skills: fit.skills.len(),
+            easiness: deciles(fit.skills.values().map(|s| fit.bias + s.easiness).collect()),
+            gain: deciles(fit.skills.values().map(|s| s.correct_weight).collect()),
+        }
+    }
+}
+
 /// Inverse CDF by linear interpolation between deciles; `u` in [0, 1].
 fn quantile(d: &Deciles, u: f64) -> f64 {
     let x = u.clamp(0.0, 1.0) * 10.0;
@@ -149,6 +197,74 @@ pub struct SimConfig {
     pub review_target: f64,
     pub retention_days: f64,
     pub placement: PlacementConfig,
+    /// Which simulated learners answer: BKT with FSRS forgetting (the model family the
+    /// policy itself uses) or logistic learners (a different family, so the policy is not
+    /// graded on its own assumptions).
+    #[serde(default)]
+    pub learners: LearnerFamily,
+    /// The `logistic` learners' skills are drawn from this fit.
+    #[serde(default = "default_logistic_population")]
+    pub logistic_population: LogisticDistribution,
+    /// `logistic` learners: the spread (standard deviation, log-odds) of ability across
+    /// students (assumption: PFA has no student term; 1.0 is typical of IRT fits).
+    #[serde(default = "default_ability_sd")]
+    pub ability_sd: f64,
+    /// `logistic` learners: a skill counts as truly known while the chance of a correct
+    /// answer on it is at least this (assumption).
+    #[serde(default = "default_known_at")]
+    pub known_at: f64,
+    /// `logistic` learners: days for half of what practice built to fade, times one plus
+    /// the practices so far (spaced practice lasts longer; assumption).
+    #[serde(default = "default_half_life")]
+    pub half_life_days: f64,
+    /// `logistic` learners: the smallest gain per practice (a tenth of the fitted skills
+    /// show none or a negative one: too little data).
+    #[serde(default = "default_min_gain")]
+    pub min_gain: f64,
+}
+
+fn default_logistic_population() -> LogisticDistribution {
+    ASSIST2009_PFA_FOLD1
+}
+fn default_ability_sd() -> f64 {
+    1.0
+}
+fn default_known_at() -> f64 {
+    0.8
+}
+fn default_half_life() -> f64 {
+    2.0
+}
+fn default_min_gain() -> f64 {
+    0.05
+}
+
+/// The family of simulated learners (`ownpace simulate --learners`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LearnerFamily {
+    /// Each skill known or not (BKT), learnt with a chance per practice, forgotten by FSRS.
+    #[default]
+    Bkt,
+    /// Each answer drawn from a logistic model: the student's ability, the skill's
+    /// easiness, and practice that builds up with the student's own learning rate and
+    /// fades over time.
+    Logistic,
+}
+
+impl LearnerFamily {
+    pub fn name(self) -> &'static str {
+        match self {
+            LearnerFamily::Bkt => "bkt",
+            LearnerFamily::Logistic => "logistic",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LearnerFamily> {
+        [LearnerFamily::Bkt, LearnerFamily::Logistic]
+            .into_iter()
+            .find(|f| f.name() == text)
+    }
 }
 
 impl Default for SimConfig {
@@ -171,6 +287,12 @@ impl Default for SimConfig {
             review_target: 0.9,
             retention_days: 30.0,
             placement: PlacementConfig::default(),
+            learners: LearnerFamily::Bkt,
+            logistic_population: ASSIST2009_PFA_FOLD1,
+            ability_sd: default_ability_sd(),
+            known_at: default_known_at(),
+            half_life_days: default_half_life(),
+            min_gain: default_min_gain(),
         }
     }
 }
@@ -227,6 +349,9 @@ pub struct PolicyReport {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimReport {
+    /// The simulated learners' family (`bkt` or `logistic`).
+    #[serde(default)]
+    pub learners: LearnerFamily,
     pub students: usize,
     pub skills: usize,
     /// Mean share of skills truly known before the course.
@@ -239,6 +364,19 @@ pub struct SimReport {
     pub policies: Vec<PolicyReport>,
 }
 
+/// Draws each skill's easiness and median gain per practice from the PFA fit.
+fn draw_logistic_skills(k: usize, config: &SimConfig) -> Vec<(f64, f64)> {
+    let pop = &config.logistic_population;
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x1061_5C11);
+    (0..k)
+        .map(|_| {
+            let easiness = quantile(&pop.easiness, rng.random::<f64>());
+            let gain = quantile(&pop.gain, rng.random::<f64>()).max(config.min_gain);
+            (easiness, gain)
+        })
+        .collect()
+}
+
 /// One student's hidden truth about one skill.
 #[derive(Debug, Clone)]
 struct TrueSkill {
@@ -247,11 +385,51 @@ struct TrueSkill {
     slip: f64,
     known: bool,
     memory: Option<MemoryState>,
+    /// `logistic` learners: the skill's log-odds before practice (with the student's
+    /// ability), what one practice adds, what practice has built (before fading), how many
+    /// practices and when the last was.
+    base: f64,
+    gain: f64,
+    strength: f64,
+    practices: u32,
+    last_at: i64,
 }
 
 #[derive(Debug, Clone)]
 struct Student {
     skills: Vec<TrueSkill>,
+    /// `Some` for logistic learners: their knowledge is a chance of a correct answer that
+    /// changes with time, not a yes/no.
+    logistic: Option<LogisticTruth>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct LogisticTruth {
+    known_at: f64,
+    half_life_days: f64,
+}
+
+impl Student {
+    /// The chance of a correct answer on skill `k` at `now` (logistic learners).
+    fn p_correct(&self, k: usize, now: i64, truth: &LogisticTruth) -> f64 {
+        let s = &self.skills[k];
+        let days = (now - s.last_at).max(0) as f64 / MS_PER_DAY;
+        let half_life = truth.half_life_days * (1.0 + f64::from(s.practices));
+        let built = s.strength * 0.5_f64.powf(days / half_life);
+        1.0 / (1.0 + (-(s.base + s.gain * built)).exp())
+    }
+
+    /// Whether skill `k` is truly known at `now`.
+    fn knows(&self, k: usize, now: i64) -> bool {
+        match &self.logistic {
+            None => self.skills[k].known,
+            Some(truth) => self.p_correct(k, now, truth) >= truth.known_at,
+        }
+    }
+
+    fn knows_all(&self, now: i64) -> bool {
+        (0..self.skills.len()).all(|k| self.knows(k, now))
+    }
 }
 
 struct Graph {
@@ -259,6 +437,8 @@ struct Graph {
     /// Per skill: its items' guess and slip, its median learning rate, and the prior the
     /// mastery tracker uses (what a fit on the class's history would find).
     skill: Vec<BktParams>,
+    /// Per skill, for `logistic` learners: easiness and the median gain per practice.
+    logistic: Vec<(f64, f64)>,
 }
 
 /// Draws each skill's parameters from the fitted distribution (one draw per course skill:
@@ -304,9 +484,69 @@ fn draw_student(
             slip,
             known,
             memory,
+            base: 0.0,
+            gain: 0.0,
+            strength: 0.0,
+            practices: 0,
+            last_at: 0,
         });
     }
-    Student { skills }
+    Student {
+        skills,
+        logistic: None,
+    }
+}
+
+/// A logistic learner: ability ~ N(0, `ability_sd`); each skill's easiness and gain per
+/// practice drawn from the PFA fit (one draw per course skill, shared by the class); the
+/// student's own gain is that times exp(0.3·ability + 0.2·z). Skills known before the
+/// course follow the same prerequisite rule as the BKT family; such a skill has three
+/// practices, the last a week before the start, built to a 90% chance of a correct answer.
+fn draw_logistic_student(
+    course: &Graph,
+    position: &[f64],
+    config: &SimConfig,
+    rng: &mut ChaCha8Rng,
+) -> Student {
+    let z = normal(rng);
+    let ability = config.ability_sd * z;
+    let truth = LogisticTruth {
+        known_at: config.known_at,
+        half_life_days: config.half_life_days,
+    };
+    let mut student = Student {
+        skills: Vec::with_capacity(position.len()),
+        logistic: Some(truth),
+    };
+    let before = -(7.0 * MS_PER_DAY) as i64;
+    for (k, pre) in course.prerequisites.iter().enumerate() {
+        let (easiness, gain) = course.logistic[k];
+        let gain = gain * (0.3 * z + 0.2 * normal(rng)).exp();
+        let ready = pre.iter().all(|&p| student.knows(p, 0));
+        let known = ready && 0.35 + 0.25 * z + 0.15 * normal(rng) > position[k];
+        let base = ability + easiness;
+        let (strength, practices) = if known {
+            // Built to logit(0.9) at the start, after a week's fading of three practices.
+            let needed = ((0.9_f64 / 0.1).ln() - base).max(0.0) / gain;
+            let fade = 0.5_f64.powf(7.0 / (config.half_life_days * 4.0));
+            (needed / fade, 3)
+        } else {
+            (0.0, 0)
+        };
+        student.skills.push(TrueSkill {
+            learn: 0.0,
+            guess: 0.0,
+            slip: 0.0,
+            known: false,
+            memory: None,
+            base,
+            gain,
+            strength,
+            practices,
+            last_at: before,
+        });
+    }
+    student
 }
 
 /// One policy's run for one student: the truth evolving, the clock and the tallies.
@@ -336,11 +576,14 @@ enum Kind {
 
 impl Run<'_> {
     fn all_known(&self) -> bool {
-        self.truth.skills.iter().all(|s| s.known)
+        self.truth.knows_all(self.now)
     }
 
     /// A student answers one item on skill `k`: returns whether it was correct.
     fn answer(&mut self, k: usize, kind: Kind) -> bool {
+        if let Some(truth) = self.truth.logistic {
+            return self.answer_logistic(k, kind, &truth);
+        }
         let now = self.now;
         let prereqs_known = self.course.prerequisites[k]
             .iter()
@@ -398,6 +641,39 @@ impl Run<'_> {
         correct
     }
 
+    /// A logistic learner answers: correct with the model's chance; the practice adds to
+    /// what is built (less while a prerequisite is not known), after fading since the last.
+    fn answer_logistic(&mut self, k: usize, kind: Kind, truth: &LogisticTruth) -> bool {
+        let now = self.now;
+        let p = self.truth.p_correct(k, now, truth);
+        if kind == Kind::Learning && p >= truth.known_at {
+            self.over_practice += 1;
+        }
+        let correct = self.rng.random_bool(p.clamp(0.0, 1.0));
+        let prereqs_known = self.course.prerequisites[k]
+            .iter()
+            .all(|&q| self.truth.knows(q, now));
+        let s = &mut self.truth.skills[k];
+        let days = (now - s.last_at).max(0) as f64 / MS_PER_DAY;
+        let half_life = truth.half_life_days * (1.0 + f64::from(s.practices));
+        let step = if prereqs_known {
+            1.0
+        } else {
+            self.config.missing_prerequisite_factor
+        };
+        s.strength = s.strength * 0.5_f64.powf(days / half_life) + step;
+        s.practices += 1;
+        s.last_at = now;
+        if kind == Kind::Review {
+            self.review_items += 1;
+        }
+        self.spend();
+        if self.at_mastery.is_none() && self.all_known() {
+            self.at_mastery = Some((self.items, self.minutes));
+        }
+        correct
+    }
+
     fn spend(&mut self) {
         let c = self.config;
         let m = (c.item_minutes_median.ln() + c.item_minutes_sigma * normal(&mut self.rng)).exp();
@@ -413,7 +689,7 @@ impl Run<'_> {
     }
 
     fn declare_done(&mut self, k: usize) {
-        if !self.truth.skills[k].known {
+        if !self.truth.knows(k, self.now) {
             self.left_unlearned[k] = true;
         }
     }
@@ -422,17 +698,27 @@ impl Run<'_> {
         let end = self.now;
         let later = end + (self.config.retention_days * MS_PER_DAY) as i64;
         let n = self.truth.skills.len().max(1) as f64;
-        let retained: f64 = self
-            .truth
-            .skills
-            .iter()
-            .filter(|s| s.known)
-            .map(|s| {
-                s.memory
-                    .map_or(1.0, |m| self.fsrs.recall_probability(&m, later))
-            })
-            .sum::<f64>()
-            / n;
+        let retained: f64 = match self.truth.logistic {
+            // Logistic learners: the share of skills still known 30 days on.
+            Some(_) => {
+                (0..self.truth.skills.len())
+                    .filter(|&k| self.truth.knows(k, later))
+                    .count() as f64
+                    / n
+            }
+            None => {
+                self.truth
+                    .skills
+                    .iter()
+                    .filter(|s| s.known)
+                    .map(|s| {
+                        s.memory
+                            .map_or(1.0, |m| self.fsrs.recall_probability(&m, later))
+                    })
+                    .sum::<f64>()
+                    / n
+            }
+        };
         let (items_to_mastery, minutes_to_mastery) =
             self.at_mastery.unwrap_or((self.items, self.minutes));
         Outcome {
@@ -570,7 +856,10 @@ impl SimStudent {
     ) -> Self {
         let seed = config.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let truth = draw_student(course, position, config, fsrs, &mut rng);
+        let truth = match config.learners {
+            LearnerFamily::Bkt => draw_student(course, position, config, fsrs, &mut rng),
+            LearnerFamily::Logistic => draw_logistic_student(course, position, config, &mut rng),
+        };
         SimStudent { truth, seed }
     }
 
@@ -624,7 +913,9 @@ impl SimStudent {
         config: &SimConfig,
         fsrs: &Fsrs,
     ) -> StudentResult {
-        let initial: Vec<bool> = self.truth.skills.iter().map(|s| s.known).collect();
+        let initial: Vec<bool> = (0..self.truth.skills.len())
+            .map(|k| self.truth.knows(k, 0))
+            .collect();
         let k = initial.len();
         let mut result = StudentResult {
             prior_known: initial.iter().filter(|&&b| b).count() as f64 / k.max(1) as f64,
@@ -676,12 +967,23 @@ impl SimStudent {
 pub fn simulate(course: &Course, config: &SimConfig, tick: &(dyn Fn() + Sync)) -> SimReport {
     let dag = crate::course::PrerequisiteGraph::of(course);
     let position = positions(&dag);
-    let skill = draw_skills(dag.len(), config);
+    let mut skill = draw_skills(dag.len(), config);
+    let logistic = draw_logistic_skills(dag.len(), config);
+    if config.learners == LearnerFamily::Logistic {
+        // What a BKT fit on a class of logistic learners would find for the tracker: a
+        // "guess" near the chance of a right answer before practice (average student) and
+        // a "slip" near the chance of a wrong one once known.
+        for (params, (easiness, _)) in skill.iter_mut().zip(&logistic) {
+            params.guess = (1.0 / (1.0 + (-easiness).exp())).clamp(0.05, 0.85);
+            params.slip = (1.0 - config.known_at).clamp(0.05, 0.3);
+        }
+    }
     let graph = Graph {
         prerequisites: (0..dag.len())
             .map(|k| dag.prerequisites(k).to_vec())
             .collect(),
         skill,
+        logistic,
     };
     let fsrs = Fsrs::default();
     let students: Vec<SimStudent> = (0..config.students)
@@ -751,6 +1053,7 @@ pub fn simulate(course: &Course, config: &SimConfig, tick: &(dyn Fn() + Sync)) -
         ),
     ];
     SimReport {
+        learners: config.learners,
         students: results.len(),
         skills: course.skills.len(),
         prior_known: mean(&|r| r.prior_known),
@@ -872,6 +1175,67 @@ mod tests {
             assert!(p.items_to_mastery_mean <= p.items_mean);
         }
         assert!((0.0..=1.0).contains(&r.placement_accuracy));
+    }
+
+    #[test]
+    fn logistic_learners_learn_with_practice_forget_with_time_and_differ_from_bkt() {
+        let c = chain(6);
+        let logistic = SimConfig {
+            learners: LearnerFamily::Logistic,
+            fixed_length: FixedLength::ItemsPerSkill(8),
+            ..config(60)
+        };
+        let r = simulate(&c, &logistic, &|| {});
+        assert_eq!(r.learners, LearnerFamily::Logistic);
+        assert_eq!(
+            r,
+            simulate(&c, &logistic, &|| {}),
+            "deterministic for a seed"
+        );
+        let bkt = simulate(
+            &c,
+            &SimConfig {
+                learners: LearnerFamily::Bkt,
+                ..logistic.clone()
+            },
+            &|| {},
+        );
+        assert_ne!(r.policies, bkt.policies, "a different family of learners");
+        let [fixed, mastery, ownpace] = &r.policies[..] else {
+            panic!("three policies")
+        };
+        // Practice teaches: the mastery rule leaves fewer skills unlearnt than a fixed count;
+        // ownpace reviews (whether the reviews pay off here is what docs/adaptive-path.md
+        // reports).
+        assert!(mastery.under_practice <= fixed.under_practice, "{r:#?}");
+        assert!(ownpace.review_items > 0.0, "{r:#?}");
+        for p in &r.policies {
+            assert!((0.0..=1.0).contains(&p.retained_30d));
+            assert!(p.items_to_mastery_mean <= p.items_mean);
+        }
+
+        // One learner by hand: practice raises the chance of a right answer, time lowers it.
+        let graph = Graph {
+            prerequisites: vec![vec![]],
+            skill: vec![BktParams::default()],
+            logistic: vec![(-1.0, 0.4)],
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut student = draw_logistic_student(&graph, &[0.99], &logistic, &mut rng);
+        let truth = student.logistic.expect("a logistic learner");
+        student.skills[0].strength = 0.0;
+        student.skills[0].practices = 0;
+        let before = student.p_correct(0, 0, &truth);
+        student.skills[0].strength = 5.0;
+        student.skills[0].practices = 5;
+        student.skills[0].last_at = 0;
+        let practised = student.p_correct(0, 0, &truth);
+        let month_later = student.p_correct(0, 30 * MS_PER_DAY as i64, &truth);
+        assert!(before < practised, "{before} < {practised}");
+        assert!(
+            month_later < practised && month_later > before,
+            "{month_later}"
+        );
     }
 
     #[test]

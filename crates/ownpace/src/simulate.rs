@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
 use ownpace::course_dir;
-use ownpace_core::simulate::{FixedLength, SimConfig, simulate};
+use ownpace_core::simulate::{FixedLength, LearnerFamily, SimConfig, simulate};
 use serde_json::json;
 
 /// Simulate students on a course under three policies (fixed, mastery, ownpace).
@@ -30,9 +30,19 @@ pub struct SimulateArgs {
     /// Cap on placement questions.
     #[arg(long, default_value_t = 12)]
     pub placement_questions: usize,
+    /// Which simulated learners answer: `bkt` (BKT with FSRS forgetting, the family the
+    /// policy's own tracker assumes) or `logistic` (ability, skill easiness and practice
+    /// that builds and fades, drawn from a PFA fit on ASSISTments 2009).
+    #[arg(long, default_value = "bkt", value_parser = parse_learners)]
+    pub learners: LearnerFamily,
     /// Print one JSON object on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_learners(text: &str) -> Result<LearnerFamily, String> {
+    LearnerFamily::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a learner family; use bkt or logistic"))
 }
 
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
@@ -58,6 +68,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let mut config = SimConfig {
         students: args.students,
         seed: args.seed,
+        learners: args.learners,
         fixed_length: args
             .fixed_items
             .map_or(FixedLength::MatchOwnpace, FixedLength::ItemsPerSkill),
@@ -98,6 +109,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
                 "students": report.students,
                 "skills": report.skills,
                 "seed": args.seed,
+                "learners": report.learners.name(),
                 "fixed_items_per_skill": report.fixed_items_per_skill,
                 "prior_known": report.prior_known,
                 "placement": {
@@ -110,10 +122,11 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{} ({} skills), {} simulated students, seed {}; {:.0}% of skills known before the course",
+        "{} ({} skills), {} simulated {} learners, seed {}; {:.0}% of skills known before the course",
         course.id,
         report.skills,
         report.students,
+        report.learners.name(),
         args.seed,
         100.0 * report.prior_known
     );

@@ -49,3 +49,31 @@ fn embedded_bkt_distribution_matches_a_refit() {
         }
     }
 }
+
+#[test]
+fn embedded_logistic_distribution_matches_a_refit() {
+    use ownpace_core::learner::logistic::{self, FitOptions};
+    use ownpace_core::simulate::{ASSIST2009_PFA_FOLD1, LogisticDistribution};
+    let dir = datasets_dir().join("assist2009_pid");
+    let mut train = Vec::new();
+    for f in ["assist2009_pid_train1.csv", "assist2009_pid_valid1.csv"] {
+        let path = dir.join(f);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {} ({e})", path.display()));
+        let name = path.display().to_string();
+        train.extend(
+            read_akt(&name, &text, AktLayout::detect(&text)).unwrap_or_else(|e| panic!("{e}")),
+        );
+    }
+    let got = LogisticDistribution::of(&logistic::fit(&train, &FitOptions::pfa()));
+    println!("{got:?}");
+    assert_eq!(got.skills, ASSIST2009_PFA_FOLD1.skills);
+    for (name, a, b) in [
+        ("easiness", got.easiness, ASSIST2009_PFA_FOLD1.easiness),
+        ("gain", got.gain, ASSIST2009_PFA_FOLD1.gain),
+    ] {
+        for (x, y) in a.iter().zip(b) {
+            assert!((x - y).abs() < 0.02, "{name}: refit {a:?}, embedded {b:?}");
+        }
+    }
+}

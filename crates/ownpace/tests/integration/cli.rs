@@ -271,6 +271,24 @@ fn simulate_prints_one_json_object_with_every_policy_and_is_repeatable() {
         stdout,
         "the same seed gives the same figures"
     );
+    assert_eq!(report["learners"], "bkt");
+
+    // The other family of simulated learners gives other figures; a wrong name is refused.
+    let logistic = ownpace(
+        dir.path(),
+        &[&args[..], &["--learners", "logistic"]].concat(),
+    );
+    assert!(logistic.status.success(), "{}", text(&logistic.stderr));
+    let other: serde_json::Value = serde_json::from_str(&text(&logistic.stdout)).unwrap();
+    assert_eq!(other["learners"], "logistic");
+    assert_ne!(other["policies"], report["policies"]);
+    let wrong = ownpace(dir.path(), &[&args[..], &["--learners", "irt"]].concat());
+    assert!(!wrong.status.success());
+    assert!(
+        text(&wrong.stderr).contains("use bkt or logistic"),
+        "{}",
+        text(&wrong.stderr)
+    );
 
     let set = ownpace(
         dir.path(),

@@ -394,6 +394,19 @@ async fn every_read_and_change_of_a_record_is_in_the_access_log(backend: Backend
         &[("_csrf", &tcsrf), ("questions", "6")],
     )
     .await;
+    let (status, _) = post(
+        &teacher,
+        &format!("{base}/students/{ana}/grades/override"),
+        &[
+            ("_csrf", &tcsrf),
+            ("course", &course_id),
+            ("skill", &skill.id),
+            ("level", "3"),
+            ("note", "Seen in class"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
 
     let admin = client();
     let acsrf = login_page(&app, &admin, "admin").await;
