@@ -68,7 +68,11 @@ mod tests {
         let due = zone.day_start(zone.date(due_day + 12 * 3_600_000));
         assert_eq!(due_since(&zone, 7, Some(late), 0, due - 1), None);
         assert_eq!(due_since(&zone, 7, Some(late), 0, due), Some(due));
-        assert_eq!(due_since(&zone, 14, Some(late), 0, due), None, "fortnightly");
+        assert_eq!(
+            due_since(&zone, 14, Some(late), 0, due),
+            None,
+            "fortnightly"
+        );
     }
 
     #[test]

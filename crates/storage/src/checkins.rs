@@ -250,12 +250,14 @@ impl Store {
         .bind(class_id.as_str())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|(went_well, was_hard, next_step, saved_at)| CheckinPrep {
-            went_well,
-            was_hard,
-            next_step,
-            saved_at,
-        }))
+        Ok(
+            row.map(|(went_well, was_hard, next_step, saved_at)| CheckinPrep {
+                went_well,
+                was_hard,
+                next_step,
+                saved_at,
+            }),
+        )
     }
 
     /// Records a check-in held, taking the student's prepared answers into it (the prep
@@ -272,7 +274,9 @@ impl Store {
         if new.notes.len() > MAX_CHECKIN_ENTRIES || new.actions.len() > MAX_CHECKIN_ENTRIES {
             return Err(StoreError::Invalid {
                 field: "notes",
-                message: format!("at most {MAX_CHECKIN_ENTRIES} notes and {MAX_CHECKIN_ENTRIES} actions"),
+                message: format!(
+                    "at most {MAX_CHECKIN_ENTRIES} notes and {MAX_CHECKIN_ENTRIES} actions"
+                ),
             });
         }
         for (text, _) in new.notes {
@@ -310,13 +314,15 @@ impl Store {
                 saved_at: 0,
             })
             .unwrap_or_default();
-        sqlx::query("UPDATE checkins SET went_well = $1, was_hard = $2, next_step = $3 WHERE id = $4")
-            .bind(&prep.went_well)
-            .bind(&prep.was_hard)
-            .bind(&prep.next_step)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE checkins SET went_well = $1, was_hard = $2, next_step = $3 WHERE id = $4",
+        )
+        .bind(&prep.went_well)
+        .bind(&prep.was_hard)
+        .bind(&prep.next_step)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM checkin_preps WHERE student_id = $1 AND class_id = $2")
             .bind(new.student_id.as_str())
             .bind(new.class_id.as_str())
@@ -435,7 +441,16 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(
-                |(id, student_id, class_id, teacher_id, held_at, went_well, was_hard, next_step)| {
+                |(
+                    id,
+                    student_id,
+                    class_id,
+                    teacher_id,
+                    held_at,
+                    went_well,
+                    was_hard,
+                    next_step,
+                )| {
                     Checkin {
                         notes: notes_of.remove(&id).unwrap_or_default(),
                         actions: actions_of.remove(&id).unwrap_or_default(),

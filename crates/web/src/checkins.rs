@@ -115,7 +115,11 @@ pub async fn class_due(
         })
         .collect();
     rows.sort_by(|a, b| {
-        (a.due_since.is_none(), a.due_since, &a.name).cmp(&(b.due_since.is_none(), b.due_since, &b.name))
+        (a.due_since.is_none(), a.due_since, &a.name).cmp(&(
+            b.due_since.is_none(),
+            b.due_since,
+            &b.name,
+        ))
     });
     Ok((rhythm, rows))
 }

@@ -127,7 +127,10 @@ pub async fn my_checkins(
     let mut all: Vec<CheckinOut> = Vec::new();
     if me.role == Role::Guardian {
         for child in state.store.children_of(&me.id).await? {
-            let held = state.store.checkins_of_student(&child.id, None, LIMIT).await?;
+            let held = state
+                .store
+                .checkins_of_student(&child.id, None, LIMIT)
+                .await?;
             all.extend(
                 held.into_iter()
                     .filter(Checkin::has_shared_note)
@@ -173,7 +176,12 @@ pub async fn class_checkins(
     let ids: Vec<&ownpace_core::ids::UserId> = rows.iter().map(|r| &r.student_id).collect();
     state
         .store
-        .audit_many(&current.user.id, "read the check-ins due", &ids, state.now())
+        .audit_many(
+            &current.user.id,
+            "read the check-ins due",
+            &ids,
+            state.now(),
+        )
         .await?;
     Ok(Json(
         rows.into_iter()

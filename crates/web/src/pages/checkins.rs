@@ -230,8 +230,15 @@ pub async fn class_checkins(
         .await?;
     let class_href = format!("/classes/{}", class.id);
     Ok(ClassPage {
-        layout: Layout::new(format!("Check-ins: {}", class.name), Some(&current), "/classes")
-            .with_crumbs([("/classes", "My classes"), (class_href.as_str(), class.name.as_str())]),
+        layout: Layout::new(
+            format!("Check-ins: {}", class.name),
+            Some(&current),
+            "/classes",
+        )
+        .with_crumbs([
+            ("/classes", "My classes"),
+            (class_href.as_str(), class.name.as_str()),
+        ]),
         flash,
         class_id: class.id.to_string(),
         rhythm: shared::rhythm_words(rhythm.as_ref()),
@@ -375,12 +382,21 @@ pub async fn agenda(
         .await?;
     state
         .store
-        .audit(&current.user.id, "opened a check-in agenda", Some(&student.id), now)
+        .audit(
+            &current.user.id,
+            "opened a check-in agenda",
+            Some(&student.id),
+            now,
+        )
         .await?;
     let list = format!("/classes/{}/checkins", class.id);
     Ok(AgendaPage {
-        layout: Layout::new(format!("Check-in with {}", student.display_name), Some(&current), "/classes")
-            .with_crumbs([("/classes", "My classes"), (list.as_str(), "Check-ins")]),
+        layout: Layout::new(
+            format!("Check-in with {}", student.display_name),
+            Some(&current),
+            "/classes",
+        )
+        .with_crumbs([("/classes", "My classes"), (list.as_str(), "Check-ins")]),
         flash,
         class_id: class.id.to_string(),
         student_id: student.id.to_string(),
@@ -444,9 +460,7 @@ fn actions_from(
             day => Some(
                 views::parse_date(day)
                     .map(|d| d + 86_400_000 - 1)
-                    .ok_or_else(|| {
-                        WebError::BadRequest("actions: a date is YYYY-MM-DD".into())
-                    })?,
+                    .ok_or_else(|| WebError::BadRequest("actions: a date is YYYY-MM-DD".into()))?,
             ),
         };
         if matches!(kind, ActionKind::Goal | ActionKind::Pin) && skill.is_none() {
@@ -620,11 +634,21 @@ pub async fn make_action(
                         created_at: now,
                     })
                     .await?;
-                crate::audit::access(&state, &current, AuditAction::GoalSet, &[&student.id], Some(&title))
-                    .await?;
+                crate::audit::access(
+                    &state,
+                    &current,
+                    AuditAction::GoalSet,
+                    &[&student.id],
+                    Some(&title),
+                )
+                .await?;
                 (
                     goal.id.to_string(),
-                    format!("Goal set with {}: {title}, by {}", student.display_name, views::date(target_at, now)),
+                    format!(
+                        "Goal set with {}: {title}, by {}",
+                        student.display_name,
+                        views::date(target_at, now)
+                    ),
                 )
             }
             ActionKind::Pin => {
@@ -649,19 +673,37 @@ pub async fn make_action(
                     .find(|o| o.student_id.as_ref() == Some(&student.id) && o.activity == activity)
                     .map(|o| o.id.to_string())
                     .unwrap_or_default();
-                crate::audit::access(&state, &current, AuditAction::Pinned, &[&student.id], Some(&skill.name))
-                    .await?;
-                (id, format!("Pinned first for {}: {}", student.display_name, skill.name))
+                crate::audit::access(
+                    &state,
+                    &current,
+                    AuditAction::Pinned,
+                    &[&student.id],
+                    Some(&skill.name),
+                )
+                .await?;
+                (
+                    id,
+                    format!("Pinned first for {}: {}", student.display_name, skill.name),
+                )
             }
             ActionKind::Assignment => {
-                let id = action_to_assignment(&state, &current.user.id, &student, &class, &action).await?;
-                (id, format!("Assignment made for {}: {}", student.display_name, action.text))
+                let id = action_to_assignment(&state, &current.user.id, &student, &class, &action)
+                    .await?;
+                (
+                    id,
+                    format!(
+                        "Assignment made for {}: {}",
+                        student.display_name, action.text
+                    ),
+                )
             }
         };
-        state.store.mark_action_made(&action.id, &made_id, now).await?;
+        state
+            .store
+            .mark_action_made(&action.id, &made_id, now)
+            .await?;
         Ok(Flash::success(words))
     }
     .await;
-    flash::finish(&state, &current, &location, result, "action", [])
-        .await
+    flash::finish(&state, &current, &location, result, "action", []).await
 }
