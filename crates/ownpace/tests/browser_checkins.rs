@@ -89,7 +89,12 @@ async fn story() {
     open(s, &base, &format!("/learn/{}", school.course_id)).await;
     let link = wait_for(s, "a.checkin-link", "the check-in link").await;
     click_and_load(s, &link, "\"Prepare my check-in\"").await;
-    wait_for(s, "#checkin-data #data-week", "the time on screen beside the prompts").await;
+    wait_for(
+        s,
+        "#checkin-data #data-week",
+        "the time on screen beside the prompts",
+    )
+    .await;
     for (css, text) in [
         ("#went-well", " I finished the ratio skills."),
         ("#was-hard", " Unit rates with decimals."),
@@ -130,7 +135,12 @@ async fn story() {
         .expect("read the course")
         .expect("the course exists");
     let skill = course.course.skills[4].clone();
-    type_into(t, "#note1", "Ana explained unit rates to the class: well done.").await;
+    type_into(
+        t,
+        "#note1",
+        "Ana explained unit rates to the class: well done.",
+    )
+    .await;
     wait_for(t, "input[name=shared1]", "the shared box")
         .await
         .click()
@@ -144,7 +154,12 @@ async fn story() {
         .await
         .expect("choose the skill");
     let due = ownpace_core::recommend::dates::civil(ownpace_web::now_ms() + 14 * 86_400_000);
-    set_value(t, "#due1", &format!("{:04}-{:02}-{:02}", due.0, due.1, due.2)).await;
+    set_value(
+        t,
+        "#due1",
+        &format!("{:04}-{:02}-{:02}", due.0, due.1, due.2),
+    )
+    .await;
     let record = wait_for(t, "#hold-form button[type=submit]", "the record button").await;
     click_and_load(t, &record, "\"Record the check-in\"").await;
     let flash = text_of(t, "#flash", "the confirmation").await;
@@ -181,7 +196,10 @@ async fn story() {
     assert!(shared.contains("Ana explained unit rates"), "{shared:?}");
     let whole = text_of(g, "main", "the page").await;
     assert!(!whole.contains("Keep an eye on homework time"));
-    assert!(!whole.contains("Unit rates with decimals"), "not the student's answers");
+    assert!(
+        !whole.contains("Unit rates with decimals"),
+        "not the student's answers"
+    );
     both_widths(&mut findings, g, "family").await;
     guardian.close().await;
     student.close().await;

@@ -548,7 +548,7 @@ pub struct NoticeOut {
     id: String,
     /// Whom it is about (the student, or the guardian's child).
     student_id: String,
-    /// `goal_agreed`, `goal_adjusted`, `goal_declined` or `hand_answered`.
+    /// `goal_agreed`, `goal_adjusted`, `goal_declined`, `hand_answered` or `checkin_note`.
     kind: String,
     text: String,
     /// A path on this site.
