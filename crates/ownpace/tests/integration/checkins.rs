@@ -360,7 +360,7 @@ async fn rhythm_preparation_holding_actions_and_what_each_person_sees(backend: B
         .find(|g| g.title == "Master unit rates")
         .expect("the goal");
     assert_eq!(goal.agreement, GoalAgreement::Agreed);
-    assert_eq!(goal.skills, [goal_skill.clone()]);
+    assert_eq!(goal.skills, std::slice::from_ref(&goal_skill));
     post(&teacher, &action(0), &[("_csrf", &t_csrf)]).await;
     assert_eq!(
         app.store
