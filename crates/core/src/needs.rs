@@ -3,8 +3,8 @@
 //!
 //! The web gathers the facts (raised hands, stuck skills, goals behind, last activity);
 //! this module only orders them, so the ranking is one rule, tested here: a raised hand
-//! first (the one who waited longest first), then stuck, then behind a goal, then inactive,
-//! then not started yet; among students with the same most urgent reason, more reasons
+//! first (the one who waited longest first), then stuck, then behind a goal, then a
+//! check-in due, then inactive, then not started yet; among students with the same most urgent reason, more reasons
 //! first, then whoever has waited longest.
 
 /// One reason a student needs their teacher, with the time it began (ms).
@@ -24,6 +24,9 @@ pub enum Need {
         due: i64,
         forecast: String,
     },
+    /// The class's check-in rhythm says a check-in is due (since that school day); `last`
+    /// is the last check-in held, if any.
+    CheckinDue { since: i64, last: Option<i64> },
     /// No activity in any course since `since`.
     Inactive { since: i64 },
     /// Has not begun this course; in the class since `since`.
@@ -37,8 +40,9 @@ impl Need {
             Need::RaisedHand { .. } => 0,
             Need::Stuck { .. } => 1,
             Need::BehindGoal { .. } => 2,
-            Need::Inactive { .. } => 3,
-            Need::NotStarted { .. } => 4,
+            Need::CheckinDue { .. } => 3,
+            Need::Inactive { .. } => 4,
+            Need::NotStarted { .. } => 5,
         }
     }
 
@@ -47,6 +51,7 @@ impl Need {
         match self {
             Need::RaisedHand { since, .. }
             | Need::Stuck { since, .. }
+            | Need::CheckinDue { since, .. }
             | Need::Inactive { since }
             | Need::NotStarted { since } => *since,
             Need::BehindGoal { due, .. } => *due,
@@ -59,6 +64,7 @@ impl Need {
             Need::RaisedHand { .. } => "raised a hand",
             Need::Stuck { .. } => "stuck",
             Need::BehindGoal { .. } => "behind a goal",
+            Need::CheckinDue { .. } => "check-in due",
             Need::Inactive { .. } => "inactive",
             Need::NotStarted { .. } => "not started yet",
         }
@@ -184,5 +190,47 @@ mod tests {
                 "not started"
             ]
         );
+    }
+
+    #[test]
+    fn a_check_in_due_comes_after_a_goal_behind_and_before_inactive() {
+        let due = |since| Need::CheckinDue { since, last: None };
+        let ranked = rank(vec![
+            StudentNeeds {
+                student: "inactive",
+                needs: vec![Need::Inactive { since: 1 }],
+            },
+            StudentNeeds {
+                student: "due later",
+                needs: vec![due(30)],
+            },
+            StudentNeeds {
+                student: "due earlier",
+                needs: vec![due(20)],
+            },
+            StudentNeeds {
+                student: "behind",
+                needs: vec![Need::BehindGoal {
+                    goal: "Ratios".into(),
+                    due: 100,
+                    forecast: "late".into(),
+                }],
+            },
+            StudentNeeds {
+                student: "due and inactive",
+                needs: vec![Need::Inactive { since: 2 }, due(40)],
+            },
+        ]);
+        assert_eq!(
+            names(&ranked),
+            [
+                "behind",
+                "due and inactive",
+                "due earlier",
+                "due later",
+                "inactive"
+            ]
+        );
+        assert_eq!(ranked[1].needs[0].label(), "check-in due");
     }
 }

@@ -163,6 +163,11 @@ pub async fn seed(
         .add_to_class(&other_class.id, &other_teacher.id, now)
         .await?;
 
+    // Check-ins every week in the main class (issue 9, point 2), set five weeks ago.
+    store
+        .set_checkin_rhythm(&class.id, Some(7), &teacher.id, now - 35 * 86_400_000)
+        .await?;
+
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let other_count = 5.min(FIRST_NAMES.len().saturating_sub(students));
     let mut main_usernames = Vec::new();
@@ -240,6 +245,18 @@ pub async fn seed(
             store
                 .raise_hand(&student.id, &course.id, skill.as_ref(), None, now - 600_000)
                 .await?;
+        }
+        if in_main {
+            seed_checkins(
+                store,
+                &course,
+                &class.id,
+                &teacher.id,
+                &student.id,
+                index,
+                now,
+            )
+            .await?;
         }
         if in_main {
             main_usernames.push(username)
@@ -652,4 +669,120 @@ async fn seed_screen_time(
 /// Whether the database already holds the demo school (so `demo` can be run again).
 pub async fn exists(store: &Store) -> anyhow::Result<bool> {
     Ok(store.user_by_username("teacher").await?.is_some())
+}
+
+/// Past check-ins in the main class: the guardian's child (index 0) has three, the latest
+/// four days ago (so not due under the weekly rhythm), one with a note shared with the
+/// family and one with an agreed pin, plus answers prepared for the next one; every other
+/// student has one, ten days ago for every second one (so a check-in is due for them) and
+/// three days ago for the rest.
+async fn seed_checkins(
+    store: &Store,
+    course: &Course,
+    class_id: &ownpace_core::ids::ClassId,
+    teacher_id: &UserId,
+    student_id: &UserId,
+    index: usize,
+    now: i64,
+) -> anyhow::Result<()> {
+    use ownpace_storage::{ActionKind, CheckinPrep, NewAction, NewCheckin};
+    const DAY: i64 = 86_400_000;
+    let hold = |days_ago: i64, notes: Vec<(String, bool)>, actions: Vec<NewAction>| async move {
+        store
+            .hold_checkin(NewCheckin {
+                student_id,
+                class_id,
+                teacher_id,
+                at: now - days_ago * DAY,
+                notes: &notes,
+                actions: &actions,
+            })
+            .await
+    };
+    let prep = |well: &str, hard: &str, next: &str| CheckinPrep {
+        went_well: well.into(),
+        was_hard: hard.into(),
+        next_step: next.into(),
+        saved_at: 0,
+    };
+    if index == 0 {
+        let skill = course.skills.get(3).map(|s| SkillId::new(s.id.as_str()));
+        store
+            .save_checkin_prep(
+                student_id,
+                class_id,
+                &prep(
+                    "Finished the first unit early.",
+                    "Word problems with mixed numbers.",
+                    "Start ratios.",
+                ),
+                now - 26 * DAY,
+            )
+            .await?;
+        hold(
+            25,
+            vec![("Settling in well; practises most evenings.".into(), false)],
+            Vec::new(),
+        )
+        .await?;
+        store
+            .save_checkin_prep(
+                student_id,
+                class_id,
+                &prep(
+                    "I kept my streak every day.",
+                    "Comparing fractions with different denominators.",
+                    "Ask for help sooner.",
+                ),
+                now - 12 * DAY,
+            )
+            .await?;
+        hold(
+            11,
+            vec![
+                (
+                    "Great persistence this week: Ana asked for help when she was stuck and finished the unit review.".into(),
+                    true,
+                ),
+                (
+                    "Check in on confidence with common denominators.".into(),
+                    false,
+                ),
+            ],
+            vec![NewAction {
+                text: "Practise the next skill first for a week".into(),
+                kind: ActionKind::Pin,
+                skill_id: skill,
+                due_at: None,
+            }],
+        )
+        .await?;
+        hold(
+            4,
+            vec![("Short check-in: on track.".into(), false)],
+            Vec::new(),
+        )
+        .await?;
+        store
+            .save_checkin_prep(
+                student_id,
+                class_id,
+                &prep(
+                    "I understood equivalent fractions.",
+                    "Remembering the steps for dividing.",
+                    "Try a project with a friend.",
+                ),
+                now - DAY,
+            )
+            .await?;
+    } else {
+        let days_ago = if index % 2 == 1 { 10 } else { 3 };
+        hold(
+            days_ago,
+            vec![("Talked about this week's practice.".into(), false)],
+            Vec::new(),
+        )
+        .await?;
+    }
+    Ok(())
 }

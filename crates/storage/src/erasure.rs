@@ -56,6 +56,12 @@ pub const NEVER_A_STUDENT: &[(&str, &str)] = &[
     ("guardian_screen_budgets", "guardian_id"),
     ("screen_time_exemptions", "set_by"),
     ("practice_sheet_items", "sheet_id"),
+    ("checkin_rhythms", "set_by"),
+    ("checkins", "teacher_id"),
+    ("checkin_notes", "checkin_id"),
+    ("checkin_actions", "checkin_id"),
+    // The goal or override an action became.
+    ("checkin_actions", "made_id"),
 ];
 
 /// Column names that are ids of things, never of people.

@@ -16,6 +16,7 @@
 pub mod access_log;
 mod accounts;
 mod admin;
+mod checkins;
 mod consent;
 mod courses;
 pub mod erasure;
@@ -38,6 +39,10 @@ mod two_factor;
 pub use access_log::AuditAction;
 pub use accounts::{MAX_DEVICE_CHARS, NewUser, Role, Session, SessionInfo, User};
 pub use admin::{PendingRoster, RosterAccount, RosterApplied, RosterMembership};
+pub use checkins::{
+    ActionKind, Checkin, CheckinAction, CheckinNote, CheckinPrep, MAX_ACTION_CHARS,
+    MAX_CHECKIN_ENTRIES, MAX_NOTE_CHARS, MAX_PREP_CHARS, NewAction, NewCheckin, Rhythm,
+};
 pub use consent::{Consent, ConsentFacts, MAX_NOTICE_VERSION};
 pub use courses::{CourseVersion, ImportOutcome, StoredAsset};
 pub use events::{

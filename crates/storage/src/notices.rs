@@ -15,7 +15,7 @@ const MAX_NOTICE_CHARS: usize = 300;
 pub struct Notice {
     pub id: String,
     pub student_id: UserId,
-    /// `goal_agreed`, `goal_adjusted`, `goal_declined`, `hand_answered`.
+    /// `goal_agreed`, `goal_adjusted`, `goal_declined`, `hand_answered`, `checkin_note`.
     pub kind: String,
     pub text: String,
     /// Where the notice leads (a path on this site).

@@ -77,7 +77,8 @@ impl utoipa::Modify for BearerAuth {
 pub fn openapi_document() -> serde_json::Value {
     let doc = ApiDoc::openapi()
         .merge_from(crate::screen_api::ScreenApi::openapi())
-        .merge_from(crate::grades::GradesApi::openapi());
+        .merge_from(crate::grades::GradesApi::openapi())
+        .merge_from(crate::checkins_api::CheckinsApi::openapi());
     serde_json::to_value(doc).unwrap_or_default()
 }
 
@@ -548,7 +549,7 @@ pub struct NoticeOut {
     id: String,
     /// Whom it is about (the student, or the guardian's child).
     student_id: String,
-    /// `goal_agreed`, `goal_adjusted`, `goal_declined` or `hand_answered`.
+    /// `goal_agreed`, `goal_adjusted`, `goal_declined`, `hand_answered` or `checkin_note`.
     kind: String,
     text: String,
     /// A path on this site.

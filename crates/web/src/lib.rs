@@ -21,6 +21,8 @@
 mod api;
 mod audit;
 mod auth;
+mod checkins;
+mod checkins_api;
 pub mod consent;
 mod error;
 pub mod export;

@@ -23,6 +23,7 @@ fn routes() -> Vec<Route> {
     routes.extend(api::routes());
     routes.extend(crate::screen_api::routes());
     routes.extend(crate::grades::routes());
+    routes.extend(crate::checkins_api::routes());
     routes
 }
 

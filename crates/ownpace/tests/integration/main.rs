@@ -19,6 +19,7 @@ mod support;
 mod accounts;
 mod adaptive;
 mod admin;
+mod checkins;
 mod cli;
 mod config;
 mod consent;

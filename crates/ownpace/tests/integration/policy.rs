@@ -135,6 +135,40 @@ const REVIEWED: &[(&str, &str, &str)] = &[
         "guardian of student {student}",
     ),
     ("GET", "/privacy", "public"),
+    // Check-ins (issue 9, point 2).
+    ("GET", "/checkins/{class}", "student of class {class}"),
+    ("POST", "/checkins/{class}/prep", "student of class {class}"),
+    (
+        "GET",
+        "/classes/{class}/checkins",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/checkins/rhythm",
+        "teacher of class {class}",
+    ),
+    (
+        "GET",
+        "/classes/{class}/checkins/{student}",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/checkins/{student}",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/checkins/{student}/actions/{action}",
+        "teacher of class {class}",
+    ),
+    ("GET", "/api/v1/me/checkins", "student,guardian"),
+    (
+        "GET",
+        "/api/v1/classes/{class}/checkins",
+        "teacher of class {class}",
+    ),
     ("GET", "/notices", "student,guardian"),
     ("GET", "/classes/{class}/grades", "teacher of class {class}"),
     (
@@ -459,6 +493,7 @@ fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
     .replace("{goal}", &ids.goal)
     .replace("{override}", &ids.override_id)
     .replace("{hand}", "01900000-0000-7000-8000-000000000002")
+    .replace("{action}", "01900000-0000-7000-8000-000000000003")
     .replace("{user}", &ids.user)
     .replace(
         "{sheet}",

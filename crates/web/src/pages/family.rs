@@ -110,6 +110,8 @@ struct ChildPage {
     goals: Vec<(String, crate::path::GoalView)>,
     flash: crate::flash::Flash,
     screen: crate::screen::Panel,
+    /// Check-ins with a note the teacher shared with the family: only those notes.
+    checkins: Vec<crate::checkins::CheckinView>,
 }
 
 pub async fn child(
@@ -162,7 +164,13 @@ pub async fn child(
         .await?;
     let flash = crate::flash::take(&state, &current, &format!("/family/{student_id}")).await?;
     let screen = crate::screen::panel(&state, &student_id, Some(&current.user.id)).await?;
+    let held = state
+        .store
+        .checkins_of_student(&student_id, None, 50)
+        .await?;
+    let checkins = crate::checkins::history(&state, held, true).await?;
     Ok(ChildPage {
+        checkins,
         flash,
         screen,
         layout: Layout::new(student.display_name.clone(), Some(&current), "/family"),

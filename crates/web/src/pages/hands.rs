@@ -1,6 +1,7 @@
 //! Learning together, the teacher's side of the day (issue 9): a student raises a hand
 //! about a skill or an item, and the teacher's home ranks who needs them today, with a
-//! stated reason each (raised a hand, stuck, behind a goal, inactive, not started yet).
+//! stated reason each (raised a hand, stuck, behind a goal, check-in due, inactive, not
+//! started yet).
 //!
 //! The ranking rule is the core's (`ownpace_core::needs`); this module gathers the facts
 //! per class and carries the hand's three forms (raise, lower, answer or clear).
@@ -335,6 +336,7 @@ pub(crate) async fn needs_today(
             .map(|h| (h.student_id.clone(), h))
             .collect();
         let mastery = state.store.class_mastery(&class.id).await?;
+        let (_, due) = crate::checkins::class_due(state, class).await?;
         let here = state.store.class_last_activity(&class.id).await?;
         let anywhere = state.store.class_last_activity_anywhere(&class.id).await?;
         let joined: HashMap<UserId, i64> = state
@@ -367,6 +369,14 @@ pub(crate) async fn needs_today(
                 }
             }
             list.extend(goals_behind(state, &student.id, &course).await?);
+            if let Some(row) = due.iter().find(|r| r.student_id == student.id)
+                && let Some(since) = row.due_since
+            {
+                list.push(Need::CheckinDue {
+                    since,
+                    last: row.last_at,
+                });
+            }
             match (
                 here.get(student.id.as_str()),
                 anywhere.get(student.id.as_str()),
@@ -440,6 +450,11 @@ fn reason_text(need: &Need, now: i64) -> String {
         } => format!(
             "behind the goal {goal} (due {}): {forecast}",
             views::date(*due, now)
+        ),
+        Need::CheckinDue { since, last } => format!(
+            "check-in due since {} (last one: {})",
+            views::date(*since, now),
+            last.map_or_else(|| "never".to_string(), |at| views::date(at, now))
         ),
         Need::Inactive { since } => format!(
             "inactive: last active {} ({})",

@@ -11,6 +11,7 @@ mod admin_account;
 mod admin_audit;
 mod admin_class;
 mod admin_import;
+mod checkins;
 mod data_rights;
 mod family;
 pub(crate) mod hands;
@@ -44,6 +45,7 @@ pub(crate) fn routes() -> Vec<Route> {
         teacher::routes(),
         record::routes(),
         hands::routes(),
+        checkins::routes(),
         notices::routes(),
         family::routes(),
         crate::consent::routes(),

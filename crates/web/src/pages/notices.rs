@@ -144,3 +144,40 @@ pub(crate) async fn hand_answered(
         .await?;
     Ok(())
 }
+
+/// Tells the student, and their guardians, that a check-in was recorded with a note shared
+/// with the family (the note itself stays on the pages, not in the notice).
+pub(crate) async fn checkin_shared(
+    state: &AppState,
+    student_id: &UserId,
+    student_name: &str,
+    teacher_name: &str,
+    student_link: &str,
+) -> Result<(), WebError> {
+    let now = state.now();
+    state
+        .store
+        .notify(
+            student_id,
+            student_id,
+            "checkin_note",
+            &format!("{teacher_name} recorded your check-in, with a note your family can see"),
+            student_link,
+            now,
+        )
+        .await?;
+    for guardian in state.store.guardians_of(student_id).await? {
+        state
+            .store
+            .notify(
+                &guardian.id,
+                student_id,
+                "checkin_note",
+                &format!("{student_name}: {teacher_name} shared a note from a check-in"),
+                &format!("/family/{student_id}#checkins"),
+                now,
+            )
+            .await?;
+    }
+    Ok(())
+}

@@ -105,6 +105,8 @@ struct SkillCard {
 #[template(path = "student_course.html")]
 struct StudentCourse {
     layout: Layout,
+    /// The student's classes in this course (id, name): each has a check-in page.
+    checkin_classes: Vec<(String, String)>,
     course_id: String,
     course_title: String,
     mastered_count: usize,
@@ -196,7 +198,16 @@ pub async fn student_course(
             SkillState::Locked { .. } => locked.push(card),
         }
     }
+    let checkin_classes = state
+        .store
+        .classes_of_student(&current.user.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.course_id == course.course.id)
+        .map(|c| (c.id.into_string(), c.name))
+        .collect();
     Ok(StudentCourse {
+        checkin_classes,
         layout: Layout::new(course.course.title.clone(), Some(&current), "/learn"),
         course_id: course_id.into_string(),
         course_title: course.course.title.clone(),
