@@ -56,6 +56,12 @@ pub const NEVER_A_STUDENT: &[(&str, &str)] = &[
     ("guardian_screen_budgets", "guardian_id"),
     ("screen_time_exemptions", "set_by"),
     ("practice_sheet_items", "sheet_id"),
+    // Pilots: the teacher who defined or amended one, the guardian who opted a child out.
+    ("pilots", "created_by"),
+    ("pilot_amendments", "amended_by"),
+    ("pilot_members", "opted_out_by"),
+    ("pilot_members", "pilot_id"),
+    ("pilot_amendments", "pilot_id"),
 ];
 
 /// Column names that are ids of things, never of people.
