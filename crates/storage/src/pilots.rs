@@ -191,9 +191,8 @@ pub struct Amendment {
 
 /// Checks a plan's limits: bad input gets a clear error naming the field.
 pub fn check_plan(plan: &PilotPlan) -> Result<()> {
-    let invalid = |field: &'static str, message: String| {
-        Err(StoreError::Invalid { field, message })
-    };
+    let invalid =
+        |field: &'static str, message: String| Err(StoreError::Invalid { field, message });
     let question = plan.question.trim();
     if question.is_empty() || question.chars().count() > MAX_QUESTION_CHARS {
         return invalid(
@@ -226,7 +225,10 @@ pub fn check_plan(plan: &PilotPlan) -> Result<()> {
                 format!("a condition's note is at most {MAX_NOTE_CHARS} characters"),
             );
         }
-        crate::check_budget(c.daily_minutes.map(i64::from), c.weekly_minutes.map(i64::from))?;
+        crate::check_budget(
+            c.daily_minutes.map(i64::from),
+            c.weekly_minutes.map(i64::from),
+        )?;
     }
     if plan.classes.is_empty() || plan.classes.len() > 40 {
         return invalid("classes", "a pilot takes part in 1 to 40 classes".into());
@@ -403,11 +405,14 @@ impl Store {
     }
 
     pub async fn pilot(&self, id: &str) -> Result<Option<Pilot>> {
-        let row: Option<PilotRow> =
-            sqlx::query_as(concat!("SELECT ", pilot_columns!(), " FROM pilots WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<PilotRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            pilot_columns!(),
+            " FROM pilots WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(pilot_from).transpose()
     }
 

@@ -28,6 +28,8 @@ mod flash;
 mod layout;
 mod pages;
 mod path;
+pub mod pilots;
+mod pilots_api;
 pub mod policy;
 mod practice;
 pub mod retention;

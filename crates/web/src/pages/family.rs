@@ -110,6 +110,8 @@ struct ChildPage {
     goals: Vec<(String, crate::path::GoalView)>,
     flash: crate::flash::Flash,
     screen: crate::screen::Panel,
+    /// The pilots the child takes part in (issue 12, point 6).
+    pilots: Vec<super::pilots::GuardianPilot>,
 }
 
 pub async fn child(
@@ -162,9 +164,11 @@ pub async fn child(
         .await?;
     let flash = crate::flash::take(&state, &current, &format!("/family/{student_id}")).await?;
     let screen = crate::screen::panel(&state, &student_id, Some(&current.user.id)).await?;
+    let pilots = super::pilots::for_guardian(&state, &student_id).await?;
     Ok(ChildPage {
         flash,
         screen,
+        pilots,
         layout: Layout::new(student.display_name.clone(), Some(&current), "/family"),
         name: student.display_name,
         student_id,

@@ -16,6 +16,7 @@ mod family;
 pub(crate) mod hands;
 mod heatmap;
 pub(crate) mod notices;
+pub(crate) mod pilots;
 mod placement;
 mod practice;
 mod privacy;
@@ -49,6 +50,7 @@ pub(crate) fn routes() -> Vec<Route> {
         crate::consent::routes(),
         screen::routes(),
         sheets::routes(),
+        pilots::routes(),
         privacy::routes(),
         data_rights::routes(),
         admin::routes(),
