@@ -28,6 +28,7 @@ mod fit;
 mod flows;
 mod openapi;
 mod pilot;
+mod pilots;
 mod policy;
 mod privacy;
 mod record;
