@@ -672,14 +672,7 @@ impl Store {
                     message: "an outcome is a number".into(),
                 });
             }
-            sqlx::query(
-                "UPDATE pilot_members SET outcome = $1 WHERE pilot_id = $2 AND student_id = $3",
-            )
-            .bind(*outcome)
-            .bind(pilot_id)
-            .bind(student.as_str())
-            .execute(&mut *tx)
-            .await?;
+            write_outcome(&mut tx, pilot_id, student, *outcome).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -709,18 +702,43 @@ impl Store {
             )));
         }
         for (student, outcome) in outcomes {
-            sqlx::query(
-                "UPDATE pilot_members SET outcome = $1 WHERE pilot_id = $2 AND student_id = $3",
-            )
-            .bind(*outcome)
-            .bind(pilot_id)
-            .bind(student.as_str())
-            .execute(&mut *tx)
-            .await?;
+            write_outcome(&mut tx, pilot_id, student, *outcome).await?;
         }
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Writes one member's outcome. sqlx 0.9's Any driver binds a NULL f64 as float4, which
+/// PostgreSQL refuses for DOUBLE PRECISION, so "no outcome" is its own statement.
+async fn write_outcome(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    pilot_id: &str,
+    student: &UserId,
+    outcome: Option<f64>,
+) -> Result<()> {
+    match outcome {
+        Some(value) => {
+            sqlx::query(
+                "UPDATE pilot_members SET outcome = $1 WHERE pilot_id = $2 AND student_id = $3",
+            )
+            .bind(value)
+            .bind(pilot_id)
+            .bind(student.as_str())
+            .execute(&mut **tx)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "UPDATE pilot_members SET outcome = NULL WHERE pilot_id = $1 AND student_id = $2",
+            )
+            .bind(pilot_id)
+            .bind(student.as_str())
+            .execute(&mut **tx)
+            .await?
+        }
+    };
+    Ok(())
 }
 
 fn conditions_json(plan: &PilotPlan) -> Result<String> {
