@@ -578,16 +578,18 @@ pub async fn show(
             .user(&m.student_id)
             .await?
             .map_or_else(|| "a student".into(), |u| u.display_name);
+        let class_name = class_name(&state, &m.class_id).await?;
         rows.push(MemberRow {
             name,
             student_id: m.student_id.to_string(),
-            class: class_name(&state, &m.class_id).await?,
+            // The stratum names the class by id; the page names it.
+            stratum: m.stratum.replace(m.class_id.as_str(), &class_name),
+            class: class_name,
             condition: pilot
                 .plan
                 .conditions
                 .get(m.condition)
                 .map_or_else(String::new, |c| c.name.clone()),
-            stratum: m.stratum.clone(),
             pre_test: format!("{:.0}%", 100.0 * m.pre_test),
             outcome: number_words(m.outcome),
             opted_out: m.opted_out_at.is_some(),
