@@ -650,8 +650,8 @@ pub const DEMO_PILOT_SEED: u64 = 2026;
 /// he entered at the end; one guardian opted their child out (attrition). The class grows
 /// by [`DEMO_PILOT_JOINERS`] students for it, whose pre-test (the share of the course they
 /// had mastered when the pilot started, five weeks ago) and post-test are simulated: a
-/// post-test that follows the pre-test, plus a planted effect of spaced review of about a
-/// third of an SD, plus noise. The assignment is the real randomisation of `core::pilot`
+/// post-test that follows the pre-test, plus a planted effect of spaced review (5 points,
+/// about half an SD), plus noise. The assignment is the real randomisation of `core::pilot`
 /// from [`DEMO_PILOT_SEED`], so the page's replay check holds.
 #[allow(clippy::too_many_arguments)]
 async fn seed_pilot(
