@@ -326,6 +326,9 @@ fn pilot_from(row: PilotRow) -> Result<Pilot> {
     })
 }
 
+/// (student, class, condition, stratum, pre-test, outcome, opted out at) as selected.
+type MemberColumns = (String, String, i64, String, f64, Option<f64>, Option<i64>);
+
 fn frozen() -> StoreError {
     StoreError::Conflict(Conflict::PilotState(
         "the pilot has started, so its plan is frozen: amend it with a reason instead",
@@ -551,14 +554,13 @@ impl Store {
 
     /// A pilot's members, by student id (the randomisation's order).
     pub async fn pilot_members(&self, pilot_id: &str) -> Result<Vec<PilotMember>> {
-        let rows: Vec<(String, String, i64, String, f64, Option<f64>, Option<i64>)> =
-            sqlx::query_as(
-                "SELECT student_id, class_id, condition_index, stratum, pre_test, outcome, \
+        let rows: Vec<MemberColumns> = sqlx::query_as(
+            "SELECT student_id, class_id, condition_index, stratum, pre_test, outcome, \
                  opted_out_at FROM pilot_members WHERE pilot_id = $1 ORDER BY student_id",
-            )
-            .bind(pilot_id)
-            .fetch_all(&self.pool)
-            .await?;
+        )
+        .bind(pilot_id)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows
             .into_iter()
             .map(|r| PilotMember {

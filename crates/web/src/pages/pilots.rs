@@ -160,7 +160,7 @@ async fn read_plan(
     })
 }
 
-fn kept<'a>(fields: &'a Fields) -> impl Iterator<Item = (&'a str, &'a str)> {
+fn kept(fields: &Fields) -> impl Iterator<Item = (&str, &str)> {
     fields
         .iter()
         .filter(|(k, _)| k != "_csrf")
