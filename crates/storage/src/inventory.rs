@@ -653,22 +653,7 @@ pub const INVENTORY: &[TableUse] = &[
             ("set_at", S),
         ],
     },
-    TableUse {
-        table: "practice_sheets",
-        holds: "printable practice sheets made for a student",
-        purpose: "practice on paper when screen time is near its budget; results are entered as events",
-        seen_by: "the student and their teachers",
-        kept: Kept::UntilErased,
-        on_erasure: OnErasure::Delete,
-        student_column: Some("student_id"),
-        columns: &[
-            ("id", S),
-            ("student_id", S),
-            ("course_id", N),
-            ("course_version", N),
-            ("created_at", S),
-        ],
-    },
+    // Before `practice_sheets`: erasure deletes in this order, and an item names its sheet.
     TableUse {
         table: "practice_sheet_items",
         holds: "which course items a practice sheet printed, in order",
@@ -683,6 +668,22 @@ pub const INVENTORY: &[TableUse] = &[
             ("position", N),
             ("item_id", N),
             ("skills", N),
+        ],
+    },
+    TableUse {
+        table: "practice_sheets",
+        holds: "printable practice sheets made for a student",
+        purpose: "practice on paper when screen time is near its budget; results are entered as events",
+        seen_by: "the student and their teachers",
+        kept: Kept::UntilErased,
+        on_erasure: OnErasure::Delete,
+        student_column: Some("student_id"),
+        columns: &[
+            ("id", S),
+            ("student_id", S),
+            ("course_id", N),
+            ("course_version", N),
+            ("created_at", S),
         ],
     },
     // Pilot studies (issue 12, points 5-7, migration 0017).

@@ -626,8 +626,23 @@ async fn the_demo_pilot_reports_what_core_computes(backend: Backend) {
         )
         .await
         .unwrap();
+    // And the second class's student near the budget, a member with a practice sheet
+    // (its items go before the sheet).
+    let near = user_id(&app, school.near_budget.as_deref().unwrap()).await;
+    assert!(members.iter().any(|m| m.student_id == near));
+    app.store
+        .erase_student(
+            &near,
+            "test",
+            None,
+            ownpace_storage::ErasedVia::CommandLine,
+            ownpace_web::now_ms(),
+        )
+        .await
+        .unwrap();
     let after = app.store.pilot_members(&pilot.id).await.unwrap();
     assert!(after.iter().all(|m| m.student_id != analysed.student_id));
+    assert!(after.iter().all(|m| m.student_id != near));
     assert_eq!(after.len(), members.len());
     let again = report::report(&core_data(pilot, &after)).unwrap();
     let PilotReport::Ready {
