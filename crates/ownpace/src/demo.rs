@@ -291,6 +291,20 @@ pub async fn seed(
         )
         .await?;
     }
+    // The finished pilot on the second class (issue 12, point 10; CONTRACTS: never ana's).
+    let pilot_cohort = seed_pilot(
+        store,
+        &course,
+        &other_class.id,
+        &other_teacher.id,
+        &families.id,
+        &hash,
+        &other_ids,
+        now,
+        &mut rng,
+    )
+    .await?;
+    other_usernames.extend(pilot_cohort);
     Ok(DemoSchool {
         course_id: course.id.clone(),
         class_id: class.id,
@@ -664,6 +678,190 @@ async fn seed_screen_time(
         }
     }
     Ok(())
+}
+
+/// Students who join the second class for its pilot (so the report has enough students
+/// to say something: 10 or more analysed per condition).
+pub const DEMO_PILOT_JOINERS: usize = 19;
+/// The demo pilot's seed: its assignment replays from it.
+pub const DEMO_PILOT_SEED: u64 = 2026;
+
+/// The second class's finished pilot (issue 12, point 10): Mr. Osei compared spaced review
+/// on and off for four weeks, students randomised within prior-mastery bands, a post-test
+/// he entered at the end; one guardian opted their child out (attrition). The class grows
+/// by [`DEMO_PILOT_JOINERS`] students for it, whose pre-test (the share of the course they
+/// had mastered when the pilot started, five weeks ago) and post-test are simulated: a
+/// post-test that follows the pre-test, plus a planted effect of spaced review (5 points,
+/// about half an SD), plus noise. The assignment is the real randomisation of `core::pilot`
+/// from [`DEMO_PILOT_SEED`], so the page's replay check holds.
+#[allow(clippy::too_many_arguments)]
+async fn seed_pilot(
+    store: &Store,
+    course: &Course,
+    class_id: &ClassId,
+    teacher_id: &UserId,
+    family_id: &UserId,
+    hash: &str,
+    class_students: &[UserId],
+    now: i64,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<Vec<String>> {
+    use ownpace_core::pilot::design::{self, Participant, RandomisationPlan, Unit};
+    use ownpace_storage::pilots::{ConditionSetting, NewMember, Outcome, PilotPlan};
+    const DAY: i64 = 86_400_000;
+    let notice = ownpace_web::consent::notice_version(&ownpace_web::Config::default());
+    let this_year = ownpace_web::consent::year_of(now);
+    let started = now - 35 * DAY;
+    let mut usernames = Vec::new();
+    let mut participants = Vec::new();
+    let skills = course.skills.len().max(1) as f64;
+    for id in class_students {
+        let mastered = store
+            .student_mastery(id, &course.id)
+            .await?
+            .iter()
+            .filter(|m| m.progress.is_mastered())
+            .count() as f64;
+        participants.push(Participant {
+            id: id.to_string(),
+            class: class_id.to_string(),
+            prior_mastery: mastered / skills,
+        });
+    }
+    for n in 0..DEMO_PILOT_JOINERS {
+        let first = FIRST_NAMES[(n * 7 + 3) % FIRST_NAMES.len()];
+        let initial = LAST_INITIALS
+            .chars()
+            .nth((n * 5 + 2) % LAST_INITIALS.len())
+            .unwrap_or('A');
+        let username = format!(
+            "{}-p4",
+            first
+                .to_lowercase()
+                .chars()
+                .map(|c| if c == 'é' { 'e' } else { c })
+                .collect::<String>()
+        );
+        let username = if usernames.contains(&username) {
+            format!("{username}{n}")
+        } else {
+            username
+        };
+        let display = format!("{first} {initial}.");
+        let student = store
+            .create_user(NewUser {
+                username: &username,
+                display_name: &display,
+                role: Role::Student,
+                password_hash: hash,
+                created_at: started - 7 * DAY,
+            })
+            .await?;
+        store
+            .add_to_class(class_id, &student.id, started - 7 * DAY)
+            .await?;
+        store.add_guardian(family_id, &student.id).await?;
+        store
+            .set_birth_year(None, &student.id, Some(this_year - 12), now)
+            .await?;
+        store
+            .give_consent(
+                family_id,
+                &student.id,
+                &[ownpace_core::consent::Scope::Use],
+                &notice,
+                started - 7 * DAY,
+            )
+            .await?;
+        participants.push(Participant {
+            id: student.id.to_string(),
+            class: class_id.to_string(),
+            prior_mastery: rng.random_range(0.05..0.75),
+        });
+        usernames.push(username);
+    }
+    let conditions = vec![
+        ConditionSetting {
+            name: "Spaced review off".into(),
+            spaced_review: false,
+            placement: true,
+            daily_minutes: None,
+            weekly_minutes: None,
+            note: String::new(),
+        },
+        ConditionSetting {
+            name: "Spaced review on".into(),
+            spaced_review: true,
+            placement: true,
+            daily_minutes: None,
+            weekly_minutes: None,
+            note: String::new(),
+        },
+    ];
+    let plan = PilotPlan {
+        question: "Does spaced review help Period 4 do better on the end-of-unit post-test?".into(),
+        conditions: conditions.clone(),
+        classes: vec![class_id.clone()],
+        unit_class: false,
+        outcome: Outcome::PostTest,
+        duration_days: 28,
+        min_effect: 0.3,
+        pre_test_r2: 0.5,
+        blinded: true,
+        mastery_bands: 3,
+    };
+    let pilot = store
+        .create_pilot(class_id, &course.id, &plan, teacher_id, started - 2 * DAY)
+        .await?;
+    let drawn = design::randomise(
+        &participants,
+        &RandomisationPlan {
+            conditions: conditions.iter().map(|c| c.name.clone()).collect(),
+            unit: Unit::Student,
+            mastery_bands: 3,
+            seed: DEMO_PILOT_SEED,
+        },
+    )
+    .map_err(|e| anyhow!("the demo pilot's randomisation: {e}"))?;
+    let members: Vec<NewMember> = drawn
+        .assignments
+        .iter()
+        .map(|a| NewMember {
+            student_id: UserId::new(a.student.as_str()),
+            class_id: ClassId::new(a.class.as_str()),
+            condition: usize::from(a.condition == "Spaced review on"),
+            stratum: a.stratum.clone(),
+            pre_test: participants
+                .iter()
+                .find(|p| p.id == a.student)
+                .map_or(0.0, |p| p.prior_mastery),
+        })
+        .collect();
+    store
+        .start_pilot(&pilot, DEMO_PILOT_SEED, &drawn.algorithm, &members, started)
+        .await?;
+    // A guardian opted one child out in the second week.
+    if let Some(first) = members.first() {
+        store
+            .opt_out_of_pilot(&pilot, &first.student_id, family_id, started + 9 * DAY)
+            .await?;
+    }
+    let outcomes: Vec<(UserId, Option<f64>)> = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let noise: f64 = (0..4).map(|_| rng.random_range(-1.0..1.0)).sum::<f64>() * 6.0;
+            let score = 45.0 + 45.0 * m.pre_test + 5.0 * m.condition as f64 + noise;
+            (
+                m.student_id.clone(),
+                (i != 0).then_some(score.clamp(0.0, 100.0).round()),
+            )
+        })
+        .collect();
+    store
+        .finish_pilot(&pilot, &outcomes, started + 28 * DAY)
+        .await?;
+    Ok(usernames)
 }
 
 /// Whether the database already holds the demo school (so `demo` can be run again).

@@ -52,6 +52,10 @@ pub enum AuditAction {
     ConsentWithdrawn,
     // Written by the export and erasure work.
     Exported,
+    // Pilot studies (issue 12): a teacher's start assigned the student a condition; a
+    // guardian opted them out.
+    PilotAssigned,
+    PilotOptedOut,
 }
 
 impl AuditAction {
@@ -81,6 +85,8 @@ impl AuditAction {
         AuditAction::ConsentGiven,
         AuditAction::ConsentWithdrawn,
         AuditAction::Exported,
+        AuditAction::PilotAssigned,
+        AuditAction::PilotOptedOut,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +115,8 @@ impl AuditAction {
             AuditAction::ConsentGiven => "consent_given",
             AuditAction::ConsentWithdrawn => "consent_withdrawn",
             AuditAction::Exported => "exported",
+            AuditAction::PilotAssigned => "pilot_assigned",
+            AuditAction::PilotOptedOut => "pilot_opted_out",
         }
     }
 

@@ -62,6 +62,12 @@ pub const NEVER_A_STUDENT: &[(&str, &str)] = &[
     ("checkin_actions", "checkin_id"),
     // The goal or override an action became.
     ("checkin_actions", "made_id"),
+    // Pilots: the teacher who defined or amended one, the guardian who opted a child out.
+    ("pilots", "created_by"),
+    ("pilot_amendments", "amended_by"),
+    ("pilot_members", "opted_out_by"),
+    ("pilot_members", "pilot_id"),
+    ("pilot_amendments", "pilot_id"),
 ];
 
 /// Column names that are ids of things, never of people.

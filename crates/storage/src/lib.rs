@@ -29,6 +29,7 @@ pub mod inventory;
 mod models;
 mod notices;
 mod path;
+pub mod pilots;
 pub mod retention;
 mod roster;
 mod screen;
@@ -160,6 +161,9 @@ pub enum Conflict {
     /// A record changed under the request several times in a row; trying again works.
     #[error("the server is busy with the same record: try again in a moment")]
     Busy,
+    /// A pilot is not in the state the change needs (its plan is frozen once started).
+    #[error("{0}")]
+    PilotState(&'static str),
     #[error("{kind} events are recorded with their own call, which also updates mastery")]
     MovesMastery {
         kind: ownpace_core::events::EventKind,

@@ -78,7 +78,8 @@ pub fn openapi_document() -> serde_json::Value {
     let doc = ApiDoc::openapi()
         .merge_from(crate::screen_api::ScreenApi::openapi())
         .merge_from(crate::grades::GradesApi::openapi())
-        .merge_from(crate::checkins_api::CheckinsApi::openapi());
+        .merge_from(crate::checkins_api::CheckinsApi::openapi())
+        .merge_from(crate::pilots_api::PilotsApi::openapi());
     serde_json::to_value(doc).unwrap_or_default()
 }
 

@@ -130,6 +130,10 @@ pub(crate) fn what(action: &str, detail: &str) -> String {
             crate::consent::scopes_in_words(detail)
         ),
         AuditAction::Exported => "downloaded a copy of the record".into(),
+        AuditAction::PilotAssigned => {
+            format!("started the pilot {quoted}, which includes the student")
+        }
+        AuditAction::PilotOptedOut => format!("opted the student out of the pilot {quoted}"),
     }
 }
 

@@ -31,6 +31,8 @@ mod grades;
 mod layout;
 mod pages;
 mod path;
+pub mod pilots;
+mod pilots_api;
 pub mod policy;
 mod practice;
 pub mod retention;

@@ -244,6 +244,18 @@ pub async fn student_path(
             }
         }
     }
+    // A running pilot's condition may turn spaced review off for this student
+    // (issue 12, point 5); an opted-out student gets the default experience.
+    let (spaced_review, _) = crate::pilots::condition_now(state, student_id).await?;
+    if !spaced_review {
+        hidden.extend(
+            course
+                .course
+                .skills
+                .iter()
+                .map(|s| Activity::Review(s.id.clone())),
+        );
+    }
     let stuck = mastery
         .iter()
         .filter_map(|row| row.progress.stuck().map(|r| (row.skill_id.to_string(), r)))

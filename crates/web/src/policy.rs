@@ -24,6 +24,7 @@ fn routes() -> Vec<Route> {
     routes.extend(crate::screen_api::routes());
     routes.extend(crate::grades::routes());
     routes.extend(crate::checkins_api::routes());
+    routes.extend(crate::pilots_api::routes());
     routes
 }
 

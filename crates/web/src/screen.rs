@@ -32,7 +32,21 @@ async fn standing_with(
     let since = screen_time::week_start(zone, now) - RETURN_CAP_MS;
     let stamps = state.store.screen_stamps(student_id, since).await?;
     let usage = screen_time::usage(zone, &stamps, now);
-    Ok(screen_time::standing(usage, budgets.effective()))
+    Ok(screen_time::standing(
+        usage,
+        with_pilot(state, student_id, budgets).await?,
+    ))
+}
+
+/// The budget that applies, with a running pilot's condition's budget (issue 12, point
+/// 5): the lowest still wins.
+async fn with_pilot(
+    state: &AppState,
+    student_id: &UserId,
+    budgets: &StudentBudgets,
+) -> Result<Budget, WebError> {
+    let (_, pilot) = crate::pilots::condition_now(state, student_id).await?;
+    Ok(Budget::lowest([&budgets.effective(), &pilot]))
 }
 
 /// The calm meter on the student's pages.
@@ -118,7 +132,7 @@ pub async fn panel(
         - RETURN_CAP_MS;
     let stamps = state.store.screen_stamps(student_id, since).await?;
     let weeks = screen_time::recent_weeks(zone, &stamps, now, CHART_WEEKS);
-    let effective = budgets.effective();
+    let effective = with_pilot(state, student_id, &budgets).await?;
     let svg = screen_time::week_chart_svg(
         &weeks,
         effective.weekly_minutes,

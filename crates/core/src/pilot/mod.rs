@@ -19,6 +19,7 @@
 
 pub mod calibrate;
 pub mod design;
+pub mod plots;
 pub mod report;
 pub mod stats;
 

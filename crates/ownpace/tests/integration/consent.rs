@@ -476,6 +476,39 @@ async fn every_read_and_change_of_a_record_is_in_the_access_log(backend: Backend
     )
     .await;
 
+    // A pilot that includes her (issue 12): the start and a guardian's opt-out.
+    let (status, location) = post(
+        &teacher,
+        &format!("{base}/classes/{class}/pilots"),
+        &[
+            ("_csrf", &tcsrf),
+            ("question", "Does review help?"),
+            ("cond1_name", "On"),
+            ("cond2_name", "Off"),
+            ("cond2_review", "off"),
+            ("unit", "student"),
+            ("outcome", "post_test"),
+            ("duration_days", "14"),
+            ("min_effect", "0.3"),
+            ("pre_test_r2", "0.5"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let pilot = location.rsplit('/').next().unwrap().to_string();
+    post(
+        &teacher,
+        &format!("{base}{location}/start"),
+        &[("_csrf", &tcsrf)],
+    )
+    .await;
+    post(
+        &guardian,
+        &format!("{base}/family/{ana}/pilots/{pilot}/opt-out"),
+        &[("_csrf", &gcsrf)],
+    )
+    .await;
+
     let logged: HashSet<AuditAction> = app
         .store
         .audit_entries_for(&ana, 1_000)

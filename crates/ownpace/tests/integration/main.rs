@@ -31,6 +31,7 @@ mod flows;
 mod grades;
 mod openapi;
 mod pilot;
+mod pilots;
 mod policy;
 mod privacy;
 mod record;

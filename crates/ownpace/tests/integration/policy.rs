@@ -317,6 +317,58 @@ const REVIEWED: &[(&str, &str, &str)] = &[
         "/family/{student}/screen-time",
         "guardian of student {student}",
     ),
+    // Pilot studies (issue 12, points 5-7): pages/pilots.rs, pilots_api.rs.
+    ("GET", "/classes/{class}/pilots", "teacher of class {class}"),
+    (
+        "POST",
+        "/classes/{class}/pilots",
+        "teacher of class {class}",
+    ),
+    (
+        "GET",
+        "/classes/{class}/pilots/{pilot}",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/pilots/{pilot}/edit",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/pilots/{pilot}/start",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/pilots/{pilot}/amend",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/pilots/{pilot}/scores",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/pilots/{pilot}/finish",
+        "teacher of class {class}",
+    ),
+    (
+        "GET",
+        "/classes/{class}/pilots/{pilot}/report",
+        "teacher of class {class}",
+    ),
+    (
+        "GET",
+        "/api/v1/classes/{class}/pilots/{pilot}/report",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/family/{student}/pilots/{pilot}/opt-out",
+        "guardian of student {student}",
+    ),
     ("GET", "/api/v1/me/screen-time", "student"),
     ("GET", "/api/v1/me/screen-budget", "student"),
     ("GET", "/api/openapi.json", "public"),
@@ -453,6 +505,8 @@ struct Ids {
     /// Per role: a practice sheet of the student they may see (the student's own, the
     /// teacher's student's).
     sheet: HashMap<String, String>,
+    /// A running pilot on the caller's class with ana (the guardian's child) in it.
+    pilot: String,
 }
 
 fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
@@ -501,6 +555,7 @@ fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
             .get(&role)
             .map_or("01900000-0000-7000-8000-000000000002", String::as_str),
     )
+    .replace("{pilot}", &ids.pilot)
     .replace("{upload}", "01900000-0000-7000-8000-000000000001")
     .replace("{file}", "app.css")
 }
@@ -632,7 +687,9 @@ async fn check_every_route(backend: Backend) {
             .unwrap();
         sheet.insert(role.to_string(), made);
     }
+    let pilot = crate::pilots::running_pilot(&app, &school.class_id, &teacher).await;
     let ids = Ids {
+        pilot,
         sheet,
         course: HashMap::from([
             ("own".into(), school.course_id.clone()),

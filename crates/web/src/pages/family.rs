@@ -112,6 +112,8 @@ struct ChildPage {
     screen: crate::screen::Panel,
     /// Check-ins with a note the teacher shared with the family: only those notes.
     checkins: Vec<crate::checkins::CheckinView>,
+    /// The pilots the child takes part in (issue 12, point 6).
+    pilots: Vec<super::pilots::GuardianPilot>,
 }
 
 pub async fn child(
@@ -169,10 +171,12 @@ pub async fn child(
         .checkins_of_student(&student_id, None, 50)
         .await?;
     let checkins = crate::checkins::history(&state, held, true).await?;
+    let pilots = super::pilots::for_guardian(&state, &student_id).await?;
     Ok(ChildPage {
         checkins,
         flash,
         screen,
+        pilots,
         layout: Layout::new(student.display_name.clone(), Some(&current), "/family"),
         name: student.display_name,
         student_id,

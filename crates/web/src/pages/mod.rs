@@ -17,6 +17,7 @@ mod family;
 pub(crate) mod hands;
 mod heatmap;
 pub(crate) mod notices;
+pub(crate) mod pilots;
 mod placement;
 mod practice;
 mod privacy;
@@ -51,6 +52,7 @@ pub(crate) fn routes() -> Vec<Route> {
         crate::consent::routes(),
         screen::routes(),
         sheets::routes(),
+        pilots::routes(),
         privacy::routes(),
         data_rights::routes(),
         admin::routes(),

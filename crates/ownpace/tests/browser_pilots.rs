@@ -1,0 +1,135 @@
+//! Issue 12's pilots in a real headless Chromium, at 1280 and at 390 px.
+//!
+//! Ms. Rivera defines a pilot on her class from the form (the defaults compare spaced
+//! review on and off), reads the power calculation with its assumptions, starts it (the
+//! seed is shown, the assignment replays) and opens its report, which says her class is
+//! too small to report an effect. Mr. Osei then reads the demo's finished pilot on the
+//! second class: the effect table, the plain-word reading, the SVG forest plot and the
+//! distributions. Every page gets the usability checks and axe-core audit of
+//! `browser_support`, at both widths; nothing overflows a phone. Screenshots go to
+//! `target/screenshots/pilot-*.png`.
+
+#[allow(dead_code)] // This test does not use every helper of the shared module.
+mod browser_support;
+mod common;
+
+use browser_support::{
+    DESKTOP, Driver, Findings, PHONE, click_and_load, horizontal_overflow, open, resize,
+    screenshot_dir, sign_in, text_of, wait_for,
+};
+use ownpace::demo::DEMO_PASSWORD;
+use ownpace_storage::Backend;
+use std::time::Duration;
+
+const STORY_TIMEOUT: Duration = Duration::from_secs(150);
+
+async fn both_widths(findings: &mut Findings, client: &fantoccini::Client, name: &str) {
+    for (size, label) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
+        resize(client, size).await;
+        if let Some(problem) = horizontal_overflow(client).await {
+            findings
+                .problems
+                .push(format!("{name} at {}×{}: {problem}", size.0, size.1));
+        }
+        findings.check(client).await;
+        findings
+            .shot(client, &format!("pilot-{name}-{label}"))
+            .await;
+    }
+    resize(client, DESKTOP).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teacher_defines_starts_and_reads_a_pilot_on_desktop_and_phone() {
+    tokio::time::timeout(STORY_TIMEOUT, story())
+        .await
+        .unwrap_or_else(|_| panic!("the browser journey took longer than {STORY_TIMEOUT:?}"));
+}
+
+async fn story() {
+    let driver = Driver::start().await;
+    let app = common::spawn_app(Backend::Sqlite, 4).await;
+    let school = app.school.clone();
+    let base = app.base.clone();
+    let mut findings = Findings {
+        base: base.clone(),
+        problems: Vec::new(),
+        shots: screenshot_dir(),
+        saved: Vec::new(),
+    };
+
+    // Ms. Rivera defines and starts a pilot on her class.
+    let teacher = driver.browser().await;
+    let t = &teacher.client;
+    sign_in(t, &base, &school.teacher, DEMO_PASSWORD).await;
+    open(t, &base, &format!("/classes/{}/pilots", school.class_id)).await;
+    let define = wait_for(t, "#pilot-form button[type=submit]", "the define button").await;
+    both_widths(&mut findings, t, "new").await;
+    click_and_load(t, &define, "\"Define the pilot\"").await;
+    let power = text_of(t, "#power-statement", "the power calculation").await;
+    assert!(
+        power.contains("two-sided test at α = 0.05") || power.contains("No power calculation"),
+        "{power:?}"
+    );
+    let assumptions = text_of(t, "#power", "the power section").await;
+    assert!(assumptions.contains("explains 50%"), "{assumptions:?}");
+    both_widths(&mut findings, t, "draft").await;
+    let start = wait_for(t, "#start-pilot", "the start button").await;
+    click_and_load(t, &start, "\"Start the pilot\"").await;
+    let status = text_of(t, "#pilot-status", "the pilot's status").await;
+    assert_eq!(status, "running");
+    let seed = text_of(t, "#pilot-seed", "the stored seed").await;
+    assert!(seed.parse::<u64>().is_ok(), "{seed:?}");
+    let replays = text_of(t, "#pilot-replays", "the replay check").await;
+    assert!(replays.starts_with("yes"), "{replays:?}");
+    both_widths(&mut findings, t, "running").await;
+    let report = wait_for(t, "#report-link", "the report link").await;
+    click_and_load(t, &report, "the report link").await;
+    let too_few = text_of(t, "#too-few", "the too-few message").await;
+    assert!(too_few.contains("Too few students"), "{too_few:?}");
+    both_widths(&mut findings, t, "too-few").await;
+    teacher.close().await;
+
+    // Mr. Osei reads the demo's finished pilot on the second class.
+    let pilot = app
+        .store
+        .pilots_of_class(&school.other_class_id)
+        .await
+        .expect("read the pilots")
+        .pop()
+        .expect("the demo's pilot");
+    let teacher2 = driver.browser().await;
+    let o = &teacher2.client;
+    sign_in(o, &base, &school.other_teacher, DEMO_PASSWORD).await;
+    open(
+        o,
+        &base,
+        &format!("/classes/{}/pilots/{}", school.other_class_id, pilot.id),
+    )
+    .await;
+    wait_for(o, "#members", "the assignment table").await;
+    both_widths(&mut findings, o, "finished").await;
+    let report = wait_for(o, "#report-link", "the report link").await;
+    click_and_load(o, &report, "the report link").await;
+    wait_for(o, "#forest svg.forest-plot", "the forest plot").await;
+    wait_for(
+        o,
+        "#distributions svg.distribution-plot",
+        "the distributions",
+    )
+    .await;
+    let g = text_of(o, "#comparisons td.g", "the effect size").await;
+    assert!(g.parse::<f64>().is_ok(), "{g:?}");
+    let reading = text_of(o, "p.reading", "the plain-word reading").await;
+    assert!(reading.contains("What Works Clearinghouse"), "{reading:?}");
+    both_widths(&mut findings, o, "report").await;
+    teacher2.close().await;
+
+    let problems = std::mem::take(&mut findings.problems);
+    assert!(
+        problems.is_empty(),
+        "usability problems on the pages:\n{}",
+        problems.join("\n")
+    );
+    drop(driver);
+}

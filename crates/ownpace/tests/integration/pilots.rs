@@ -1,0 +1,655 @@
+//! Pilot studies through the real server (issue 12, points 5-7 and 10), on both engines:
+//! a teacher defines a pilot and sees its power calculation; starting it freezes the plan
+//! (an edit is refused, an amendment is logged with its reason), draws a stratified
+//! assignment that replays from the stored seed, and leaves out a student without the
+//! consent the school requires; a condition turns spaced review off and adds its budget
+//! while the pilot runs; a guardian's opt-out is recorded, gives the child the default
+//! experience and counts as attrition; a small pilot's report says it is too small; the
+//! demo's finished pilot on the second class reports exactly what `core::pilot` computes
+//! on the stored data, in the page and in the API, and keeps its numbers after one of
+//! its students is erased.
+
+use crate::support::{TestApp, client, login_api, login_page, spawn_app, spawn_app_with, user_id};
+use ownpace_core::consent::{Policy, WhenAgeUnknown};
+use ownpace_core::ids::{ClassId, UserId};
+use ownpace_core::pilot::design::{self, Participant, RandomisationPlan, Unit};
+use ownpace_core::pilot::report::{self, PilotData, PilotReport, StudentResult};
+use ownpace_storage::pilots::{ConditionSetting, NewMember, Outcome, PilotPlan, PilotStatus};
+use ownpace_storage::{AuditAction, Backend, NewUser, Role};
+
+on_both_engines!(
+    a_pilot_is_defined_started_frozen_amended_and_opted_out_of,
+    the_demo_pilot_reports_what_core_computes,
+);
+
+async fn get(http: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    let response = http
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.text().await.unwrap()
+}
+
+async fn post(http: &reqwest::Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> String {
+    let response = http
+        .post(format!("{}{path}", app.base))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "POST {path}");
+    response.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// A running pilot on `class` with its students (for the policy test).
+pub(crate) async fn running_pilot(app: &TestApp, class: &ClassId, teacher: &UserId) -> String {
+    let course = app.store.class(class).await.unwrap().unwrap().course_id;
+    let plan = PilotPlan {
+        question: "Policy check".into(),
+        conditions: vec![condition("A", true, None), condition("B", false, None)],
+        classes: vec![class.clone()],
+        unit_class: false,
+        outcome: Outcome::PostTest,
+        duration_days: 30,
+        min_effect: 0.3,
+        pre_test_r2: 0.5,
+        blinded: true,
+        mastery_bands: 3,
+    };
+    let now = ownpace_web::now_ms();
+    let id = app
+        .store
+        .create_pilot(class, &course, &plan, teacher, now)
+        .await
+        .unwrap();
+    let members: Vec<NewMember> = app
+        .store
+        .class_students(class)
+        .await
+        .unwrap()
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| NewMember {
+            student_id: s.id,
+            class_id: class.clone(),
+            condition: i % 2,
+            stratum: "all".into(),
+            pre_test: 0.5,
+        })
+        .collect();
+    app.store
+        .start_pilot(&id, 7, design::ALGORITHM, &members, now)
+        .await
+        .unwrap();
+    id
+}
+
+fn condition(name: &str, review: bool, daily: Option<u32>) -> ConditionSetting {
+    ConditionSetting {
+        name: name.into(),
+        spaced_review: review,
+        placement: true,
+        daily_minutes: daily,
+        weekly_minutes: None,
+        note: String::new(),
+    }
+}
+
+/// The pilot form as a teacher fills it in.
+fn plan_form<'a>(csrf: &'a str, question: &'a str, second: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("_csrf", csrf),
+        ("question", question),
+        ("cond1_name", "Review on"),
+        ("cond1_review", "on"),
+        ("cond1_placement", "on"),
+        ("cond2_name", second),
+        ("cond2_review", "off"),
+        ("cond2_placement", "on"),
+        ("cond2_daily", "25"),
+        ("unit", "student"),
+        ("outcome", "mastery_per_hour"),
+        ("duration_days", "21"),
+        ("min_effect", "0.4"),
+        ("pre_test_r2", "0.5"),
+        ("blinded", "on"),
+    ]
+}
+
+async fn a_pilot_is_defined_started_frozen_amended_and_opted_out_of(backend: Backend) {
+    // Consent required when the age is unknown: a student added below without a birth
+    // year or consent may not be enrolled in the pilot.
+    let config = ownpace_web::Config {
+        consent: Policy {
+            age: 16,
+            when_unknown: WhenAgeUnknown::Required,
+        },
+        ..ownpace_web::Config::default()
+    };
+    let app = spawn_app_with(backend, 6, config).await;
+    let school = app.school.clone();
+    let class = school.class_id.clone();
+    let waiting = app
+        .store
+        .create_user(NewUser {
+            username: "no-consent",
+            display_name: "No Consent",
+            role: Role::Student,
+            password_hash: "!",
+            created_at: ownpace_web::now_ms(),
+        })
+        .await
+        .unwrap();
+    app.store
+        .add_to_class(&class, &waiting.id, ownpace_web::now_ms())
+        .await
+        .unwrap();
+
+    let teacher = client();
+    let csrf = login_page(&app, &teacher, &school.teacher).await;
+    let list = get(&teacher, &app, &format!("/classes/{class}/pilots")).await;
+    assert!(list.contains("Define a pilot"), "{list}");
+
+    // Bad input: one condition is not a comparison; the form says so and keeps the input.
+    let mut one = plan_form(&csrf, "Does review help?", "");
+    one.retain(|(k, _)| !k.starts_with("cond2"));
+    let back = post(&teacher, &app, &format!("/classes/{class}/pilots"), &one).await;
+    let page = get(&teacher, &app, back.split('#').next().unwrap()).await;
+    assert!(page.contains("2 to 4 conditions"), "{page}");
+    assert!(app.store.pilots_of_class(&class).await.unwrap().is_empty());
+
+    // Define: the page shows the power calculation with its assumptions.
+    let form = plan_form(&csrf, "Does review help?", "Review off");
+    let location = post(&teacher, &app, &format!("/classes/{class}/pilots"), &form).await;
+    let pilot_id = location.rsplit('/').next().unwrap().to_string();
+    let page = get(&teacher, &app, &location).await;
+    assert!(page.contains("id=\"power-statement\""), "{page}");
+    assert!(page.contains("two-sided test at α = 0.05"), "{page}");
+    assert!(page.contains("explains 50% of the outcome"), "{page}");
+    assert!(page.contains("students would take part"));
+    assert!(
+        page.contains("1 are left out because the school needs a guardian"),
+        "the student without consent is counted out: {page}"
+    );
+
+    // A draft may be edited.
+    let edited = plan_form(&csrf, "Does spaced review help?", "Review off");
+    post(&teacher, &app, &format!("{location}/edit"), &edited).await;
+    let pilot = app.store.pilot(&pilot_id).await.unwrap().unwrap();
+    assert_eq!(pilot.plan.question, "Does spaced review help?");
+    assert_eq!(pilot.status, PilotStatus::Draft);
+    assert_eq!(pilot.plan.conditions[1].daily_minutes, Some(25));
+
+    // Start: members assigned, the student without consent left out.
+    post(
+        &teacher,
+        &app,
+        &format!("{location}/start"),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+    let pilot = app.store.pilot(&pilot_id).await.unwrap().unwrap();
+    assert_eq!(pilot.status, PilotStatus::Running);
+    let seed = pilot.seed.expect("the seed is stored");
+    let members = app.store.pilot_members(&pilot_id).await.unwrap();
+    assert_eq!(
+        members.len(),
+        school.students.len(),
+        "every consenting student"
+    );
+    assert!(members.iter().all(|m| m.student_id != waiting.id));
+    let per = |c: usize| members.iter().filter(|m| m.condition == c).count();
+    assert!(
+        per(0).abs_diff(per(1)) <= 1,
+        "balanced: {} vs {}",
+        per(0),
+        per(1)
+    );
+    for m in &members {
+        assert!(m.stratum.contains("prior mastery band"), "{}", m.stratum);
+        // Balanced within every stratum too.
+        let in_stratum: Vec<_> = members.iter().filter(|o| o.stratum == m.stratum).collect();
+        let a = in_stratum.iter().filter(|o| o.condition == 0).count();
+        assert!(a.abs_diff(in_stratum.len() - a) <= 1);
+    }
+    // Replayable: a fresh draw from the stored seed with the stored pre-tests gives the
+    // same assignment.
+    let participants: Vec<Participant> = members
+        .iter()
+        .map(|m| Participant {
+            id: m.student_id.to_string(),
+            class: m.class_id.to_string(),
+            prior_mastery: m.pre_test,
+        })
+        .collect();
+    let again = design::randomise(
+        &participants,
+        &RandomisationPlan {
+            conditions: vec!["Review on".into(), "Review off".into()],
+            unit: Unit::Student,
+            mastery_bands: 3,
+            seed,
+        },
+    )
+    .unwrap();
+    for (a, m) in again.assignments.iter().zip(&members) {
+        assert_eq!(a.student, m.student_id.as_str());
+        assert_eq!(a.condition, pilot.plan.conditions[m.condition].name);
+        assert_eq!(a.stratum, m.stratum);
+    }
+    let page = get(&teacher, &app, &location).await;
+    assert!(page.contains(&seed.to_string()));
+    assert!(
+        page.contains("yes: drawing again from the stored seed"),
+        "{page}"
+    );
+    // The start is on each student's access log.
+    let ana = user_id(&app, &school.students[0]).await;
+    let log = app.store.audit_entries_for(&ana, 100).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == AuditAction::PilotAssigned.as_str()),
+        "{log:?}"
+    );
+
+    // Frozen: an edit is refused and changes nothing; an amendment needs a reason.
+    let changed = plan_form(&csrf, "Another question", "Review off");
+    post(&teacher, &app, &format!("{location}/edit"), &changed).await;
+    let page = get(&teacher, &app, &location).await;
+    assert!(page.contains("its plan is frozen"), "{page}");
+    let still = app.store.pilot(&pilot_id).await.unwrap().unwrap();
+    assert_eq!(still.plan.question, "Does spaced review help?");
+    post(
+        &teacher,
+        &app,
+        &format!("{location}/amend"),
+        &[
+            ("_csrf", &csrf),
+            ("field", "duration_days"),
+            ("value", "28"),
+            ("reason", ""),
+        ],
+    )
+    .await;
+    assert!(
+        app.store
+            .pilot_amendments(&pilot_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    post(
+        &teacher,
+        &app,
+        &format!("{location}/amend"),
+        &[
+            ("_csrf", &csrf),
+            ("field", "duration_days"),
+            ("value", "28"),
+            ("reason", "The school trip took a week"),
+        ],
+    )
+    .await;
+    let amendments = app.store.pilot_amendments(&pilot_id).await.unwrap();
+    assert_eq!(amendments.len(), 1);
+    assert_eq!(
+        (amendments[0].before.as_str(), amendments[0].after.as_str()),
+        ("21", "28")
+    );
+    assert_eq!(
+        app.store
+            .pilot(&pilot_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .plan
+            .duration_days,
+        28
+    );
+    let page = get(&teacher, &app, &location).await;
+    assert!(
+        page.contains("Reason: The school trip took a week"),
+        "{page}"
+    );
+
+    // The conditions take effect: "Review off" has no spaced review and a 25-minute budget.
+    let off = members.iter().find(|m| m.condition == 1).unwrap();
+    let now = ownpace_web::now_ms();
+    let setting = app
+        .store
+        .running_condition(&off.student_id, now)
+        .await
+        .unwrap()
+        .expect("in a running pilot");
+    assert!(!setting.spaced_review);
+    let off_name = app
+        .store
+        .user(&off.student_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .username;
+    let token = login_api(&app, &off_name).await;
+    let budgets: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/me/screen-budget", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(budgets[0]["budget_minutes"], 25, "{budgets}");
+    // A student sees nothing of pilots.
+    let student = client();
+    login_page(&app, &student, &off_name).await;
+    let home = get(&student, &app, &format!("/learn/{}", school.course_id)).await;
+    assert!(!home.contains("Does spaced review help?"));
+    assert!(!home.to_lowercase().contains("pilot"));
+
+    // The guardian sees the pilot in plain words, not the condition (blinded), and opts out.
+    let guardian = client();
+    let gcsrf = login_page(&app, &guardian, &school.guardian).await;
+    let family = get(&guardian, &app, &format!("/family/{ana}")).await;
+    assert!(family.contains("Does spaced review help?"), "{family}");
+    assert!(family.contains("does not show which way your child has"));
+    assert!(!family.contains("Review off") && !family.contains("Review on<"));
+    post(
+        &guardian,
+        &app,
+        &format!("/family/{ana}/pilots/{pilot_id}/opt-out"),
+        &[("_csrf", &gcsrf)],
+    )
+    .await;
+    let ana_member = app
+        .store
+        .pilot_members(&pilot_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.student_id == ana)
+        .unwrap();
+    assert!(ana_member.opted_out_at.is_some(), "recorded");
+    assert_eq!(
+        app.store.running_condition(&ana, now).await.unwrap(),
+        None,
+        "the default experience"
+    );
+    let log = app.store.audit_entries_for(&ana, 100).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == AuditAction::PilotOptedOut.as_str())
+    );
+    let family = get(&guardian, &app, &format!("/family/{ana}")).await;
+    assert!(family.contains("Opted out"));
+    // Another family's child: 404, like a missing pilot.
+    let other = user_id(&app, &school.other_students[0]).await;
+    let response = guardian
+        .post(format!(
+            "{}/family/{other}/pilots/{pilot_id}/opt-out",
+            app.base
+        ))
+        .form(&[("_csrf", gcsrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+
+    // Finish: outcomes stored, the opted-out student has none; the conditions end.
+    post(
+        &teacher,
+        &app,
+        &format!("{location}/finish"),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+    let finished = app.store.pilot(&pilot_id).await.unwrap().unwrap();
+    assert_eq!(finished.status, PilotStatus::Finished);
+    assert_eq!(
+        app.store
+            .running_condition(&off.student_id, now)
+            .await
+            .unwrap(),
+        None
+    );
+    let members = app.store.pilot_members(&pilot_id).await.unwrap();
+    assert!(
+        members
+            .iter()
+            .find(|m| m.student_id == ana)
+            .unwrap()
+            .outcome
+            .is_none()
+    );
+    // Too few students: the report says so instead of reporting.
+    let report = get(&teacher, &app, &format!("{location}/report")).await;
+    assert!(
+        report.contains("Too few students to report an effect"),
+        "{report}"
+    );
+    assert!(!report.contains("id=\"comparisons\""));
+    assert!(report.contains("opted out by a guardian"));
+    // Another class's teacher cannot see it.
+    let other_teacher = client();
+    login_page(&app, &other_teacher, &school.other_teacher).await;
+    let response = other_teacher
+        .get(format!("{}{location}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+}
+
+/// The report's data built here from the stored rows, independently of the web's code.
+fn core_data(
+    pilot: &ownpace_storage::pilots::Pilot,
+    members: &[ownpace_storage::pilots::PilotMember],
+) -> PilotData {
+    PilotData {
+        conditions: pilot
+            .plan
+            .conditions
+            .iter()
+            .map(|c| c.name.clone())
+            .collect(),
+        control: 0,
+        unit: Unit::Student,
+        students: members
+            .iter()
+            .map(|m| StudentResult {
+                condition: m.condition,
+                class: 0,
+                pre: m.pre_test,
+                post: if m.opted_out_at.is_some() {
+                    None
+                } else {
+                    m.outcome
+                },
+            })
+            .collect(),
+    }
+}
+
+async fn the_demo_pilot_reports_what_core_computes(backend: Backend) {
+    let app = spawn_app(backend, 2).await;
+    let school = app.school.clone();
+    let pilots = app
+        .store
+        .pilots_of_class(&school.other_class_id)
+        .await
+        .unwrap();
+    assert_eq!(pilots.len(), 1, "the demo's pilot is on the second class");
+    assert!(
+        app.store
+            .pilots_of_class(&school.class_id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "never on ana's class"
+    );
+    let pilot = &pilots[0];
+    assert_eq!(pilot.status, PilotStatus::Finished);
+    let members = app.store.pilot_members(&pilot.id).await.unwrap();
+    assert!(members.iter().any(|m| m.opted_out_at.is_some()));
+    let expected = report::report(&core_data(pilot, &members)).unwrap();
+    let PilotReport::Ready {
+        comparisons,
+        attrition,
+        ..
+    } = &expected
+    else {
+        panic!("the demo pilot has enough students: {expected:?}");
+    };
+    let effect = &comparisons[0].effect;
+
+    // The API answers core's numbers.
+    let token = login_api(&app, &school.other_teacher).await;
+    let path = format!(
+        "/api/v1/classes/{}/pilots/{}/report",
+        school.other_class_id, pilot.id
+    );
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["report"]["status"], "ready");
+    let got = &body["report"]["comparisons"][0]["effect"];
+    for (key, want) in [
+        ("g", effect.g),
+        ("ci_low", effect.ci_low),
+        ("ci_high", effect.ci_high),
+        ("p_value", effect.p_value),
+    ] {
+        let value = got[key].as_f64().unwrap();
+        assert!((value - want).abs() < 1e-12, "{key}: {value} vs {want}");
+    }
+    assert_eq!(got["method"], "ancova");
+    assert_eq!(
+        body["report"]["attrition"][0]["assigned"].as_u64().unwrap() as usize,
+        attrition[0].assigned
+    );
+    assert_eq!(body["opted_out"], 1);
+    assert_eq!(body["seed"], "2026");
+    // The recorded assignment replays from its seed.
+    let participants: Vec<Participant> = members
+        .iter()
+        .map(|m| Participant {
+            id: m.student_id.to_string(),
+            class: m.class_id.to_string(),
+            prior_mastery: m.pre_test,
+        })
+        .collect();
+    let again = design::randomise(
+        &participants,
+        &RandomisationPlan {
+            conditions: pilot
+                .plan
+                .conditions
+                .iter()
+                .map(|c| c.name.clone())
+                .collect(),
+            unit: Unit::Student,
+            mastery_bands: 3,
+            seed: pilot.seed.unwrap(),
+        },
+    )
+    .unwrap();
+    let drawn: Vec<&str> = again
+        .assignments
+        .iter()
+        .map(|a| a.condition.as_str())
+        .collect();
+    let stored: Vec<&str> = members
+        .iter()
+        .map(|m| pilot.plan.conditions[m.condition].name.as_str())
+        .collect();
+    assert_eq!(drawn, stored);
+
+    // The page: the same g, the forest plot, distributions, subgroups, the reading.
+    let teacher2 = client();
+    login_page(&app, &teacher2, &school.other_teacher).await;
+    let page = get(
+        &teacher2,
+        &app,
+        &format!(
+            "/classes/{}/pilots/{}/report",
+            school.other_class_id, pilot.id
+        ),
+    )
+    .await;
+    assert!(
+        page.contains(&format!("<td class=\"g\">{:.2}</td>", effect.g)),
+        "{page}"
+    );
+    assert!(page.contains("<svg class=\"pilot-plot forest-plot\""));
+    assert!(page.contains("<svg class=\"pilot-plot distribution-plot\""));
+    assert!(page.contains("Prior mastery: lower third"));
+    assert!(page.contains("What Works Clearinghouse"));
+    // Ana's teacher, a student and a guardian do not get it.
+    let other = login_api(&app, &school.teacher).await;
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let student = login_api(&app, &school.students[0]).await;
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(&student)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+
+    // Erasing a member keeps the report's numbers: their row stays under a pseudonym.
+    // (One of the students who joined for the pilot: the newest id.)
+    let analysed = members
+        .iter()
+        .rev()
+        .find(|m| m.opted_out_at.is_none() && m.outcome.is_some())
+        .unwrap();
+    app.store
+        .erase_student(
+            &analysed.student_id,
+            "test",
+            None,
+            ownpace_storage::ErasedVia::CommandLine,
+            ownpace_web::now_ms(),
+        )
+        .await
+        .unwrap();
+    // And the second class's student near the budget, a member with a practice sheet
+    // (its items go before the sheet).
+    let near = user_id(&app, school.near_budget.as_deref().unwrap()).await;
+    assert!(members.iter().any(|m| m.student_id == near));
+    app.store
+        .erase_student(
+            &near,
+            "test",
+            None,
+            ownpace_storage::ErasedVia::CommandLine,
+            ownpace_web::now_ms(),
+        )
+        .await
+        .unwrap();
+    let after = app.store.pilot_members(&pilot.id).await.unwrap();
+    assert!(after.iter().all(|m| m.student_id != analysed.student_id));
+    assert!(after.iter().all(|m| m.student_id != near));
+    assert_eq!(after.len(), members.len());
+    let again = report::report(&core_data(pilot, &after)).unwrap();
+    let PilotReport::Ready {
+        comparisons: c2, ..
+    } = again
+    else {
+        panic!("still ready");
+    };
+    assert!((c2[0].effect.g - effect.g).abs() < 1e-12);
+}
