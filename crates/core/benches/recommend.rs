@@ -138,6 +138,7 @@ fn situation() -> Situation {
             .map(|k| Assignment {
                 skill: id(90 + 7 * k),
                 due: NOW + (k as i64 + 1) * 2 * DAY,
+                pressing: k == 0,
             })
             .collect(),
         modality_last_used: HashMap::from([

@@ -6,6 +6,7 @@
 //! storage, web and binary crates depend on this crate; it depends on nothing of ours.
 //! (The dataset readers in [`learner::datasets`] parse text they are handed.)
 
+pub mod assignments;
 pub mod consent;
 pub mod course;
 pub mod events;
