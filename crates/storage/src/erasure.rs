@@ -56,6 +56,12 @@ pub const NEVER_A_STUDENT: &[(&str, &str)] = &[
     ("guardian_screen_budgets", "guardian_id"),
     ("screen_time_exemptions", "set_by"),
     ("practice_sheet_items", "sheet_id"),
+    // Assignments (issue 9): set, changed and marked done by teachers.
+    ("assignments", "created_by"),
+    ("assignments", "target_id"),
+    ("assignment_students", "assignment_id"),
+    ("assignment_history", "assignment_id"),
+    ("assignment_history", "changed_by"),
 ];
 
 /// Column names that are ids of things, never of people.
