@@ -129,6 +129,46 @@ pub fn pressing(zone: &SchoolZone, due: i64, now: i64) -> bool {
     due < end
 }
 
+/// A school day typed as `YYYY-MM-DD`: when it begins and when the next day begins (ms
+/// since the epoch), in the school's time zone. An assignment starts at the beginning of
+/// its start day and is due at the last millisecond of its due day.
+pub fn school_day(zone: &SchoolZone, text: &str) -> Option<(i64, i64)> {
+    let text = text.trim();
+    if text.len() != 10 {
+        return None;
+    }
+    let date: jiff::civil::Date = text.parse().ok()?;
+    let next = date.tomorrow().ok()?;
+    Some((zone.day_start(date), zone.day_start(next)))
+}
+
+/// The school day of `ms` as `YYYY-MM-DD` (a date input's value).
+pub fn school_date(zone: &SchoolZone, ms: i64) -> String {
+    zone.date(ms).to_string()
+}
+
+/// The due time in words on the school's calendar: "due today", "due tomorrow",
+/// "due Friday 6 March", "was due yesterday", "was due Monday 2 March".
+pub fn due_words(zone: &SchoolZone, due: i64, now: i64) -> String {
+    let day = zone.date(due);
+    let today = zone.date(now);
+    let named = day.strftime("%A %-d %B").to_string();
+    let named = if day.year() == today.year() {
+        named
+    } else {
+        format!("{named} {}", day.year())
+    };
+    let days = (day - today).get_days();
+    match (days, due < now) {
+        (0, false) => "due today".to_string(),
+        (0, true) => "was due today".to_string(),
+        (1, _) => "due tomorrow".to_string(),
+        (-1, _) => "was due yesterday".to_string(),
+        (d, _) if d < 0 => format!("was due {named}"),
+        _ => format!("due {named}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +188,30 @@ mod tests {
         assert_eq!(status(false, false, due, 10), Status::ToDo);
         // Due exactly now is not late yet.
         assert_eq!(status(false, false, due, due), Status::ToDo);
+    }
+
+    #[test]
+    fn school_days_begin_in_the_school_zone() {
+        let utc = SchoolZone::default();
+        let (start, next) = school_day(&utc, "2026-03-06").unwrap();
+        assert_eq!(start, FRIDAY_NOON - 12 * 3_600_000);
+        assert_eq!(next - start, DAY);
+        let berlin = SchoolZone::new("Europe/Berlin").unwrap();
+        let (start, _) = school_day(&berlin, "2026-03-06").unwrap();
+        assert_eq!(start, FRIDAY_NOON - 13 * 3_600_000);
+        assert_eq!(school_date(&berlin, start), "2026-03-06");
+        assert_eq!(school_date(&berlin, start - 1), "2026-03-05");
+        assert!(school_day(&utc, "2026-02-30").is_none());
+        assert!(school_day(&utc, "6 March").is_none());
+        assert_eq!(due_words(&utc, FRIDAY_NOON + DAY, FRIDAY_NOON), "due tomorrow");
+        assert_eq!(
+            due_words(&utc, FRIDAY_NOON + 3 * DAY, FRIDAY_NOON),
+            "due Monday 9 March"
+        );
+        assert_eq!(
+            due_words(&utc, FRIDAY_NOON - 4 * DAY, FRIDAY_NOON),
+            "was due Monday 2 March"
+        );
     }
 
     #[test]

@@ -75,7 +75,9 @@ impl utoipa::Modify for BearerAuth {
 
 /// The OpenAPI document as a JSON value (also used by tests).
 pub fn openapi_document() -> serde_json::Value {
-    let doc = ApiDoc::openapi().merge_from(crate::screen_api::ScreenApi::openapi());
+    let doc = ApiDoc::openapi()
+        .merge_from(crate::screen_api::ScreenApi::openapi())
+        .merge_from(crate::assignments_api::AssignmentsApi::openapi());
     serde_json::to_value(doc).unwrap_or_default()
 }
 

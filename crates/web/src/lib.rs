@@ -34,6 +34,9 @@ pub mod retention;
 mod routing;
 mod screen;
 mod screen_api;
+pub mod assignments;
+mod assignments_api;
+mod calendar;
 mod views;
 
 pub use auth::address::{IpRange, parse_ranges};

@@ -22,6 +22,7 @@ fn routes() -> Vec<Route> {
     let mut routes = pages::routes();
     routes.extend(api::routes());
     routes.extend(crate::screen_api::routes());
+    routes.extend(crate::assignments_api::routes());
     routes
 }
 

@@ -11,6 +11,7 @@ mod admin_account;
 mod admin_audit;
 mod admin_class;
 mod admin_import;
+pub(crate) mod assignments;
 mod data_rights;
 mod family;
 pub(crate) mod hands;
@@ -30,6 +31,7 @@ mod teacher;
 mod two_factor;
 
 pub use admin::{check_password, validate_new_user};
+pub(crate) use admin::origin;
 
 use crate::routing::Route;
 
@@ -44,6 +46,8 @@ pub(crate) fn routes() -> Vec<Route> {
         teacher::routes(),
         record::routes(),
         hands::routes(),
+        assignments::routes(),
+        crate::calendar::routes(),
         notices::routes(),
         family::routes(),
         crate::consent::routes(),
