@@ -783,6 +783,21 @@ impl Store {
         };
         Ok(rows.into_iter().collect())
     }
+
+    /// How many rows every table of the inventory holds (tests check that a read-only
+    /// request wrote nothing).
+    #[cfg(feature = "testing")]
+    pub async fn row_counts(&self) -> Result<Vec<(&'static str, i64)>> {
+        let mut out = Vec::with_capacity(INVENTORY.len());
+        for table in INVENTORY {
+            let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {}", table.table);
+            let (count,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&self.pool)
+                .await?;
+            out.push((table.table, count));
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

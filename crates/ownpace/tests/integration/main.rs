@@ -18,6 +18,7 @@ mod support;
 
 mod accounts;
 mod adaptive;
+mod assignments;
 mod admin;
 mod cli;
 mod config;
