@@ -141,6 +141,11 @@ fn situation() -> Situation {
                 pressing: k == 0,
             })
             .collect(),
+        assigned_work: vec![ownpace_core::recommend::AssignedWork {
+            activity: Activity::Lesson("lesson-5".into()),
+            due: NOW + 3 * DAY,
+            pressing: false,
+        }],
         modality_last_used: HashMap::from([
             (Modality::Read, NOW - DAY),
             (Modality::Watch, NOW - 9 * DAY),

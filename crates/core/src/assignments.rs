@@ -203,7 +203,10 @@ mod tests {
         assert_eq!(school_date(&berlin, start - 1), "2026-03-05");
         assert!(school_day(&utc, "2026-02-30").is_none());
         assert!(school_day(&utc, "6 March").is_none());
-        assert_eq!(due_words(&utc, FRIDAY_NOON + DAY, FRIDAY_NOON), "due tomorrow");
+        assert_eq!(
+            due_words(&utc, FRIDAY_NOON + DAY, FRIDAY_NOON),
+            "due tomorrow"
+        );
         assert_eq!(
             due_words(&utc, FRIDAY_NOON + 3 * DAY, FRIDAY_NOON),
             "due Monday 9 March"
@@ -217,7 +220,10 @@ mod tests {
     #[test]
     fn pressing_counts_school_days_in_the_school_zone() {
         let utc = SchoolZone::default();
-        assert_eq!(utc.date(FRIDAY_NOON).weekday(), jiff::civil::Weekday::Friday);
+        assert_eq!(
+            utc.date(FRIDAY_NOON).weekday(),
+            jiff::civil::Weekday::Friday
+        );
         // Late is always pressing.
         assert!(pressing(&utc, FRIDAY_NOON - DAY, FRIDAY_NOON));
         // Friday → Monday and Tuesday are the two school days; Wednesday is not.

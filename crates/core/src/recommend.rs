@@ -295,7 +295,10 @@ impl Reason {
                 }
             }
             Reason::AssignedWork { due, now } => {
-                format!("assigned by your teacher, {}", dates::due_phrase(*due, *now))
+                format!(
+                    "assigned by your teacher, {}",
+                    dates::due_phrase(*due, *now)
+                )
             }
             Reason::Goal { goal, due, now } => format!(
                 "next step toward your goal “{goal}” {}",
@@ -708,10 +711,7 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
                 },
             ),
             (None, Some(assigned)) => (
-                lesson
-                    .skills
-                    .first()
-                    .and_then(|s| graph.dag.index_of(s)),
+                lesson.skills.first().and_then(|s| graph.dag.index_of(s)),
                 Some(assigned),
             ),
             (None, None) => continue,

@@ -636,11 +636,7 @@ pub async fn exists(store: &Store) -> anyhow::Result<bool> {
 /// days, with its notice), and the second student has a late one (a skill started, not
 /// mastered, due two days ago). Kept apart from [`seed`] so the tests' schools stay
 /// without assignments unless a test asks for them.
-pub async fn seed_assignments(
-    store: &Store,
-    school: &DemoSchool,
-    now: i64,
-) -> anyhow::Result<()> {
+pub async fn seed_assignments(store: &Store, school: &DemoSchool, now: i64) -> anyhow::Result<()> {
     use ownpace_core::assignments::TargetKind;
     use ownpace_storage::{AssignTo, NewAssignment};
     const DAY: i64 = 86_400_000;

@@ -98,7 +98,10 @@ fn invalid(field: &'static str, message: &str) -> StoreError {
 
 fn check_dates(starts_at: i64, due_at: i64) -> Result<()> {
     if due_at < starts_at {
-        return Err(invalid("due", "the due date comes on or after the start date"));
+        return Err(invalid(
+            "due",
+            "the due date comes on or after the start date",
+        ));
     }
     Ok(())
 }

@@ -15,8 +15,8 @@
 
 pub mod access_log;
 mod accounts;
-mod assignments;
 mod admin;
+mod assignments;
 mod consent;
 mod courses;
 pub mod erasure;
@@ -36,12 +36,12 @@ mod staff_audit;
 mod two_factor;
 
 pub use access_log::AuditAction;
+pub use accounts::{MAX_DEVICE_CHARS, NewUser, Role, Session, SessionInfo, User};
+pub use admin::{PendingRoster, RosterAccount, RosterApplied, RosterMembership};
 pub use assignments::{
     AssignTo, Assignment, AssignmentChange, CalendarFeed, MAX_ASSIGNED_STUDENTS,
     MAX_TARGET_ID_CHARS, NewAssignment,
 };
-pub use accounts::{MAX_DEVICE_CHARS, NewUser, Role, Session, SessionInfo, User};
-pub use admin::{PendingRoster, RosterAccount, RosterApplied, RosterMembership};
 pub use consent::{Consent, ConsentFacts, MAX_NOTICE_VERSION};
 pub use courses::{CourseVersion, ImportOutcome, StoredAsset};
 pub use events::{

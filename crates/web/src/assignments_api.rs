@@ -144,7 +144,12 @@ pub async fn class_assignments(
     let ids: Vec<_> = students.iter().map(|s| &s.id).collect();
     state
         .store
-        .audit_many(&current.user.id, "viewed the class's assignments", &ids, now)
+        .audit_many(
+            &current.user.id,
+            "viewed the class's assignments",
+            &ids,
+            now,
+        )
         .await?;
     Ok(Json(
         list.into_iter()

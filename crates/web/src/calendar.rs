@@ -251,10 +251,7 @@ struct CalendarsPage {
 /// The feeds a person may have: (scope, label).
 async fn scopes(state: &AppState, user: &User) -> Result<Vec<(String, String)>, WebError> {
     Ok(match user.role {
-        Role::Student => vec![(
-            "own".to_string(),
-            "My assignments and goals".to_string(),
-        )],
+        Role::Student => vec![("own".to_string(), "My assignments and goals".to_string())],
         Role::Guardian => vec![(
             "own".to_string(),
             "My children's assignments and goals".to_string(),
@@ -270,7 +267,11 @@ async fn scopes(state: &AppState, user: &User) -> Result<Vec<(String, String)>, 
     })
 }
 
-async fn feed_rows(state: &AppState, owner: &UserId, user: &User) -> Result<Vec<FeedRow>, WebError> {
+async fn feed_rows(
+    state: &AppState,
+    owner: &UserId,
+    user: &User,
+) -> Result<Vec<FeedRow>, WebError> {
     let now = state.now();
     let mut rows = Vec::new();
     for (scope, label) in scopes(state, user).await? {
@@ -338,7 +339,10 @@ pub async fn reset(
     Ok(CalendarsPage {
         layout: Layout::new("Calendar feeds", Some(&current), "/calendars"),
         feeds,
-        new_url: format!("{}/calendar/{secret}.ics", crate::pages::origin(&state, &headers)),
+        new_url: format!(
+            "{}/calendar/{secret}.ics",
+            crate::pages::origin(&state, &headers)
+        ),
         new_label: label,
     }
     .into_response())

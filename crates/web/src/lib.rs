@@ -19,8 +19,11 @@
 //!   another origin (the Content-Security-Policy header says so to the browser).
 
 mod api;
+pub mod assignments;
+mod assignments_api;
 mod audit;
 mod auth;
+mod calendar;
 pub mod consent;
 mod error;
 pub mod export;
@@ -34,9 +37,6 @@ pub mod retention;
 mod routing;
 mod screen;
 mod screen_api;
-pub mod assignments;
-mod assignments_api;
-mod calendar;
 mod views;
 
 pub use auth::address::{IpRange, parse_ranges};

@@ -621,7 +621,12 @@ fn a_pressing_assignment_comes_after_pins_before_reviews_and_goals() {
     s.assignments[0].pressing = true;
     s.assignments[0].due = NOW + DAY;
     let recs = recommend(&c, &s, ALL);
-    assert_eq!(recs[0].activity, practice("compare"), "{:?}", texts(&c, &recs));
+    assert_eq!(
+        recs[0].activity,
+        practice("compare"),
+        "{:?}",
+        texts(&c, &recs)
+    );
     assert!(matches!(recs[0].reason, Reason::Assignment { .. }));
     let review_at = recs
         .iter()

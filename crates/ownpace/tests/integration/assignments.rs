@@ -188,10 +188,19 @@ async fn assignments_are_recorded_and_their_status_follows_the_work_and_the_cloc
         ],
     )
     .await;
-    assert_eq!((status, location.as_str()), (303, format!("/classes/{class}/assignments").as_str()));
+    assert_eq!(
+        (status, location.as_str()),
+        (303, format!("/classes/{class}/assignments").as_str())
+    );
     let (_, body) = get(&teacher, &page).await;
     assert!(body.contains("due day is the start day or later"), "{body}");
-    assert!(app.store.class_assignments(&school.class_id).await.unwrap().is_empty());
+    assert!(
+        app.store
+            .class_assignments(&school.class_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Two skills for Rosa alone, a project for the whole class.
     for (target, due) in [
@@ -243,7 +252,10 @@ async fn assignments_are_recorded_and_their_status_follows_the_work_and_the_cloc
     // Rosa was told, once per assignment.
     let notices = app.store.notices_for(&rosa, 50).await.unwrap();
     assert_eq!(
-        notices.iter().filter(|n| n.kind == "assignment_new").count(),
+        notices
+            .iter()
+            .filter(|n| n.kind == "assignment_new")
+            .count(),
         3,
         "{notices:?}"
     );
@@ -251,7 +263,10 @@ async fn assignments_are_recorded_and_their_status_follows_the_work_and_the_cloc
     let ben = user_id(&app, &school.students[1]).await;
     let ben_notices = app.store.notices_for(&ben, 50).await.unwrap();
     assert_eq!(
-        ben_notices.iter().filter(|n| n.kind == "assignment_new").count(),
+        ben_notices
+            .iter()
+            .filter(|n| n.kind == "assignment_new")
+            .count(),
         1
     );
 
@@ -321,7 +336,11 @@ async fn assignments_are_recorded_and_their_status_follows_the_work_and_the_cloc
         .unwrap();
     assert_eq!(changed.due_at, a1.due_at, "moved to the same due day as s1");
     let (_, list) = api(&app, &token, "/api/v1/me/assignments").await;
-    assert_eq!(list.as_array().unwrap().len(), 2, "withdrawn leaves: {list}");
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        2,
+        "withdrawn leaves: {list}"
+    );
 
     // Three days later both are past due: started work is late, untouched is missing.
     app.advance_days(3);
@@ -359,14 +378,17 @@ async fn assignments_are_recorded_and_their_status_follows_the_work_and_the_cloc
     assert!(row.contains(r#"data-status="done""#), "{row}");
     assert!(row.contains(r#"data-status="missing""#), "{row}");
     let t_token = login_api(&app, &school.teacher).await;
-    let (status, list) = api(&app, &t_token, &format!("/api/v1/classes/{class}/assignments")).await;
+    let (status, list) = api(
+        &app,
+        &t_token,
+        &format!("/api/v1/classes/{class}/assignments"),
+    )
+    .await;
     assert_eq!(status, 200);
     let list = list.as_array().expect("a JSON array");
     assert_eq!(list.len(), 2);
     let statuses = |target: &str| -> Vec<(String, String)> {
-        list.iter()
-            .find(|a| a["target"] == target)
-            .unwrap()["students"]
+        list.iter().find(|a| a["target"] == target).unwrap()["students"]
             .as_array()
             .unwrap()
             .iter()
@@ -420,9 +442,13 @@ async fn people_outside_the_class_cannot_see_or_act_on_assignments(backend: Back
     assert_eq!(status, 404);
     let token = login_api(&app, &school.other_teacher).await;
     assert_eq!(
-        api(&app, &token, &format!("/api/v1/classes/{class}/assignments"))
-            .await
-            .0,
+        api(
+            &app,
+            &token,
+            &format!("/api/v1/classes/{class}/assignments")
+        )
+        .await
+        .0,
         404
     );
     // The other class's id in the path with this assignment: not found either.
@@ -485,7 +511,12 @@ async fn people_outside_the_class_cannot_see_or_act_on_assignments(backend: Back
     // Ana, in the class, does.
     let token = login_api(&app, &school.students[0]).await;
     let (_, list) = api(&app, &token, "/api/v1/me/assignments").await;
-    assert!(list.as_array().unwrap().iter().any(|a| a["id"] == made.id.as_str()));
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == made.id.as_str())
+    );
 }
 
 /// Makes a new feed address on `/calendars` for `scope`; returns it.
@@ -609,7 +640,10 @@ async fn calendar_feeds_hold_due_days_reset_kills_the_old_address_and_fetching_w
     assert_ne!(new_url, url);
     let (status, _, body) = fetch(&url).await;
     assert_eq!(status, 404);
-    assert!(!body.contains("calendar") && !body.contains("Ana"), "{body}");
+    assert!(
+        !body.contains("calendar") && !body.contains("Ana"),
+        "{body}"
+    );
     assert_eq!(fetch(&new_url).await.0, 200);
 
     // The guardian's feed holds the child's due day, named.
@@ -631,10 +665,9 @@ async fn calendar_feeds_hold_due_days_reset_kills_the_old_address_and_fetching_w
     let (status, _, body) = fetch(&t_url).await;
     assert_eq!(status, 200);
     assert!(
-        events(&body)
-            .iter()
-            .any(|(summary, start)| summary.starts_with(&format!("Due: {skill_name}"))
-                && *start == ical_day),
+        events(&body).iter().any(|(summary, start)| summary
+            .starts_with(&format!("Due: {skill_name}"))
+            && *start == ical_day),
         "{body}"
     );
     let (_, page) = get(&teacher, &format!("{}/calendars", app.base)).await;
@@ -697,8 +730,20 @@ async fn erasing_a_student_removes_their_assignment_rows(backend: Backend) {
         .erase_student(&rosa, "", None, ErasedVia::CommandLine, at + 1)
         .await
         .unwrap();
-    assert!(app.store.assignments_marked_done(&rosa).await.unwrap().is_empty());
-    assert!(app.store.calendar_feed_by_hash("0123abcd").await.unwrap().is_none());
+    assert!(
+        app.store
+            .assignments_marked_done(&rosa)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        app.store
+            .calendar_feed_by_hash("0123abcd")
+            .await
+            .unwrap()
+            .is_none()
+    );
     let left = app
         .store
         .assignment(&school.class_id, &made.id)
@@ -750,5 +795,8 @@ async fn the_demo_school_has_ana_done_and_due_and_a_late_classmate(backend: Back
     let (_, list) = api(&app, &token, "/api/v1/me/assignments").await;
     let late = list.as_array().unwrap();
     assert_eq!(late.len(), 1, "{list}");
-    assert!(late[0]["status"] == "late" || late[0]["status"] == "missing", "{list}");
+    assert!(
+        late[0]["status"] == "late" || late[0]["status"] == "missing",
+        "{list}"
+    );
 }

@@ -18,8 +18,8 @@ mod support;
 
 mod accounts;
 mod adaptive;
-mod assignments;
 mod admin;
+mod assignments;
 mod cli;
 mod config;
 mod consent;

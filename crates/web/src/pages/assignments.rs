@@ -177,7 +177,11 @@ pub async fn class_assignments(
         let assigned: Vec<&User> = students.iter().filter(|s| is_for(a, &s.id)).collect();
         let done = assigned
             .iter()
-            .filter(|s| facts.get(&s.id).is_some_and(|f| f.status(a, now) == Status::Done))
+            .filter(|s| {
+                facts
+                    .get(&s.id)
+                    .is_some_and(|f| f.status(a, now) == Status::Done)
+            })
             .count();
         let who = if a.whole_class {
             "the whole class".to_string()
@@ -223,9 +227,7 @@ pub async fn class_assignments(
                             assigned: false,
                         };
                     }
-                    let status = facts
-                        .get(&s.id)
-                        .map_or(Status::ToDo, |f| f.status(a, now));
+                    let status = facts.get(&s.id).map_or(Status::ToDo, |f| f.status(a, now));
                     Cell {
                         status: status.as_str(),
                         words: status.words(),
@@ -239,7 +241,12 @@ pub async fn class_assignments(
     let ids: Vec<&UserId> = students.iter().map(|s| &s.id).collect();
     state
         .store
-        .audit_many(&current.user.id, "viewed the class's assignments", &ids, now)
+        .audit_many(
+            &current.user.id,
+            "viewed the class's assignments",
+            &ids,
+            now,
+        )
         .await?;
     let flash = flash::take(
         &state,
@@ -506,7 +513,10 @@ pub async fn change(
         &location,
         result,
         &form_name,
-        [("start", field(&form, "start")), ("due", field(&form, "due"))],
+        [
+            ("start", field(&form, "start")),
+            ("due", field(&form, "due")),
+        ],
     )
     .await
 }

@@ -30,8 +30,8 @@ mod student;
 mod teacher;
 mod two_factor;
 
-pub use admin::{check_password, validate_new_user};
 pub(crate) use admin::origin;
+pub use admin::{check_password, validate_new_user};
 
 use crate::routing::Route;
 

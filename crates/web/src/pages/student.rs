@@ -153,8 +153,7 @@ pub async fn student_course(
         })
         .collect();
     let hand = super::hands::hand_view(&state, &current.user.id, &course).await?;
-    let facts =
-        crate::assignments::facts_with(&state, &current.user.id, &course, statuses).await?;
+    let facts = crate::assignments::facts_with(&state, &current.user.id, &course, statuses).await?;
     let assignments =
         crate::assignments::student_list(&state, &current.user.id, &course, &facts).await?;
     let flash = crate::flash::take(&state, &current, &format!("/learn/{course_id}")).await?;
