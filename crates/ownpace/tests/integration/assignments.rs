@@ -269,6 +269,29 @@ async fn assignments_are_recorded_and_their_status_follows_the_work_and_the_cloc
             .count(),
         1
     );
+    // Ana's guardian heard of the whole-class project, named with her child.
+    let guardian = user_id(&app, &school.guardian).await;
+    let ana_name = app
+        .store
+        .user(&user_id(&app, &school.students[0]).await)
+        .await
+        .unwrap()
+        .unwrap()
+        .display_name;
+    let told: Vec<_> = app
+        .store
+        .notices_for(&guardian, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.kind == "assignment_new")
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0]
+            .text
+            .starts_with(&format!("{ana_name}: New assignment"))
+    );
 
     // The API: an array, newest first, everything to do.
     let token = login_api(&app, "rosa-assign").await;

@@ -416,8 +416,8 @@ pub async fn create(
     .await
 }
 
-/// Records an assignment, tells each student it is for (an in-app notice) and writes
-/// the access log. Also what a check-in's "action → assignment" calls.
+/// Records an assignment, tells each student it is for and their guardians (in-app
+/// notices) and writes the access log. Also what a check-in's "action → assignment" calls.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn create_and_notify(
     state: &AppState,
@@ -467,6 +467,30 @@ pub(crate) async fn create_and_notify(
             .store
             .notify(student, student, "assignment_new", &text, &link, now)
             .await?;
+        // Their guardians hear of it too (issue 9, point 8), with the child's name.
+        let guardians = state.store.guardians_of(student).await?;
+        if guardians.is_empty() {
+            continue;
+        }
+        let name = state
+            .store
+            .user(student)
+            .await?
+            .map(|u| u.display_name)
+            .unwrap_or_default();
+        for guardian in guardians {
+            state
+                .store
+                .notify(
+                    &guardian.id,
+                    student,
+                    "assignment_new",
+                    &format!("{name}: {text}"),
+                    &format!("/family/{student}"),
+                    now,
+                )
+                .await?;
+        }
     }
     let ids: Vec<&UserId> = students.iter().collect();
     state
