@@ -24,6 +24,7 @@ on_both_engines!(
     calendar_feeds_hold_due_days_reset_kills_the_old_address_and_fetching_writes_nothing,
     erasing_a_student_removes_their_assignment_rows,
     the_demo_school_has_ana_done_and_due_and_a_late_classmate,
+    the_feed_secret_never_reaches_the_server_log,
 );
 
 static KEYS: AtomicUsize = AtomicUsize::new(0);
@@ -822,4 +823,77 @@ async fn the_demo_school_has_ana_done_and_due_and_a_late_classmate(backend: Back
         late[0]["status"] == "late" || late[0]["status"] == "missing",
         "{list}"
     );
+}
+
+/// The real binary with its log in a file (at `info`, and at `debug` for everything of
+/// Ownpace's own and the HTTP layer): a feed made and fetched, found and not found, and
+/// the secret is nowhere in the log, which names the route template instead.
+async fn the_feed_secret_never_reaches_the_server_log(backend: Backend) {
+    use crate::support::{login_page_at, ownpace_command, start_serve};
+    use std::process::Stdio;
+    let db = ownpace_storage::testing::scratch(backend).await;
+    let store = ownpace_storage::Store::connect(&db.url).await.unwrap();
+    let school = ownpace::demo::seed(&store, ownpace_web::now_ms(), 2, 7)
+        .await
+        .unwrap();
+    store.close().await;
+    let work = tempfile::tempdir().unwrap();
+    let log_path = work.path().join("server.log");
+    let mut command = ownpace_command();
+    command
+        .current_dir(work.path())
+        .env(
+            "OWNPACE_LOG",
+            "info,ownpace=debug,ownpace_web=debug,tower_http=debug",
+        )
+        .stderr(Stdio::from(std::fs::File::create(&log_path).unwrap()))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &db.url,
+        ]);
+    let (mut child, base) = start_serve(&mut command);
+
+    let http = client();
+    login_page_at(&base, &http, &school.students[0]).await;
+    let (_, page) = get(&http, &format!("{base}/calendars")).await;
+    let csrf = csrf_in(&page).unwrap();
+    let body = http
+        .post(format!("{base}/calendars/reset"))
+        .form(&[("_csrf", csrf.as_str()), ("scope", "own")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let url = body
+        .split(r#"id="feed-url" readonly value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the new address")
+        .to_string();
+    let secret = url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .trim_end_matches(".ics")
+        .to_string();
+    assert!(secret.len() >= 40, "{secret}");
+    assert_eq!(fetch(&url).await.0, 200);
+    assert_eq!(
+        fetch(&format!("{base}/calendar/{secret}x.ics")).await.0,
+        404
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        log.contains("/calendar/{feed}"),
+        "the request log names the route template:\n{log}"
+    );
+    assert!(!log.contains(&secret), "the secret is in the log:\n{log}");
+    drop(db);
 }
