@@ -326,6 +326,30 @@ async fn assignments_are_recorded_and_their_status_follows_the_work_and_the_cloc
     assert_eq!(my_status(&list, &s1), "in-progress");
     assert_eq!(my_status(&list, &s2), "to-do");
 
+    // A project is done when the teacher marks it so (for Rosa only); a skill is not
+    // marked by hand.
+    assert_eq!(my_status(&list, &project), "to-do");
+    let (status, _) = post(
+        &teacher,
+        &format!("{page}/{}/done", ap.id),
+        &[("_csrf", &t_csrf), ("student", &rosa_id)],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (status, _) = post(
+        &teacher,
+        &format!("{page}/{}/done", a2.id),
+        &[("_csrf", &t_csrf), ("student", &rosa_id)],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, list) = api(&app, &token, "/api/v1/me/assignments").await;
+    assert_eq!(my_status(&list, &project), "done");
+    assert_eq!(my_status(&list, &s2), "to-do");
+    let ben_token = login_api(&app, &school.students[1]).await;
+    let (_, ben_list) = api(&app, &ben_token, "/api/v1/me/assignments").await;
+    assert_eq!(my_status(&ben_list, &project), "to-do");
+
     // The teacher moves s2's due day, and withdraws the project: both recorded.
     let (status, _) = post(
         &teacher,
@@ -350,7 +374,7 @@ async fn assignments_are_recorded_and_their_status_follows_the_work_and_the_cloc
     );
     assert_eq!(
         kinds(app.store.assignment_history(&ap.id).await.unwrap()),
-        vec!["created", "withdrawn"]
+        vec!["created", "done", "withdrawn"]
     );
     let changed = app
         .store
