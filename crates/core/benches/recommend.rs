@@ -138,8 +138,14 @@ fn situation() -> Situation {
             .map(|k| Assignment {
                 skill: id(90 + 7 * k),
                 due: NOW + (k as i64 + 1) * 2 * DAY,
+                pressing: k == 0,
             })
             .collect(),
+        assigned_work: vec![ownpace_core::recommend::AssignedWork {
+            activity: Activity::Lesson("lesson-5".into()),
+            due: NOW + 3 * DAY,
+            pressing: false,
+        }],
         modality_last_used: HashMap::from([
             (Modality::Read, NOW - DAY),
             (Modality::Watch, NOW - 9 * DAY),

@@ -7,6 +7,7 @@
 //! (The dataset readers in [`learner::datasets`] parse text they are handed.)
 
 pub mod checkins;
+pub mod assignments;
 pub mod consent;
 pub mod course;
 pub mod events;

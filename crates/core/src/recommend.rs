@@ -87,6 +87,21 @@ pub struct SkillStatus {
 pub struct Assignment {
     pub skill: String,
     pub due: i64,
+    /// Due within two school days or late ([`crate::assignments::pressing`], decided by
+    /// the caller in the school's time zone): ranks after pins, before reviews.
+    #[serde(default)]
+    pub pressing: bool,
+}
+
+/// A lesson or project assigned by the teacher and not done yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignedWork {
+    /// [`Activity::Lesson`] or [`Activity::Project`].
+    pub activity: Activity,
+    pub due: i64,
+    /// As [`Assignment::pressing`].
+    #[serde(default)]
+    pub pressing: bool,
 }
 
 /// Everything [`recommend`] needs to know about the student, gathered by the caller.
@@ -97,6 +112,9 @@ pub struct Situation {
     pub skills: HashMap<String, SkillStatus>,
     pub goals: Vec<Goal>,
     pub assignments: Vec<Assignment>,
+    /// Lessons and projects assigned and not done yet.
+    #[serde(default)]
+    pub assigned_work: Vec<AssignedWork>,
     /// When the student last finished a lesson of each modality (ms since the epoch).
     pub modality_last_used: HashMap<Modality, i64>,
     /// The student's interest tags; matched to project tags ignoring case.
@@ -211,6 +229,11 @@ pub enum Reason {
         due: i64,
         now: i64,
     },
+    /// A lesson or project the teacher assigned (the activity itself).
+    AssignedWork {
+        due: i64,
+        now: i64,
+    },
     /// `goal` is the goal's display name.
     Goal {
         goal: String,
@@ -270,6 +293,12 @@ impl Reason {
                         skill_name(course, skill)
                     )
                 }
+            }
+            Reason::AssignedWork { due, now } => {
+                format!(
+                    "assigned by your teacher, {}",
+                    dates::due_phrase(*due, *now)
+                )
             }
             Reason::Goal { goal, due, now } => format!(
                 "next step toward your goal “{goal}” {}",
@@ -504,6 +533,35 @@ fn urgency(due: i64, now: i64) -> f64 {
     20.0 * (1.0 - (days - 1.0) / 13.0).clamp(0.0, 1.0)
 }
 
+/// An assignment's score. A pressing one (due within two school days, or late) ranks
+/// above every review (at most 90) and goal (at most 100), below pins and the screen-time
+/// budget (CONTRACTS' precedence); a later one ranks like a near goal.
+fn assignment_score(pressing: bool, due: i64, now: i64) -> f64 {
+    if pressing {
+        150.0 + urgency(due, now)
+    } else {
+        90.0 + urgency(due, now)
+    }
+}
+
+/// The assignment reason (and its score) for a lesson or project the teacher assigned.
+fn assigned_reason(situation: &Situation, activity: &Activity) -> Option<(Reason, f64)> {
+    situation
+        .assigned_work
+        .iter()
+        .filter(|w| &w.activity == activity)
+        .map(|w| {
+            (
+                Reason::AssignedWork {
+                    due: w.due,
+                    now: situation.now,
+                },
+                assignment_score(w.pressing, w.due, situation.now),
+            )
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
 /// The best reason (and its score) to work on skill `i` now, if it is actionable.
 fn skill_reason(
     course: &Course,
@@ -543,7 +601,7 @@ fn skill_reason(
                     due: a.due,
                     now,
                 },
-                90.0 + urgency(a.due, now),
+                assignment_score(a.pressing, a.due, now),
             );
         }
     }
@@ -634,17 +692,30 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
     }
 
     for (order, lesson) in course.lessons.iter().enumerate() {
-        // The lesson's most urgent actionable skill decides what it is about.
-        let Some((skill, inherited)) = lesson
+        // The lesson's most urgent actionable skill decides what it is about; an
+        // assigned lesson is offered even when none of its skills is actionable.
+        let activity = Activity::Lesson(lesson.id.clone());
+        let assigned = assigned_reason(situation, &activity);
+        let inherited = lesson
             .skills
             .iter()
             .filter_map(|s| graph.dag.index_of(s))
             .filter_map(|i| reasons[i].as_ref().map(|(r, s)| (i, (r.clone(), s - 8.0))))
-            .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
-        else {
-            continue;
+            .max_by(|a, b| a.1.1.total_cmp(&b.1.1));
+        let (skill, mut best) = match (inherited, assigned) {
+            (Some((i, inherited)), assigned) => (
+                Some(i),
+                match assigned {
+                    Some(a) if a.1 > inherited.1 => Some(a),
+                    _ => Some(inherited),
+                },
+            ),
+            (None, Some(assigned)) => (
+                lesson.skills.first().and_then(|s| graph.dag.index_of(s)),
+                Some(assigned),
+            ),
+            (None, None) => continue,
         };
-        let mut best = Some(inherited);
         let last = situation.modality_last_used.get(&lesson.modality).copied();
         let days_since = last.map(|t| dates::day_number(now) - dates::day_number(t));
         if days_since.is_none_or(|d| d >= MODALITY_STALE_DAYS) {
@@ -660,7 +731,6 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
                 ));
             }
         }
-        let activity = Activity::Lesson(lesson.id.clone());
         let offline = lesson.modality.is_offline();
         if offline && situation.screen_time.offline() {
             best = screen(&activity, best);
@@ -668,7 +738,7 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
         if let Some((reason, score)) = best {
             out.push(Candidate {
                 activity,
-                skill: Some(skill),
+                skill,
                 reason,
                 score,
                 offline,
@@ -683,14 +753,16 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
             .iter()
             .filter_map(|s| graph.dag.index_of(s))
             .collect();
-        if indices.len() != project.skills.len()
-            || indices
-                .iter()
-                .any(|&i| matches!(graph.states[i], SkillState::Locked { .. }))
+        let assigned = assigned_reason(situation, &Activity::Project(project.id.clone()));
+        if assigned.is_none()
+            && (indices.len() != project.skills.len()
+                || indices
+                    .iter()
+                    .any(|&i| matches!(graph.states[i], SkillState::Locked { .. })))
         {
             continue;
         }
-        let mut best: Option<(Reason, f64)> = None;
+        let mut best: Option<(Reason, f64)> = assigned;
         if let Some(interest) = project.interests.iter().find(|tag| {
             situation
                 .interests

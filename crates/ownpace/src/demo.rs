@@ -984,3 +984,97 @@ async fn seed_checkins(
     }
     Ok(())
 }
+
+/// The demo school's assignments (issue 9, point 4), made by `ownpace demo` after
+/// [`seed`]: the first student (ana) has one assignment done (a skill she has mastered,
+/// due three days ago) and one due (the next skill she has not mastered, due in five
+/// days, with its notice), and the second student has a late one (a skill started, not
+/// mastered, due two days ago). Kept apart from [`seed`] so the tests' schools stay
+/// without assignments unless a test asks for them.
+pub async fn seed_assignments(store: &Store, school: &DemoSchool, now: i64) -> anyhow::Result<()> {
+    use ownpace_core::assignments::TargetKind;
+    use ownpace_storage::{AssignTo, NewAssignment};
+    const DAY: i64 = 86_400_000;
+    let Some(version) = store.current_course(&school.course_id).await? else {
+        return Ok(());
+    };
+    let course = &version.course;
+    let Some(teacher) = store.user_by_username(&school.teacher).await? else {
+        return Ok(());
+    };
+    let students: Vec<UserId> = {
+        let mut ids = Vec::new();
+        for name in school.students.iter().take(2) {
+            if let Some(user) = store.user_by_username(name).await? {
+                ids.push(user.id);
+            }
+        }
+        ids
+    };
+    let assign = |student: UserId, skill: String, starts_at: i64, due_at: i64| {
+        let teacher = teacher.id.clone();
+        async move {
+            store
+                .create_assignment(NewAssignment {
+                    class_id: &school.class_id,
+                    course_id: &school.course_id,
+                    kind: TargetKind::Skill,
+                    target_id: &skill,
+                    to: AssignTo::Students(vec![student]),
+                    starts_at,
+                    due_at,
+                    created_by: &teacher,
+                    at: starts_at,
+                })
+                .await
+        }
+    };
+    if let Some(ana) = students.first() {
+        let mastery = store.student_mastery(ana, &school.course_id).await?;
+        let mastered = |id: &str| {
+            mastery
+                .iter()
+                .any(|m| m.skill_id.as_str() == id && m.progress.is_mastered())
+        };
+        let has_items = |id: &str| course.items_for_skill(id).next().is_some();
+        if let Some(done) = course.skills.iter().find(|s| mastered(&s.id)) {
+            assign(ana.clone(), done.id.clone(), now - 10 * DAY, now - 3 * DAY).await?;
+        }
+        if let Some(next) = course
+            .skills
+            .iter()
+            .find(|s| !mastered(&s.id) && has_items(&s.id))
+        {
+            let due = now + 5 * DAY;
+            let made = assign(ana.clone(), next.id.clone(), now - DAY, due).await?;
+            store
+                .notify(
+                    ana,
+                    ana,
+                    "assignment_new",
+                    &format!("New assignment: “{}”, due in five days", next.name),
+                    &format!("/learn/{}#assignments", school.course_id),
+                    made.created_at,
+                )
+                .await?;
+        }
+    }
+    if let Some(second) = students.get(1) {
+        let mastery = store.student_mastery(second, &school.course_id).await?;
+        let started = mastery
+            .iter()
+            .find(|m| !m.progress.is_mastered() && m.progress.attempts > 0)
+            .map(|m| m.skill_id.to_string())
+            .or_else(|| {
+                course
+                    .skills
+                    .iter()
+                    .find(|s| !mastery.iter().any(|m| m.skill_id.as_str() == s.id))
+                    .map(|s| s.id.clone())
+            });
+        if let Some(skill) = started {
+            assign(second.clone(), skill, now - 9 * DAY, now - 2 * DAY).await?;
+        }
+    }
+    Ok(())
+}

@@ -270,7 +270,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 eprintln!(
                     "Creating the demo school (course, classes, {students} students with simulated histories)…"
                 );
-                let school = demo::seed(&store, ownpace_web::now_ms(), students, 2026).await?;
+                let now = ownpace_web::now_ms();
+                let school = demo::seed(&store, now, students, 2026).await?;
+                demo::seed_assignments(&store, &school, now).await?;
                 Some(school)
             };
             if no_serve {

@@ -68,6 +68,12 @@ pub const NEVER_A_STUDENT: &[(&str, &str)] = &[
     ("pilot_members", "opted_out_by"),
     ("pilot_members", "pilot_id"),
     ("pilot_amendments", "pilot_id"),
+    // Assignments (issue 9): set, changed and marked done by teachers.
+    ("assignments", "created_by"),
+    ("assignments", "target_id"),
+    ("assignment_students", "assignment_id"),
+    ("assignment_history", "assignment_id"),
+    ("assignment_history", "changed_by"),
 ];
 
 /// Column names that are ids of things, never of people.

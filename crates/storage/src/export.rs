@@ -20,6 +20,7 @@ pub const NOT_EXPORTED: &[(&str, &str)] = &[
     ("sessions", "token_hash"),
     ("sessions", "csrf_token"),
     ("setup_codes", "code_hash"),
+    ("calendar_feeds", "token_hash"),
 ];
 
 /// The student's rows of one table.

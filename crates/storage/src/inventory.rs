@@ -848,6 +848,72 @@ pub const INVENTORY: &[TableUse] = &[
             ("amended_at", N),
         ],
     },
+    TableUse {
+        table: "assignments",
+        holds: "what a teacher assigned to a class, a group or one student (a skill, lesson or project), with start and due dates",
+        purpose: "giving students work with a due date and showing teachers who finished what",
+        seen_by: "the class's teachers; the students it is for and their guardians",
+        kept: Kept::WhileUsed,
+        on_erasure: OnErasure::NotAboutStudents,
+        student_column: None,
+        columns: &[
+            ("id", N),
+            ("class_id", N),
+            ("course_id", N),
+            ("target_kind", N),
+            ("target_id", N),
+            ("whole_class", N),
+            ("starts_at", N),
+            ("due_at", N),
+            ("created_by", S),
+            ("created_at", N),
+            ("withdrawn_at", N),
+        ],
+    },
+    TableUse {
+        table: "assignment_students",
+        holds: "the students an assignment for a group or one student names",
+        purpose: "knowing whom an assignment is for",
+        seen_by: "the class's teachers; the student and their guardians",
+        kept: Kept::UntilErased,
+        on_erasure: OnErasure::Delete,
+        student_column: Some("student_id"),
+        columns: &[("assignment_id", N), ("student_id", S)],
+    },
+    TableUse {
+        table: "assignment_history",
+        holds: "every change to an assignment (created, changed, withdrawn: who and when, the dates then) and the projects a teacher marked done for a student",
+        purpose: "a record of what was assigned when, and project completion",
+        seen_by: "the class's teachers; a student sees their own project marked done",
+        kept: Kept::UntilErased,
+        on_erasure: OnErasure::Delete,
+        student_column: Some("student_id"),
+        columns: &[
+            ("id", N),
+            ("assignment_id", N),
+            ("kind", N),
+            ("changed_by", S),
+            ("changed_at", S),
+            ("starts_at", N),
+            ("due_at", N),
+            ("student_id", S),
+        ],
+    },
+    TableUse {
+        table: "calendar_feeds",
+        holds: "a hash of the secret in a person's calendar feed address (never the secret itself)",
+        purpose: "letting a calendar app read due dates without signing in",
+        seen_by: "nobody; the server only (the owner saw the address once)",
+        kept: Kept::UntilErased,
+        on_erasure: OnErasure::Delete,
+        student_column: Some("owner_id"),
+        columns: &[
+            ("owner_id", S),
+            ("scope", S),
+            ("token_hash", S),
+            ("created_at", S),
+        ],
+    },
 ];
 
 /// The inventory entry of a table.
@@ -879,6 +945,21 @@ impl Store {
             }
         };
         Ok(rows.into_iter().collect())
+    }
+
+    /// How many rows every table of the inventory holds (tests check that a read-only
+    /// request wrote nothing).
+    #[cfg(feature = "testing")]
+    pub async fn row_counts(&self) -> Result<Vec<(&'static str, i64)>> {
+        let mut out = Vec::with_capacity(INVENTORY.len());
+        for table in INVENTORY {
+            let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {}", table.table);
+            let (count,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&self.pool)
+                .await?;
+            out.push((table.table, count));
+        }
+        Ok(out)
     }
 }
 

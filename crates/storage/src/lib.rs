@@ -17,6 +17,7 @@ pub mod access_log;
 mod accounts;
 mod admin;
 mod checkins;
+mod assignments;
 mod consent;
 mod courses;
 pub mod erasure;
@@ -40,6 +41,10 @@ mod two_factor;
 pub use access_log::AuditAction;
 pub use accounts::{MAX_DEVICE_CHARS, NewUser, Role, Session, SessionInfo, User};
 pub use admin::{PendingRoster, RosterAccount, RosterApplied, RosterMembership};
+pub use assignments::{
+    AssignTo, Assignment, AssignmentChange, CalendarFeed, MAX_ASSIGNED_STUDENTS,
+    MAX_TARGET_ID_CHARS, NewAssignment,
+};
 pub use checkins::{
     ActionKind, Checkin, CheckinAction, CheckinNote, CheckinPrep, MAX_ACTION_CHARS,
     MAX_CHECKIN_ENTRIES, MAX_NOTE_CHARS, MAX_PREP_CHARS, NewAction, NewCheckin, Rhythm,

@@ -19,10 +19,13 @@
 //!   another origin (the Content-Security-Policy header says so to the browser).
 
 mod api;
+pub mod assignments;
+mod assignments_api;
 mod audit;
 mod auth;
 mod checkins;
 mod checkins_api;
+mod calendar;
 pub mod consent;
 mod error;
 pub mod export;

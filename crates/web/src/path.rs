@@ -263,10 +263,14 @@ pub async fn student_path(
     // The screen-time budget comes first (CONTRACTS): near or past it, every next step
     // is an offline one.
     let screen_time = crate::screen::standing(state, student_id).await?.level;
+    // Assignments not done yet, pressing ones ranked after pins (CONTRACTS).
+    let (assignments, assigned_work) =
+        crate::assignments::next_step_inputs(state, student_id, course, &statuses).await?;
     let situation = Situation {
         skills: statuses.clone(),
         goals: core_goals(&goals),
-        assignments: Vec::new(),
+        assignments,
+        assigned_work,
         modality_last_used,
         interests: state.store.interests(student_id).await?,
         pinned,

@@ -258,6 +258,7 @@ fn assignment_reason_for_the_assigned_skill_and_what_it_needs() {
     s.assignments.push(Assignment {
         skill: "percent".into(),
         due: MARCH_12,
+        pressing: false,
     });
     let recs = recommend(&c, &s, ALL);
     let assigned: HashSet<_> = recs
@@ -586,4 +587,83 @@ fn dates_are_worded_relative_to_now() {
     assert_eq!(dates::days_ago(0), "today");
     assert_eq!(dates::days_ago(1), "yesterday");
     assert_eq!(dates::days_ago(12), "12 days ago");
+}
+
+/// CONTRACTS' precedence: a pressing assignment (due within two school days, or late)
+/// comes after pins and before reviews and goals; a later one does not jump a due review.
+#[test]
+fn a_pressing_assignment_comes_after_pins_before_reviews_and_goals() {
+    let c = course();
+    let mut s = situation();
+    // frac is due for review with almost nothing left in memory (the strongest review).
+    s.skills.get_mut("frac").unwrap().review_due = true;
+    s.skills.get_mut("frac").unwrap().recall = Some(0.0);
+    // A goal due today on rate (through ratio).
+    s.goals.push(Goal {
+        name: "Rates".into(),
+        target: GoalTarget::Skills(vec!["rate".into()]),
+        due: NOW,
+    });
+    s.assignments.push(Assignment {
+        skill: "compare".into(),
+        due: NOW + 20 * DAY,
+        pressing: false,
+    });
+    let recs = recommend(&c, &s, ALL);
+    let first_kinds: Vec<&Reason> = recs.iter().map(|r| &r.reason).take(2).collect();
+    assert!(
+        !matches!(first_kinds[0], Reason::Assignment { .. }),
+        "a far assignment does not come first: {:?}",
+        texts(&c, &recs)
+    );
+
+    // The same assignment, now pressing: first, before the review and the goal.
+    s.assignments[0].pressing = true;
+    s.assignments[0].due = NOW + DAY;
+    let recs = recommend(&c, &s, ALL);
+    assert_eq!(
+        recs[0].activity,
+        practice("compare"),
+        "{:?}",
+        texts(&c, &recs)
+    );
+    assert!(matches!(recs[0].reason, Reason::Assignment { .. }));
+    let review_at = recs
+        .iter()
+        .position(|r| matches!(r.reason, Reason::ReviewDue { .. }))
+        .expect("the review is still offered");
+    let goal_at = recs
+        .iter()
+        .position(|r| matches!(r.reason, Reason::Goal { .. }))
+        .expect("the goal is still offered");
+    assert!(review_at > 0 && goal_at > 0);
+
+    // A pin still comes first.
+    s.pinned.push(Activity::PracticeSkill("add".into()));
+    let recs = recommend(&c, &s, ALL);
+    assert_eq!(recs[0].reason, Reason::Pinned);
+    assert_eq!(recs[1].activity, practice("compare"));
+}
+
+/// An assigned lesson or project is offered with its own reason and date, even when none
+/// of its skills would be offered otherwise.
+#[test]
+fn an_assigned_lesson_is_offered_with_its_due_date() {
+    let c = course();
+    let mut s = situation();
+    // frac is mastered and not due for review: "Equal parts" would not be offered.
+    let recs = recommend(&c, &s, ALL);
+    assert!(find(&recs, &Activity::Lesson("frac-read".into())).is_none());
+    s.assigned_work.push(ownpace_core::recommend::AssignedWork {
+        activity: Activity::Lesson("frac-read".into()),
+        due: NOW + DAY,
+        pressing: true,
+    });
+    let recs = recommend(&c, &s, ALL);
+    let lesson = find(&recs, &Activity::Lesson("frac-read".into())).expect("offered");
+    assert_eq!(
+        lesson.reason.text(&c),
+        "assigned by your teacher, due tomorrow"
+    );
+    assert_eq!(recs[0].activity, Activity::Lesson("frac-read".into()));
 }

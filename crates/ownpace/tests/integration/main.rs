@@ -20,6 +20,7 @@ mod accounts;
 mod adaptive;
 mod admin;
 mod checkins;
+mod assignments;
 mod cli;
 mod config;
 mod consent;

@@ -317,6 +317,44 @@ const REVIEWED: &[(&str, &str, &str)] = &[
         "/family/{student}/screen-time",
         "guardian of student {student}",
     ),
+    // Assignments and calendars (issue 9, points 4 and 6): pages/assignments.rs,
+    // calendar.rs, assignments_api.rs.
+    (
+        "GET",
+        "/classes/{class}/assignments",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/assignments",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/assignments/{assignment}/change",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/assignments/{assignment}/withdraw",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/assignments/{assignment}/done",
+        "teacher of class {class}",
+    ),
+    ("GET", "/calendars", "student,guardian,teacher"),
+    ("POST", "/calendars/reset", "student,guardian,teacher"),
+    // Public: the secret in the address is the credential; a wrong one is a bare 404
+    // (checked below and in `assignments`).
+    ("GET", "/calendar/{feed}", "public"),
+    ("GET", "/api/v1/me/assignments", "student"),
+    (
+        "GET",
+        "/api/v1/classes/{class}/assignments",
+        "teacher of class {class}",
+    ),
     // Pilot studies (issue 12, points 5-7): pages/pilots.rs, pilots_api.rs.
     ("GET", "/classes/{class}/pilots", "teacher of class {class}"),
     (
@@ -755,7 +793,10 @@ async fn check_every_route(backend: Backend) {
                     Access::SignedIn => caller.role.is_some(),
                     Access::Roles(roles, _) => caller.role.is_some_and(|r| roles.contains(&r)),
                 };
-                let expectation = if caller.role.is_none() && route.access != Access::Public {
+                let expectation = if route.path == "/calendar/{feed}" {
+                    // A wrong calendar secret: 404 for everyone, signed in or not.
+                    "404"
+                } else if caller.role.is_none() && route.access != Access::Public {
                     if route.is_api() {
                         "401"
                     } else {

@@ -55,6 +55,9 @@ const WHILE_RESET: &[&str] = &[
     "/api/v1/logout",
 ];
 
+/// Public routes that read no session, so fetching them writes nothing (calendar feeds).
+const WITHOUT_SESSION: &[&str] = &[crate::calendar::FEED_PATH];
+
 /// Student routes a student who waits for a guardian's consent may still use: their own
 /// access log (the privacy notice, their account and signing out are not student routes).
 const WHILE_WAITING_FOR_CONSENT: &[&str] = &["/me/access-log"];
@@ -74,9 +77,14 @@ pub(crate) async fn guard(
     request: Request,
     next: Next,
 ) -> Response {
-    let user = match auth::session_of(&state, request.headers(), spec.is_api()).await {
-        Ok(user) => user,
-        Err(error) => return error.into_response(),
+    // A calendar feed's secret is its credential: no session is looked up (or touched).
+    let user = if WITHOUT_SESSION.contains(&spec.path) {
+        None
+    } else {
+        match auth::session_of(&state, request.headers(), spec.is_api()).await {
+            Ok(user) => user,
+            Err(error) => return error.into_response(),
+        }
     };
     let mut response = match authorize(&state, &spec, params, request, user.clone()).await {
         Ok(request) => next.run(request).await,

@@ -12,6 +12,7 @@ mod admin_audit;
 mod admin_class;
 mod admin_import;
 mod checkins;
+pub(crate) mod assignments;
 mod data_rights;
 mod family;
 pub(crate) mod hands;
@@ -31,6 +32,7 @@ mod student;
 mod teacher;
 mod two_factor;
 
+pub(crate) use admin::origin;
 pub use admin::{check_password, validate_new_user};
 
 use crate::routing::Route;
@@ -47,6 +49,8 @@ pub(crate) fn routes() -> Vec<Route> {
         record::routes(),
         hands::routes(),
         checkins::routes(),
+        assignments::routes(),
+        crate::calendar::routes(),
         notices::routes(),
         family::routes(),
         crate::consent::routes(),

@@ -119,6 +119,8 @@ struct StudentCourse {
     /// Goals a teacher declined in the last two weeks: (title, who and when, comment).
     declined: Vec<(String, String, String)>,
     hand: super::hands::HandView,
+    /// The student's assignments in this course, newest first.
+    assignments: Vec<crate::assignments::StudentAssignment>,
     flash: crate::flash::Flash,
 }
 
@@ -153,6 +155,9 @@ pub async fn student_course(
         })
         .collect();
     let hand = super::hands::hand_view(&state, &current.user.id, &course).await?;
+    let facts = crate::assignments::facts_with(&state, &current.user.id, &course, statuses).await?;
+    let assignments =
+        crate::assignments::student_list(&state, &current.user.id, &course, &facts).await?;
     let flash = crate::flash::take(&state, &current, &format!("/learn/{course_id}")).await?;
     let names: HashMap<&str, &str> = course
         .course
@@ -220,6 +225,7 @@ pub async fn student_course(
         path,
         declined,
         hand,
+        assignments,
         flash,
     }
     .into_response())
