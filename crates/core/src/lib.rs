@@ -6,8 +6,8 @@
 //! storage, web and binary crates depend on this crate; it depends on nothing of ours.
 //! (The dataset readers in [`learner::datasets`] parse text they are handed.)
 
-pub mod checkins;
 pub mod assignments;
+pub mod checkins;
 pub mod consent;
 pub mod course;
 pub mod events;

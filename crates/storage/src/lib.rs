@@ -16,8 +16,8 @@
 pub mod access_log;
 mod accounts;
 mod admin;
-mod checkins;
 mod assignments;
+mod checkins;
 mod consent;
 mod courses;
 pub mod erasure;
