@@ -291,6 +291,8 @@ async fn rhythm_preparation_holding_actions_and_what_each_person_sees(backend: B
             ("skill2", &pin_skill),
             ("action3", "Worksheet on rates"),
             ("kind3", "assignment"),
+            ("skill3", &pin_skill),
+            ("due3", &due),
         ],
     )
     .await;
@@ -380,14 +382,28 @@ async fn rhythm_preparation_holding_actions_and_what_each_person_sees(backend: B
     assert!(pins.iter().any(|o| o.action == OverrideAction::Pin
         && o.activity == format!("skill:{pin_skill}")
         && o.student_id.as_ref() == Some(&ana)));
-    // The assignment is not wired yet: a clear "not yet", nothing recorded.
+    // The assignment: for ana alone, due on the action's day, in her list.
     post(&teacher, &action(2), &[("_csrf", &t_csrf)]).await;
-    let (_, body) = page(&teacher, &agenda).await;
-    assert!(body.contains("not available yet"));
     let actions = &app.store.checkins_of_student(&ana, None, 1).await.unwrap()[0].actions;
-    assert!(actions[0].made_at.is_some() && actions[1].made_at.is_some());
-    assert!(actions[2].made_at.is_none());
+    assert!(actions.iter().all(|a| a.made_at.is_some()));
     assert_eq!(actions[0].made_id.as_deref(), Some(goal.id.as_str()));
+    let assigned: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/me/assignments", app.base))
+        .bearer_auth(crate::support::login_api(&app, &school.students[0]).await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let made = assigned
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| Some(a["id"].as_str().unwrap_or("")) == actions[2].made_id.as_deref())
+        .unwrap_or_else(|| panic!("the action's assignment in {assigned}"));
+    assert_eq!(made["target"], pin_skill.as_str());
+    assert_eq!(made["kind"], "skill");
 
     // The student sees the whole check-in; the guardian only the shared note.
     let (_, body) = page(&student, &own).await;

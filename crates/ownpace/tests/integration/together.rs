@@ -313,8 +313,9 @@ async fn goals_are_proposed_then_agreed_adjusted_or_declined_by_the_teacher(back
         .iter()
         .filter_map(|n| n["kind"].as_str())
         .collect();
+    // This test's three, newest first, above what the demo left.
     assert_eq!(
-        kinds,
+        kinds[..3],
         ["goal_declined", "goal_adjusted", "goal_agreed"],
         "newest first"
     );

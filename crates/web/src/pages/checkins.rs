@@ -559,19 +559,57 @@ pub async fn hold(
     .await
 }
 
-/// Where the merger wires assignments (`assignments::create`, branch wip-assign): an
-/// action of kind `assignment` becomes one for the student, and the id is recorded.
+/// An action of kind `assignment` becomes an assignment of its skill for this one
+/// student, from today to the action's day (whole school days in the `timezone` setting),
+/// with its notice and access-log row; returns the assignment's id.
 pub(crate) async fn action_to_assignment(
-    _state: &AppState,
-    _teacher: &UserId,
-    _student: &User,
-    _class: &Class,
-    _action: &CheckinAction,
+    state: &AppState,
+    teacher: &UserId,
+    student: &User,
+    class: &Class,
+    action: &CheckinAction,
 ) -> Result<String, WebError> {
-    Err(WebError::BadRequest(
-        "assignment: assignments are not available yet; write it down or make it a goal or a pin"
-            .into(),
-    ))
+    use ownpace_core::assignments::{TargetKind, school_date, school_day};
+    let course = class_course(state, class).await?;
+    let skill = action
+        .skill_id
+        .as_ref()
+        .and_then(|s| course.course.skill(s.as_str()))
+        .ok_or_else(|| {
+            WebError::BadRequest("skill: an assignment needs a skill of this course".into())
+        })?;
+    let zone = &state.config.timezone;
+    let now = state.now();
+    let whole_day = |ms: i64| school_day(zone, &school_date(zone, ms));
+    let (starts_at, _) = whole_day(now)
+        .ok_or_else(|| WebError::Internal("today is not a day in the school's zone".into()))?;
+    let due_at = match action.due_at.and_then(whole_day) {
+        Some((_, after)) => after - 1,
+        None => {
+            return Err(WebError::BadRequest(
+                "due: an assignment needs a due day; write the action again with one".into(),
+            ));
+        }
+    };
+    if due_at < starts_at {
+        return Err(WebError::BadRequest(
+            "due: that day has passed; make the assignment on the class's assignments page"
+                .into(),
+        ));
+    }
+    let made = super::assignments::create_and_notify(
+        state,
+        teacher,
+        class,
+        &course,
+        TargetKind::Skill,
+        &skill.id,
+        ownpace_storage::AssignTo::Students(vec![student.id.clone()]),
+        starts_at,
+        due_at,
+    )
+    .await?;
+    Ok(made.id)
 }
 
 /// One click: an agreed action becomes a goal (agreed, since the teacher sets it), a pin
