@@ -272,8 +272,123 @@ pub fn skill_statuses(
         .collect()
 }
 
+/// One school week of the guardian's progress chart: its Monday, how many skills were
+/// known at its end, and how many of those became mastered during it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MasteredWeek {
+    pub monday: jiff::civil::Date,
+    pub known: u32,
+    pub new: u32,
+}
+
+/// Skills mastered week by week over the last `count` school weeks (oldest first), from
+/// when each skill the student knows now last became mastered. A skill mastered, forgotten
+/// and mastered again counts in the week of the last time.
+pub fn mastered_weeks(
+    zone: &crate::screen_time::SchoolZone,
+    mastered_at: &[i64],
+    now: i64,
+    count: usize,
+) -> Vec<MasteredWeek> {
+    use jiff::Span;
+    let this_monday = crate::screen_time::SchoolZone::week_of(zone.date(now));
+    (0..count as i64)
+        .rev()
+        .filter_map(|back| this_monday.checked_sub(Span::new().weeks(back)).ok())
+        .map(|monday| {
+            let start = zone.day_start(monday);
+            let end = monday
+                .checked_add(Span::new().weeks(1))
+                .map_or(i64::MAX, |next| zone.day_start(next));
+            MasteredWeek {
+                monday,
+                known: mastered_at.iter().filter(|&&at| at < end).count() as u32,
+                new: mastered_at
+                    .iter()
+                    .filter(|&&at| at >= start && at < end)
+                    .count() as u32,
+            }
+        })
+        .collect()
+}
+
+/// The chart of [`mastered_weeks`] as SVG drawn by Ownpace (no script, no other host): a
+/// bar per week for the skills known at its end, the week's new ones named in each bar's
+/// title and in the description screen readers read.
+pub fn mastered_chart_svg(weeks: &[MasteredWeek], title: &str) -> String {
+    const WIDTH: f64 = 320.0;
+    const HEIGHT: f64 = 140.0;
+    const LEFT: f64 = 30.0;
+    const BOTTOM: f64 = 24.0;
+    const TOP: f64 = 10.0;
+    let highest = weeks.iter().map(|w| w.known).max().unwrap_or(0).max(5);
+    // A round scale: the next multiple of five.
+    let scale = f64::from(highest.div_ceil(5) * 5);
+    let plot_h = HEIGHT - BOTTOM - TOP;
+    let slot = (WIDTH - LEFT - 4.0) / weeks.len().max(1) as f64;
+    let y = |n: u32| TOP + plot_h * (1.0 - f64::from(n) / scale);
+    let mut bars = String::new();
+    let mut desc = Vec::new();
+    for (i, week) in weeks.iter().enumerate() {
+        let x = LEFT + slot * i as f64 + slot * 0.15;
+        let w = slot * 0.7;
+        let phrase = format!("{} skills known, {} new that week", week.known, week.new);
+        desc.push(format!("week of {}: {phrase}", week.monday));
+        bars.push_str(&format!(
+            "<rect class=\"bar\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\"><title>Week of {}: {phrase}</title></rect>\
+             <text class=\"week\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{:02}-{:02}</text>",
+            y(week.known),
+            (HEIGHT - BOTTOM - y(week.known)).max(0.0),
+            week.monday,
+            x + w / 2.0,
+            HEIGHT - 8.0,
+            week.monday.month(),
+            week.monday.day(),
+        ));
+    }
+    let axis = format!(
+        "<line class=\"axis\" x1=\"{LEFT}\" x2=\"{LEFT}\" y1=\"{TOP}\" y2=\"{b:.1}\"/>\
+         <line class=\"axis\" x1=\"{LEFT}\" x2=\"{r:.1}\" y1=\"{b:.1}\" y2=\"{b:.1}\"/>\
+         <text class=\"scale\" x=\"{l:.1}\" y=\"{t:.1}\" text-anchor=\"end\">{scale}</text>\
+         <text class=\"scale\" x=\"{l:.1}\" y=\"{b:.1}\" text-anchor=\"end\">0</text>",
+        b = HEIGHT - BOTTOM,
+        r = WIDTH - 4.0,
+        l = LEFT - 4.0,
+        t = TOP + 8.0,
+    );
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    format!(
+        "<svg class=\"mastered-chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-labelledby=\"mastered-chart-title mastered-chart-desc\">\
+         <title id=\"mastered-chart-title\">{}</title><desc id=\"mastered-chart-desc\">{}</desc>{axis}{bars}</svg>",
+        escape(title),
+        escape(&desc.join("; ")),
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mastered_weeks_count_known_skills_at_each_week_end() {
+        let zone = crate::screen_time::SchoolZone::default();
+        const DAY: i64 = 86_400_000;
+        // 2026-11-30 is a Monday (UTC). Two skills two weeks ago, one this week.
+        let monday = 20_787 * DAY;
+        let at = [monday - 13 * DAY, monday - 12 * DAY, monday + DAY];
+        let weeks = mastered_weeks(&zone, &at, monday + 2 * DAY, 4);
+        let counts: Vec<(u32, u32)> = weeks.iter().map(|w| (w.known, w.new)).collect();
+        assert_eq!(counts, [(0, 0), (2, 2), (2, 0), (3, 1)]);
+        assert_eq!(weeks[3].monday.to_string(), "2026-11-30");
+        let svg = mastered_chart_svg(&weeks, "Ana's <skills>");
+        assert_eq!(svg.matches("<rect").count(), 4);
+        assert!(svg.contains("3 skills known, 1 new that week"));
+        assert!(svg.contains("Ana's &lt;skills&gt;") && !svg.contains("<skills>"));
+    }
+
     use super::*;
 
     const PARAMS: BktParams = BktParams {

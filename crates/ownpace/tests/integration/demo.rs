@@ -1,7 +1,8 @@
 //! The demo school keeps the promises of `shared/CONTRACTS.md` ("The demo school"), on
-//! both engines: what ana has, where the budgets are, and a class in the middle of a unit.
+//! both engines: what ana has (goals, notices, grades, check-ins, assignments, the
+//! guardian's page), where the budgets are, and a class in the middle of a unit.
 
-use crate::support::{login_api, spawn_app, user_id};
+use crate::support::{get_page, login_api, signed_in, spawn_app, user_id};
 use ownpace_storage::{Backend, GoalAgreement};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -45,6 +46,50 @@ async fn the_demo_school_has_what_the_contract_lists(backend: Backend) {
         .filter(|g| g["level"].is_u64())
         .count();
     assert!(graded >= 3, "ana has grades on {graded} skills");
+
+    // A past check-in with a note shared with the family.
+    let held = app.store.checkins_of_student(&ana, None, 50).await.unwrap();
+    assert!(
+        held.iter().any(|c| c.notes.iter().any(|n| n.shared)),
+        "a check-in with a shared note"
+    );
+
+    // One assignment done and one due (seeded by `ownpace demo`), which the guardian's
+    // page lists beside the chart of skills mastered week by week.
+    let now = ownpace_web::now_ms();
+    ownpace::demo::seed_assignments(&app.store, school, now)
+        .await
+        .unwrap();
+    let (guardian, _) = signed_in(&app, &school.guardian).await;
+    let (status, page) = get_page(&guardian, &format!("{}/family/{ana}", app.base)).await;
+    assert_eq!(status, 200);
+    let listed = page
+        .split("id=\"child-assignment-list\"")
+        .nth(1)
+        .unwrap_or("");
+    assert!(listed.contains("data-status=\"done\""), "a done assignment");
+    assert!(
+        listed.contains("data-status=\"to-do\"") || listed.contains("data-status=\"in-progress\""),
+        "an assignment due"
+    );
+    let chart = page
+        .split("<svg class=\"mastered-chart\"")
+        .nth(1)
+        .and_then(|c| c.split("</svg>").next())
+        .expect("the chart of skills mastered");
+    assert_eq!(chart.matches("<rect").count(), 8, "eight weeks");
+    let mastered_now = app
+        .store
+        .student_mastery(&ana, &school.course_id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|m| m.progress.is_mastered())
+        .count();
+    assert!(
+        chart.contains(&format!("{mastered_now} skills known")),
+        "this week's bar counts the {mastered_now} skills ana knows"
+    );
 
     // Budgets on the second class, none on ana's.
     let own = app.store.class_budget(&school.class_id).await.unwrap();

@@ -114,7 +114,14 @@ struct ChildPage {
     checkins: Vec<crate::checkins::CheckinView>,
     /// The pilots the child takes part in (issue 12, point 6).
     pilots: Vec<super::pilots::GuardianPilot>,
+    /// The child's assignments whose start has come: (course title, assignment).
+    assignments: Vec<(String, crate::assignments::StudentAssignment)>,
+    /// Skills mastered week by week (SVG drawn by Ownpace).
+    mastered_svg: String,
 }
+
+/// Weeks the guardian's progress chart shows.
+const CHART_WEEKS: usize = 8;
 
 pub async fn child(
     State(state): State<AppState>,
@@ -126,8 +133,26 @@ pub async fn child(
     let student_id = student.id.clone();
     let mut courses = Vec::new();
     let mut goals = Vec::new();
+    let mut assignments = Vec::new();
+    let mut mastered_at = Vec::new();
     for class in state.store.classes_of_student(&student_id).await? {
         if let Some(course) = state.course(&class.course_id).await? {
+            let facts = crate::assignments::facts(&state, &student_id, &course).await?;
+            assignments.extend(
+                crate::assignments::student_list(&state, &student_id, &course, &facts)
+                    .await?
+                    .into_iter()
+                    .map(|a| (course.course.title.clone(), a)),
+            );
+            mastered_at.extend(
+                state
+                    .store
+                    .student_mastery(&student_id, &course.course.id)
+                    .await?
+                    .iter()
+                    .filter(|m| m.progress.is_mastered())
+                    .filter_map(|m| m.progress.mastered_at),
+            );
             let path = crate::path::student_path(&state, &student_id, &course).await?;
             let people =
                 crate::path::goal_people(&state, &path.goals, Some(&current.user.id)).await?;
@@ -172,7 +197,22 @@ pub async fn child(
         .await?;
     let checkins = crate::checkins::history(&state, held, true).await?;
     let pilots = super::pilots::for_guardian(&state, &student_id).await?;
+    let weeks = ownpace_core::progress::mastered_weeks(
+        &state.config.timezone,
+        &mastered_at,
+        state.now(),
+        CHART_WEEKS,
+    );
+    let mastered_svg = ownpace_core::progress::mastered_chart_svg(
+        &weeks,
+        &format!(
+            "Skills {} knows at the end of each of the last {CHART_WEEKS} weeks",
+            student.display_name
+        ),
+    );
     Ok(ChildPage {
+        assignments,
+        mastered_svg,
         checkins,
         flash,
         screen,
