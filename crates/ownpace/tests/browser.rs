@@ -10,6 +10,7 @@
 //! Needs `/usr/bin/chromium` (or `OWNPACE_CHROMIUM`) and `/usr/bin/chromedriver`; `.ci/run`
 //! installs both. The test fails, never skips, when they are missing.
 
+#[allow(dead_code)] // This test does not use every helper of the shared module.
 mod browser_support;
 mod common;
 

@@ -10,31 +10,13 @@ mod browser_support;
 mod common;
 
 use browser_support::{
-    DESKTOP, Driver, Findings, PHONE, click_and_load, horizontal_overflow, open, resize,
-    screenshot_dir, sign_in, text_of, wait_for,
+    Driver, Findings, click_and_load, open, screenshot_dir, sign_in, text_of, wait_for,
 };
-use fantoccini::Client;
 use ownpace::demo::DEMO_PASSWORD;
 use ownpace_storage::Backend;
 use std::time::Duration;
 
 const STORY_TIMEOUT: Duration = Duration::from_secs(150);
-
-async fn both_widths(findings: &mut Findings, client: &Client, name: &str) {
-    for (size, label) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
-        resize(client, size).await;
-        if let Some(problem) = horizontal_overflow(client).await {
-            findings
-                .problems
-                .push(format!("{name} at {}×{}: {problem}", size.0, size.1));
-        }
-        findings.check(client).await;
-        findings
-            .shot(client, &format!("assign-{name}-{label}"))
-            .await;
-    }
-    resize(client, DESKTOP).await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assignments_and_calendar_pages_pass_the_checks_on_desktop_and_phone() {
@@ -66,7 +48,7 @@ async fn story() {
     let link = wait_for(t, "#assignments-link", "the assignments link").await;
     click_and_load(t, &link, "the assignments link").await;
     wait_for(t, "#assignment-overview", "the overview").await;
-    both_widths(&mut findings, t, "teacher").await;
+    findings.both_widths(t, "assign-teacher").await;
     let course = app
         .store
         .current_course(&school.course_id)
@@ -91,9 +73,9 @@ async fn story() {
     click_and_load(t, &submit, "\"Assign\"").await;
     let said = text_of(t, "#flash", "the message").await;
     assert!(said.contains(&lesson.title), "{said:?}");
-    both_widths(&mut findings, t, "teacher-assigned").await;
+    findings.both_widths(t, "assign-teacher-assigned").await;
     open(t, &base, "/calendars").await;
-    both_widths(&mut findings, t, "teacher-calendars").await;
+    findings.both_widths(t, "assign-teacher-calendars").await;
     teacher.close().await;
 
     // Ana sees her assignments and makes her calendar address.
@@ -107,12 +89,12 @@ async fn story() {
         list.contains(&lesson.title) && list.contains("done"),
         "{list:?}"
     );
-    both_widths(&mut findings, s, "student").await;
+    findings.both_widths(s, "assign-student").await;
     open(s, &base, "/calendars").await;
     let make = wait_for(s, "#feed-list button", "the make-an-address button").await;
     click_and_load(s, &make, "\"Make an address\"").await;
     wait_for(s, "#feed-url", "the new address").await;
-    both_widths(&mut findings, s, "student-calendars").await;
+    findings.both_widths(s, "assign-student-calendars").await;
     student.close().await;
 
     let problems = std::mem::take(&mut findings.problems);

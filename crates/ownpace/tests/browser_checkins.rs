@@ -13,53 +13,15 @@ mod browser_support;
 mod common;
 
 use browser_support::{
-    DESKTOP, Driver, Findings, PHONE, click_and_load, horizontal_overflow, open, resize,
-    screenshot_dir, sign_in, text_of, wait_for,
+    Driver, Findings, click_and_load, open, screenshot_dir, set_value, sign_in, text_of, type_into,
+    wait_for,
 };
 use common::user_id;
-use fantoccini::Client;
 use ownpace::demo::DEMO_PASSWORD;
 use ownpace_storage::{Backend, GoalAgreement};
 use std::time::Duration;
 
 const STORY_TIMEOUT: Duration = Duration::from_secs(150);
-
-/// Checks the page at both widths: usability, axe-core, no horizontal overflow on a phone;
-/// saves `checkin-{name}-{width}.png`.
-async fn both_widths(findings: &mut Findings, client: &Client, name: &str) {
-    for (size, label) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
-        resize(client, size).await;
-        if let Some(problem) = horizontal_overflow(client).await {
-            findings
-                .problems
-                .push(format!("{name} at {}×{}: {problem}", size.0, size.1));
-        }
-        findings.check(client).await;
-        findings
-            .shot(client, &format!("checkin-{name}-{label}"))
-            .await;
-    }
-    resize(client, DESKTOP).await;
-}
-
-async fn type_into(client: &Client, css: &str, text: &str) {
-    wait_for(client, css, css)
-        .await
-        .send_keys(text)
-        .await
-        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
-}
-
-/// Sets a field's value by script (a date input's typing order depends on the locale).
-async fn set_value(client: &Client, css: &str, value: &str) {
-    client
-        .execute(
-            "document.querySelector(arguments[0]).value = arguments[1];",
-            vec![serde_json::json!(css), serde_json::json!(value)],
-        )
-        .await
-        .unwrap_or_else(|e| panic!("set {css}: {e}"));
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_student_prepares_the_teacher_holds_and_the_family_sees_the_shared_note() {
@@ -106,7 +68,7 @@ async fn story() {
     click_and_load(s, &save, "\"Save my answers\"").await;
     let flash = text_of(s, "#flash", "the confirmation").await;
     assert!(flash.contains("Saved"), "{flash:?}");
-    both_widths(&mut findings, s, "student").await;
+    findings.both_widths(s, "checkin-student").await;
 
     // The teacher: the class's check-ins, then Ana's agenda.
     let teacher = driver.browser().await;
@@ -116,7 +78,7 @@ async fn story() {
     let link = wait_for(t, "#checkins-link", "the check-ins link").await;
     click_and_load(t, &link, "the check-ins link").await;
     wait_for(t, "#due-list tr.due", "a student due").await;
-    both_widths(&mut findings, t, "class").await;
+    findings.both_widths(t, "checkin-class").await;
     let ana_link = wait_for(
         t,
         &format!("#due-list a[href='/classes/{class}/checkins/{ana}']"),
@@ -126,7 +88,7 @@ async fn story() {
     click_and_load(t, &ana_link, "Ana's agenda").await;
     let answers = text_of(t, "#agenda-answers", "Ana's answers").await;
     assert!(answers.contains("Unit rates with decimals."), "{answers:?}");
-    both_widths(&mut findings, t, "agenda").await;
+    findings.both_widths(t, "checkin-agenda").await;
 
     let course = app
         .store
@@ -184,7 +146,7 @@ async fn story() {
             .any(|g| g.title == "Master the next skill" && g.agreement == GoalAgreement::Agreed),
         "the action became an agreed goal"
     );
-    both_widths(&mut findings, t, "agenda-held").await;
+    findings.both_widths(t, "checkin-agenda-held").await;
     teacher.close().await;
 
     // The guardian: the shared note, not the other.
@@ -200,7 +162,7 @@ async fn story() {
         !whole.contains("Unit rates with decimals"),
         "not the student's answers"
     );
-    both_widths(&mut findings, g, "family").await;
+    findings.both_widths(g, "checkin-family").await;
     guardian.close().await;
     student.close().await;
 

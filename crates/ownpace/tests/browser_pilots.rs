@@ -14,30 +14,13 @@ mod browser_support;
 mod common;
 
 use browser_support::{
-    DESKTOP, Driver, Findings, PHONE, click_and_load, horizontal_overflow, open, resize,
-    screenshot_dir, sign_in, text_of, wait_for,
+    Driver, Findings, click_and_load, open, screenshot_dir, sign_in, text_of, wait_for,
 };
 use ownpace::demo::DEMO_PASSWORD;
 use ownpace_storage::Backend;
 use std::time::Duration;
 
 const STORY_TIMEOUT: Duration = Duration::from_secs(150);
-
-async fn both_widths(findings: &mut Findings, client: &fantoccini::Client, name: &str) {
-    for (size, label) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
-        resize(client, size).await;
-        if let Some(problem) = horizontal_overflow(client).await {
-            findings
-                .problems
-                .push(format!("{name} at {}×{}: {problem}", size.0, size.1));
-        }
-        findings.check(client).await;
-        findings
-            .shot(client, &format!("pilot-{name}-{label}"))
-            .await;
-    }
-    resize(client, DESKTOP).await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_teacher_defines_starts_and_reads_a_pilot_on_desktop_and_phone() {
@@ -64,7 +47,7 @@ async fn story() {
     sign_in(t, &base, &school.teacher, DEMO_PASSWORD).await;
     open(t, &base, &format!("/classes/{}/pilots", school.class_id)).await;
     let define = wait_for(t, "#pilot-form button[type=submit]", "the define button").await;
-    both_widths(&mut findings, t, "new").await;
+    findings.both_widths(t, "pilot-new").await;
     click_and_load(t, &define, "\"Define the pilot\"").await;
     let power = text_of(t, "#power-statement", "the power calculation").await;
     assert!(
@@ -73,7 +56,7 @@ async fn story() {
     );
     let assumptions = text_of(t, "#power", "the power section").await;
     assert!(assumptions.contains("explains 50%"), "{assumptions:?}");
-    both_widths(&mut findings, t, "draft").await;
+    findings.both_widths(t, "pilot-draft").await;
     let start = wait_for(t, "#start-pilot", "the start button").await;
     click_and_load(t, &start, "\"Start the pilot\"").await;
     let status = text_of(t, "#pilot-status", "the pilot's status").await;
@@ -82,12 +65,12 @@ async fn story() {
     assert!(seed.parse::<u64>().is_ok(), "{seed:?}");
     let replays = text_of(t, "#pilot-replays", "the replay check").await;
     assert!(replays.starts_with("yes"), "{replays:?}");
-    both_widths(&mut findings, t, "running").await;
+    findings.both_widths(t, "pilot-running").await;
     let report = wait_for(t, "#report-link", "the report link").await;
     click_and_load(t, &report, "the report link").await;
     let too_few = text_of(t, "#too-few", "the too-few message").await;
     assert!(too_few.contains("Too few students"), "{too_few:?}");
-    both_widths(&mut findings, t, "too-few").await;
+    findings.both_widths(t, "pilot-too-few").await;
     teacher.close().await;
 
     // Mr. Osei reads the demo's finished pilot on the second class.
@@ -108,7 +91,7 @@ async fn story() {
     )
     .await;
     wait_for(o, "#members", "the assignment table").await;
-    both_widths(&mut findings, o, "finished").await;
+    findings.both_widths(o, "pilot-finished").await;
     let report = wait_for(o, "#report-link", "the report link").await;
     click_and_load(o, &report, "the report link").await;
     wait_for(o, "#forest svg.forest-plot", "the forest plot").await;
@@ -122,7 +105,7 @@ async fn story() {
     assert!(g.parse::<f64>().is_ok(), "{g:?}");
     let reading = text_of(o, "p.reading", "the plain-word reading").await;
     assert!(reading.contains("What Works Clearinghouse"), "{reading:?}");
-    both_widths(&mut findings, o, "report").await;
+    findings.both_widths(o, "pilot-report").await;
     teacher2.close().await;
 
     let problems = std::mem::take(&mut findings.problems);

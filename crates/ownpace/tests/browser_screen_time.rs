@@ -17,8 +17,7 @@ mod browser_support;
 mod common;
 
 use browser_support::{
-    DESKTOP, Driver, Findings, PHONE, click_and_load, horizontal_overflow, open, resize,
-    screenshot_dir, sign_in, text_of, wait_for,
+    Driver, Findings, click_and_load, open, screenshot_dir, sign_in, text_of, wait_for,
 };
 use common::{as_field, right_answer, user_id};
 use fantoccini::{Client, Locator};
@@ -27,24 +26,6 @@ use ownpace_storage::Backend;
 use std::time::Duration;
 
 const STORY_TIMEOUT: Duration = Duration::from_secs(150);
-
-/// Checks the page at both widths: usability, axe-core, no horizontal overflow on a phone;
-/// saves `screen-{name}-{width}.png`.
-async fn both_widths(findings: &mut Findings, client: &Client, name: &str) {
-    for (size, label) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
-        resize(client, size).await;
-        if let Some(problem) = horizontal_overflow(client).await {
-            findings
-                .problems
-                .push(format!("{name} at {}×{}: {problem}", size.0, size.1));
-        }
-        findings.check(client).await;
-        findings
-            .shot(client, &format!("screen-{name}-{label}"))
-            .await;
-    }
-    resize(client, DESKTOP).await;
-}
 
 /// Whether the element matching `css` is displayed when the page is printed.
 async fn printed(client: &Client, css: &str) -> bool {
@@ -124,7 +105,7 @@ async fn story() {
             "every option is offline: {why:?}"
         );
     }
-    both_widths(&mut findings, s, "course").await;
+    findings.both_widths(s, "screen-course").await;
 
     // The first option is the printable sheet.
     let first = wait_for(s, "#next-steps > li.option h3 a", "the first next step").await;
@@ -134,7 +115,7 @@ async fn story() {
     );
     click_and_load(s, &first, "the practice-sheet option").await;
     let make = wait_for(s, "#make-sheet button", "the make-a-sheet button").await;
-    both_widths(&mut findings, s, "sheets").await;
+    findings.both_widths(s, "screen-sheets").await;
     click_and_load(s, &make, "\"Make a practice sheet\"").await;
     wait_for(s, "#sheet .sheet-item", "a printed item").await;
     assert!(printed(s, "#sheet").await, "the questions are printed");
@@ -146,7 +127,7 @@ async fn story() {
         !printed(s, "header.site").await,
         "the site's frame is not printed"
     );
-    both_widths(&mut findings, s, "sheet").await;
+    findings.both_widths(s, "screen-sheet").await;
 
     // Type in the first answer as written on paper.
     let sheet_id = s
@@ -194,7 +175,7 @@ async fn story() {
     click_and_load(s, &save, "\"Save my answers\"").await;
     let entered = text_of(s, "#entered-1", "the entered answer").await;
     assert!(entered.contains("waiting for your teacher"), "{entered:?}");
-    both_widths(&mut findings, s, "sheet-entered").await;
+    findings.both_widths(s, "screen-sheet-entered").await;
     student.close().await;
 
     // The class's teacher: the answer key and the chart on the record.
@@ -205,10 +186,10 @@ async fn story() {
     open(t, &base, &format!("/students/{id}/sheets/{sheet_id}")).await;
     let key = text_of(t, "#key-1", "the first item of the key").await;
     assert!(key.contains("(self-reported)"), "{key:?}");
-    both_widths(&mut findings, t, "answer-key").await;
+    findings.both_widths(t, "screen-answer-key").await;
     open(t, &base, &format!("/students/{id}")).await;
     wait_for(t, "#screen-time svg.screen-chart", "the weekly chart").await;
-    both_widths(&mut findings, t, "record").await;
+    findings.both_widths(t, "screen-record").await;
     t.execute(
         "document.querySelector('#screen-time').scrollIntoView()",
         vec![],

@@ -15,50 +15,15 @@ mod browser_support;
 mod common;
 
 use browser_support::{
-    DESKTOP, Driver, Findings, PHONE, click_and_load, horizontal_overflow, open, resize,
-    screenshot_dir, sign_in, text_of, wait_for,
+    Driver, Findings, click_and_load, open, screenshot_dir, set_value, sign_in, text_of, type_into,
+    wait_for,
 };
 use common::{as_json, login_api, right_answer, user_id};
-use fantoccini::Client;
 use ownpace::demo::DEMO_PASSWORD;
 use ownpace_storage::Backend;
 use std::time::Duration;
 
 const STORY_TIMEOUT: Duration = Duration::from_secs(240);
-
-async fn both_widths(findings: &mut Findings, client: &Client, name: &str) {
-    for (size, label) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
-        resize(client, size).await;
-        if let Some(problem) = horizontal_overflow(client).await {
-            findings
-                .problems
-                .push(format!("{name} at {}×{}: {problem}", size.0, size.1));
-        }
-        findings.check(client).await;
-        findings
-            .shot(client, &format!("together-{name}-{label}"))
-            .await;
-    }
-    resize(client, DESKTOP).await;
-}
-
-async fn type_into(client: &Client, css: &str, text: &str) {
-    wait_for(client, css, css)
-        .await
-        .send_keys(text)
-        .await
-        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
-}
-
-async fn set_value(client: &Client, css: &str, value: &str) {
-    client
-        .execute(
-            "document.querySelector(arguments[0]).value = arguments[1];",
-            vec![serde_json::json!(css), serde_json::json!(value)],
-        )
-        .await
-        .unwrap_or_else(|e| panic!("set {css}: {e}"));
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_check_in_becomes_an_assignment_that_moves_the_grade_and_reaches_the_family() {
@@ -161,7 +126,7 @@ async fn story() {
     click_and_load(t, &make, "the action's button").await;
     let flash = text_of(t, "#flash", "the confirmation").await;
     assert!(flash.contains("Assignment made for"), "{flash:?}");
-    both_widths(&mut findings, t, "agenda").await;
+    findings.both_widths(t, "together-agenda").await;
     teacher.close().await;
 
     // Ana sees the assignment, to do, on her course page.
@@ -174,7 +139,7 @@ async fn story() {
     wait_for(s, &card, "the new assignment").await;
     let list = text_of(s, "#assignments", "the assignments").await;
     assert!(list.contains(&skill.name), "{list:?}");
-    both_widths(&mut findings, s, "course").await;
+    findings.both_widths(s, "together-course").await;
 
     // She does the work: right answers until the skill is mastered.
     let token = login_api(&app, &school.students[0]).await;
@@ -240,7 +205,7 @@ async fn story() {
             .as_deref(),
         Some("3")
     );
-    both_widths(&mut findings, s, "grades").await;
+    findings.both_widths(s, "together-grades").await;
     student.close().await;
 
     // The guardian: the assignment done, the shared note, and a calendar with the due day.
@@ -259,7 +224,7 @@ async fn story() {
     let shared = text_of(g, "#shared-checkins", "the shared notes").await;
     assert!(shared.contains("starts the next skill"), "{shared:?}");
     wait_for(g, "svg.mastered-chart", "the chart of skills mastered").await;
-    both_widths(&mut findings, g, "family").await;
+    findings.both_widths(g, "together-family").await;
 
     open(g, &base, "/calendars").await;
     let make = wait_for(g, "#feed-list form button", "the first calendar's button").await;
@@ -270,7 +235,7 @@ async fn story() {
         .await
         .expect("read the address")
         .expect("an address");
-    both_widths(&mut findings, g, "calendars").await;
+    findings.both_widths(g, "together-calendars").await;
     guardian.close().await;
     let feed = reqwest::get(&address)
         .await

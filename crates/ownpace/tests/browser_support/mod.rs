@@ -551,6 +551,42 @@ impl Findings {
         let path = screenshot(client, &self.shots, name).await;
         self.saved.push(path);
     }
+
+    /// The page at both widths: usability, axe-core, no horizontal overflow on a phone;
+    /// saves `{name}-desktop.png` and `{name}-phone.png`, and leaves the window at desktop
+    /// width.
+    pub async fn both_widths(&mut self, client: &Client, name: &str) {
+        for (size, label) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
+            resize(client, size).await;
+            if let Some(problem) = horizontal_overflow(client).await {
+                self.problems
+                    .push(format!("{name} at {}×{}: {problem}", size.0, size.1));
+            }
+            self.check(client).await;
+            self.shot(client, &format!("{name}-{label}")).await;
+        }
+        resize(client, DESKTOP).await;
+    }
+}
+
+/// Types `text` into the field matching `css`.
+pub async fn type_into(client: &Client, css: &str, text: &str) {
+    wait_for(client, css, css)
+        .await
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+/// Sets a field's value by script (a date input's typing order depends on the locale).
+pub async fn set_value(client: &Client, css: &str, value: &str) {
+    client
+        .execute(
+            "document.querySelector(arguments[0]).value = arguments[1];",
+            vec![serde_json::json!(css), serde_json::json!(value)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("set {css}: {e}"));
 }
 
 /// Usability basics of the current page; returns what is wrong (empty when all is well).

@@ -4,6 +4,7 @@
 //! set-up codes instead of passwords; CSV rosters with a preview and per-line errors.
 
 use crate::support::{TestApp, client, csrf_in, login_page, spawn_app, user_id};
+use crate::support::{get_page as page, post_form as post};
 use ownpace_storage::Backend;
 
 on_both_engines!(
@@ -11,24 +12,6 @@ on_both_engines!(
     accounts_get_setup_codes_resets_disable_and_unlink,
     a_csv_roster_is_previewed_refused_per_line_and_applied_once,
 );
-
-/// GET a page: (status, body).
-async fn page(http: &reqwest::Client, url: &str) -> (u16, String) {
-    let response = http.get(url).send().await.unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
-
-/// POST a form: (status, Location).
-async fn post(http: &reqwest::Client, url: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let response = http.post(url).form(fields).send().await.unwrap();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (response.status().as_u16(), location)
-}
 
 /// The text of the page's message box, if any.
 fn flash_of(body: &str) -> Option<String> {

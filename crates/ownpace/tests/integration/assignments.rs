@@ -10,6 +10,7 @@ use crate::support::{
     TestApp, as_json, client, csrf_in, login_api, login_page, right_answer, spawn_app, user_id,
     wrong_answer,
 };
+use crate::support::{get_page as get, post_form as post};
 use ownpace::demo::DEMO_PASSWORD;
 use ownpace_core::assignments::TargetKind;
 use ownpace_core::course::{Course, Item};
@@ -113,11 +114,6 @@ async fn answer(app: &TestApp, token: &str, item: &Item, right: bool) -> Value {
         .unwrap()
 }
 
-async fn get(http: &reqwest::Client, url: &str) -> (u16, String) {
-    let response = http.get(url).send().await.unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
-
 async fn api(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
     let response = reqwest::Client::new()
         .get(format!("{}{path}", app.base))
@@ -127,18 +123,6 @@ async fn api(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
         .unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// Posts a form; returns the status and where it redirects.
-async fn post(http: &reqwest::Client, url: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let response = http.post(url).form(fields).send().await.unwrap();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (response.status().as_u16(), location)
 }
 
 /// The status of the student's assignment on `target` in `GET /api/v1/me/assignments`.

@@ -4,7 +4,8 @@
 //! pin in one click), the guardian sees only shared notes, notices go out, text limits
 //! answer clear errors, nobody else sees a thing, and erasure removes every row.
 
-use crate::support::{TestApp, client, login_api, login_page, spawn_app, user_id};
+use crate::support::{TestApp, client, login_api, spawn_app, user_id};
+use crate::support::{get_page as page, post_form as post, signed_in};
 use ownpace_storage::{ActionKind, Backend, ErasedVia, GoalAgreement, OverrideAction};
 use serde_json::Value;
 
@@ -12,28 +13,6 @@ on_both_engines!(
     rhythm_preparation_holding_actions_and_what_each_person_sees,
     nobody_else_sees_a_check_in_and_erasure_removes_them,
 );
-
-async fn page(http: &reqwest::Client, url: &str) -> (u16, String) {
-    let response = http.get(url).send().await.unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
-
-async fn post(http: &reqwest::Client, url: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let response = http.post(url).form(fields).send().await.unwrap();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (response.status().as_u16(), location)
-}
-
-async fn signed_in(app: &TestApp, username: &str) -> (reqwest::Client, String) {
-    let http = client();
-    let csrf = login_page(app, &http, username).await;
-    (http, csrf)
-}
 
 async fn api(app: &TestApp, username: &str, path: &str) -> (u16, Value) {
     let token = login_api(app, username).await;

@@ -2,6 +2,7 @@
 //! against the real server, on both engines.
 
 use crate::support::{client, login_api, login_page, spawn_app_with, user_id};
+use crate::support::{get_page as get, post_form as post};
 use ownpace_core::consent::{Policy, WhenAgeUnknown};
 use ownpace_storage::{AuditAction, Backend, StaffAction};
 use std::collections::HashSet;
@@ -19,23 +20,6 @@ fn consent_at(age: u32, when_unknown: WhenAgeUnknown) -> ownpace_web::Config {
         consent: Policy { age, when_unknown },
         ..ownpace_web::Config::default()
     }
-}
-
-async fn get(http: &reqwest::Client, url: &str) -> (u16, String) {
-    let response = http.get(url).send().await.unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
-
-/// POST a form: (status, Location).
-async fn post(http: &reqwest::Client, url: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let response = http.post(url).form(fields).send().await.unwrap();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (response.status().as_u16(), location)
 }
 
 /// The notice version the family page offers for a child.

@@ -5,6 +5,7 @@
 //! apart from "inactive" (a student busy in another course is not inactive).
 
 use crate::support::{TestApp, client, login_page, spawn_app, user_id, workspace_root};
+use crate::support::{get_page as page, post_form as post};
 use ownpace_storage::{Backend, NewOverride, OverrideAction, OverrideScope};
 
 on_both_engines!(
@@ -12,22 +13,6 @@ on_both_engines!(
     forms_on_the_record_keep_input_and_class_pins_stay_on_the_class_page,
     the_dashboard_dates_flags_and_tells_not_started_from_inactive,
 );
-
-async fn page(http: &reqwest::Client, url: &str) -> (u16, String) {
-    let response = http.get(url).send().await.unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
-
-async fn post(http: &reqwest::Client, url: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let response = http.post(url).form(fields).send().await.unwrap();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (response.status().as_u16(), location)
-}
 
 /// The rows of the first history table of a page.
 fn history_rows(body: &str) -> Vec<String> {

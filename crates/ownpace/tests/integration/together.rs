@@ -3,36 +3,14 @@
 //! raised hand that puts the student on the teacher's "who needs you today" list until the
 //! teacher answers it.
 
-use crate::support::{TestApp, client, login_page, spawn_app, user_id};
+use crate::support::{get_page as page, post_form as post, signed_in};
+use crate::support::{TestApp, spawn_app, user_id};
 use ownpace_storage::{Backend, GoalAgreement};
 
 on_both_engines!(
     goals_are_proposed_then_agreed_adjusted_or_declined_by_the_teacher,
     a_raised_hand_ranks_first_for_the_teacher_until_answered,
 );
-
-async fn page(http: &reqwest::Client, url: &str) -> (u16, String) {
-    let response = http.get(url).send().await.unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
-
-/// Posts a form; returns the status and where it redirects.
-async fn post(http: &reqwest::Client, url: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let response = http.post(url).form(fields).send().await.unwrap();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (response.status().as_u16(), location)
-}
-
-async fn signed_in(app: &TestApp, username: &str) -> (reqwest::Client, String) {
-    let http = client();
-    let csrf = login_page(app, &http, username).await;
-    (http, csrf)
-}
 
 /// `YYYY-MM-DD` of the server's clock plus `days`.
 fn day(app: &TestApp, days: i64) -> String {
