@@ -3,8 +3,8 @@
 //! raised hand that puts the student on the teacher's "who needs you today" list until the
 //! teacher answers it.
 
-use crate::support::{get_page as page, post_form as post, signed_in};
 use crate::support::{TestApp, spawn_app, user_id};
+use crate::support::{get_page as page, post_form as post, signed_in};
 use ownpace_storage::{Backend, GoalAgreement};
 
 on_both_engines!(

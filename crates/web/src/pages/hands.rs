@@ -194,6 +194,11 @@ pub async fn lower_hand(
 ) -> Result<Response, WebError> {
     let location = format!("/learn/{}#help", course.course.id);
     let flash = match state.store.open_hand(&current.user.id).await? {
+        // The one open hand is about another course: lowering it is done there, so a
+        // form left open on this course's page cannot take down a newer question.
+        Some(hand) if hand.course_id != course.course.id => {
+            Flash::error("Your raised hand is about another course; lower it on that course's page")
+        }
         Some(hand) => {
             state
                 .store
