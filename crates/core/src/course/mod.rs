@@ -186,6 +186,10 @@ pub struct RubricCriterion {
     pub name: String,
     /// Ordered from lowest to highest.
     pub levels: Vec<RubricLevel>,
+    /// The skills this criterion assesses (`skills = [...]` on the criterion): each one of
+    /// the project's skills. A teacher's level on the criterion is evidence on them.
+    #[serde(default)]
+    pub skills: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1112,6 +1112,21 @@ fn parse_project(path: &str, text: &str, errors: &mut Errors) -> Option<Located<
         if let Some(name) = &name {
             c.what = format!("rubric criterion `{}` of {}", name.v, t.what);
         }
+        let criterion_skills = c.str_list(errors, "skills");
+        for skill in &criterion_skills.v {
+            if !skills.v.contains(skill) {
+                c.err(
+                    errors,
+                    Some(criterion_skills.line),
+                    format!(
+                        "{} assesses `{skill}`, which is not among the project's skills ({}); \
+                         add it to the project's `skills` or take it out of the criterion",
+                        c.what,
+                        skills.v.join(", ")
+                    ),
+                );
+            }
+        }
         let (lline, level_tables) = c.tables(errors, "levels", "level");
         if level_tables.is_empty() && lline.is_none() {
             c.err(errors, None, format!("missing field `levels` in {}; add `levels = [{{ points = 1, description = \"…\" }}, …]`", c.what));
@@ -1159,6 +1174,7 @@ fn parse_project(path: &str, text: &str, errors: &mut Errors) -> Option<Located<
             rubric.push(RubricCriterion {
                 name: name.v,
                 levels,
+                skills: criterion_skills.v,
             });
         }
     }

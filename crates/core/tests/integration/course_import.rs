@@ -135,6 +135,7 @@ fn valid_course_imports() {
     let p = &c.projects[0];
     assert_eq!((p.group_min, p.group_max), (2, 4));
     assert_eq!(p.rubric[0].levels.len(), 2);
+    assert_eq!(p.rubric[0].skills, ["equivalent-fractions"]);
 }
 
 #[test]
@@ -456,6 +457,11 @@ fn projects_need_rubric_and_sane_groups() {
                 "projects/bad-group.md",
                 Some(11),
                 &["lowest to highest points"],
+            ),
+            (
+                "projects/bad-group.md",
+                Some(16),
+                &["assesses `unit-rate`, which is not among the project's skills"],
             ),
             (
                 "projects/no-rubric.md",
