@@ -25,7 +25,8 @@ pub struct ConditionSetting {
     pub name: String,
     /// Spaced review offered as a next step (off: reviews are not suggested).
     pub spaced_review: bool,
-    /// The placement check offered (stored; see `docs/evidence.md` for what takes effect).
+    /// The placement check offered (off: never offered, the check page sends the student
+    /// back to the course page).
     pub placement: bool,
     /// A screen-time budget for the condition's students (the lowest budget still wins).
     pub daily_minutes: Option<u32>,

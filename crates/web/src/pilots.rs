@@ -511,3 +511,14 @@ pub async fn condition_now(
         },
     )
 }
+
+/// Whether the placement check is offered to a student now: off only while a running
+/// pilot's condition turns it off for them (issue 12, point 5). Opted-out students, and
+/// students in no running pilot, get the default (offered).
+pub async fn placement_offered(state: &AppState, student_id: &UserId) -> Result<bool, WebError> {
+    Ok(state
+        .store
+        .running_condition(student_id, state.now())
+        .await?
+        .is_none_or(|c| c.placement))
+}

@@ -20,6 +20,7 @@ use ownpace_storage::{AuditAction, Backend, NewUser, Role};
 on_both_engines!(
     a_pilot_is_defined_started_frozen_amended_and_opted_out_of,
     the_demo_pilot_reports_what_core_computes,
+    placement_off_in_a_pilot_is_never_offered,
 );
 
 async fn get(http: &reqwest::Client, app: &TestApp, path: &str) -> String {
@@ -652,4 +653,143 @@ async fn the_demo_pilot_reports_what_core_computes(backend: Backend) {
         panic!("still ready");
     };
     assert!((c2[0].effect.g - effect.g).abs() < 1e-12);
+}
+
+/// A new student with the demo password in `class` (no answers, no placement yet).
+async fn new_student(app: &TestApp, class: &ClassId, username: &str) -> UserId {
+    let hash = ownpace_web::hash_password(ownpace::demo::DEMO_PASSWORD.to_string())
+        .await
+        .unwrap();
+    let user = app
+        .store
+        .create_user(NewUser {
+            username,
+            display_name: username,
+            role: Role::Student,
+            password_hash: &hash,
+            created_at: ownpace_web::now_ms(),
+        })
+        .await
+        .unwrap();
+    app.store
+        .add_to_class(class, &user.id, ownpace_web::now_ms())
+        .await
+        .unwrap();
+    user.id
+}
+
+/// Issue 12, point 5: a condition that turns placement off takes effect. Its students are
+/// never invited to the placement check and the check's page sends them back to the
+/// course page without recording an answer; students of the other condition, and a
+/// student opted out by a guardian, get the default (the invitation, the check).
+async fn placement_off_in_a_pilot_is_never_offered(backend: Backend) {
+    let app = spawn_app(backend, 2).await;
+    let school = app.school.clone();
+    let class = school.class_id.clone();
+    let course = school.course_id.clone();
+    let on = new_student(&app, &class, "place-on").await;
+    let off = new_student(&app, &class, "place-off").await;
+    let opted = new_student(&app, &class, "place-opted").await;
+    let teacher = user_id(&app, &school.teacher).await;
+    let mut without = condition("No placement", true, None);
+    without.placement = false;
+    let plan = PilotPlan {
+        question: "Does the placement check help?".into(),
+        conditions: vec![condition("Placement", true, None), without],
+        classes: vec![class.clone()],
+        unit_class: false,
+        outcome: Outcome::PostTest,
+        duration_days: 14,
+        min_effect: 0.3,
+        pre_test_r2: 0.5,
+        blinded: true,
+        mastery_bands: 3,
+    };
+    let now = ownpace_web::now_ms();
+    let id = app
+        .store
+        .create_pilot(&class, &course, &plan, &teacher, now)
+        .await
+        .unwrap();
+    let member = |s: &UserId, condition: usize| NewMember {
+        student_id: s.clone(),
+        class_id: class.clone(),
+        condition,
+        stratum: "all".into(),
+        pre_test: 0.0,
+    };
+    let members = vec![member(&on, 0), member(&off, 1), member(&opted, 1)];
+    app.store
+        .start_pilot(&id, 11, design::ALGORITHM, &members, now)
+        .await
+        .unwrap();
+    let guardian = user_id(&app, &school.guardian).await;
+    assert!(
+        app.store
+            .opt_out_of_pilot(&id, &opted, &guardian, now)
+            .await
+            .unwrap()
+    );
+
+    let course_page = format!("/learn/{course}");
+    let check = format!("/learn/{course}/placement");
+    // Placement on: invited, and the check asks a question.
+    let http = client();
+    login_page(&app, &http, "place-on").await;
+    let home = get(&http, &app, &course_page).await;
+    assert!(home.contains("id=\"start-placement\""), "{home}");
+    let page = get(&http, &app, &check).await;
+    assert!(page.contains("id=\"placement-form\""), "{page}");
+
+    // Placement off: no invitation, the check's page sends the student back, and an
+    // answer posted anyway is not recorded.
+    let http = client();
+    let csrf = login_page(&app, &http, "place-off").await;
+    let home = get(&http, &app, &course_page).await;
+    assert!(home.contains("id=\"next-steps\"") || home.contains("Nothing to suggest"));
+    assert!(!home.contains("start-placement"), "{home}");
+    assert!(!home.to_lowercase().contains("pilot"));
+    let response = http
+        .get(format!("{}{check}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], course_page.as_str());
+    let data = app.store.current_course(&course).await.unwrap().unwrap();
+    let item = &data.course.items[0];
+    let response = http
+        .post(format!("{}{check}/answer", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("skill", item.skills[0].as_str()),
+            ("item", item.id.as_str()),
+            ("key", "00000000-0000-4000-8000-000000000001"),
+            ("response", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert!(
+        app.store
+            .placement_answers(&off, &course)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing recorded while placement is off"
+    );
+
+    // Opted out of the same condition: the default experience, the check is offered.
+    let http = client();
+    login_page(&app, &http, "place-opted").await;
+    let home = get(&http, &app, &course_page).await;
+    assert!(home.contains("id=\"start-placement\""), "{home}");
+
+    // Once the pilot's planned days are over, the condition ends: placement comes back.
+    app.advance_days(15);
+    let http = client();
+    login_page(&app, &http, "place-off").await;
+    let home = get(&http, &app, &course_page).await;
+    assert!(home.contains("id=\"start-placement\""), "{home}");
 }

@@ -593,8 +593,7 @@ pub(crate) async fn action_to_assignment(
     };
     if due_at < starts_at {
         return Err(WebError::BadRequest(
-            "due: that day has passed; make the assignment on the class's assignments page"
-                .into(),
+            "due: that day has passed; make the assignment on the class's assignments page".into(),
         ));
     }
     let made = super::assignments::create_and_notify(
