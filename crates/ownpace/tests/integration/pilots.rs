@@ -21,6 +21,7 @@ on_both_engines!(
     a_pilot_is_defined_started_frozen_amended_and_opted_out_of,
     the_demo_pilot_reports_what_core_computes,
     placement_off_in_a_pilot_is_never_offered,
+    an_admin_sees_every_pilot_and_defines_and_runs_one,
 );
 
 async fn get(http: &reqwest::Client, app: &TestApp, path: &str) -> String {
@@ -792,4 +793,79 @@ async fn placement_off_in_a_pilot_is_never_offered(backend: Backend) {
     login_page(&app, &http, "place-off").await;
     let home = get(&http, &app, &course_page).await;
     assert!(home.contains("id=\"start-placement\""), "{home}");
+}
+
+/// Issue 12, point 5 ("admin or teacher"): the admin page lists every class's pilots and
+/// opens their pages; an admin defines, starts and reads a pilot on a class they do not
+/// teach, and the class's teachers see it; a teacher of another class still gets 404.
+async fn an_admin_sees_every_pilot_and_defines_and_runs_one(backend: Backend) {
+    let app = spawn_app(backend, 4).await;
+    let school = app.school.clone();
+    let teacher = user_id(&app, &school.teacher).await;
+    let running = running_pilot(&app, &school.class_id, &teacher).await;
+
+    let admin = client();
+    let csrf = login_page(&app, &admin, &school.admin).await;
+    let home = get(&admin, &app, "/admin").await;
+    let link = format!("/classes/{}/pilots/{running}", school.class_id);
+    assert!(home.contains("id=\"admin-pilots\""), "{home}");
+    assert!(
+        home.contains(&link) && home.contains("Policy check"),
+        "{home}"
+    );
+    let page = get(&admin, &app, &link).await;
+    assert!(page.contains("Policy check"), "{page}");
+    assert!(
+        page.contains("href=\"/admin\""),
+        "the crumb leads to the admin page"
+    );
+
+    // Define on the other class (the admin teaches none): the power calculation shows.
+    let other = school.other_class_id.clone();
+    let list = get(&admin, &app, &format!("/classes/{other}/pilots")).await;
+    assert!(list.contains("Define a pilot"), "{list}");
+    let form = plan_form(&csrf, "Do budgets help?", "Budget");
+    let location = post(&admin, &app, &format!("/classes/{other}/pilots"), &form).await;
+    let pilot_id = location.rsplit('/').next().unwrap().to_string();
+    let pilot = app.store.pilot(&pilot_id).await.unwrap().unwrap();
+    assert_eq!(pilot.class_id, other);
+    assert_eq!(pilot.created_by, user_id(&app, &school.admin).await);
+    let page = get(&admin, &app, &location).await;
+    assert!(page.contains("id=\"power-statement\""), "{page}");
+
+    // Start: the other class's students are randomised; the report page opens.
+    post(
+        &admin,
+        &app,
+        &format!("{location}/start"),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+    let pilot = app.store.pilot(&pilot_id).await.unwrap().unwrap();
+    assert_eq!(pilot.status, PilotStatus::Running);
+    let members = app.store.pilot_members(&pilot_id).await.unwrap();
+    let students = app.store.class_students(&other).await.unwrap();
+    assert_eq!(members.len(), students.len());
+    assert!(!members.is_empty());
+    let report = get(&admin, &app, &format!("{location}/report")).await;
+    assert!(report.contains("Do budgets help?"), "{report}");
+    let home = get(&admin, &app, "/admin").await;
+    assert!(home.contains("Do budgets help?"), "{home}");
+
+    // A teacher who does not teach that class still gets 404; a missing class 404s for
+    // the admin too.
+    let teacher_http = client();
+    login_page(&app, &teacher_http, &school.teacher).await;
+    let response = teacher_http
+        .get(format!("{}{location}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let response = admin
+        .get(format!("{}/classes/no-such-class/pilots", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
 }
