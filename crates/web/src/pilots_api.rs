@@ -61,6 +61,15 @@ pub async fn pilot_report(
     let pilot_id = path.1;
     let pilot = crate::pages::pilots::pilot_of_class(&state, &class.id, &pilot_id).await?;
     let members = state.store.pilot_members(&pilot.id).await?;
+    // Retention after 30 days: computed (and stored) once 30 days have passed after the end.
+    let members = if crate::pilots::refresh_retention(&state, &pilot, &members)
+        .await?
+        .is_none()
+    {
+        state.store.pilot_members(&pilot.id).await?
+    } else {
+        members
+    };
     let view = crate::pilots::report_view(&pilot, &members)?;
     Ok(Json(PilotReportBody {
         question: pilot.plan.question.clone(),

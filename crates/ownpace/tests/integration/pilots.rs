@@ -22,6 +22,7 @@ on_both_engines!(
     the_demo_pilot_reports_what_core_computes,
     placement_off_in_a_pilot_is_never_offered,
     an_admin_sees_every_pilot_and_defines_and_runs_one,
+    retention_after_30_days_is_ready_30_days_after_the_end,
 );
 
 async fn get(http: &reqwest::Client, app: &TestApp, path: &str) -> String {
@@ -868,4 +869,173 @@ async fn an_admin_sees_every_pilot_and_defines_and_runs_one(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
+}
+
+/// Issue 12, point 5, outcome "retention after 30 days": at the finish nothing is known and
+/// the report says on which day it will be; once 30 days have passed after the end, each
+/// student's outcome is the share of the skills they mastered during the pilot that they
+/// answered correctly when they next met them 30 or more days later, from the events.
+async fn retention_after_30_days_is_ready_30_days_after_the_end(backend: Backend) {
+    const DAY: i64 = 86_400_000;
+    let app = spawn_app(backend, 2).await;
+    let school = app.school.clone();
+    let class = school.class_id.clone();
+    let course_id = school.course_id.clone();
+    let course = app.store.current_course(&course_id).await.unwrap().unwrap();
+    let keeps = new_student(&app, &class, "ret-keeps").await;
+    let forgets = new_student(&app, &class, "ret-forgets").await;
+    let idle = new_student(&app, &class, "ret-idle").await;
+    let teacher = user_id(&app, &school.teacher).await;
+    let plan = PilotPlan {
+        question: "Does review keep skills?".into(),
+        conditions: vec![
+            condition("Review on", true, None),
+            condition("Review off", false, None),
+        ],
+        classes: vec![class.clone()],
+        unit_class: false,
+        outcome: Outcome::Retention30,
+        duration_days: 14,
+        min_effect: 0.3,
+        pre_test_r2: 0.5,
+        blinded: true,
+        mastery_bands: 3,
+    };
+    let t0 = ownpace_web::now_ms();
+    let id = app
+        .store
+        .create_pilot(&class, &course_id, &plan, &teacher, t0)
+        .await
+        .unwrap();
+    let member = |s: &UserId, condition: usize| NewMember {
+        student_id: s.clone(),
+        class_id: class.clone(),
+        condition,
+        stratum: "all".into(),
+        pre_test: 0.0,
+    };
+    app.store
+        .start_pilot(
+            &id,
+            5,
+            design::ALGORITHM,
+            &[member(&keeps, 0), member(&forgets, 1), member(&idle, 0)],
+            t0,
+        )
+        .await
+        .unwrap();
+    let state = app.state(ownpace_web::Config::default());
+    let skill = course.course.skills[0].id.clone();
+    let item = course
+        .course
+        .items_for_skill(&skill)
+        .next()
+        .unwrap()
+        .id
+        .clone();
+    let skills = vec![skill.clone()];
+    let answer = |student: UserId, correct: bool, at: i64, key: String| {
+        let store = app.store.clone();
+        let item = item.clone();
+        let skills = skills.clone();
+        let course_id = course_id.clone();
+        let state = state.clone();
+        async move {
+            store
+                .record_answer(
+                    &ownpace_storage::AnswerRecord {
+                        student_id: &student,
+                        course_id: &course_id,
+                        course_version: course.version,
+                        item_id: &item,
+                        skills: &skills,
+                        response: "null",
+                        correct,
+                        occurred_at: at,
+                        duration_ms: Some(20_000),
+                        idempotency_key: &key,
+                    },
+                    |s| state.bkt_params(s),
+                )
+                .await
+                .unwrap();
+        }
+    };
+    // Both master the skill in the pilot's first hour.
+    for (who, student) in [("k", &keeps), ("f", &forgets)] {
+        for i in 0..15 {
+            answer(
+                student.clone(),
+                true,
+                t0 + 60_000 * (i + 1),
+                format!("{who}{i}"),
+            )
+            .await;
+        }
+        let mastered = app
+            .store
+            .student_mastery(student, &course_id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.skill_id == skill && m.progress.is_mastered());
+        assert!(mastered, "15 right answers master the skill");
+    }
+    // 20 days later a wrong answer (too early to count), then at 31 days: right / wrong.
+    answer(keeps.clone(), false, t0 + 20 * DAY, "k-early".into()).await;
+    answer(keeps.clone(), true, t0 + 31 * DAY, "k-late".into()).await;
+    answer(forgets.clone(), false, t0 + 31 * DAY, "f-late".into()).await;
+    answer(forgets.clone(), true, t0 + 32 * DAY, "f-later".into()).await;
+
+    // Finish a day in: the report says when it will be ready, nothing is stored yet.
+    app.advance_days(1);
+    let http = client();
+    let csrf = login_page(&app, &http, &school.teacher).await;
+    let location = format!("/classes/{class}/pilots/{id}");
+    post(
+        &http,
+        &app,
+        &format!("{location}/finish"),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+    let pilot = app.store.pilot(&id).await.unwrap().unwrap();
+    let finished = pilot.finished_at.unwrap();
+    let page = get(&http, &app, &format!("{location}/report")).await;
+    assert!(page.contains("id=\"retention-ready-on\""), "{page}");
+    let day = ownpace_core::recommend::dates::day_month(finished + 30 * DAY, finished);
+    assert!(page.contains(&day), "ready on {day}: {page}");
+    assert!(
+        app.store
+            .pilot_members(&id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|m| m.outcome.is_none())
+    );
+
+    // 29 days after the finish: still not ready (signed in again: sessions expire).
+    app.advance_days(29);
+    let http = client();
+    login_page(&app, &http, &school.teacher).await;
+    let page = get(&http, &app, &format!("{location}/report")).await;
+    assert!(page.contains("id=\"retention-ready-on\""));
+
+    // 31 days after the finish: computed from the events and stored.
+    app.advance_days(2);
+    let http = client();
+    login_page(&app, &http, &school.teacher).await;
+    let page = get(&http, &app, &format!("{location}/report")).await;
+    assert!(!page.contains("retention-ready-on"), "{page}");
+    let outcome = |s: &UserId, members: &[ownpace_storage::pilots::PilotMember]| {
+        members.iter().find(|m| &m.student_id == s).unwrap().outcome
+    };
+    let members = app.store.pilot_members(&id).await.unwrap();
+    assert_eq!(outcome(&keeps, &members), Some(1.0));
+    assert_eq!(outcome(&forgets, &members), Some(0.0));
+    assert_eq!(
+        outcome(&idle, &members),
+        None,
+        "nothing mastered: no outcome"
+    );
 }

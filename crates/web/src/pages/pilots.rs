@@ -952,6 +952,8 @@ struct ReportPage {
     distribution_svg: String,
     subgroups: Vec<SubgroupView>,
     opted_out: usize,
+    /// For retention after 30 days before it can be computed: the day it will be ready.
+    ready_on: String,
 }
 
 pub async fn report(
@@ -964,6 +966,13 @@ pub async fn report(
 ) -> Result<Response, WebError> {
     let pilot = pilot_of_class(&state, &class.id, &pilot_id).await?;
     let members = state.store.pilot_members(&pilot.id).await?;
+    // Retention after 30 days: computed once 30 days have passed after the end.
+    let retention_ready = crate::pilots::refresh_retention(&state, &pilot, &members).await?;
+    let members = if retention_ready.is_none() && pilot.plan.outcome == Outcome::Retention30 {
+        state.store.pilot_members(&pilot.id).await?
+    } else {
+        members
+    };
     let ReportView {
         report,
         forest_svg,
@@ -1061,6 +1070,13 @@ pub async fn report(
         distribution_svg,
         subgroups,
         opted_out,
+        ready_on: retention_ready.map_or_else(String::new, |at| {
+            if at == i64::MAX {
+                "30 days after the pilot ends (it has not started)".to_string()
+            } else {
+                crate::views::date(at, state.now())
+            }
+        }),
     }
     .into_response())
 }
