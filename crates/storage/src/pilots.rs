@@ -25,7 +25,8 @@ pub struct ConditionSetting {
     pub name: String,
     /// Spaced review offered as a next step (off: reviews are not suggested).
     pub spaced_review: bool,
-    /// The placement check offered (stored; see `docs/evidence.md` for what takes effect).
+    /// The placement check offered (off: never offered, the check page sends the student
+    /// back to the course page).
     pub placement: bool,
     /// A screen-time budget for the condition's students (the lowest budget still wins).
     pub daily_minutes: Option<u32>,
@@ -53,19 +54,25 @@ pub enum Outcome {
     MasteryPerHour,
     /// Minutes on screen per week during the pilot, from the events.
     ScreenTime,
+    /// The share of the skills mastered during the pilot still answered correctly when
+    /// next met 30 or more days after mastering, from the events (ready 30 days after the
+    /// pilot's end).
+    Retention30,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 3] = [
+    pub const ALL: [Outcome; 4] = [
         Outcome::PostTest,
         Outcome::MasteryPerHour,
         Outcome::ScreenTime,
+        Outcome::Retention30,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::PostTest => "post_test",
             Outcome::MasteryPerHour => "mastery_per_hour",
             Outcome::ScreenTime => "screen_time",
+            Outcome::Retention30 => "retention_30_days",
         }
     }
     pub fn parse(text: &str) -> Option<Outcome> {
@@ -76,6 +83,9 @@ impl Outcome {
             Outcome::PostTest => "post-test score (0-100), entered by the teacher",
             Outcome::MasteryPerHour => "skills mastered per hour on screen",
             Outcome::ScreenTime => "minutes on screen per week",
+            Outcome::Retention30 => {
+                "retention after 30 days (share of the skills mastered during the pilot still answered correctly 30 or more days later)"
+            }
         }
     }
 }

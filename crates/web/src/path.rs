@@ -463,6 +463,8 @@ pub async fn home_path(
         .placement_result(student_id, &course.course.id)
         .await?;
     let practised = path.statuses.values().any(|s| s.attempts > 0);
+    // A running pilot's condition may turn the placement check off (issue 12, point 5).
+    let offered = crate::pilots::placement_offered(state, student_id).await?;
     let placement_summary = placement.as_ref().map_or_else(String::new, |result| {
         placement::summary_from_beliefs(&course.course, &result.beliefs).text
     });
@@ -478,7 +480,7 @@ pub async fn home_path(
     let meter = crate::screen::meter(&crate::screen::standing(state, student_id).await?);
     Ok(HomePath {
         meter,
-        needs_placement: placement.is_none() && !practised,
+        needs_placement: offered && placement.is_none() && !practised,
         placement_summary,
         options,
         goals: goal_views(

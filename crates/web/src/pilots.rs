@@ -5,12 +5,14 @@
 //! `pages::pilots`, the JSON report in `pilots_api`.
 
 use crate::{AppState, WebError};
+use ownpace_core::events::EventKind;
 use ownpace_core::ids::{ClassId, UserId};
 use ownpace_core::pilot::design::{
     self, Participant, PilotSize, PowerAssumptions, Randomisation, RandomisationPlan, Unit,
 };
 use ownpace_core::pilot::plots::{self, ForestRow};
 use ownpace_core::pilot::report::{self, PilotData, PilotReport, StudentResult};
+use ownpace_core::pilot::retention::{self, GradedAnswer};
 use ownpace_core::screen_time::{self, Budget};
 use ownpace_storage::pilots::{NewMember, Outcome, Pilot, PilotMember, PilotStatus};
 
@@ -267,6 +269,9 @@ pub async fn outcomes(
         }
         let value = match pilot.plan.outcome {
             Outcome::PostTest => m.outcome,
+            // Not known at the finish: computed once 30 days have passed after the end
+            // (`refresh_retention`).
+            Outcome::Retention30 => None,
             Outcome::MasteryPerHour | Outcome::ScreenTime => {
                 let stamps = state
                     .store
@@ -511,3 +516,74 @@ pub async fn condition_now(
         },
     )
 }
+
+/// Whether the placement check is offered to a student now: off only while a running
+/// pilot's condition turns it off for them (issue 12, point 5). Opted-out students, and
+/// students in no running pilot, get the default (offered).
+pub async fn placement_offered(state: &AppState, student_id: &UserId) -> Result<bool, WebError> {
+    Ok(state
+        .store
+        .running_condition(student_id, state.now())
+        .await?
+        .is_none_or(|c| c.placement))
+}
+
+/// The end of a pilot's window: its planned end, or its finish when that came first.
+pub fn window_end(pilot: &Pilot) -> Option<i64> {
+    let planned = pilot.ends_at()?;
+    Some(pilot.finished_at.map_or(planned, |f| f.min(planned)))
+}
+
+/// When a "retention after 30 days" outcome can be computed: 30 days after the window's
+/// end (`None` before the pilot starts).
+pub fn retention_ready_at(pilot: &Pilot) -> Option<i64> {
+    window_end(pilot).map(|end| end + retention::RETENTION_GAP_MS)
+}
+
+/// For a pilot whose outcome is retention after 30 days: once it is finished and 30 days
+/// have passed after its end, (re)computes every member's retention from the events and
+/// stores it as their outcome, and answers `None`; before that, answers the day it will be
+/// ready (ms). Other outcomes: `None`, nothing done.
+pub async fn refresh_retention(
+    state: &AppState,
+    pilot: &Pilot,
+    members: &[PilotMember],
+) -> Result<Option<i64>, WebError> {
+    if pilot.plan.outcome != Outcome::Retention30 {
+        return Ok(None);
+    }
+    let ready_at = retention_ready_at(pilot).unwrap_or(i64::MAX);
+    if pilot.status != PilotStatus::Finished || state.now() < ready_at {
+        return Ok(Some(ready_at));
+    }
+    let start = pilot.started_at.unwrap_or(0);
+    let end = window_end(pilot).unwrap_or(start);
+    let mut outcomes = Vec::new();
+    for m in members {
+        if m.opted_out_at.is_some() {
+            outcomes.push((m.student_id.clone(), None));
+            continue;
+        }
+        let answers: Vec<GradedAnswer> = state
+            .store
+            .student_events(&m.student_id, &pilot.course_id, MAX_EVENTS)
+            .await?
+            .into_iter()
+            .filter(|e| matches!(e.kind, EventKind::Answer | EventKind::SheetAnswer))
+            .filter_map(|e| {
+                Some(GradedAnswer {
+                    correct: e.correct?,
+                    skills: e.skills,
+                    at: e.occurred_at,
+                })
+            })
+            .collect();
+        let value = retention::retention(&answers, start, end, &|skill| state.bkt_params(skill));
+        outcomes.push((m.student_id.clone(), value));
+    }
+    state.store.set_pilot_outcomes(&pilot.id, &outcomes).await?;
+    Ok(None)
+}
+
+/// The most events of one student read for the retention outcome.
+const MAX_EVENTS: i64 = 200_000;

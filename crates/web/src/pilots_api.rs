@@ -2,8 +2,8 @@
 //! page, for a teacher of the class the pilot was defined on. Described in the OpenAPI
 //! document (merged into `api::openapi_document`).
 
-use crate::auth::guard::TeacherOfClass;
-use crate::routing::{Access, Route, Subject, TEACHER, get};
+use crate::auth::guard::StaffOfClass;
+use crate::routing::{Access, Route, Subject, TEACHER_OR_ADMIN, get};
 use crate::{AppState, WebError};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -17,7 +17,7 @@ pub(crate) struct PilotsApi;
 pub(crate) fn routes() -> Vec<Route> {
     vec![get(
         "/api/v1/classes/{class}/pilots/{pilot}/report",
-        Access::Roles(TEACHER, Subject::Class("class")),
+        Access::Roles(TEACHER_OR_ADMIN, Subject::Class("class")),
         pilot_report,
     )]
 }
@@ -52,15 +52,24 @@ pub struct PilotReportBody {
            ("pilot" = String, Path, description = "The pilot.")),
     responses(
         (status = 200, description = "The pilot's report: Hedges' g with its 95% interval (ANCOVA on the pre-test; class-level when classes were randomised), raw means and attrition per condition, or the reasons it is too small to report.", body = PilotReportBody),
-        (status = 404, description = "No such pilot on a class this teacher teaches.", body = crate::api::ErrorBody)))]
+        (status = 404, description = "No such pilot on a class this teacher teaches (an admin: on this class).", body = crate::api::ErrorBody)))]
 pub async fn pilot_report(
     State(state): State<AppState>,
-    TeacherOfClass { class, .. }: TeacherOfClass,
+    StaffOfClass { class, .. }: StaffOfClass,
     Path(path): Path<(String, String)>,
 ) -> Result<Json<PilotReportBody>, WebError> {
     let pilot_id = path.1;
     let pilot = crate::pages::pilots::pilot_of_class(&state, &class.id, &pilot_id).await?;
     let members = state.store.pilot_members(&pilot.id).await?;
+    // Retention after 30 days: computed (and stored) once 30 days have passed after the end.
+    let members = if crate::pilots::refresh_retention(&state, &pilot, &members)
+        .await?
+        .is_none()
+    {
+        state.store.pilot_members(&pilot.id).await?
+    } else {
+        members
+    };
     let view = crate::pilots::report_view(&pilot, &members)?;
     Ok(Json(PilotReportBody {
         question: pilot.plan.question.clone(),

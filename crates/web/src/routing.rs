@@ -91,4 +91,6 @@ pub(crate) const STUDENT: &[Role] = &[Role::Student];
 pub(crate) const TEACHER: &[Role] = &[Role::Teacher];
 pub(crate) const GUARDIAN: &[Role] = &[Role::Guardian];
 pub(crate) const ADMIN: &[Role] = &[Role::Admin];
+/// A class's teachers, or an admin for any class (the guard proves "admin: any class").
+pub(crate) const TEACHER_OR_ADMIN: &[Role] = &[Role::Teacher, Role::Admin];
 pub(crate) const LEARNING: &[Role] = &[Role::Student, Role::Teacher];

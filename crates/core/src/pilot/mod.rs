@@ -21,6 +21,7 @@ pub mod calibrate;
 pub mod design;
 pub mod plots;
 pub mod report;
+pub mod retention;
 pub mod stats;
 
 use thiserror::Error;

@@ -20,6 +20,9 @@ use ownpace_storage::{AuditAction, Backend, NewUser, Role};
 on_both_engines!(
     a_pilot_is_defined_started_frozen_amended_and_opted_out_of,
     the_demo_pilot_reports_what_core_computes,
+    placement_off_in_a_pilot_is_never_offered,
+    an_admin_sees_every_pilot_and_defines_and_runs_one,
+    retention_after_30_days_is_ready_30_days_after_the_end,
 );
 
 async fn get(http: &reqwest::Client, app: &TestApp, path: &str) -> String {
@@ -652,4 +655,387 @@ async fn the_demo_pilot_reports_what_core_computes(backend: Backend) {
         panic!("still ready");
     };
     assert!((c2[0].effect.g - effect.g).abs() < 1e-12);
+}
+
+/// A new student with the demo password in `class` (no answers, no placement yet).
+async fn new_student(app: &TestApp, class: &ClassId, username: &str) -> UserId {
+    let hash = ownpace_web::hash_password(ownpace::demo::DEMO_PASSWORD.to_string())
+        .await
+        .unwrap();
+    let user = app
+        .store
+        .create_user(NewUser {
+            username,
+            display_name: username,
+            role: Role::Student,
+            password_hash: &hash,
+            created_at: ownpace_web::now_ms(),
+        })
+        .await
+        .unwrap();
+    app.store
+        .add_to_class(class, &user.id, ownpace_web::now_ms())
+        .await
+        .unwrap();
+    user.id
+}
+
+/// Issue 12, point 5: a condition that turns placement off takes effect. Its students are
+/// never invited to the placement check and the check's page sends them back to the
+/// course page without recording an answer; students of the other condition, and a
+/// student opted out by a guardian, get the default (the invitation, the check).
+async fn placement_off_in_a_pilot_is_never_offered(backend: Backend) {
+    let app = spawn_app(backend, 2).await;
+    let school = app.school.clone();
+    let class = school.class_id.clone();
+    let course = school.course_id.clone();
+    let on = new_student(&app, &class, "place-on").await;
+    let off = new_student(&app, &class, "place-off").await;
+    let opted = new_student(&app, &class, "place-opted").await;
+    let teacher = user_id(&app, &school.teacher).await;
+    let mut without = condition("No placement", true, None);
+    without.placement = false;
+    let plan = PilotPlan {
+        question: "Does the placement check help?".into(),
+        conditions: vec![condition("Placement", true, None), without],
+        classes: vec![class.clone()],
+        unit_class: false,
+        outcome: Outcome::PostTest,
+        duration_days: 14,
+        min_effect: 0.3,
+        pre_test_r2: 0.5,
+        blinded: true,
+        mastery_bands: 3,
+    };
+    let now = ownpace_web::now_ms();
+    let id = app
+        .store
+        .create_pilot(&class, &course, &plan, &teacher, now)
+        .await
+        .unwrap();
+    let member = |s: &UserId, condition: usize| NewMember {
+        student_id: s.clone(),
+        class_id: class.clone(),
+        condition,
+        stratum: "all".into(),
+        pre_test: 0.0,
+    };
+    let members = vec![member(&on, 0), member(&off, 1), member(&opted, 1)];
+    app.store
+        .start_pilot(&id, 11, design::ALGORITHM, &members, now)
+        .await
+        .unwrap();
+    let guardian = user_id(&app, &school.guardian).await;
+    assert!(
+        app.store
+            .opt_out_of_pilot(&id, &opted, &guardian, now)
+            .await
+            .unwrap()
+    );
+
+    let course_page = format!("/learn/{course}");
+    let check = format!("/learn/{course}/placement");
+    // Placement on: invited, and the check asks a question.
+    let http = client();
+    login_page(&app, &http, "place-on").await;
+    let home = get(&http, &app, &course_page).await;
+    assert!(home.contains("id=\"start-placement\""), "{home}");
+    let page = get(&http, &app, &check).await;
+    assert!(page.contains("id=\"placement-form\""), "{page}");
+
+    // Placement off: no invitation, the check's page sends the student back, and an
+    // answer posted anyway is not recorded.
+    let http = client();
+    let csrf = login_page(&app, &http, "place-off").await;
+    let home = get(&http, &app, &course_page).await;
+    assert!(home.contains("id=\"next-steps\"") || home.contains("Nothing to suggest"));
+    assert!(!home.contains("start-placement"), "{home}");
+    assert!(!home.to_lowercase().contains("pilot"));
+    let response = http
+        .get(format!("{}{check}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], course_page.as_str());
+    let data = app.store.current_course(&course).await.unwrap().unwrap();
+    let item = &data.course.items[0];
+    let response = http
+        .post(format!("{}{check}/answer", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("skill", item.skills[0].as_str()),
+            ("item", item.id.as_str()),
+            ("key", "00000000-0000-4000-8000-000000000001"),
+            ("response", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert!(
+        app.store
+            .placement_answers(&off, &course)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing recorded while placement is off"
+    );
+
+    // Opted out of the same condition: the default experience, the check is offered.
+    let http = client();
+    login_page(&app, &http, "place-opted").await;
+    let home = get(&http, &app, &course_page).await;
+    assert!(home.contains("id=\"start-placement\""), "{home}");
+
+    // Once the pilot's planned days are over, the condition ends: placement comes back.
+    app.advance_days(15);
+    let http = client();
+    login_page(&app, &http, "place-off").await;
+    let home = get(&http, &app, &course_page).await;
+    assert!(home.contains("id=\"start-placement\""), "{home}");
+}
+
+/// Issue 12, point 5 ("admin or teacher"): the admin page lists every class's pilots and
+/// opens their pages; an admin defines, starts and reads a pilot on a class they do not
+/// teach, and the class's teachers see it; a teacher of another class still gets 404.
+async fn an_admin_sees_every_pilot_and_defines_and_runs_one(backend: Backend) {
+    let app = spawn_app(backend, 4).await;
+    let school = app.school.clone();
+    let teacher = user_id(&app, &school.teacher).await;
+    let running = running_pilot(&app, &school.class_id, &teacher).await;
+
+    let admin = client();
+    let csrf = login_page(&app, &admin, &school.admin).await;
+    let home = get(&admin, &app, "/admin").await;
+    let link = format!("/classes/{}/pilots/{running}", school.class_id);
+    assert!(home.contains("id=\"admin-pilots\""), "{home}");
+    assert!(
+        home.contains(&link) && home.contains("Policy check"),
+        "{home}"
+    );
+    let page = get(&admin, &app, &link).await;
+    assert!(page.contains("Policy check"), "{page}");
+    assert!(
+        page.contains("href=\"/admin\""),
+        "the crumb leads to the admin page"
+    );
+
+    // Define on the other class (the admin teaches none): the power calculation shows.
+    let other = school.other_class_id.clone();
+    let list = get(&admin, &app, &format!("/classes/{other}/pilots")).await;
+    assert!(list.contains("Define a pilot"), "{list}");
+    let form = plan_form(&csrf, "Do budgets help?", "Budget");
+    let location = post(&admin, &app, &format!("/classes/{other}/pilots"), &form).await;
+    let pilot_id = location.rsplit('/').next().unwrap().to_string();
+    let pilot = app.store.pilot(&pilot_id).await.unwrap().unwrap();
+    assert_eq!(pilot.class_id, other);
+    assert_eq!(pilot.created_by, user_id(&app, &school.admin).await);
+    let page = get(&admin, &app, &location).await;
+    assert!(page.contains("id=\"power-statement\""), "{page}");
+
+    // Start: the other class's students are randomised; the report page opens.
+    post(
+        &admin,
+        &app,
+        &format!("{location}/start"),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+    let pilot = app.store.pilot(&pilot_id).await.unwrap().unwrap();
+    assert_eq!(pilot.status, PilotStatus::Running);
+    let members = app.store.pilot_members(&pilot_id).await.unwrap();
+    let students = app.store.class_students(&other).await.unwrap();
+    assert_eq!(members.len(), students.len());
+    assert!(!members.is_empty());
+    let report = get(&admin, &app, &format!("{location}/report")).await;
+    assert!(report.contains("Do budgets help?"), "{report}");
+    let home = get(&admin, &app, "/admin").await;
+    assert!(home.contains("Do budgets help?"), "{home}");
+
+    // A teacher who does not teach that class still gets 404; a missing class 404s for
+    // the admin too.
+    let teacher_http = client();
+    login_page(&app, &teacher_http, &school.teacher).await;
+    let response = teacher_http
+        .get(format!("{}{location}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let response = admin
+        .get(format!("{}/classes/no-such-class/pilots", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+}
+
+/// Issue 12, point 5, outcome "retention after 30 days": at the finish nothing is known and
+/// the report says on which day it will be; once 30 days have passed after the end, each
+/// student's outcome is the share of the skills they mastered during the pilot that they
+/// answered correctly when they next met them 30 or more days later, from the events.
+async fn retention_after_30_days_is_ready_30_days_after_the_end(backend: Backend) {
+    const DAY: i64 = 86_400_000;
+    let app = spawn_app(backend, 2).await;
+    let school = app.school.clone();
+    let class = school.class_id.clone();
+    let course_id = school.course_id.clone();
+    let course = app.store.current_course(&course_id).await.unwrap().unwrap();
+    let keeps = new_student(&app, &class, "ret-keeps").await;
+    let forgets = new_student(&app, &class, "ret-forgets").await;
+    let idle = new_student(&app, &class, "ret-idle").await;
+    let teacher = user_id(&app, &school.teacher).await;
+    let plan = PilotPlan {
+        question: "Does review keep skills?".into(),
+        conditions: vec![
+            condition("Review on", true, None),
+            condition("Review off", false, None),
+        ],
+        classes: vec![class.clone()],
+        unit_class: false,
+        outcome: Outcome::Retention30,
+        duration_days: 14,
+        min_effect: 0.3,
+        pre_test_r2: 0.5,
+        blinded: true,
+        mastery_bands: 3,
+    };
+    let t0 = ownpace_web::now_ms();
+    let id = app
+        .store
+        .create_pilot(&class, &course_id, &plan, &teacher, t0)
+        .await
+        .unwrap();
+    let member = |s: &UserId, condition: usize| NewMember {
+        student_id: s.clone(),
+        class_id: class.clone(),
+        condition,
+        stratum: "all".into(),
+        pre_test: 0.0,
+    };
+    app.store
+        .start_pilot(
+            &id,
+            5,
+            design::ALGORITHM,
+            &[member(&keeps, 0), member(&forgets, 1), member(&idle, 0)],
+            t0,
+        )
+        .await
+        .unwrap();
+    let state = app.state(ownpace_web::Config::default());
+    let skill = course.course.skills[0].id.clone();
+    let item = course
+        .course
+        .items_for_skill(&skill)
+        .next()
+        .unwrap()
+        .id
+        .clone();
+    let skills = vec![skill.clone()];
+    let answer = |student: UserId, correct: bool, at: i64, key: String| {
+        let store = app.store.clone();
+        let item = item.clone();
+        let skills = skills.clone();
+        let course_id = course_id.clone();
+        let state = state.clone();
+        async move {
+            store
+                .record_answer(
+                    &ownpace_storage::AnswerRecord {
+                        student_id: &student,
+                        course_id: &course_id,
+                        course_version: course.version,
+                        item_id: &item,
+                        skills: &skills,
+                        response: "null",
+                        correct,
+                        occurred_at: at,
+                        duration_ms: Some(20_000),
+                        idempotency_key: &key,
+                    },
+                    |s| state.bkt_params(s),
+                )
+                .await
+                .unwrap();
+        }
+    };
+    // Both master the skill in the pilot's first hour.
+    for (who, student) in [("k", &keeps), ("f", &forgets)] {
+        for i in 0..15 {
+            answer(
+                student.clone(),
+                true,
+                t0 + 60_000 * (i + 1),
+                format!("{who}{i}"),
+            )
+            .await;
+        }
+        let mastered = app
+            .store
+            .student_mastery(student, &course_id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.skill_id == skill && m.progress.is_mastered());
+        assert!(mastered, "15 right answers master the skill");
+    }
+    // 20 days later a wrong answer (too early to count), then at 31 days: right / wrong.
+    answer(keeps.clone(), false, t0 + 20 * DAY, "k-early".into()).await;
+    answer(keeps.clone(), true, t0 + 31 * DAY, "k-late".into()).await;
+    answer(forgets.clone(), false, t0 + 31 * DAY, "f-late".into()).await;
+    answer(forgets.clone(), true, t0 + 32 * DAY, "f-later".into()).await;
+
+    // Finish a day in: the report says when it will be ready, nothing is stored yet.
+    app.advance_days(1);
+    let http = client();
+    let csrf = login_page(&app, &http, &school.teacher).await;
+    let location = format!("/classes/{class}/pilots/{id}");
+    post(
+        &http,
+        &app,
+        &format!("{location}/finish"),
+        &[("_csrf", &csrf)],
+    )
+    .await;
+    let pilot = app.store.pilot(&id).await.unwrap().unwrap();
+    let finished = pilot.finished_at.unwrap();
+    let page = get(&http, &app, &format!("{location}/report")).await;
+    assert!(page.contains("id=\"retention-ready-on\""), "{page}");
+    let day = ownpace_core::recommend::dates::day_month(finished + 30 * DAY, finished);
+    assert!(page.contains(&day), "ready on {day}: {page}");
+    assert!(
+        app.store
+            .pilot_members(&id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|m| m.outcome.is_none())
+    );
+
+    // 29 days after the finish: still not ready (signed in again: sessions expire).
+    app.advance_days(29);
+    let http = client();
+    login_page(&app, &http, &school.teacher).await;
+    let page = get(&http, &app, &format!("{location}/report")).await;
+    assert!(page.contains("id=\"retention-ready-on\""));
+
+    // 31 days after the finish: computed from the events and stored.
+    app.advance_days(2);
+    let http = client();
+    login_page(&app, &http, &school.teacher).await;
+    let page = get(&http, &app, &format!("{location}/report")).await;
+    assert!(!page.contains("retention-ready-on"), "{page}");
+    let outcome = |s: &UserId, members: &[ownpace_storage::pilots::PilotMember]| {
+        members.iter().find(|m| &m.student_id == s).unwrap().outcome
+    };
+    let members = app.store.pilot_members(&id).await.unwrap();
+    assert_eq!(outcome(&keeps, &members), Some(1.0));
+    assert_eq!(outcome(&forgets, &members), Some(0.0));
+    assert_eq!(
+        outcome(&idle, &members),
+        None,
+        "nothing mastered: no outcome"
+    );
 }

@@ -205,7 +205,9 @@ async fn prove(
             let related = match user.role {
                 Role::Teacher => store.teaches_class(&user.id, &class).await?,
                 Role::Student => store.is_enrolled(&user.id, &class).await?,
-                _ => false,
+                // Admin: any class that exists (only routes listing the admin role get here).
+                Role::Admin => store.class(&class).await?.is_some(),
+                Role::Guardian => false,
             };
             related.then_some(Proof::Class(class))
         }
@@ -445,6 +447,28 @@ impl FromRequestParts<AppState> for TeacherOfClass {
         };
         let class = state.store.class(id).await?.ok_or(WebError::NotFound)?;
         Ok(TeacherOfClass { teacher, class })
+    }
+}
+
+/// A teacher of the class in the path, or an admin (any class): on routes that list both
+/// roles (pilot studies, issue 12 point 5: "admin or teacher"). `teacher` is the caller.
+pub struct StaffOfClass {
+    pub teacher: CurrentUser,
+    pub class: Class,
+}
+
+impl FromRequestParts<AppState> for StaffOfClass {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let teacher = caller(parts)?;
+        if !matches!(teacher.user.role, Role::Teacher | Role::Admin) {
+            return Err(WebError::Forbidden);
+        }
+        let Proof::Class(id) = proof(parts)? else {
+            return Err(WebError::NotFound);
+        };
+        let class = state.store.class(id).await?.ok_or(WebError::NotFound)?;
+        Ok(StaffOfClass { teacher, class })
     }
 }
 

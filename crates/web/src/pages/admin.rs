@@ -16,6 +16,7 @@ use axum::extract::{Form, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use ownpace_core::ids::CourseId;
+use ownpace_storage::pilots::PilotStatus;
 use ownpace_storage::{Role, User};
 use serde::Deserialize;
 
@@ -42,6 +43,17 @@ struct AdminClass {
     course_title: String,
     teachers: String,
     students: usize,
+    /// Pilot studies defined on the class (issue 12: admins define and run pilots too).
+    pilots: usize,
+}
+
+/// A pilot study on the admin page: every class's pilots, each opening its page.
+struct AdminPilot {
+    class_id: String,
+    class_name: String,
+    id: String,
+    question: String,
+    status: &'static str,
 }
 
 struct AdminUser {
@@ -59,6 +71,7 @@ struct AdminPage {
     flash: Flash,
     users: Vec<AdminUser>,
     classes: Vec<AdminClass>,
+    pilots: Vec<AdminPilot>,
     courses: Vec<(String, String, i64)>,
     role_choices: &'static [(&'static str, &'static str)],
 }
@@ -106,9 +119,23 @@ pub async fn admin(
         .map(|c| (c.course.id.to_string(), c.course.title.clone(), c.version))
         .collect();
     let mut classes = Vec::new();
+    let mut pilots = Vec::new();
     for class in state.store.classes().await? {
         let teachers = state.store.class_teachers(&class.id).await?;
         let students = state.store.class_students(&class.id).await?.len();
+        let of_class = state.store.pilots_of_class(&class.id).await?;
+        let pilot_count = of_class.len();
+        pilots.extend(of_class.into_iter().map(|p| AdminPilot {
+            class_id: class.id.to_string(),
+            class_name: class.name.clone(),
+            status: match p.status {
+                PilotStatus::Draft => "draft",
+                PilotStatus::Running => "running",
+                PilotStatus::Finished => "finished",
+            },
+            question: p.plan.question,
+            id: p.id,
+        }));
         classes.push(AdminClass {
             course_title: courses
                 .iter()
@@ -122,6 +149,7 @@ pub async fn admin(
                 .collect::<Vec<_>>()
                 .join(", "),
             students,
+            pilots: pilot_count,
         });
     }
     Ok(AdminPage {
@@ -129,6 +157,7 @@ pub async fn admin(
         flash,
         users,
         classes,
+        pilots,
         courses,
         role_choices: ROLE_CHOICES,
     }

@@ -5,11 +5,12 @@
 //! child's pilots on the family page and can opt them out. Students see nothing of
 //! pilots; their condition only changes what Ownpace offers them.
 
-use crate::auth::guard::{GuardianOf, TeacherOfClass};
+use crate::auth::CurrentUser;
+use crate::auth::guard::{GuardianOf, StaffOfClass};
 use crate::flash::{self, Flash};
 use crate::layout::Layout;
 use crate::pilots::{PowerView, ReportView, SubgroupView};
-use crate::routing::{Access, GUARDIAN, Route, Subject, TEACHER, get, post};
+use crate::routing::{Access, GUARDIAN, Route, Subject, TEACHER_OR_ADMIN, get, post};
 use crate::{AppState, WebError};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -21,7 +22,7 @@ use ownpace_core::pilot::report::PilotReport;
 use ownpace_storage::pilots::{
     Amendment, ConditionSetting, Outcome, Pilot, PilotPlan, PilotStatus,
 };
-use ownpace_storage::{AuditAction, Class};
+use ownpace_storage::{AuditAction, Class, Role};
 
 /// Condition rows on the plan form.
 const CONDITION_ROWS: usize = 4;
@@ -29,7 +30,8 @@ const CONDITION_ROWS: usize = 4;
 const MAX_FIELDS: usize = 400;
 
 pub(crate) fn routes() -> Vec<Route> {
-    let teacher = Access::Roles(TEACHER, Subject::Class("class"));
+    // A class's teachers, or an admin for any class (issue 12, point 5: "admin or teacher").
+    let teacher = Access::Roles(TEACHER_OR_ADMIN, Subject::Class("class"));
     vec![
         get("/classes/{class}/pilots", teacher, list),
         post("/classes/{class}/pilots", teacher, create),
@@ -46,6 +48,24 @@ pub(crate) fn routes() -> Vec<Route> {
             opt_out,
         ),
     ]
+}
+
+/// Where the caller's classes are: "My classes" for a teacher, the admin page for an admin.
+fn home_crumb(current: &CurrentUser) -> (&'static str, &'static str) {
+    if current.user.role == Role::Admin {
+        ("/admin", "Administration")
+    } else {
+        ("/classes", "My classes")
+    }
+}
+
+/// Where a class's own page is for the caller (the dashboard, or the admin's class page).
+fn class_root(current: &CurrentUser) -> &'static str {
+    if current.user.role == Role::Admin {
+        "/admin/classes"
+    } else {
+        "/classes"
+    }
 }
 
 /// The pilot in the path when it was defined on the class in the path, else 404.
@@ -101,7 +121,7 @@ fn minutes(fields: &Fields, name: &str) -> Result<Option<u32>, WebError> {
 /// teacher and hold the same course (authorized like path ids: otherwise 404).
 async fn read_plan(
     state: &AppState,
-    teacher: &UserId,
+    current: &CurrentUser,
     class: &Class,
     fields: &Fields,
 ) -> Result<PilotPlan, WebError> {
@@ -112,7 +132,10 @@ async fn read_plan(
     for (k, v) in fields {
         if k == "classes" && v != class.id.as_str() {
             let id = ClassId::new(v.trim());
-            if v.len() > 64 || !state.store.teaches_class(teacher, &id).await? {
+            // An admin may add any class (with the same course, checked below).
+            let allowed = current.user.role == Role::Admin
+                || state.store.teaches_class(&current.user.id, &id).await?;
+            if v.len() > 64 || !allowed {
                 return Err(WebError::NotFound);
             }
             match state.store.class(&id).await? {
@@ -289,16 +312,20 @@ fn plan_form(plan: Option<&PilotPlan>, flash: &Flash, form: &str, others: &[Clas
     }
 }
 
-/// The teacher's other classes with the same course (the plan form offers them).
+/// The teacher's other classes with the same course (the plan form offers them); every
+/// other class with the same course for an admin.
 async fn other_classes(
     state: &AppState,
-    teacher: &UserId,
+    current: &CurrentUser,
     class: &Class,
 ) -> Result<Vec<Class>, WebError> {
-    Ok(state
-        .store
-        .classes_taught_by(teacher)
-        .await?
+    // An admin may run a pilot across any classes with the same course.
+    let candidates = if current.user.role == Role::Admin {
+        state.store.classes().await?
+    } else {
+        state.store.classes_taught_by(&current.user.id).await?
+    };
+    Ok(candidates
         .into_iter()
         .filter(|c| c.id != class.id && c.course_id == class.course_id)
         .collect())
@@ -332,10 +359,10 @@ fn status_words(p: &Pilot) -> &'static str {
 
 pub async fn list(
     State(state): State<AppState>,
-    TeacherOfClass {
+    StaffOfClass {
         teacher: current,
         class,
-    }: TeacherOfClass,
+    }: StaffOfClass,
 ) -> Result<Response, WebError> {
     let now = state.now();
     let pilots = state
@@ -351,16 +378,16 @@ pub async fn list(
         })
         .collect();
     let flash = flash::take(&state, &current, &format!("/classes/{}/pilots", class.id)).await?;
-    let others = other_classes(&state, &current.user.id, &class).await?;
-    let class_href = format!("/classes/{}", class.id);
+    let others = other_classes(&state, &current, &class).await?;
+    let class_href = format!("{}/{}", class_root(&current), class.id);
     Ok(ListPage {
         layout: Layout::new(
             format!("Pilots · {}", class.name),
             Some(&current),
-            "/classes",
+            home_crumb(&current).0,
         )
         .with_crumbs([
-            ("/classes", "My classes"),
+            home_crumb(&current),
             (class_href.as_str(), class.name.as_str()),
         ]),
         form: plan_form(None, &flash, "plan", &others),
@@ -374,13 +401,13 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<AppState>,
-    TeacherOfClass {
+    StaffOfClass {
         teacher: current,
         class,
-    }: TeacherOfClass,
+    }: StaffOfClass,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
-    let plan = read_plan(&state, &current.user.id, &class, &fields).await;
+    let plan = read_plan(&state, &current, &class, &fields).await;
     let plan = match plan {
         Err(WebError::NotFound) => return Err(WebError::NotFound),
         other => other,
@@ -542,10 +569,10 @@ fn number_words(v: Option<f64>) -> String {
 
 pub async fn show(
     State(state): State<AppState>,
-    TeacherOfClass {
+    StaffOfClass {
         teacher: current,
         class,
-    }: TeacherOfClass,
+    }: StaffOfClass,
     Path((_, pilot_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let pilot = pilot_of_class(&state, &class.id, &pilot_id).await?;
@@ -622,7 +649,7 @@ pub async fn show(
     }
     let location = format!("/classes/{}/pilots/{}", class.id, pilot.id);
     let flash = flash::take(&state, &current, &location).await?;
-    let others = other_classes(&state, &current.user.id, &class).await?;
+    let others = other_classes(&state, &current, &class).await?;
     if !members.is_empty() {
         // The page shows these students' conditions and scores.
         let ids: Vec<&UserId> = members.iter().map(|m| &m.student_id).collect();
@@ -636,10 +663,10 @@ pub async fn show(
         .await?;
     }
     let pilots_href = format!("/classes/{}/pilots", class.id);
-    let class_href = format!("/classes/{}", class.id);
+    let class_href = format!("{}/{}", class_root(&current), class.id);
     Ok(PilotPage {
-        layout: Layout::new("Pilot", Some(&current), "/classes").with_crumbs([
-            ("/classes", "My classes"),
+        layout: Layout::new("Pilot", Some(&current), home_crumb(&current).0).with_crumbs([
+            home_crumb(&current),
             (class_href.as_str(), class.name.as_str()),
             (pilots_href.as_str(), "Pilots"),
         ]),
@@ -673,17 +700,17 @@ pub async fn show(
 
 pub async fn edit(
     State(state): State<AppState>,
-    TeacherOfClass {
+    StaffOfClass {
         teacher: current,
         class,
-    }: TeacherOfClass,
+    }: StaffOfClass,
     Path((_, pilot_id)): Path<(String, String)>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
     let pilot = pilot_of_class(&state, &class.id, &pilot_id).await?;
     let location = format!("/classes/{}/pilots/{}#plan-form", class.id, pilot.id);
     let result = async {
-        let plan = read_plan(&state, &current.user.id, &class, &fields).await?;
+        let plan = read_plan(&state, &current, &class, &fields).await?;
         state.store.edit_pilot(&pilot.id, &plan).await?;
         Ok(Flash::success("Plan saved"))
     }
@@ -696,10 +723,10 @@ pub async fn edit(
 
 pub async fn start(
     State(state): State<AppState>,
-    TeacherOfClass {
+    StaffOfClass {
         teacher: current,
         class,
-    }: TeacherOfClass,
+    }: StaffOfClass,
     Path((_, pilot_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let pilot = pilot_of_class(&state, &class.id, &pilot_id).await?;
@@ -746,10 +773,10 @@ pub async fn start(
 
 pub async fn amend(
     State(state): State<AppState>,
-    TeacherOfClass {
+    StaffOfClass {
         teacher: current,
         class,
-    }: TeacherOfClass,
+    }: StaffOfClass,
     Path((_, pilot_id)): Path<(String, String)>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
@@ -818,10 +845,10 @@ pub async fn amend(
 
 pub async fn scores(
     State(state): State<AppState>,
-    TeacherOfClass {
+    StaffOfClass {
         teacher: current,
         class,
-    }: TeacherOfClass,
+    }: StaffOfClass,
     Path((_, pilot_id)): Path<(String, String)>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, WebError> {
@@ -867,10 +894,10 @@ pub async fn scores(
 
 pub async fn finish(
     State(state): State<AppState>,
-    TeacherOfClass {
+    StaffOfClass {
         teacher: current,
         class,
-    }: TeacherOfClass,
+    }: StaffOfClass,
     Path((_, pilot_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let pilot = pilot_of_class(&state, &class.id, &pilot_id).await?;
@@ -925,18 +952,27 @@ struct ReportPage {
     distribution_svg: String,
     subgroups: Vec<SubgroupView>,
     opted_out: usize,
+    /// For retention after 30 days before it can be computed: the day it will be ready.
+    ready_on: String,
 }
 
 pub async fn report(
     State(state): State<AppState>,
-    TeacherOfClass {
+    StaffOfClass {
         teacher: current,
         class,
-    }: TeacherOfClass,
+    }: StaffOfClass,
     Path((_, pilot_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let pilot = pilot_of_class(&state, &class.id, &pilot_id).await?;
     let members = state.store.pilot_members(&pilot.id).await?;
+    // Retention after 30 days: computed once 30 days have passed after the end.
+    let retention_ready = crate::pilots::refresh_retention(&state, &pilot, &members).await?;
+    let members = if retention_ready.is_none() && pilot.plan.outcome == Outcome::Retention30 {
+        state.store.pilot_members(&pilot.id).await?
+    } else {
+        members
+    };
     let ReportView {
         report,
         forest_svg,
@@ -1013,8 +1049,8 @@ pub async fn report(
     let pilot_href = format!("/classes/{}/pilots/{}", class.id, pilot.id);
     let pilots_href = format!("/classes/{}/pilots", class.id);
     Ok(ReportPage {
-        layout: Layout::new("Pilot report", Some(&current), "/classes").with_crumbs([
-            ("/classes", "My classes"),
+        layout: Layout::new("Pilot report", Some(&current), home_crumb(&current).0).with_crumbs([
+            home_crumb(&current),
             (pilots_href.as_str(), "Pilots"),
             (pilot_href.as_str(), "Pilot"),
         ]),
@@ -1034,6 +1070,13 @@ pub async fn report(
         distribution_svg,
         subgroups,
         opted_out,
+        ready_on: retention_ready.map_or_else(String::new, |at| {
+            if at == i64::MAX {
+                "30 days after the pilot ends (it has not started)".to_string()
+            } else {
+                crate::views::date(at, state.now())
+            }
+        }),
     }
     .into_response())
 }

@@ -89,6 +89,11 @@ pub async fn placement(
 ) -> Result<Response, WebError> {
     let course_id = course.course.id.clone();
     let student = &current.user.id;
+    // A running pilot's condition may turn the check off: back to the course page, as
+    // for a student who is never offered it (issue 12, point 5).
+    if !crate::pilots::placement_offered(&state, student).await? {
+        return Ok(Redirect::to(&format!("/learn/{course_id}")).into_response());
+    }
     let answers = state.store.placement_answers(student, &course_id).await?;
     let config = placement_config(&state, student, &course_id).await?;
     let max_questions = config.max_questions;
@@ -188,6 +193,10 @@ pub async fn placement_answer(
     Form(form): Form<PlacementAnswerForm>,
 ) -> Result<Response, WebError> {
     let course_id = course.course.id.clone();
+    if !crate::pilots::placement_offered(&state, &current.user.id).await? {
+        // Placement is off for this student: nothing is recorded.
+        return Ok(Redirect::to(&format!("/learn/{course_id}")).into_response());
+    }
     let item = course.course.item(&form.item).ok_or(WebError::NotFound)?;
     practice::check_key(&form.key)?;
     if !item.skills.contains(&form.skill) {
