@@ -380,8 +380,9 @@ pub mod testing {
     }
 
     /// A database that exists for one test. SQLite files live in a temporary folder that
-    /// is removed on drop; PostgreSQL databases are created fresh (and left for the
-    /// server's owner to drop; their names say they are scratch).
+    /// is removed on drop; PostgreSQL databases are created fresh, named as scratch with
+    /// the time they were made, and dropped by a later test process once stale
+    /// (`drop_stale_scratch_databases`).
     pub struct ScratchDatabase {
         pub url: String,
         _dir: Option<TempDir>,
@@ -419,6 +420,11 @@ pub mod testing {
                              .ci/run starts one): {e}"
                         )
                     });
+                static SWEPT: std::sync::atomic::AtomicBool =
+                    std::sync::atomic::AtomicBool::new(false);
+                if !SWEPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    drop_stale_scratch_databases(&pool).await;
+                }
                 let name = format!("ownpace_scratch_{}", new_id().replace('-', ""));
                 pool.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .await
@@ -429,6 +435,42 @@ pub mod testing {
                     url: format!("{base}/{name}"),
                     _dir: None,
                 }
+            }
+        }
+    }
+
+    /// Scratch databases are not dropped when a test ends (the test's connections may
+    /// still be closing). The first scratch database a test process makes drops those more
+    /// than [`STALE_AFTER_MS`] old instead, by the time in their UUIDv7 name, so a
+    /// developer's server does not fill up; one still in use refuses the drop and stays.
+    async fn drop_stale_scratch_databases(pool: &sqlx::AnyPool) {
+        const STALE_AFTER_MS: u128 = 2 * 3_600_000;
+        let Ok(names) = sqlx::query_scalar::<_, String>(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'ownpace\\_scratch\\_%'",
+        )
+        .fetch_all(pool)
+        .await
+        else {
+            return;
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        for name in names {
+            let made = name
+                .strip_prefix("ownpace_scratch_")
+                .and_then(|id| id.get(..12))
+                .and_then(|hex| u128::from_str_radix(hex, 16).ok());
+            let safe = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if let Some(made) = made
+                && safe
+                && now.saturating_sub(made) > STALE_AFTER_MS
+            {
+                let _ = pool
+                    .execute(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name}"
+                    )))
+                    .await;
             }
         }
     }
