@@ -443,6 +443,7 @@ pub mod testing {
     /// still be closing). The first scratch database a test process makes drops those more
     /// than [`STALE_AFTER_MS`] old instead, by the time in their UUIDv7 name, so a
     /// developer's server does not fill up; one still in use refuses the drop and stays.
+    #[allow(clippy::disallowed_methods)] // Test support, not storage: reads the clock to age scratch databases.
     async fn drop_stale_scratch_databases(pool: &sqlx::AnyPool) {
         const STALE_AFTER_MS: u128 = 2 * 3_600_000;
         let Ok(names) = sqlx::query_scalar::<_, String>(
