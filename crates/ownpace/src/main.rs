@@ -279,7 +279,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 return Ok(());
             }
             let logins = format!(
-                "Demo logins (password for all: {pw}):\n  teacher:  teacher      (class dashboard)\n  student:  {student}          (practice)\n  guardian: guardian     (child: {student})\n  admin:    admin\n  another teacher: teacher2  (screen-time budget on Period 4)\n  near the budget: {near}  (next steps offline, a practice sheet)",
+                "Demo logins (password for all: {pw}):\n  teacher:  teacher      (who needs you, class dashboard, gradebook, check-ins, assignments)\n  student:  {student}          (next steps, practice, assignments, grades)\n  guardian: guardian     (child: {student})\n  admin:    admin\n  another teacher: teacher2  (Period 4: a finished pilot study and a screen-time budget)\n  near the budget: {near}  (next steps offline, a practice sheet)",
                 pw = demo::DEMO_PASSWORD,
                 student = school
                     .as_ref()
