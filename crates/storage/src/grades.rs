@@ -185,35 +185,67 @@ impl Store {
         student_id: &UserId,
         course_id: &CourseId,
     ) -> Result<HashMap<String, SkillEvidence>> {
-        let kinds: Vec<&str> = EVIDENCE_KINDS.iter().map(|k| k.as_str()).collect();
-        let rows: Vec<(String, String, Option<i64>, i64)> = sqlx::query_as(
-            "SELECT kind, skills, correct, occurred_at FROM events \
+        let rows: Vec<EvidenceRow> = sqlx::query_as(
+            "SELECT student_id, kind, skills, correct, occurred_at FROM events \
              WHERE student_id = $1 AND course_id = $2 AND kind IN ($3, $4, $5, $6, $7)",
         )
         .bind(student_id.as_str())
         .bind(course_id.as_str())
-        .bind(kinds[0])
-        .bind(kinds[1])
-        .bind(kinds[2])
-        .bind(kinds[3])
-        .bind(kinds[4])
+        .bind(EVIDENCE_KINDS[0].as_str())
+        .bind(EVIDENCE_KINDS[1].as_str())
+        .bind(EVIDENCE_KINDS[2].as_str())
+        .bind(EVIDENCE_KINDS[3].as_str())
+        .bind(EVIDENCE_KINDS[4].as_str())
         .fetch_all(&self.pool)
         .await?;
-        let mut evidence: HashMap<String, SkillEvidence> = HashMap::new();
-        for (kind, skills, correct, at) in rows {
-            let Some(kind) = EventKind::from_name(&kind) else {
-                continue;
-            };
-            for skill in skills.split_whitespace() {
-                evidence.entry(skill.to_string()).or_default().count(
-                    kind,
-                    correct.map(|c| c != 0),
-                    at,
-                );
-            }
-        }
-        Ok(evidence)
+        Ok(evidence_from(rows)
+            .remove(student_id.as_str())
+            .unwrap_or_default())
     }
+
+    /// The evidence of every student enrolled in a class, for the class's course: per
+    /// student id, per skill (one query for the whole gradebook).
+    pub async fn class_skill_evidence(
+        &self,
+        class_id: &ClassId,
+    ) -> Result<HashMap<String, HashMap<String, SkillEvidence>>> {
+        let rows: Vec<EvidenceRow> = sqlx::query_as(
+            "SELECT ev.student_id, ev.kind, ev.skills, ev.correct, ev.occurred_at FROM events ev \
+             JOIN enrollments e ON e.student_id = ev.student_id \
+             JOIN classes c ON c.id = e.class_id AND c.course_id = ev.course_id \
+             WHERE e.class_id = $1 AND e.left_at IS NULL AND ev.kind IN ($2, $3, $4, $5, $6)",
+        )
+        .bind(class_id.as_str())
+        .bind(EVIDENCE_KINDS[0].as_str())
+        .bind(EVIDENCE_KINDS[1].as_str())
+        .bind(EVIDENCE_KINDS[2].as_str())
+        .bind(EVIDENCE_KINDS[3].as_str())
+        .bind(EVIDENCE_KINDS[4].as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(evidence_from(rows))
+    }
+}
+
+/// An evidence event as read: student, kind, skills, correct, time.
+type EvidenceRow = (String, String, String, Option<i64>, i64);
+
+fn evidence_from(rows: Vec<EvidenceRow>) -> HashMap<String, HashMap<String, SkillEvidence>> {
+    let mut out: HashMap<String, HashMap<String, SkillEvidence>> = HashMap::new();
+    for (student, kind, skills, correct, at) in rows {
+        let Some(kind) = EventKind::from_name(&kind) else {
+            continue;
+        };
+        let per_skill = out.entry(student).or_default();
+        for skill in skills.split_whitespace() {
+            per_skill.entry(skill.to_string()).or_default().count(
+                kind,
+                correct.map(|c| c != 0),
+                at,
+            );
+        }
+    }
+    out
 }
 
 fn overrides_from(rows: Vec<OverrideRow>) -> HashMap<String, OverridesBySkill> {

@@ -74,8 +74,8 @@ pub(crate) fn routes() -> Vec<Route> {
 pub(crate) struct SkillGrade {
     pub skill_id: String,
     pub name: String,
-    /// The standard codes the course file gives the skill, comma-separated.
-    pub standards: String,
+    /// The standard codes the course file gives the skill.
+    pub standards: Vec<String>,
     pub grade: Grade,
     pub evidence: SkillEvidence,
 }
@@ -200,7 +200,7 @@ pub(crate) fn course_grades(
             SkillGrade {
                 skill_id: skill.id.clone(),
                 name: skill.name.clone(),
-                standards: skill.standards.join(", "),
+                standards: skill.standards.clone(),
                 grade,
                 evidence: evidence.get(&skill.id).cloned().unwrap_or_default(),
             }
@@ -458,12 +458,10 @@ async fn gradebook(
             .push(row);
     }
     let overrides = state.store.class_grade_overrides(&class.id).await?;
+    let evidence = state.store.class_skill_evidence(&class.id).await?;
+    let none = HashMap::new();
     let mut rows = Vec::new();
     for student in students {
-        let evidence = state
-            .store
-            .skill_evidence(&student.id, &course.course.id)
-            .await?;
         let grades = course_grades(
             state,
             &course,
@@ -473,7 +471,7 @@ async fn gradebook(
             overrides
                 .get(student.id.as_str())
                 .unwrap_or(&HashMap::new()),
-            &evidence,
+            evidence.get(student.id.as_str()).unwrap_or(&none),
         );
         rows.push(GradebookRow {
             student,
@@ -623,17 +621,13 @@ pub struct SkillGradeOut {
     evidence: EvidenceOut,
 }
 
-fn skill_out(course: &CourseVersion, s: &SkillGrade) -> SkillGradeOut {
+fn skill_out(course_id: &str, s: &SkillGrade) -> SkillGradeOut {
     let e = &s.evidence;
     SkillGradeOut {
-        course_id: course.course.id.to_string(),
+        course_id: course_id.to_string(),
         skill_id: s.skill_id.clone(),
         skill: s.name.clone(),
-        standards: course
-            .course
-            .skill(&s.skill_id)
-            .map(|k| k.standards.clone())
-            .unwrap_or_default(),
+        standards: s.standards.clone(),
         level: s.grade.level.map(Level::number),
         level_word: s.grade.level.map_or("none", Level::word).to_string(),
         derived_level: s.grade.derived.map(Level::number),
@@ -662,10 +656,7 @@ pub async fn my_grades(
 ) -> Result<Json<Vec<SkillGradeOut>>, WebError> {
     let mut out = Vec::new();
     for c in report_card(&state, &current.user.id).await? {
-        let Some(course) = state.course(&CourseId::new(&c.course_id)).await? else {
-            continue;
-        };
-        out.extend(c.skills.iter().map(|s| skill_out(&course, s)));
+        out.extend(c.skills.iter().map(|s| skill_out(&c.course_id, s)));
     }
     Ok(Json(out))
 }
@@ -703,7 +694,11 @@ pub async fn class_grades_api(
             .map(|r| StudentGradesOut {
                 student_id: r.student.id.to_string(),
                 name: r.student.display_name.clone(),
-                grades: r.skills.iter().map(|s| skill_out(&course, s)).collect(),
+                grades: r
+                    .skills
+                    .iter()
+                    .map(|s| skill_out(course.course.id.as_str(), s))
+                    .collect(),
             })
             .collect(),
     ))

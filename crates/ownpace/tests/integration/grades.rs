@@ -318,6 +318,17 @@ async fn the_gradebook_is_for_the_class_teacher_and_its_csv_keeps_formulas_inert
             .any(|g| g["level"].is_u64()),
         "the demo gives ana grades"
     );
+    // The class-wide read gives each student the same grades and evidence as their own.
+    let own: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/me/grades", app.base))
+        .bearer_auth(login_api(&app, first).await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ana_api["grades"], own);
 
     // Another teacher, a student and a guardian cannot open the class's gradebook.
     for who in [&school.other_teacher, &school.students[1], &school.guardian] {
