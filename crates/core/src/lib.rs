@@ -13,6 +13,7 @@ pub mod course;
 pub mod events;
 pub mod goals;
 pub mod grades;
+pub mod letters;
 pub mod ids;
 pub mod learner;
 pub mod needs;

@@ -97,6 +97,17 @@ impl SchoolZone {
             .map_or(0, |z| z.timestamp().as_millisecond())
     }
 
+    /// The instant local `date` reads `hour`:00 (ms since the epoch); an hour skipped by a
+    /// DST change is read as the first instant after it.
+    pub fn at_hour(&self, date: Date, hour: i8) -> i64 {
+        date.at(hour.clamp(0, 23), 0, 0, 0)
+            .to_zoned_datetime(self.tz.clone())
+            .map_or_else(
+                |_| self.day_start(date) + i64::from(hour) * 3_600_000,
+                |z| z.timestamp().as_millisecond(),
+            )
+    }
+
     /// The Monday that begins the week holding `date`.
     pub fn week_of(date: Date) -> Date {
         let back = i64::from(date.weekday().to_monday_zero_offset());
