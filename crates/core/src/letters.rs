@@ -97,7 +97,10 @@ impl LetterWeek {
 
     /// The week after this one.
     pub fn next(&self, zone: &SchoolZone) -> LetterWeek {
-        LetterWeek::holding(zone, self.monday.checked_add(7.days()).unwrap_or(self.monday))
+        LetterWeek::holding(
+            zone,
+            self.monday.checked_add(7.days()).unwrap_or(self.monday),
+        )
     }
 
     /// "the week of Monday 23 November 2026".
@@ -121,9 +124,8 @@ pub fn day_words(date: Date) -> String {
 /// school days had ended by that moment, and that moment (ms).
 pub fn due_week(zone: &SchoolZone, schedule: Schedule, now: i64) -> (LetterWeek, i64) {
     let today = zone.date(now);
-    let offset = (i64::from(today.weekday().to_monday_zero_offset())
-        - i64::from(schedule.weekday))
-    .rem_euclid(7);
+    let offset = (i64::from(today.weekday().to_monday_zero_offset()) - i64::from(schedule.weekday))
+        .rem_euclid(7);
     let mut day = today.checked_sub(offset.days()).unwrap_or(today);
     let hour = i8::try_from(schedule.hour).unwrap_or(8);
     if zone.at_hour(day, hour) > now {
@@ -343,7 +345,10 @@ mod tests {
             LetterWeek::at(&paris, early_monday).monday,
             date("2026-11-30")
         );
-        assert_eq!(LetterWeek::at(&zone("UTC"), early_monday).monday, week.monday);
+        assert_eq!(
+            LetterWeek::at(&zone("UTC"), early_monday).monday,
+            week.monday
+        );
         // The week across the end of daylight saving time (25 October 2026) has 169 hours.
         let autumn = LetterWeek::holding(&paris, date("2026-10-21"));
         assert_eq!(autumn.end - autumn.start, 7 * 86_400_000 + 3_600_000);
@@ -380,15 +385,29 @@ mod tests {
         // The school's zone decides: Saturday 07:30 in Paris is 06:30 UTC.
         let utc_now = at(&paris, "2026-11-28", 7) + 30 * 60_000;
         assert_eq!(
-            due_week(&zone("UTC"), Schedule { weekday: 5, hour: 7 }, utc_now)
-                .0
-                .monday,
+            due_week(
+                &zone("UTC"),
+                Schedule {
+                    weekday: 5,
+                    hour: 7
+                },
+                utc_now
+            )
+            .0
+            .monday,
             date("2026-11-16")
         );
         assert_eq!(
-            due_week(&paris, Schedule { weekday: 5, hour: 7 }, utc_now)
-                .0
-                .monday,
+            due_week(
+                &paris,
+                Schedule {
+                    weekday: 5,
+                    hour: 7
+                },
+                utc_now
+            )
+            .0
+            .monday,
             date("2026-11-23")
         );
     }
@@ -494,7 +513,11 @@ mod tests {
         quiet.goals.clear();
         quiet.screen_ms = 0;
         let digest = assemble(&quiet);
-        assert!(digest.opening.contains("0 skills mastered, 0 min on screen"));
+        assert!(
+            digest
+                .opening
+                .contains("0 skills mastered, 0 min on screen")
+        );
         assert!(
             digest
                 .sections

@@ -34,6 +34,12 @@ pub enum Kind {
     Choice { values: &'static [&'static str] },
     /// A time zone name from the IANA database (`ownpace_core::screen_time::SchoolZone`).
     Zone,
+    /// An SMTP server URL; its password is never shown.
+    SmtpUrl,
+    /// A sender: `Name <address>` or `address`.
+    Mailbox,
+    /// The school's public `http(s)://` address.
+    PublicUrl,
 }
 
 impl Kind {
@@ -49,6 +55,9 @@ impl Kind {
             Kind::Ranges => "IP addresses or CIDR ranges, comma-separated".into(),
             Kind::Choice { values } => values.join(" or "),
             Kind::Zone => "an IANA time zone name, such as Europe/Paris or UTC".into(),
+            Kind::SmtpUrl => "smtp://host:port or smtps://user:password@host".into(),
+            Kind::Mailbox => "Name <address@school.example> or address@school.example".into(),
+            Kind::PublicUrl => "https://ownpace.school.example".into(),
         }
     }
 
@@ -63,6 +72,8 @@ impl Kind {
             Kind::Ranges => "ADDRS",
             Kind::Choice { .. } => "WORD",
             Kind::Zone => "ZONE",
+            Kind::SmtpUrl | Kind::PublicUrl => "URL",
+            Kind::Mailbox => "SENDER",
         }
     }
 }
@@ -261,6 +272,60 @@ pub const TIMEZONE: Setting = Setting {
     scope: Scope::Server,
 };
 
+// The weekly letter to guardians (issue 9, point 7).
+pub const SMTP_URL: Setting = Setting {
+    name: "smtp_url",
+    flag: "smtp-url",
+    env: "OWNPACE_SMTP_URL",
+    in_file: true,
+    default: None,
+    help: "The mail server for weekly letters to guardians (smtp://host:2525, smtps://user:password@host); without it no letter is sent and the digest is only on the guardian's page",
+    kind: Kind::SmtpUrl,
+    scope: Scope::Server,
+};
+pub const MAIL_FROM: Setting = Setting {
+    name: "mail_from",
+    flag: "mail-from",
+    env: "OWNPACE_MAIL_FROM",
+    in_file: true,
+    default: None,
+    help: "The sender of weekly letters, such as Ownpace <ownpace@school.example> (needed with smtp_url)",
+    kind: Kind::Mailbox,
+    scope: Scope::Server,
+};
+pub const PUBLIC_URL: Setting = Setting {
+    name: "public_url",
+    flag: "public-url",
+    env: "OWNPACE_PUBLIC_URL",
+    in_file: true,
+    default: None,
+    help: "The school's Ownpace address, for the links in weekly letters (needed with smtp_url)",
+    kind: Kind::PublicUrl,
+    scope: Scope::Server,
+};
+pub const LETTER_WEEKDAY: Setting = Setting {
+    name: "letter_weekday",
+    flag: "letter-weekday",
+    env: "OWNPACE_LETTER_WEEKDAY",
+    in_file: true,
+    default: Some("saturday"),
+    help: "The day weekly letters are sent, in the school's timezone (about the last school week that had ended by then)",
+    kind: Kind::Choice {
+        values: &ownpace_core::letters::WEEKDAYS,
+    },
+    scope: Scope::Server,
+};
+pub const LETTER_HOUR: Setting = Setting {
+    name: "letter_hour",
+    flag: "letter-hour",
+    env: "OWNPACE_LETTER_HOUR",
+    in_file: true,
+    default: Some("8"),
+    help: "The hour weekly letters are sent from, in the school's timezone",
+    kind: Kind::Whole { min: 0, max: 23 },
+    scope: Scope::Server,
+};
+
 /// Every setting, in the order of `--help` and the README.
 // Consent (issue 11, point 5): who needs a guardian's consent before using Ownpace.
 pub const CONSENT_AGE: Setting = Setting {
@@ -304,6 +369,11 @@ pub const SETTINGS: &[&Setting] = &[
     &CONSENT_AGE,
     &CONSENT_WHEN_AGE_UNKNOWN,
     &TIMEZONE,
+    &SMTP_URL,
+    &MAIL_FROM,
+    &PUBLIC_URL,
+    &LETTER_WEEKDAY,
+    &LETTER_HOUR,
 ];
 
 /// The longest text value accepted for any setting.
@@ -366,6 +436,12 @@ pub enum ConfigError {
     },
     #[error("settings file {} is not valid TOML: {message}", path.display())]
     Syntax { path: PathBuf, message: String },
+    #[error("setting {setting} is needed with {with}: {why}")]
+    Needed {
+        setting: &'static str,
+        with: &'static str,
+        why: &'static str,
+    },
     #[error("setting {setting} has no value: its declaration needs a default")]
     Missing { setting: &'static str },
     #[error("cannot create the data folder {}: {reason}", path.display())]
@@ -521,9 +597,17 @@ fn check(setting: &'static Setting, raw: Raw<'_>, origin: &Origin) -> Result<Val
             origin: origin.clone(),
         });
     }
-    let shown = || match raw {
-        Raw::Text(text) => text.to_string(),
-        Raw::Toml(value) => value.to_string(),
+    let shown = || {
+        let text = match raw {
+            Raw::Text(text) => text.to_string(),
+            Raw::Toml(value) => value.to_string(),
+        };
+        // An SMTP URL's password never reaches a message.
+        if setting.kind == Kind::SmtpUrl {
+            ownpace_web::letters::redact_url(&text)
+        } else {
+            text
+        }
     };
     match setting.kind {
         Kind::Address => {
@@ -566,6 +650,24 @@ fn check(setting: &'static Setting, raw: Raw<'_>, origin: &Origin) -> Result<Val
             let text = text.ok_or_else(|| invalid(shown()))?;
             ownpace_core::screen_time::SchoolZone::new(text)
                 .map(|zone| Value::Text(zone.name().to_string()))
+                .map_err(|_| invalid(shown()))
+        }
+        Kind::SmtpUrl => {
+            let text = text.ok_or_else(|| invalid(shown()))?;
+            ownpace_web::letters::SmtpUrl::parse(text)
+                .map(|_| Value::Text(text.trim().to_string()))
+                .map_err(|_| invalid(shown()))
+        }
+        Kind::Mailbox => {
+            let text = text.ok_or_else(|| invalid(shown()))?;
+            ownpace_web::letters::parse_mail_from(text)
+                .map(Value::Text)
+                .map_err(|_| invalid(shown()))
+        }
+        Kind::PublicUrl => {
+            let text = text.ok_or_else(|| invalid(shown()))?;
+            ownpace_web::letters::parse_public_url(text)
+                .map(Value::Text)
                 .map_err(|_| invalid(shown()))
         }
         Kind::Ranges => {
@@ -724,6 +826,47 @@ fn consent_policy(sources: &Sources<'_>) -> Result<ownpace_core::consent::Policy
     Ok(Policy { age, when_unknown })
 }
 
+/// The weekly letter's settings; `mail_from` and `public_url` are needed with `smtp_url`.
+fn letter_settings(
+    sources: &Sources<'_>,
+) -> Result<ownpace_web::letters::LetterSettings, ConfigError> {
+    let smtp =
+        match sources.text(&SMTP_URL)? {
+            Some(url) => Some(ownpace_web::letters::SmtpUrl::parse(&url).map_err(|_| {
+                ConfigError::Missing {
+                    setting: SMTP_URL.name,
+                }
+            })?),
+            None => None,
+        };
+    let from = sources.text(&MAIL_FROM)?;
+    let public_url = sources.text(&PUBLIC_URL)?;
+    if smtp.is_some() {
+        if from.is_none() {
+            return Err(ConfigError::Needed {
+                setting: MAIL_FROM.name,
+                with: SMTP_URL.name,
+                why: "letters need a sender, such as Ownpace <ownpace@school.example>",
+            });
+        }
+        if public_url.is_none() {
+            return Err(ConfigError::Needed {
+                setting: PUBLIC_URL.name,
+                with: SMTP_URL.name,
+                why: "letters link to the school's Ownpace, such as https://ownpace.school.example",
+            });
+        }
+    }
+    let weekday = sources.text(&LETTER_WEEKDAY)?.unwrap_or_default();
+    let hour = sources.whole(&LETTER_HOUR)?;
+    Ok(ownpace_web::letters::LetterSettings {
+        smtp,
+        from,
+        public_url,
+        schedule: ownpace_core::letters::Schedule::from_words(&weekday, hour).unwrap_or_default(),
+    })
+}
+
 impl Settings {
     /// Resolves every setting from the command's flags and environment (`server` for a
     /// serving command), the settings file and the defaults. The file is checked whole
@@ -756,7 +899,9 @@ impl Settings {
                 format!("sqlite://{}", data_dir.join("ownpace.sqlite3").display())
             }
         };
+        let letters = letter_settings(&sources)?;
         let web = ownpace_web::Config {
+            letters,
             secure_cookies: sources.switch(&SECURE_COOKIES)?,
             session_hours: sources.whole(&SESSION_HOURS)?,
             session_idle_minutes: sources.whole(&SESSION_IDLE_MINUTES)?,

@@ -39,6 +39,9 @@ pub struct DemoSchool {
     pub near_budget: Option<String>,
 }
 
+/// The demo guardian's address for weekly letters.
+pub const DEMO_GUARDIAN_ADDRESS: &str = "sam.okafor@family.example";
+
 const FIRST_NAMES: &[&str] = &[
     "Ana", "Ben", "Chloé", "Dmitri", "Esi", "Farah", "Gabriel", "Hana", "Ibrahim", "Jade", "Kofi",
     "Lena", "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tariq", "Uma", "Viktor",
@@ -305,6 +308,11 @@ pub async fn seed(
     )
     .await?;
     other_usernames.extend(pilot_cohort);
+    // The weekly letter (issue 9, point 7): the demo's guardian gave an address, so their
+    // child's page shows the letter and, with `--smtp-url`, it is sent.
+    store
+        .set_letter_address(&guardian.id, Some(DEMO_GUARDIAN_ADDRESS), &guardian.id, now)
+        .await?;
     Ok(DemoSchool {
         course_id: course.id.clone(),
         class_id: class.id,

@@ -126,6 +126,17 @@ enum Command {
         #[command(flatten)]
         db: DatabaseArgs,
     },
+    /// Send the weekly letters to guardians now (the job `serve` runs), once per guardian,
+    /// child and week: letters already sent are not sent again.
+    SendLetters {
+        /// A day of the week to send (YYYY-MM-DD); default: the week due now.
+        #[arg(long)]
+        week: Option<String>,
+        #[command(flatten)]
+        db: DatabaseArgs,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// Erase students who left their last class more than retention_days_after_leaving ago.
     Retention {
         /// Only list who would be erased.
@@ -396,6 +407,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
             store.close().await;
             done
         }
+        Command::SendLetters { week, db, server } => {
+            let settings = settings(&db, Some(&server))?;
+            let store = open(&settings).await?;
+            let done = send_letters(&store, settings.web.clone(), week.as_deref()).await;
+            store.close().await;
+            done
+        }
         Command::Retention { dry_run, db } => {
             let settings = settings(&db, None)?;
             let store = open(&settings).await?;
@@ -404,6 +422,37 @@ async fn run(command: Command) -> anyhow::Result<()> {
             done
         }
     }
+}
+
+/// `ownpace send-letters [--week YYYY-MM-DD]`: one run of the weekly letter job.
+async fn send_letters(
+    store: &Store,
+    config: ownpace_web::Config,
+    week: Option<&str>,
+) -> anyhow::Result<()> {
+    let week = match week {
+        Some(text) => Some(
+            ownpace_core::letters::parse_week(&config.timezone, text).map_err(|e| anyhow!(e))?,
+        ),
+        None => None,
+    };
+    let state = ownpace_web::AppState::new(store.clone(), config);
+    let holder = format!("send-letters {}", std::process::id());
+    let report = ownpace_web::letters::run(&state, week, &holder)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    if let Some(off) = report.off {
+        println!("No letter sent: {off} (set smtp_url, mail_from and public_url).");
+        return Ok(());
+    }
+    println!(
+        "Weekly letters for the week of {}: {} sent, {} failed (retried later), {} already sent or being sent, {} held back (no consent to send outside).",
+        report.week, report.sent, report.failed, report.already_claimed, report.without_consent
+    );
+    if report.failed > 0 {
+        bail!("{} letters could not be sent; see the log", report.failed);
+    }
+    Ok(())
 }
 
 fn with_folder(dir: &std::path::Path, error: &ownpace_core::course::CourseError) -> String {

@@ -5,8 +5,9 @@
 //! page, does the work (her answers go through the JSON API, as an app would send them),
 //! and the assignment reads "done" and her grade on the skill moves to 3 · meets; her
 //! guardian sees the assignment done and the shared note on the family page, and makes a
-//! calendar address whose feed, read by a real iCalendar parser, holds the due day.
-//! (The weekly letter is not built yet; its digest is not part of this journey.)
+//! calendar address whose feed, read by a real iCalendar parser, holds the due day; the
+//! guardian sees it in the digest too: this week's letter on the child's page lists the
+//! completed assignment and the skill mastered.
 //! Every page gets the usability checks and axe-core audit of `browser_support`, at both
 //! widths. Screenshots go to `target/screenshots/together-*.png`.
 
@@ -224,6 +225,30 @@ async fn story() {
     let shared = text_of(g, "#shared-checkins", "the shared notes").await;
     assert!(shared.contains("starts the next skill"), "{shared:?}");
     wait_for(g, "svg.mastered-chart", "the chart of skills mastered").await;
+    // ... and sees it in the digest: this week's letter lists the assignment done and the
+    // skill mastered (no mail server here, and the page says so).
+    let done_in_letter = text_of(
+        g,
+        "#letter-digest [data-section=done]",
+        "the letter's assignments done",
+    )
+    .await;
+    assert!(done_in_letter.contains(&skill.name), "{done_in_letter:?}");
+    let mastered_in_letter = text_of(
+        g,
+        "#letter-digest [data-section=mastered]",
+        "the letter's skills mastered",
+    )
+    .await;
+    assert!(
+        mastered_in_letter.contains(&skill.name),
+        "{mastered_in_letter:?}"
+    );
+    let letter = text_of(g, "#weekly-letter", "this week's letter").await;
+    assert!(
+        letter.contains("no mail server is configured"),
+        "{letter:?}"
+    );
     findings.both_widths(g, "together-family").await;
 
     open(g, &base, "/calendars").await;

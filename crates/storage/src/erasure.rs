@@ -74,6 +74,13 @@ pub const NEVER_A_STUDENT: &[(&str, &str)] = &[
     ("assignment_students", "assignment_id"),
     ("assignment_history", "assignment_id"),
     ("assignment_history", "changed_by"),
+    // Weekly letters (issue 9): the guardian, who set the address (the guardian or an
+    // admin), and the server that claimed a send.
+    ("letter_addresses", "guardian_id"),
+    ("letter_addresses", "set_by"),
+    ("letter_subscriptions", "guardian_id"),
+    ("letter_sends", "guardian_id"),
+    ("letter_sends", "claimed_by"),
 ];
 
 /// Column names that are ids of things, never of people.

@@ -21,6 +21,7 @@ pub const NOT_EXPORTED: &[(&str, &str)] = &[
     ("sessions", "csrf_token"),
     ("setup_codes", "code_hash"),
     ("calendar_feeds", "token_hash"),
+    ("letter_subscriptions", "token_hash"),
 ];
 
 /// The student's rows of one table.

@@ -27,6 +27,7 @@ mod grades;
 mod hands;
 mod history;
 pub mod inventory;
+mod letters;
 mod models;
 mod notices;
 mod path;
@@ -58,6 +59,7 @@ pub use events::{
 pub use grades::{NewGradeOverride, OverridesBySkill, SkillEvidence};
 pub use hands::{HelpRequest, MAX_HAND_REPLY_CHARS};
 pub use history::HistoryCursor;
+pub use letters::{LetterSend, MAX_ADDRESS_CHARS, MAX_ATTEMPTS, Recipient};
 pub use models::{LoggedAnswer, StoredModelParams};
 pub use notices::Notice;
 pub use path::{

@@ -32,6 +32,7 @@ pub mod export;
 mod flash;
 mod grades;
 mod layout;
+pub mod letters;
 mod pages;
 mod path;
 pub mod pilots;
@@ -115,6 +116,8 @@ pub struct Config {
     pub consent: ownpace_core::consent::Policy,
     /// The school's time zone: where its days and weeks begin (screen-time budgets).
     pub timezone: ownpace_core::screen_time::SchoolZone,
+    /// The weekly letter to guardians: SMTP, sender, public address, day and hour.
+    pub letters: letters::LetterSettings,
 }
 
 impl Default for Config {
@@ -134,6 +137,7 @@ impl Default for Config {
             retention_days_after_leaving: 0,
             consent: ownpace_core::consent::Policy::OFF,
             timezone: ownpace_core::screen_time::SchoolZone::default(),
+            letters: letters::LetterSettings::default(),
         }
     }
 }
@@ -398,6 +402,28 @@ pub async fn serve(
                     Ok(Some(erased)) => tracing::info!(erased = erased.len(), "retention ran"),
                     Ok(None) => {}
                     Err(error) => tracing::warn!(%error, "retention failed"),
+                }
+            }
+        });
+    }
+    // Weekly letters: checked every ten minutes; each letter is claimed in the database
+    // before it is sent, so several servers send it once.
+    if state.config.letters.smtp.is_some() {
+        let mailer = state.clone();
+        let holder = uuid::Uuid::new_v4().to_string();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                tick.tick().await;
+                match letters::run(&mailer, None, &holder).await {
+                    Ok(report) if report.sent + report.failed > 0 => tracing::info!(
+                        sent = report.sent,
+                        failed = report.failed,
+                        week = %report.week,
+                        "weekly letters"
+                    ),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "weekly letters failed"),
                 }
             }
         });

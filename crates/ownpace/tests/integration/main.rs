@@ -30,6 +30,7 @@ mod demo;
 mod fit;
 mod flows;
 mod grades;
+mod letters;
 mod openapi;
 mod pilot;
 mod pilots;

@@ -231,6 +231,17 @@ const REVIEWED: &[(&str, &str, &str)] = &[
     ("POST", "/admin/users/{user}/access", "admin"),
     ("POST", "/admin/users/{user}/guardians", "admin"),
     ("POST", "/admin/users/{user}/unlink", "admin"),
+    // The weekly letter (issue 9, point 7): pages/letters.rs. The unsubscribe address is
+    // public (its secret is the credential); a wrong secret is a 404 for everyone.
+    ("POST", "/admin/users/{user}/letter-address", "admin"),
+    ("GET", "/letters/unsubscribe/{token}", "public"),
+    ("POST", "/letters/unsubscribe/{token}", "public"),
+    ("POST", "/family/letter-address", "guardian"),
+    (
+        "POST",
+        "/family/{student}/letter",
+        "guardian of student {student}",
+    ),
     ("GET", "/admin/import", "admin"),
     ("POST", "/admin/import", "admin"),
     ("GET", "/admin/import/{upload}", "admin"),
@@ -798,8 +809,11 @@ async fn check_every_route(backend: Backend) {
                     Access::SignedIn => caller.role.is_some(),
                     Access::Roles(roles, _) => caller.role.is_some_and(|r| roles.contains(&r)),
                 };
-                let expectation = if route.path == "/calendar/{feed}" {
-                    // A wrong calendar secret: 404 for everyone, signed in or not.
+                let expectation = if route.path == "/calendar/{feed}"
+                    || route.path == "/letters/unsubscribe/{token}"
+                {
+                    // A wrong calendar or unsubscribe secret: 404 for everyone, signed in
+                    // or not.
                     "404"
                 } else if caller.role.is_none() && route.access != Access::Public {
                     if route.is_api() {

@@ -55,8 +55,14 @@ const WHILE_RESET: &[&str] = &[
     "/api/v1/logout",
 ];
 
-/// Public routes that read no session, so fetching them writes nothing (calendar feeds).
-const WITHOUT_SESSION: &[&str] = &[crate::calendar::FEED_PATH];
+/// Public routes that read no session, so fetching them writes nothing (calendar feeds,
+/// a letter's one-click unsubscribe). Their secret path is the credential: no cookie
+/// grants anything on them, so a POST to them needs no CSRF token (an RFC 8058 one-click
+/// POST from a mail provider carries none).
+const WITHOUT_SESSION: &[&str] = &[
+    crate::calendar::FEED_PATH,
+    crate::pages::letters::UNSUBSCRIBE_PATH,
+];
 
 /// Student routes a student who waits for a guardian's consent may still use: their own
 /// access log (the privacy notice, their account and signing out are not student routes).
@@ -171,7 +177,9 @@ async fn authorize(
     {
         return Err(WebError::ConsentRequired);
     }
-    let mut request = if !spec.is_api() && !matches!(*request.method(), Method::GET | Method::HEAD)
+    let mut request = if !spec.is_api()
+        && !matches!(*request.method(), Method::GET | Method::HEAD)
+        && !WITHOUT_SESSION.contains(&spec.path)
     {
         check_csrf(state, request, user.as_ref()).await?
     } else {

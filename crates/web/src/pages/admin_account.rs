@@ -58,6 +58,8 @@ struct AccountPage {
     /// A student's birth year (empty: unknown) and consent state in words.
     birth_year: String,
     consent_state: String,
+    /// A guardian's address for weekly letters (empty: none).
+    letter_address: String,
 }
 
 async fn user_of(state: &AppState, user_id: &str) -> Result<User, WebError> {
@@ -125,7 +127,17 @@ pub async fn account_page(
     } else {
         Default::default()
     };
+    let letter_address = if user.role == Role::Guardian {
+        state
+            .store
+            .letter_address(&user.id)
+            .await?
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
     Ok(AccountPage {
+        letter_address,
         birth_year,
         consent_state,
         layout: Layout::new(user.display_name.clone(), Some(&current), "/admin")

@@ -39,6 +39,9 @@ struct FamilyPage {
     layout: Layout,
     flash: Flash,
     children: Vec<ChildSummary>,
+    /// The guardian's address for weekly letters (empty: none) and why none is sent.
+    letter_address: String,
+    letters_off: Option<&'static str>,
 }
 
 pub async fn family(
@@ -92,6 +95,12 @@ pub async fn family(
         )
         .await?;
     Ok(FamilyPage {
+        letter_address: state
+            .store
+            .letter_address(&current.user.id)
+            .await?
+            .unwrap_or_default(),
+        letters_off: crate::letters::off_reason(&state),
         flash: flash::take(&state, &current, "/family").await?,
         layout: Layout::new("My family", Some(&current), "/family"),
         children,
@@ -118,6 +127,8 @@ struct ChildPage {
     assignments: Vec<(String, crate::assignments::StudentAssignment)>,
     /// Skills mastered week by week (SVG drawn by Ownpace).
     mastered_svg: String,
+    /// This week's letter so far (issue 9, point 7).
+    letter: super::letters::LetterView,
 }
 
 /// Weeks the guardian's progress chart shows.
@@ -210,7 +221,9 @@ pub async fn child(
             student.display_name
         ),
     );
+    let letter = super::letters::view(&state, &current.user.id, &student).await?;
     Ok(ChildPage {
+        letter,
         assignments,
         mastered_svg,
         checkins,

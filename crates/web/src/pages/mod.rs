@@ -17,6 +17,7 @@ mod data_rights;
 mod family;
 pub(crate) mod hands;
 mod heatmap;
+pub(crate) mod letters;
 pub(crate) mod notices;
 pub(crate) mod pilots;
 mod placement;
@@ -53,6 +54,7 @@ pub(crate) fn routes() -> Vec<Route> {
         crate::calendar::routes(),
         notices::routes(),
         family::routes(),
+        letters::routes(),
         crate::consent::routes(),
         screen::routes(),
         sheets::routes(),
