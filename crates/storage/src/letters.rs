@@ -32,6 +32,17 @@ pub struct LetterSend {
     pub error: Option<String>,
 }
 
+/// A `letter_sends` row as read: guardian, student, week, status, attempts, sent, error.
+type SendRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<String>,
+);
+
 impl Store {
     /// A guardian's letter address, if they set one.
     pub async fn letter_address(&self, guardian_id: &UserId) -> Result<Option<String>> {
@@ -298,15 +309,7 @@ impl Store {
     /// Every claimed letter about a child, newest week first (the guardian's page and
     /// the tests).
     pub async fn letter_sends(&self, student_id: &UserId) -> Result<Vec<LetterSend>> {
-        let rows: Vec<(
-            String,
-            String,
-            String,
-            String,
-            i64,
-            Option<i64>,
-            Option<String>,
-        )> = sqlx::query_as(
+        let rows: Vec<SendRow> = sqlx::query_as(
             "SELECT guardian_id, student_id, week, status, attempts, sent_at, error \
                  FROM letter_sends WHERE student_id = $1 ORDER BY week DESC, guardian_id",
         )
