@@ -32,6 +32,7 @@ mod flows;
 mod grades;
 mod openapi;
 mod pilot;
+mod pilot_conditions;
 mod pilots;
 mod policy;
 mod privacy;
