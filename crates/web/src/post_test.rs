@@ -330,7 +330,7 @@ pub async fn answer(
         return Ok(Redirect::to(&format!("/learn/{course_id}")).into_response());
     };
     // Only the pilot's held-out items belong to its post-test.
-    if !pilot.held_out.iter().any(|i| *i == form.item) {
+    if !pilot.held_out.contains(&form.item) {
         return Err(WebError::NotFound);
     }
     let item = course.course.item(&form.item).ok_or(WebError::NotFound)?;
