@@ -71,6 +71,8 @@ fn course() -> Course {
             minutes: 10,
             body: String::new(),
             media: None,
+            variant: None,
+            variant_of: None,
         })
         .collect();
     let projects = (0..20)
@@ -155,6 +157,8 @@ fn situation() -> Situation {
         lessons_done: Default::default(),
         hidden: vec![Activity::PracticeSkill(id(61))],
         screen_time: Default::default(),
+        policy: Default::default(),
+        lesson_variant: None,
         now: NOW,
     }
 }

@@ -39,10 +39,14 @@ pub enum EventKind {
     /// A teacher set (or cleared) a student's level on a skill, with a note
     /// ([`crate::grades`]): moves no mastery, but the gradebook replays it.
     GradeOverride,
+    /// An answer to a held-out item in a pilot's post-test (issue 12): graded by the
+    /// normal grader, moves nothing (like a placement answer); the pilot's post-test
+    /// outcome is computed from these events.
+    PostTestAnswer,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::Answer,
         EventKind::Hint,
         EventKind::Lesson,
@@ -53,6 +57,7 @@ impl EventKind {
         EventKind::SheetResult,
         EventKind::SheetAnswer,
         EventKind::GradeOverride,
+        EventKind::PostTestAnswer,
     ];
 
     /// The name stored in the event log.
@@ -68,6 +73,7 @@ impl EventKind {
             EventKind::SheetResult => "sheet-result",
             EventKind::SheetAnswer => "sheet-answer",
             EventKind::GradeOverride => "grade-override",
+            EventKind::PostTestAnswer => "post-test-answer",
         }
     }
 
@@ -96,6 +102,7 @@ impl EventKind {
                 | EventKind::Placement
                 | EventKind::PlacementAnswer
                 | EventKind::UnreadAnswer
+                | EventKind::PostTestAnswer
         )
     }
 }
@@ -234,6 +241,8 @@ mod tests {
         assert!(!EventKind::SheetAnswer.on_screen());
         assert!(!EventKind::OfflineActivity.on_screen());
         assert!(EventKind::Hint.on_screen());
+        assert!(!EventKind::PostTestAnswer.moves_mastery());
+        assert!(EventKind::PostTestAnswer.on_screen());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! skill, and how a typed response is read for an item before it is graded.
 
 use crate::course::{AnswerSpec, Course, Item, Response};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The longest typed answer accepted, in bytes.
 pub const MAX_ANSWER_BYTES: usize = 500;
@@ -15,10 +15,22 @@ pub fn next_item<'a>(
     skill_id: &str,
     answered: &HashMap<String, (i64, i64)>,
 ) -> Option<&'a Item> {
+    next_item_except(course, skill_id, answered, &HashSet::new())
+}
+
+/// [`next_item`] that never picks an item in `held_out` (a pilot's post-test items, kept
+/// out of its members' practice; [`crate::pilot::post_test::hold_out`]).
+pub fn next_item_except<'a>(
+    course: &'a Course,
+    skill_id: &str,
+    answered: &HashMap<String, (i64, i64)>,
+    held_out: &HashSet<String>,
+) -> Option<&'a Item> {
     course
         .items
         .iter()
         .filter(|item| item.skills.iter().any(|s| s == skill_id))
+        .filter(|item| !held_out.contains(item.id.as_str()))
         .enumerate()
         .min_by_key(|(order, item)| {
             let (count, last_at) = answered.get(item.id.as_str()).copied().unwrap_or((0, 0));
@@ -177,5 +189,14 @@ mod tests {
             Some("a3")
         );
         assert!(next_item(&c, "zzz", &answered).is_none());
+        // Held-out items are never picked, even when unseen.
+        let held: HashSet<String> = ["a1".to_string(), "a2".to_string()].into();
+        let fresh = HashMap::new();
+        assert_eq!(
+            next_item_except(&c, "a", &fresh, &held).map(|i| i.id.as_str()),
+            Some("a3")
+        );
+        let all: HashSet<String> = ["b1".to_string()].into();
+        assert!(next_item_except(&c, "b", &fresh, &all).is_none());
     }
 }

@@ -104,6 +104,53 @@ pub struct AssignedWork {
     pub pressing: bool,
 }
 
+/// How next steps are chosen (a pilot's condition may set it; issue 12, point 5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Policy {
+    /// Ownpace's adaptive next steps: goals, readiness, keep-going, modalities, interests.
+    #[default]
+    Adaptive,
+    /// The course's fixed order, the "matched fixed sequence" `ownpace simulate` compares
+    /// against: skills in the course's (topological) order, practise the first one not
+    /// mastered and its lessons; reviews when due (unless spaced review is off). Pins,
+    /// assignments and the screen-time budget still come first (CONTRACTS' precedence).
+    FixedSequence,
+}
+
+impl Policy {
+    pub const ALL: [Policy; 2] = [Policy::Adaptive, Policy::FixedSequence];
+    /// The name stored with a pilot's condition and sent by forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Adaptive => "adaptive",
+            Policy::FixedSequence => "fixed-sequence",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Policy> {
+        Policy::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+    pub fn words(self) -> &'static str {
+        match self {
+            Policy::Adaptive => "adaptive next steps",
+            Policy::FixedSequence => "the course's fixed order",
+        }
+    }
+}
+
+/// The first skill in the course's order (its topological order) that is not mastered
+/// and has items to practise: what [`Policy::FixedSequence`] offers next. Placed skills
+/// count as mastered (their state is `Mastered`). `None` when every such skill is.
+pub fn course_order_next(course: &Course, skills: &HashMap<String, SkillStatus>) -> Option<usize> {
+    (0..course.skills.len()).find(|&i| {
+        let id = &course.skills[i].id;
+        let mastered = skills
+            .get(id)
+            .is_some_and(|s| s.state == SkillState::Mastered);
+        !mastered && course.items_for_skill(id).next().is_some()
+    })
+}
+
 /// Everything [`recommend`] needs to know about the student, gathered by the caller.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Situation {
@@ -130,6 +177,13 @@ pub struct Situation {
     /// it, every option is an offline one (CONTRACTS' precedence: this comes first).
     #[serde(default)]
     pub screen_time: crate::screen_time::Level,
+    /// How the options are chosen (a running pilot's condition may set it).
+    #[serde(default)]
+    pub policy: Policy,
+    /// The lesson variant the student is shown (a running pilot's condition may name
+    /// one): [`Course::lesson_shown`] decides which lessons are offered.
+    #[serde(default)]
+    pub lesson_variant: Option<String>,
     /// ms since the epoch.
     pub now: i64,
 }
@@ -268,6 +322,8 @@ pub enum Reason {
         #[serde(default)]
         spent: bool,
     },
+    /// [`Policy::FixedSequence`]: the next skill in the course's order (or a lesson on it).
+    CourseOrder,
 }
 
 impl Reason {
@@ -381,6 +437,7 @@ impl Reason {
                 };
                 format!("{when}: “{}” is {what}", activity.title(course))
             }
+            Reason::CourseOrder => "next in the course order".to_string(),
         }
     }
 }
@@ -644,9 +701,29 @@ fn skill_reason(
 
 fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Candidate> {
     let now = situation.now;
-    let reasons: Vec<Option<(Reason, f64)>> = (0..course.skills.len())
+    let mut reasons: Vec<Option<(Reason, f64)>> = (0..course.skills.len())
         .map(|i| skill_reason(course, situation, graph, i))
         .collect();
+    let fixed = situation.policy == Policy::FixedSequence;
+    if fixed {
+        // The course's order replaces the adaptive reasons (goals, readiness, keep
+        // going); assignments and due reviews keep theirs (CONTRACTS' precedence).
+        let next = course_order_next(course, &situation.skills);
+        for (i, reason) in reasons.iter_mut().enumerate() {
+            let keep = matches!(
+                reason,
+                Some((Reason::Assignment { .. } | Reason::ReviewDue { .. }, _))
+            );
+            if Some(i) == next {
+                if !keep {
+                    *reason = Some((Reason::CourseOrder, 85.0));
+                }
+            } else if !keep {
+                *reason = None;
+            }
+        }
+    }
+    let variant = situation.lesson_variant.as_deref();
     let mut has_items = vec![false; course.skills.len()];
     for item in &course.items {
         for s in &item.skills {
@@ -692,6 +769,9 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
     }
 
     for (order, lesson) in course.lessons.iter().enumerate() {
+        if !course.lesson_shown(lesson, variant) {
+            continue;
+        }
         // The lesson's most urgent actionable skill decides what it is about; an
         // assigned lesson is offered even when none of its skills is actionable.
         let activity = Activity::Lesson(lesson.id.clone());
@@ -718,7 +798,7 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
         };
         let last = situation.modality_last_used.get(&lesson.modality).copied();
         let days_since = last.map(|t| dates::day_number(now) - dates::day_number(t));
-        if days_since.is_none_or(|d| d >= MODALITY_STALE_DAYS) {
+        if !fixed && days_since.is_none_or(|d| d >= MODALITY_STALE_DAYS) {
             let score = 45.0 + days_since.map_or(10.0, |d| (d.min(30) as f64) / 3.0);
             if best.as_ref().is_none_or(|(_, s)| score > *s) {
                 best = Some((
@@ -763,7 +843,7 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
             continue;
         }
         let mut best: Option<(Reason, f64)> = assigned;
-        if let Some(interest) = project.interests.iter().find(|tag| {
+        if let Some(interest) = project.interests.iter().filter(|_| !fixed).find(|tag| {
             situation
                 .interests
                 .iter()
@@ -780,7 +860,8 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
         for (g, closure) in situation.goals.iter().zip(&graph.goal_closures) {
             let mine = matches!(&g.target, GoalTarget::Project(p) if p == &project.id);
             let score = 80.0 + urgency(g.due, now);
-            if mine && closure.is_empty() && best.as_ref().is_none_or(|(_, s)| score > *s) {
+            if !fixed && mine && closure.is_empty() && best.as_ref().is_none_or(|(_, s)| score > *s)
+            {
                 best = Some((
                     Reason::Goal {
                         goal: g.display_name(course),

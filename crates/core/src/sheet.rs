@@ -10,7 +10,7 @@
 
 use crate::course::fnv1a;
 use crate::course::{AnswerSpec, Course, Item};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Skills a sheet covers at most.
 pub const MAX_SKILLS: usize = 4;
@@ -25,12 +25,24 @@ pub fn choose_items<'a>(
     answered: &HashMap<String, i64>,
     seed: &str,
 ) -> Vec<&'a Item> {
+    choose_items_except(course, skills, answered, seed, &HashSet::new())
+}
+
+/// [`choose_items`] that never prints an item in `held_out` (a pilot's post-test items).
+pub fn choose_items_except<'a>(
+    course: &'a Course,
+    skills: &[String],
+    answered: &HashMap<String, i64>,
+    seed: &str,
+    held_out: &HashSet<String>,
+) -> Vec<&'a Item> {
     let mut chosen: Vec<&Item> = Vec::new();
     for skill in skills.iter().take(MAX_SKILLS) {
         let mut pool: Vec<&Item> = course
             .items
             .iter()
             .filter(|i| i.skills.contains(skill))
+            .filter(|i| !held_out.contains(i.id.as_str()))
             .filter(|i| !chosen.iter().any(|c| c.id == i.id))
             .collect();
         pool.sort_by_key(|i| {

@@ -796,6 +796,8 @@ async fn seed_pilot(
             daily_minutes: None,
             weekly_minutes: None,
             note: String::new(),
+            policy: Default::default(),
+            lesson_variant: None,
         },
         ConditionSetting {
             name: "Spaced review on".into(),
@@ -804,6 +806,8 @@ async fn seed_pilot(
             daily_minutes: None,
             weekly_minutes: None,
             note: String::new(),
+            policy: Default::default(),
+            lesson_variant: None,
         },
     ];
     let plan = PilotPlan {
@@ -817,6 +821,7 @@ async fn seed_pilot(
         pre_test_r2: 0.5,
         blinded: true,
         mastery_bands: 3,
+        post_test_per_skill: 2,
     };
     let pilot = store
         .create_pilot(class_id, &course.id, &plan, teacher_id, started - 2 * DAY)
@@ -845,8 +850,17 @@ async fn seed_pilot(
                 .map_or(0.0, |p| p.prior_mastery),
         })
         .collect();
+    // The post-test's held-out items, drawn from the pilot's seed as a real start does.
+    let held_out = ownpace_core::pilot::post_test::hold_out(course, 2, DEMO_PILOT_SEED);
     store
-        .start_pilot(&pilot, DEMO_PILOT_SEED, &drawn.algorithm, &members, started)
+        .start_pilot(
+            &pilot,
+            DEMO_PILOT_SEED,
+            &drawn.algorithm,
+            &members,
+            &held_out,
+            started,
+        )
         .await?;
     // A guardian opted one child out in the second week.
     if let Some(first) = members.first() {
@@ -854,18 +868,57 @@ async fn seed_pilot(
             .opt_out_of_pilot(&pilot, &first.student_id, family_id, started + 9 * DAY)
             .await?;
     }
-    let outcomes: Vec<(UserId, Option<f64>)> = members
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let noise: f64 = (0..4).map(|_| rng.random_range(-1.0..1.0)).sum::<f64>() * 6.0;
-            let score = 45.0 + 45.0 * m.pre_test + 5.0 * m.condition as f64 + noise;
-            (
-                m.student_id.clone(),
-                (i != 0).then_some(score.clamp(0.0, 100.0).round()),
-            )
-        })
-        .collect();
+    // Each student (but the opted-out one) took the post-test at the end: every held-out
+    // item answered right with their simulated chance, as `post-test-answer` events; two
+    // took it on paper, their scores entered by the teacher. The outcome is computed from
+    // those, as for a real pilot.
+    let items: Vec<&Item> = held_out.iter().filter_map(|id| course.item(id)).collect();
+    let mut outcomes: Vec<(UserId, Option<f64>)> = Vec::new();
+    let mut paper = Vec::new();
+    for (i, m) in members.iter().enumerate() {
+        let noise: f64 = (0..4).map(|_| rng.random_range(-1.0..1.0)).sum::<f64>() * 6.0;
+        let chance = (45.0 + 45.0 * m.pre_test + 5.0 * m.condition as f64 + noise) / 100.0;
+        let chance = chance.clamp(0.02, 0.98);
+        if i == 0 {
+            outcomes.push((m.student_id.clone(), None));
+            continue;
+        }
+        if i <= 2 {
+            let score = (100.0 * chance).round();
+            paper.push((m.student_id.clone(), Some(score)));
+            outcomes.push((m.student_id.clone(), Some(score)));
+            continue;
+        }
+        let mut at = started + 28 * DAY - 3 * 3_600_000;
+        let mut answers = Vec::new();
+        for (k, item) in items.iter().enumerate() {
+            let wanted = rng.random_bool(chance);
+            let response = respond(item, wanted, rng);
+            let correct = grade(item, &response).correct;
+            let duration = rng.random_range(20_000..80_000);
+            at += duration;
+            store
+                .record_post_test_answer(&AnswerRecord {
+                    student_id: &m.student_id,
+                    course_id: &course.id,
+                    course_version: 1,
+                    item_id: &item.id,
+                    skills: &item.skills,
+                    response: &serde_json::to_string(&response)?,
+                    correct,
+                    occurred_at: at,
+                    duration_ms: Some(duration),
+                    idempotency_key: &format!("demo-post-test-{k}"),
+                })
+                .await?;
+            answers.push((item.id.to_string(), correct));
+        }
+        outcomes.push((
+            m.student_id.clone(),
+            ownpace_core::pilot::post_test::score(&held_out, &answers),
+        ));
+    }
+    store.set_paper_scores(&pilot, &paper).await?;
     store
         .finish_pilot(&pilot, &outcomes, started + 28 * DAY)
         .await?;

@@ -1,9 +1,12 @@
 //! Issue 12's pilots in a real headless Chromium, at 1280 and at 390 px.
 //!
-//! Ms. Rivera defines a pilot on her class from the form (the defaults compare spaced
-//! review on and off), reads the power calculation with its assumptions, starts it (the
-//! seed is shown, the assignment replays) and opens its report, which says her class is
-//! too small to report an effect. Mr. Osei then reads the demo's finished pilot on the
+//! Ms. Rivera defines a pilot on her class from the form (spaced review on against off,
+//! the second condition also following the course's fixed order with the worked-examples
+//! lessons, a post-test of one held-out item per skill), reads the power calculation with
+//! its assumptions, starts it (the seed is shown, the assignment replays) and opens its
+//! report, which says her class is too small to report an effect. When its days are over
+//! a student takes the post-test from the course page, and the report says the scores
+//! come from the held-out items. Mr. Osei then reads the demo's finished pilot on the
 //! second class: the effect table, the plain-word reading, the SVG forest plot and the
 //! distributions. Every page gets the usability checks and axe-core audit of
 //! `browser_support`, at both widths; nothing overflows a phone. Screenshots go to
@@ -14,8 +17,9 @@ mod browser_support;
 mod common;
 
 use browser_support::{
-    Driver, Findings, click_and_load, open, screenshot_dir, sign_in, text_of, wait_for,
+    Driver, Findings, click_and_load, open, screenshot_dir, set_value, sign_in, text_of, wait_for,
 };
+use fantoccini::Locator;
 use ownpace::demo::DEMO_PASSWORD;
 use ownpace_storage::Backend;
 use std::time::Duration;
@@ -48,7 +52,18 @@ async fn story() {
     open(t, &base, &format!("/classes/{}/pilots", school.class_id)).await;
     let define = wait_for(t, "#pilot-form button[type=submit]", "the define button").await;
     findings.both_widths(t, "pilot-new").await;
+    set_value(t, "#pf-c2-policy", "fixed-sequence").await;
+    set_value(t, "#pf-c2-variant", "worked-examples").await;
+    set_value(t, "#pf-outcome", "post_test").await;
+    set_value(t, "#pf-held", "1").await;
+    set_value(t, "#pf-days", "7").await;
     click_and_load(t, &define, "\"Define the pilot\"").await;
+    let conditions = text_of(t, "#plan-conditions", "the plan's conditions").await;
+    assert!(
+        conditions.contains("next steps: the course's fixed order")
+            && conditions.contains("lessons: the worked-examples variant"),
+        "{conditions:?}"
+    );
     let power = text_of(t, "#power-statement", "the power calculation").await;
     assert!(
         power.contains("two-sided test at α = 0.05") || power.contains("No power calculation"),
@@ -71,6 +86,69 @@ async fn story() {
     let too_few = text_of(t, "#too-few", "the too-few message").await;
     assert!(too_few.contains("Too few students"), "{too_few:?}");
     findings.both_widths(t, "pilot-too-few").await;
+    teacher.close().await;
+
+    // A week later the pilot's days are over: a student takes the post-test.
+    app.advance_days(8);
+    let student = driver.browser().await;
+    let s = &student.client;
+    sign_in(s, &base, &school.students[0], DEMO_PASSWORD).await;
+    open(s, &base, &format!("/learn/{}", school.course_id)).await;
+    let link = wait_for(s, "a.post-test-link", "the post-test link").await;
+    click_and_load(s, &link, "the post-test link").await;
+    wait_for(s, "#post-test-form", "the first question").await;
+    findings.both_widths(s, "pilot-post-test").await;
+    // Every question, without the audit on each (the first was audited at both widths).
+    for _ in 0..200 {
+        if s.find(Locator::Css("#post-test-done")).await.is_ok() {
+            break;
+        }
+        match s.find(Locator::Css("#choice-0")).await {
+            Ok(choice) => choice.click().await.expect("choose"),
+            Err(_) => s
+                .find(Locator::Css("#response"))
+                .await
+                .expect("an answer box")
+                .send_keys("1")
+                .await
+                .expect("type"),
+        }
+        s.find(Locator::Css("#submit-post-test"))
+            .await
+            .expect("the next button")
+            .click()
+            .await
+            .expect("submit");
+        s.wait()
+            .for_element(Locator::Css("h1"))
+            .await
+            .expect("the next page");
+    }
+    let done = text_of(s, "#post-test-done", "the end of the post-test").await;
+    assert!(done.contains("do not change your mastery"), "{done:?}");
+    findings.both_widths(s, "pilot-post-test-done").await;
+    student.close().await;
+
+    // The report says where the scores come from.
+    let teacher = driver.browser().await;
+    let t = &teacher.client;
+    sign_in(t, &base, &school.teacher, DEMO_PASSWORD).await;
+    let mine = app
+        .store
+        .pilots_of_class(&school.class_id)
+        .await
+        .expect("read the pilots")
+        .pop()
+        .expect("the new pilot");
+    open(
+        t,
+        &base,
+        &format!("/classes/{}/pilots/{}/report", school.class_id, mine.id),
+    )
+    .await;
+    let source = text_of(t, "#post-test-source", "where the scores come from").await;
+    assert!(source.contains("held-out items"), "{source:?}");
+    findings.both_widths(t, "pilot-report-post-test").await;
     teacher.close().await;
 
     // Mr. Osei reads the demo's finished pilot on the second class.

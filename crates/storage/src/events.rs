@@ -305,8 +305,25 @@ impl Store {
     /// check's outcome does, through [`Store::record_placement_result`].
     /// A key reused for another item answers [`Conflict::KeyReused`].
     pub async fn record_placement_answer(&self, answer: &AnswerRecord<'_>) -> Result<bool> {
+        self.record_unscored_answer(EventKind::PlacementAnswer, answer)
+            .await
+    }
+
+    /// Appends an answer to a pilot's post-test (issue 12). Like a placement answer it
+    /// moves no mastery; the pilot's outcome is computed from these events.
+    pub async fn record_post_test_answer(&self, answer: &AnswerRecord<'_>) -> Result<bool> {
+        self.record_unscored_answer(EventKind::PostTestAnswer, answer)
+            .await
+    }
+
+    /// A graded answer that moves nothing (placement, post-test); `false` when its key
+    /// was used before for the same item.
+    async fn record_unscored_answer(
+        &self,
+        kind: EventKind,
+        answer: &AnswerRecord<'_>,
+    ) -> Result<bool> {
         check_idempotency_key(answer.idempotency_key)?;
-        let kind = EventKind::PlacementAnswer;
         if insert_graded(&self.pool, &new_id(), kind, answer).await? > 0 {
             return Ok(true);
         }
@@ -349,6 +366,30 @@ impl Store {
                     correct != 0,
                 )
             })
+            .collect())
+    }
+
+    /// A student's post-test answers in a course since `since` (ms), oldest first:
+    /// (item id, correct).
+    pub async fn post_test_answers(
+        &self,
+        student_id: &UserId,
+        course_id: &CourseId,
+        since: i64,
+    ) -> Result<Vec<(String, bool)>> {
+        let rows: Vec<(Option<String>, i64)> = sqlx::query_as(
+            "SELECT item_id, correct FROM events WHERE student_id = $1 AND course_id = $2 \
+             AND kind = $3 AND occurred_at >= $4 ORDER BY occurred_at, id",
+        )
+        .bind(student_id.as_str())
+        .bind(course_id.as_str())
+        .bind(EventKind::PostTestAnswer.as_str())
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(item, correct)| Some((item?, correct != 0)))
             .collect())
     }
 

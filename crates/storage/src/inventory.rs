@@ -806,6 +806,9 @@ pub const INVENTORY: &[TableUse] = &[
             ("created_at", N),
             ("started_at", N),
             ("finished_at", N),
+            // Migration 0021: the post-test's held-out items.
+            ("post_test_per_skill", N),
+            ("held_out", N),
         ],
     },
     TableUse {
@@ -827,6 +830,8 @@ pub const INVENTORY: &[TableUse] = &[
             ("outcome", S),
             ("opted_out_at", S),
             ("opted_out_by", S),
+            // Migration 0021: a teacher's entry for a post-test taken on paper.
+            ("paper_score", S),
         ],
     },
     TableUse {

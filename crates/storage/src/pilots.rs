@@ -5,6 +5,7 @@
 
 use crate::{Conflict, Result, Store, StoreError, new_id};
 use ownpace_core::ids::{ClassId, CourseId, UserId};
+use ownpace_core::recommend::Policy;
 use ownpace_core::screen_time::Budget;
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +19,8 @@ pub const MAX_NOTE_CHARS: usize = 300;
 pub const MAX_REASON_CHARS: usize = 500;
 /// The longest a pilot may run.
 pub const MAX_DURATION_DAYS: i64 = 365;
+/// The longest lesson variant name a condition may carry.
+pub const MAX_VARIANT_CHARS: usize = 64;
 
 /// One condition of a pilot and what it sets for its students while the pilot runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,9 +34,17 @@ pub struct ConditionSetting {
     /// A screen-time budget for the condition's students (the lowest budget still wins).
     pub daily_minutes: Option<u32>,
     pub weekly_minutes: Option<u32>,
-    /// What else differs (a lesson variant, a recommendation policy), in words.
+    /// What else differs, in words.
     #[serde(default)]
     pub note: String,
+    /// How next steps are chosen: adaptive (the default, and what conditions stored
+    /// before this field read as) or the course's fixed order.
+    #[serde(default)]
+    pub policy: Policy,
+    /// The lesson variant the condition's students are shown (`None`: the default
+    /// lessons); a name the course declares (`Course::lesson_variants`).
+    #[serde(default)]
+    pub lesson_variant: Option<String>,
 }
 
 impl ConditionSetting {
@@ -48,7 +59,8 @@ impl ConditionSetting {
 /// What a pilot measures at the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// A post-test score the teacher enters (0-100).
+    /// A post-test of held-out items (0-100, the share answered correctly), from the
+    /// post-test answers; a teacher's entry overrides it for a paper test.
     PostTest,
     /// Skills mastered during the pilot per hour on screen, from the events.
     MasteryPerHour,
@@ -80,7 +92,9 @@ impl Outcome {
     }
     pub fn words(self) -> &'static str {
         match self {
-            Outcome::PostTest => "post-test score (0-100), entered by the teacher",
+            Outcome::PostTest => {
+                "post-test score (0-100): the share of held-out items answered correctly"
+            }
             Outcome::MasteryPerHour => "skills mastered per hour on screen",
             Outcome::ScreenTime => "minutes on screen per week",
             Outcome::Retention30 => {
@@ -140,6 +154,8 @@ pub struct PilotPlan {
     /// Guardians are not told which condition their child is in.
     pub blinded: bool,
     pub mastery_bands: i64,
+    /// Items per skill held out of practice for the post-test (0 to 10; 0: none).
+    pub post_test_per_skill: i64,
 }
 
 /// A stored pilot.
@@ -156,6 +172,8 @@ pub struct Pilot {
     pub created_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    /// The items held out for the post-test, drawn at the start (empty before).
+    pub held_out: Vec<String>,
 }
 
 impl Pilot {
@@ -176,6 +194,8 @@ pub struct PilotMember {
     pub pre_test: f64,
     pub outcome: Option<f64>,
     pub opted_out_at: Option<i64>,
+    /// A post-test score the teacher entered for a paper test (overrides the answers).
+    pub paper_score: Option<f64>,
 }
 
 /// A member as the randomisation placed them.
@@ -229,6 +249,15 @@ pub fn check_plan(plan: &PilotPlan) -> Result<()> {
             return invalid("conditions", format!("two conditions are called {name}"));
         }
         names.push(name);
+        if c.lesson_variant
+            .as_ref()
+            .is_some_and(|v| v.is_empty() || v.chars().count() > MAX_VARIANT_CHARS)
+        {
+            return invalid(
+                "conditions",
+                format!("a lesson variant's name is 1 to {MAX_VARIANT_CHARS} characters"),
+            );
+        }
         if c.note.chars().count() > MAX_NOTE_CHARS {
             return invalid(
                 "conditions",
@@ -261,6 +290,12 @@ pub fn check_plan(plan: &PilotPlan) -> Result<()> {
             "the share of variance the pre-test explains is from 0 to 0.95".into(),
         );
     }
+    if !(0..=10).contains(&plan.post_test_per_skill) {
+        return invalid(
+            "post_test_per_skill",
+            "the post-test holds out 0 to 10 items per skill".into(),
+        );
+    }
     if !(1..=10).contains(&plan.mastery_bands) {
         return invalid("mastery_bands", "1 to 10 prior-mastery bands".into());
     }
@@ -272,7 +307,7 @@ macro_rules! pilot_columns {
     () => {
         "id, class_id, course_id, question, conditions, classes, unit, outcome, duration_days, \
          min_effect, pre_test_r2, blinded, mastery_bands, status, seed, algorithm, created_by, \
-         created_at, started_at, finished_at"
+         created_at, started_at, finished_at, post_test_per_skill, held_out"
     };
 }
 
@@ -298,6 +333,8 @@ struct PilotRow {
     created_at: i64,
     started_at: Option<i64>,
     finished_at: Option<i64>,
+    post_test_per_skill: i64,
+    held_out: String,
 }
 
 fn pilot_from(row: PilotRow) -> Result<Pilot> {
@@ -309,6 +346,8 @@ fn pilot_from(row: PilotRow) -> Result<Pilot> {
         serde_json::from_str(&row.conditions).map_err(|e| corrupt("pilot conditions", &e))?;
     let classes: Vec<String> =
         serde_json::from_str(&row.classes).map_err(|e| corrupt("pilot classes", &e))?;
+    let held_out: Vec<String> =
+        serde_json::from_str(&row.held_out).map_err(|e| corrupt("pilot held-out items", &e))?;
     Ok(Pilot {
         plan: PilotPlan {
             question: row.question,
@@ -322,7 +361,9 @@ fn pilot_from(row: PilotRow) -> Result<Pilot> {
             pre_test_r2: row.pre_test_r2,
             blinded: row.blinded != 0,
             mastery_bands: row.mastery_bands,
+            post_test_per_skill: row.post_test_per_skill,
         },
+        held_out,
         id: row.id,
         class_id: ClassId::new(row.class_id),
         course_id: CourseId::new(row.course_id),
@@ -337,7 +378,16 @@ fn pilot_from(row: PilotRow) -> Result<Pilot> {
 }
 
 /// (student, class, condition, stratum, pre-test, outcome, opted out at) as selected.
-type MemberColumns = (String, String, i64, String, f64, Option<f64>, Option<i64>);
+type MemberColumns = (
+    String,
+    String,
+    i64,
+    String,
+    f64,
+    Option<f64>,
+    Option<i64>,
+    Option<f64>,
+);
 
 fn frozen() -> StoreError {
     StoreError::Conflict(Conflict::PilotState(
@@ -361,7 +411,7 @@ impl Store {
             "INSERT INTO pilots (",
             pilot_columns!(),
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'draft', NULL, \
-             NULL, $14, $15, NULL, NULL)"
+             NULL, $14, $15, NULL, NULL, $16, '[]')"
         ))
         .bind(&id)
         .bind(class_id.as_str())
@@ -378,6 +428,7 @@ impl Store {
         .bind(plan.mastery_bands)
         .bind(created_by.as_str())
         .bind(at)
+        .bind(plan.post_test_per_skill)
         .execute(&self.pool)
         .await?;
         Ok(id)
@@ -389,7 +440,7 @@ impl Store {
         let changed = sqlx::query(
             "UPDATE pilots SET question = $1, conditions = $2, classes = $3, unit = $4, \
              outcome = $5, duration_days = $6, min_effect = $7, pre_test_r2 = $8, blinded = $9, \
-             mastery_bands = $10 WHERE id = $11 AND status = 'draft'",
+             mastery_bands = $10, post_test_per_skill = $11 WHERE id = $12 AND status = 'draft'",
         )
         .bind(plan.question.trim())
         .bind(conditions_json(plan)?)
@@ -401,6 +452,7 @@ impl Store {
         .bind(plan.pre_test_r2)
         .bind(i64::from(plan.blinded))
         .bind(plan.mastery_bands)
+        .bind(plan.post_test_per_skill)
         .bind(id)
         .execute(&self.pool)
         .await?
@@ -442,24 +494,31 @@ impl Store {
         rows.into_iter().map(pilot_from).collect()
     }
 
-    /// Starts a draft: freezes the plan, records the seed and algorithm and every member,
-    /// in one transaction. A pilot already started is a conflict.
+    /// Starts a draft: freezes the plan, records the seed and algorithm, the items held
+    /// out for the post-test and every member, in one transaction. A pilot already
+    /// started is a conflict.
     pub async fn start_pilot(
         &self,
         id: &str,
         seed: u64,
         algorithm: &str,
         members: &[NewMember],
+        held_out: &[String],
         at: i64,
     ) -> Result<()> {
+        let held_out = serde_json::to_string(held_out).map_err(|e| StoreError::Invalid {
+            field: "held_out",
+            message: e.to_string(),
+        })?;
         let mut tx = self.pool.begin().await?;
         let changed = sqlx::query(
-            "UPDATE pilots SET status = 'running', seed = $1, algorithm = $2, started_at = $3 \
-             WHERE id = $4 AND status = 'draft'",
+            "UPDATE pilots SET status = 'running', seed = $1, algorithm = $2, started_at = $3, \
+             held_out = $4 WHERE id = $5 AND status = 'draft'",
         )
         .bind(seed as i64)
         .bind(algorithm)
         .bind(at)
+        .bind(held_out)
         .bind(id)
         .execute(&mut *tx)
         .await?
@@ -566,7 +625,8 @@ impl Store {
     pub async fn pilot_members(&self, pilot_id: &str) -> Result<Vec<PilotMember>> {
         let rows: Vec<MemberColumns> = sqlx::query_as(
             "SELECT student_id, class_id, condition_index, stratum, pre_test, outcome, \
-                 opted_out_at FROM pilot_members WHERE pilot_id = $1 ORDER BY student_id",
+                 opted_out_at, paper_score FROM pilot_members WHERE pilot_id = $1 \
+                 ORDER BY student_id",
         )
         .bind(pilot_id)
         .fetch_all(&self.pool)
@@ -581,6 +641,7 @@ impl Store {
                 pre_test: r.4,
                 outcome: r.5,
                 opted_out_at: r.6,
+                paper_score: r.7,
             })
             .collect())
     }
@@ -621,15 +682,27 @@ impl Store {
         student_id: &UserId,
         now: i64,
     ) -> Result<Option<ConditionSetting>> {
+        self.running_condition_in(student_id, None, now).await
+    }
+
+    /// [`Store::running_condition`] of a pilot on `course` (`None`: any course).
+    pub async fn running_condition_in(
+        &self,
+        student_id: &UserId,
+        course_id: Option<&CourseId>,
+        now: i64,
+    ) -> Result<Option<ConditionSetting>> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT p.conditions, m.condition_index FROM pilot_members m \
              JOIN pilots p ON p.id = m.pilot_id \
              WHERE m.student_id = $1 AND m.opted_out_at IS NULL AND p.status = 'running' \
              AND p.started_at + p.duration_days * 86400000 > $2 \
+             AND ($3 = '' OR p.course_id = $3) \
              ORDER BY p.started_at, p.id",
         )
         .bind(student_id.as_str())
         .bind(now)
+        .bind(course_id.map_or("", |c| c.as_str()))
         .fetch_all(&self.pool)
         .await?;
         for (conditions, index) in rows {
@@ -646,6 +719,80 @@ impl Store {
             }
         }
         Ok(None)
+    }
+
+    /// The items kept out of a student's practice in a course: those held out for the
+    /// post-test of every started pilot (running or finished) on the course they take
+    /// part in and were not opted out of. They stay out after the end, so a post-test
+    /// taken late still asks items the student never practised.
+    pub async fn held_out_items(
+        &self,
+        student_id: &UserId,
+        course_id: &CourseId,
+    ) -> Result<std::collections::HashSet<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT p.held_out FROM pilot_members m JOIN pilots p ON p.id = m.pilot_id \
+             WHERE m.student_id = $1 AND p.course_id = $2 AND m.opted_out_at IS NULL \
+             AND p.status <> 'draft'",
+        )
+        .bind(student_id.as_str())
+        .bind(course_id.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = std::collections::HashSet::new();
+        for (json,) in rows {
+            let items: Vec<String> =
+                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+                    what: "pilot held-out items",
+                    detail: e.to_string(),
+                })?;
+            out.extend(items);
+        }
+        Ok(out)
+    }
+
+    /// Records (or, with `None`, clears) the post-test scores teachers entered for members
+    /// who took the post-test on paper (0-100).
+    pub async fn set_paper_scores(
+        &self,
+        pilot_id: &str,
+        scores: &[(UserId, Option<f64>)],
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (student, score) in scores {
+            match score {
+                Some(value) => {
+                    if !(value.is_finite() && (0.0..=100.0).contains(value)) {
+                        return Err(StoreError::Invalid {
+                            field: "score",
+                            message: "a post-test score is a number from 0 to 100".into(),
+                        });
+                    }
+                    sqlx::query(
+                        "UPDATE pilot_members SET paper_score = $1 \
+                         WHERE pilot_id = $2 AND student_id = $3",
+                    )
+                    .bind(*value)
+                    .bind(pilot_id)
+                    .bind(student.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                }
+                // NULL on its own (see `write_outcome`).
+                None => {
+                    sqlx::query(
+                        "UPDATE pilot_members SET paper_score = NULL \
+                         WHERE pilot_id = $1 AND student_id = $2",
+                    )
+                    .bind(pilot_id)
+                    .bind(student.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                }
+            };
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A guardian opts their child out of a pilot: recorded once (the first time stays).

@@ -291,15 +291,15 @@ impl Store {
             .filter(|k| k.on_screen())
             .map(EventKind::as_str)
             .collect();
-        let [k1, k2, k3, k4, k5, k6] = kinds.as_slice() else {
+        let [k1, k2, k3, k4, k5, k6, k7] = kinds.as_slice() else {
             return Err(StoreError::Corrupt {
                 what: "on-screen event kinds",
-                detail: format!("expected 6, the core lists {}", kinds.len()),
+                detail: format!("expected 7, the core lists {}", kinds.len()),
             });
         };
         let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
             "SELECT occurred_at, duration_ms FROM events WHERE student_id = $1 \
-             AND occurred_at >= $2 AND kind IN ($3, $4, $5, $6, $7, $8) ORDER BY occurred_at",
+             AND occurred_at >= $2 AND kind IN ($3, $4, $5, $6, $7, $8, $9) ORDER BY occurred_at",
         )
         .bind(student_id.as_str())
         .bind(since)
@@ -309,6 +309,7 @@ impl Store {
         .bind(*k4)
         .bind(*k5)
         .bind(*k6)
+        .bind(*k7)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows

@@ -80,6 +80,7 @@ pub fn openapi_document() -> serde_json::Value {
         .merge_from(crate::grades::GradesApi::openapi())
         .merge_from(crate::checkins_api::CheckinsApi::openapi())
         .merge_from(crate::pilots_api::PilotsApi::openapi())
+        .merge_from(crate::next_steps_api::NextStepsApi::openapi())
         .merge_from(crate::assignments_api::AssignmentsApi::openapi());
     serde_json::to_value(doc).unwrap_or_default()
 }
@@ -268,8 +269,14 @@ pub async fn next_item(
         .store
         .answered_items(&current.user.id, &course_id)
         .await?;
-    let item = ownpace_core::practice::next_item(&course.course, &skill_id, &answered)
-        .ok_or(WebError::NotFound)?;
+    // A pilot's post-test items are never served in practice to its members.
+    let held_out = state
+        .store
+        .held_out_items(&current.user.id, &course_id)
+        .await?;
+    let item =
+        ownpace_core::practice::next_item_except(&course.course, &skill_id, &answered, &held_out)
+            .ok_or(WebError::NotFound)?;
     let rows = state
         .store
         .student_mastery(&current.user.id, &course_id)

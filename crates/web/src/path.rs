@@ -247,6 +247,9 @@ pub async fn student_path(
     // A running pilot's condition may turn spaced review off for this student
     // (issue 12, point 5); an opted-out student gets the default experience.
     let (spaced_review, _) = crate::pilots::condition_now(state, student_id).await?;
+    // ... and set the recommendation policy and the lesson variant in its course.
+    let (policy, lesson_variant) =
+        crate::pilots::path_condition(state, student_id, course_id).await?;
     if !spaced_review {
         hidden.extend(
             course
@@ -277,6 +280,8 @@ pub async fn student_path(
         lessons_done,
         hidden,
         screen_time,
+        policy,
+        lesson_variant,
         now: state.now(),
     };
     Ok(StudentPath {

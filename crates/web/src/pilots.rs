@@ -6,13 +6,14 @@
 
 use crate::{AppState, WebError};
 use ownpace_core::events::EventKind;
-use ownpace_core::ids::{ClassId, UserId};
+use ownpace_core::ids::{ClassId, CourseId, UserId};
 use ownpace_core::pilot::design::{
     self, Participant, PilotSize, PowerAssumptions, Randomisation, RandomisationPlan, Unit,
 };
 use ownpace_core::pilot::plots::{self, ForestRow};
 use ownpace_core::pilot::report::{self, PilotData, PilotReport, StudentResult};
 use ownpace_core::pilot::retention::{self, GradedAnswer};
+use ownpace_core::recommend::Policy;
 use ownpace_core::screen_time::{self, Budget};
 use ownpace_storage::pilots::{NewMember, Outcome, Pilot, PilotMember, PilotStatus};
 
@@ -268,7 +269,8 @@ pub async fn outcomes(
             continue;
         }
         let value = match pilot.plan.outcome {
-            Outcome::PostTest => m.outcome,
+            // From the post-test answers; a paper test's score overrides them.
+            Outcome::PostTest => crate::post_test::member_score(state, pilot, m).await?,
             // Not known at the finish: computed once 30 days have passed after the end
             // (`refresh_retention`).
             Outcome::Retention30 => None,
@@ -513,6 +515,26 @@ pub async fn condition_now(
         {
             Some(c) => (c.spaced_review, c.budget()),
             None => (true, Budget::default()),
+        },
+    )
+}
+
+/// The recommendation policy and lesson variant a running pilot's condition sets for a
+/// student in `course` (adaptive and the default lessons otherwise, and for the
+/// opted-out).
+pub async fn path_condition(
+    state: &AppState,
+    student_id: &UserId,
+    course_id: &CourseId,
+) -> Result<(Policy, Option<String>), WebError> {
+    Ok(
+        match state
+            .store
+            .running_condition_in(student_id, Some(course_id), state.now())
+            .await?
+        {
+            Some(c) => (c.policy, c.lesson_variant),
+            None => (Policy::Adaptive, None),
         },
     )
 }

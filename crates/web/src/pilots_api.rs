@@ -70,6 +70,8 @@ pub async fn pilot_report(
     } else {
         members
     };
+    // A post-test's scores: recomputed from the answers (paper tests override).
+    let members = crate::post_test::refresh(&state, &pilot, members).await?;
     let view = crate::pilots::report_view(&pilot, &members)?;
     Ok(Json(PilotReportBody {
         question: pilot.plan.question.clone(),

@@ -25,6 +25,7 @@ fn routes() -> Vec<Route> {
     routes.extend(crate::grades::routes());
     routes.extend(crate::checkins_api::routes());
     routes.extend(crate::pilots_api::routes());
+    routes.extend(crate::next_steps_api::routes());
     routes.extend(crate::assignments_api::routes());
     routes
 }

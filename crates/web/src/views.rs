@@ -126,11 +126,17 @@ pub(crate) struct LessonLink {
     pub offline: bool,
 }
 
-/// The lessons that teach a skill, as links.
-pub(crate) fn lesson_links(course: &CourseVersion, skill_id: &str) -> Vec<LessonLink> {
+/// The lessons that teach a skill, as links, for a student shown lesson variant
+/// `variant` (a pilot's condition; `None`: the default lessons).
+pub(crate) fn lesson_links(
+    course: &CourseVersion,
+    skill_id: &str,
+    variant: Option<&str>,
+) -> Vec<LessonLink> {
     course
         .course
         .lessons_for_skill(skill_id)
+        .filter(|l| course.course.lesson_shown(l, variant))
         .map(|l| LessonLink {
             id: l.id.clone(),
             title: l.title.clone(),

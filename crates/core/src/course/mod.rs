@@ -122,6 +122,13 @@ pub struct Lesson {
     pub body: String,
     /// For `watch` lessons: an asset path in the course folder (video or animated SVG).
     pub media: Option<String>,
+    /// A lesson variant's name (e.g. `worked-examples`): shown only to students whose
+    /// pilot condition names it, in place of the lesson [`Lesson::variant_of`] names.
+    #[serde(default)]
+    pub variant: Option<String>,
+    /// For a variant: the id of the default lesson it stands in for.
+    #[serde(default)]
+    pub variant_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -225,6 +232,31 @@ impl Course {
         self.items
             .iter()
             .filter(move |i| i.skills.iter().any(|s| s == skill))
+    }
+    /// Whether `lesson` is shown to a student who follows lesson variant `variant`
+    /// (`None`: the default lessons). A variant lesson is shown only to its variant's
+    /// students; a default lesson to everyone except the students of a variant that has
+    /// a lesson standing in for it.
+    pub fn lesson_shown(&self, lesson: &Lesson, variant: Option<&str>) -> bool {
+        match (lesson.variant.as_deref(), variant) {
+            (Some(v), Some(mine)) => v == mine,
+            (Some(_), None) => false,
+            (None, Some(mine)) => !self.lessons.iter().any(|l| {
+                l.variant.as_deref() == Some(mine) && l.variant_of.as_deref() == Some(&lesson.id)
+            }),
+            (None, None) => true,
+        }
+    }
+    /// The lesson variants the course declares, sorted, each once.
+    pub fn lesson_variants(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .lessons
+            .iter()
+            .filter_map(|l| l.variant.as_deref())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
     pub fn lessons_for_skill<'a>(
         &'a self,

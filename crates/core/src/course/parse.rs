@@ -427,6 +427,39 @@ fn parse_lesson(
         }
         _ => {}
     }
+    let variant = t.opt_str(errors, "variant");
+    let variant_of = t.opt_str(errors, "variant_of");
+    if let Some(v) = &variant
+        && !is_valid_id(&v.v)
+    {
+        t.err(
+            errors,
+            Some(v.line),
+            format!(
+                "invalid variant name `{}` in {}; use lowercase letters, digits and hyphens, starting with a letter (e.g. `worked-examples`)",
+                v.v, t.what
+            ),
+        );
+    }
+    match (&variant, &variant_of) {
+        (Some(v), None) => t.err(
+            errors,
+            Some(v.line),
+            format!(
+                "{} declares `variant` without `variant_of`; add `variant_of = \"<id of the default lesson it stands in for>\"`",
+                t.what
+            ),
+        ),
+        (None, Some(o)) => t.err(
+            errors,
+            Some(o.line),
+            format!(
+                "{} declares `variant_of` without `variant`; add `variant = \"<variant name>\"` (e.g. `worked-examples`)",
+                t.what
+            ),
+        ),
+        _ => {}
+    }
     let modality_ok = modality.is_some();
     if body.is_empty() && modality != Some(Modality::Watch) && modality_ok {
         t.err(
@@ -455,6 +488,8 @@ fn parse_lesson(
             minutes: u32::try_from(minutes?.v).ok()?,
             body: body.to_string(),
             media: media.map(|m| normalize(&m.v)),
+            variant: variant.map(|v| v.v),
+            variant_of: variant_of.map(|v| v.v),
         },
     })
 }

@@ -82,6 +82,44 @@ fn unknown_skill(
     );
 }
 
+/// A variant lesson stands in for a default lesson that exists (and is not itself a
+/// variant), and a default lesson has at most one stand-in per variant.
+fn lesson_variants(errors: &mut Errors, lessons: &[Located<Lesson>]) {
+    let mut seen: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for l in lessons {
+        let (Some(variant), Some(of)) = (&l.value.variant, &l.value.variant_of) else {
+            continue;
+        };
+        let what = format!("lesson `{}`", l.value.id);
+        match lessons.iter().find(|d| d.value.id == *of) {
+            None => errors.at(
+                &l.file,
+                Some(l.line),
+                format!(
+                    "`variant_of = \"{of}\"` in {what} names no lesson; use the id of the default lesson this variant stands in for"
+                ),
+            ),
+            Some(d) if d.value.variant.is_some() => errors.at(
+                &l.file,
+                Some(l.line),
+                format!(
+                    "`variant_of = \"{of}\"` in {what} names another variant; name the default lesson (one without `variant`)"
+                ),
+            ),
+            Some(_) => {}
+        }
+        if !seen.insert((of.as_str(), variant.as_str())) {
+            errors.at(
+                &l.file,
+                Some(l.line),
+                format!(
+                    "{what} is a second `{variant}` variant of lesson `{of}`; keep one lesson per variant and default lesson"
+                ),
+            );
+        }
+    }
+}
+
 /// Runs every cross-file check, expands templates into `items` (placing each
 /// template's instances at the template's position in its file) and returns the skills
 /// in topological order.
@@ -134,6 +172,7 @@ pub(crate) fn check(
         let what = format!("lesson `{}`", l.value.id);
         unknown_skills(errors, &known, &l.file, l.refs_line, &what, &l.value.skills);
     }
+    lesson_variants(errors, lessons);
     for i in items.iter() {
         let what = format!("item `{}`", i.value.id);
         unknown_skills(errors, &known, &i.file, i.refs_line, &what, &i.value.skills);

@@ -15,11 +15,15 @@
 //! * [`calibrate`]: simulated pilots with a planted effect and with none, checking that
 //!   the intervals hold what they claim (`ownpace pilot calibrate`).
 //!
+//! * [`post_test`]: the items a pilot holds out of practice for its post-test, and the
+//!   post-test's outcome from the answers.
+//!
 //! The method, its assumptions and its limits are written up in `docs/evidence.md`.
 
 pub mod calibrate;
 pub mod design;
 pub mod plots;
+pub mod post_test;
 pub mod report;
 pub mod retention;
 pub mod stats;

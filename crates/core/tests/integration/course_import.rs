@@ -584,3 +584,30 @@ fn mangled_courses_never_panic() {
         }
     }
 }
+
+#[test]
+fn lesson_variants_name_a_default_lesson_once() {
+    expect_errors(
+        "lesson-variants",
+        &[
+            // `variant` without `variant_of`, and not an id.
+            (
+                "lessons/half.md",
+                Some(6),
+                &["invalid variant name `Worked Examples`"],
+            ),
+            (
+                "lessons/half.md",
+                Some(6),
+                &["`variant` without `variant_of`"],
+            ),
+            ("lessons/of-variant.md", Some(2), &["names another variant"]),
+            (
+                "lessons/twice.md",
+                Some(2),
+                &["second `worked-examples` variant of lesson `base`"],
+            ),
+            ("lessons/unknown.md", Some(2), &["names no lesson"]),
+        ],
+    );
+}

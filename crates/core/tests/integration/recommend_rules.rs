@@ -29,6 +29,8 @@ fn lesson(id: &str, title: &str, skill: &str, modality: Modality) -> Lesson {
         minutes: 10,
         body: String::new(),
         media: None,
+        variant: None,
+        variant_of: None,
     }
 }
 
@@ -666,4 +668,97 @@ fn an_assigned_lesson_is_offered_with_its_due_date() {
         "assigned by your teacher, due tomorrow"
     );
     assert_eq!(recs[0].activity, Activity::Lesson("frac-read".into()));
+}
+
+#[test]
+fn fixed_sequence_offers_the_next_skill_in_course_order_and_nothing_adaptive() {
+    use ownpace_core::recommend::{Policy, course_order_next};
+    let c = course();
+    let mut s = situation();
+    // An adaptive student gets several ready skills with adaptive reasons.
+    let adaptive = recommend(&c, &s, ALL);
+    assert!(
+        adaptive
+            .iter()
+            .any(|r| matches!(r.reason, Reason::Ready { .. }))
+    );
+    s.policy = Policy::FixedSequence;
+    // frac is mastered: the course's order (frac, add, compare, ratio, …) goes on with add.
+    assert_eq!(course_order_next(&c, &s.skills), Some(1));
+    let fixed = recommend(&c, &s, ALL);
+    assert_eq!(fixed[0].activity, practice("add"));
+    assert_eq!(fixed[0].reason, Reason::CourseOrder);
+    assert_eq!(fixed[0].reason.text(&c), "next in the course order");
+    // No other skill, no interest project, no modality nudge: only the course's order.
+    assert!(
+        fixed
+            .iter()
+            .all(|r| matches!(r.reason, Reason::CourseOrder)),
+        "{fixed:?}"
+    );
+    // Once add is mastered, compare is next even though ratio unlocks more.
+    s.skills
+        .insert("add".into(), status(SkillState::Mastered, 0.97));
+    let fixed = recommend(&c, &s, ALL);
+    assert_eq!(fixed[0].activity, practice("compare"));
+    // A due review still appears (spaced review on), and an assignment and a pin still
+    // come first (CONTRACTS' precedence).
+    let mut due = status(SkillState::Mastered, 0.97);
+    due.review_due = true;
+    due.recall = Some(0.6);
+    s.skills.insert("frac".into(), due);
+    s.assignments.push(Assignment {
+        skill: "rate".into(),
+        due: NOW + DAY,
+        pressing: true,
+    });
+    s.pinned.push(Activity::Project("music".into()));
+    let fixed = recommend(&c, &s, ALL);
+    assert_eq!(fixed[0].reason, Reason::Pinned);
+    assert!(matches!(fixed[1].reason, Reason::Assignment { .. }));
+    assert!(find(&fixed, &Activity::Review("frac".into())).is_some());
+    assert!(find(&fixed, &practice("compare")).is_some());
+}
+
+#[test]
+fn a_lesson_variant_stands_in_for_its_default_lesson_for_its_students_only() {
+    let mut worked = lesson("frac-worked", "Worked examples", "frac", Modality::Read);
+    worked.variant = Some("worked-examples".into());
+    worked.variant_of = Some("frac-read".into());
+    let c = TestCourse::new("v")
+        .skill("frac", "Equivalent fractions", &[])
+        .skill("add", "Adding fractions", &[])
+        .an_item_per_skill()
+        .lesson(lesson("frac-read", "Equal parts", "frac", Modality::Read))
+        .lesson(lesson("add-hands", "Fold paper", "add", Modality::HandsOn))
+        .lesson(worked)
+        .build();
+    let shown = |variant: Option<&str>| -> Vec<&str> {
+        c.lessons
+            .iter()
+            .filter(|l| c.lesson_shown(l, variant))
+            .map(|l| l.id.as_str())
+            .collect()
+    };
+    assert_eq!(shown(None), ["frac-read", "add-hands"]);
+    assert_eq!(shown(Some("worked-examples")), ["add-hands", "frac-worked"]);
+    // A variant the course does not declare changes nothing.
+    assert_eq!(shown(Some("other")), ["frac-read", "add-hands"]);
+    assert_eq!(c.lesson_variants(), ["worked-examples"]);
+    // Next steps follow the variant.
+    let mut s = Situation {
+        now: NOW,
+        ..Situation::default()
+    };
+    let offered = |s: &Situation| -> HashSet<Activity> {
+        recommend(&c, s, ALL)
+            .into_iter()
+            .map(|r| r.activity)
+            .collect()
+    };
+    assert!(offered(&s).contains(&Activity::Lesson("frac-read".into())));
+    assert!(!offered(&s).contains(&Activity::Lesson("frac-worked".into())));
+    s.lesson_variant = Some("worked-examples".into());
+    assert!(offered(&s).contains(&Activity::Lesson("frac-worked".into())));
+    assert!(!offered(&s).contains(&Activity::Lesson("frac-read".into())));
 }

@@ -33,6 +33,7 @@ mod grades;
 mod letters;
 mod openapi;
 mod pilot;
+mod pilot_conditions;
 mod pilots;
 mod policy;
 mod privacy;

@@ -60,6 +60,7 @@ pub(crate) async fn running_pilot(app: &TestApp, class: &ClassId, teacher: &User
         pre_test_r2: 0.5,
         blinded: true,
         mastery_bands: 3,
+        post_test_per_skill: 0,
     };
     let now = ownpace_web::now_ms();
     let id = app
@@ -83,13 +84,13 @@ pub(crate) async fn running_pilot(app: &TestApp, class: &ClassId, teacher: &User
         })
         .collect();
     app.store
-        .start_pilot(&id, 7, design::ALGORITHM, &members, now)
+        .start_pilot(&id, 7, design::ALGORITHM, &members, &[], now)
         .await
         .unwrap();
     id
 }
 
-fn condition(name: &str, review: bool, daily: Option<u32>) -> ConditionSetting {
+pub(crate) fn condition(name: &str, review: bool, daily: Option<u32>) -> ConditionSetting {
     ConditionSetting {
         name: name.into(),
         spaced_review: review,
@@ -97,6 +98,8 @@ fn condition(name: &str, review: bool, daily: Option<u32>) -> ConditionSetting {
         daily_minutes: daily,
         weekly_minutes: None,
         note: String::new(),
+        policy: Default::default(),
+        lesson_variant: None,
     }
 }
 
@@ -658,7 +661,7 @@ async fn the_demo_pilot_reports_what_core_computes(backend: Backend) {
 }
 
 /// A new student with the demo password in `class` (no answers, no placement yet).
-async fn new_student(app: &TestApp, class: &ClassId, username: &str) -> UserId {
+pub(crate) async fn new_student(app: &TestApp, class: &ClassId, username: &str) -> UserId {
     let hash = ownpace_web::hash_password(ownpace::demo::DEMO_PASSWORD.to_string())
         .await
         .unwrap();
@@ -706,6 +709,7 @@ async fn placement_off_in_a_pilot_is_never_offered(backend: Backend) {
         pre_test_r2: 0.5,
         blinded: true,
         mastery_bands: 3,
+        post_test_per_skill: 0,
     };
     let now = ownpace_web::now_ms();
     let id = app
@@ -722,7 +726,7 @@ async fn placement_off_in_a_pilot_is_never_offered(backend: Backend) {
     };
     let members = vec![member(&on, 0), member(&off, 1), member(&opted, 1)];
     app.store
-        .start_pilot(&id, 11, design::ALGORITHM, &members, now)
+        .start_pilot(&id, 11, design::ALGORITHM, &members, &[], now)
         .await
         .unwrap();
     let guardian = user_id(&app, &school.guardian).await;
@@ -900,6 +904,7 @@ async fn retention_after_30_days_is_ready_30_days_after_the_end(backend: Backend
         pre_test_r2: 0.5,
         blinded: true,
         mastery_bands: 3,
+        post_test_per_skill: 0,
     };
     let t0 = ownpace_web::now_ms();
     let id = app
@@ -920,6 +925,7 @@ async fn retention_after_30_days_is_ready_30_days_after_the_end(backend: Backend
             5,
             design::ALGORITHM,
             &[member(&keeps, 0), member(&forgets, 1), member(&idle, 0)],
+            &[],
             t0,
         )
         .await

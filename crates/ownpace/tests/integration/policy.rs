@@ -62,6 +62,17 @@ const REVIEWED: &[(&str, &str, &str)] = &[
         "/learn/{course}/placement/answer",
         "student of course {course}",
     ),
+    // A pilot's post-test (issue 12): redirects to the course page unless it is open.
+    (
+        "GET",
+        "/learn/{course}/post-test/{pilot}",
+        "student of course {course}",
+    ),
+    (
+        "POST",
+        "/learn/{course}/post-test/{pilot}/answer",
+        "student of course {course}",
+    ),
     ("GET", "/learn/{course}/map", "student of course {course}"),
     (
         "GET",
@@ -422,6 +433,11 @@ const REVIEWED: &[(&str, &str, &str)] = &[
         "POST",
         "/family/{student}/pilots/{pilot}/opt-out",
         "guardian of student {student}",
+    ),
+    (
+        "GET",
+        "/api/v1/me/courses/{course}/next-steps",
+        "student of course {course}",
     ),
     ("GET", "/api/v1/me/screen-time", "student"),
     ("GET", "/api/v1/me/screen-budget", "student"),

@@ -59,6 +59,7 @@ pub(crate) fn routes() -> Vec<Route> {
         screen::routes(),
         sheets::routes(),
         pilots::routes(),
+        crate::post_test::routes(),
         privacy::routes(),
         data_rights::routes(),
         admin::routes(),

@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use ownpace_core::ids::{ClassId, UserId};
 use ownpace_core::pilot::design;
 use ownpace_core::pilot::report::PilotReport;
+use ownpace_core::recommend::Policy;
 use ownpace_storage::pilots::{
     Amendment, ConditionSetting, Outcome, Pilot, PilotPlan, PilotStatus,
 };
@@ -147,13 +148,46 @@ async fn read_plan(
             }
         }
     }
+    let course = state
+        .course(&class.course_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let variants = course.course.lesson_variants();
     let mut conditions = Vec::new();
     for i in 1..=CONDITION_ROWS {
         let name = field(fields, &format!("cond{i}_name")).trim();
         if name.is_empty() {
             continue;
         }
+        let policy_text = field(fields, &format!("cond{i}_policy"));
+        let policy = if policy_text.is_empty() {
+            Policy::Adaptive
+        } else {
+            Policy::parse(policy_text).ok_or_else(|| {
+                WebError::BadRequest(format!(
+                    "conditions: next steps of {name} are adaptive or fixed-sequence"
+                ))
+            })?
+        };
+        let variant = field(fields, &format!("cond{i}_variant")).trim();
+        let lesson_variant = if variant.is_empty() {
+            None
+        } else if variants.contains(&variant) {
+            Some(variant.to_string())
+        } else {
+            return Err(WebError::BadRequest(format!(
+                "conditions: the course has no lesson variant `{}` (for {name}); choose {}",
+                variant.chars().take(64).collect::<String>(),
+                if variants.is_empty() {
+                    "the default lessons: the course declares no variants".to_string()
+                } else {
+                    format!("the default lessons or one of {}", variants.join(", "))
+                }
+            )));
+        };
         conditions.push(ConditionSetting {
+            policy,
+            lesson_variant,
             name: name.to_string(),
             spaced_review: field(fields, &format!("cond{i}_review")) != "off",
             placement: field(fields, &format!("cond{i}_placement")) != "off",
@@ -180,6 +214,11 @@ async fn read_plan(
         pre_test_r2: number(fields, "pre_test_r2", "pre test r2")?,
         blinded: field(fields, "blinded") == "on",
         mastery_bands: 3,
+        post_test_per_skill: if field(fields, "post_test_per_skill").trim().is_empty() {
+            0
+        } else {
+            number(fields, "post_test_per_skill", "post-test items per skill")?
+        },
     })
 }
 
@@ -199,6 +238,10 @@ pub(crate) struct ConditionRow {
     pub daily: String,
     pub weekly: String,
     pub note: String,
+    /// `adaptive` or `fixed-sequence`.
+    pub policy: String,
+    /// A lesson variant's name, empty for the default lessons.
+    pub variant: String,
 }
 
 /// The plan form's values (a draft's plan, the defaults, or what was typed).
@@ -213,9 +256,18 @@ pub(crate) struct PlanForm {
     pub conditions: Vec<ConditionRow>,
     /// Other classes of the teacher with the course: (id, name, chosen).
     pub classes: Vec<(String, String, bool)>,
+    pub post_test_per_skill: String,
+    /// The lesson variants the course declares.
+    pub variants: Vec<String>,
 }
 
-fn plan_form(plan: Option<&PilotPlan>, flash: &Flash, form: &str, others: &[Class]) -> PlanForm {
+fn plan_form(
+    plan: Option<&PilotPlan>,
+    flash: &Flash,
+    form: &str,
+    others: &[Class],
+    variants: Vec<String>,
+) -> PlanForm {
     let v = |name: &str, default: String| flash.value(form, name, &default);
     let cond = |i: usize| plan.and_then(|p| p.conditions.get(i - 1));
     let default_name = |i: usize| match (plan, i) {
@@ -296,6 +348,14 @@ fn plan_form(plan: Option<&PilotPlan>, flash: &Flash, form: &str, others: &[Clas
                         &format!("cond{i}_note"),
                         c.map_or(String::new(), |c| c.note.clone()),
                     ),
+                    policy: v(
+                        &format!("cond{i}_policy"),
+                        c.map_or(Policy::Adaptive, |c| c.policy).as_str().into(),
+                    ),
+                    variant: v(
+                        &format!("cond{i}_variant"),
+                        c.and_then(|c| c.lesson_variant.clone()).unwrap_or_default(),
+                    ),
                 }
             })
             .collect(),
@@ -309,7 +369,27 @@ fn plan_form(plan: Option<&PilotPlan>, flash: &Flash, form: &str, others: &[Clas
                 )
             })
             .collect(),
+        post_test_per_skill: v(
+            "post_test_per_skill",
+            plan.map_or("2".into(), |p| p.post_test_per_skill.to_string()),
+        ),
+        variants,
     }
+}
+
+/// The lesson variants a class's course declares (the plan form offers them).
+async fn course_variants(state: &AppState, class: &Class) -> Result<Vec<String>, WebError> {
+    Ok(state
+        .course(&class.course_id)
+        .await?
+        .map(|c| {
+            c.course
+                .lesson_variants()
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 /// The teacher's other classes with the same course (the plan form offers them); every
@@ -390,7 +470,13 @@ pub async fn list(
             home_crumb(&current),
             (class_href.as_str(), class.name.as_str()),
         ]),
-        form: plan_form(None, &flash, "plan", &others),
+        form: plan_form(
+            None,
+            &flash,
+            "plan",
+            &others,
+            course_variants(&state, &class).await?,
+        ),
         class_id: class.id.to_string(),
         class_name: class.name,
         pilots,
@@ -459,6 +545,8 @@ pub(crate) struct MemberRow {
     pub pre_test: String,
     pub outcome: String,
     pub opted_out: bool,
+    /// A paper test's score the teacher entered (empty: none).
+    pub paper: String,
 }
 
 pub(crate) struct AmendmentRow {
@@ -500,6 +588,8 @@ struct PilotPage {
     no_consent: usize,
     members: Vec<MemberRow>,
     post_test: bool,
+    /// What the post-test holds out and when students take it.
+    post_test_words: String,
     seed: String,
     algorithm: String,
     replays: String,
@@ -522,6 +612,11 @@ fn settings_words(c: &ConditionSetting) -> String {
         "no screen-time budget of its own".into()
     } else {
         format!("screen-time budget {budget}")
+    });
+    parts.push(format!("next steps: {}", c.policy.words()));
+    parts.push(match &c.lesson_variant {
+        Some(v) => format!("lessons: the {v} variant"),
+        None => "lessons: the default ones".into(),
     });
     if !c.note.is_empty() {
         parts.push(c.note.clone());
@@ -578,6 +673,8 @@ pub async fn show(
     let pilot = pilot_of_class(&state, &class.id, &pilot_id).await?;
     let now = state.now();
     let members = state.store.pilot_members(&pilot.id).await?;
+    // The post-test outcome is recomputed from the answers each time it is shown.
+    let members = crate::post_test::refresh(&state, &pilot, members).await?;
     let (candidates, no_consent, power) = if pilot.status == PilotStatus::Draft {
         let all = crate::pilots::candidates(&state, &pilot).await?;
         let allowed = all.iter().filter(|(_, ok)| *ok).count();
@@ -618,8 +715,19 @@ pub async fn show(
                 .get(m.condition)
                 .map_or_else(String::new, |c| c.name.clone()),
             pre_test: format!("{:.0}%", 100.0 * m.pre_test),
-            outcome: number_words(m.outcome),
+            outcome: format!(
+                "{}{}",
+                number_words(m.outcome),
+                if m.paper_score.is_some() {
+                    " (paper test)"
+                } else {
+                    ""
+                }
+            ),
             opted_out: m.opted_out_at.is_some(),
+            paper: m
+                .paper_score
+                .map_or_else(String::new, |v| format!("{v:.0}")),
         });
     }
     rows.sort_by(|a, b| a.name.cmp(&b.name));
@@ -677,11 +785,18 @@ pub async fn show(
         running: pilot.status == PilotStatus::Running,
         plan: plan_view(&state, &pilot).await?,
         power,
-        form: plan_form(Some(&pilot.plan), &flash, "plan", &others),
+        form: plan_form(
+            Some(&pilot.plan),
+            &flash,
+            "plan",
+            &others,
+            course_variants(&state, &class).await?,
+        ),
         candidates,
         no_consent,
         members: rows,
         post_test: pilot.plan.outcome == Outcome::PostTest,
+        post_test_words: crate::post_test::words(&pilot),
         seed: pilot.seed.map_or_else(String::new, |s| s.to_string()),
         algorithm: pilot.algorithm.clone().unwrap_or_default(),
         replays,
@@ -744,9 +859,17 @@ pub async fn start(
         let participants: Vec<_> = all.into_iter().filter(|(_, ok)| *ok).map(|(p, _)| p).collect();
         let seed = crate::pilots::fresh_seed();
         let (drawn, members) = crate::pilots::draw(&pilot, &participants, seed)?;
+        let held_out = crate::post_test::hold_out(&state, &pilot, seed).await?;
         state
             .store
-            .start_pilot(&pilot.id, seed, &drawn.algorithm, &members, state.now())
+            .start_pilot(
+                &pilot.id,
+                seed,
+                &drawn.algorithm,
+                &members,
+                &held_out,
+                state.now(),
+            )
             .await?;
         let ids: Vec<&UserId> = members.iter().map(|m| &m.student_id).collect();
         crate::audit::access(
@@ -882,9 +1005,12 @@ pub async fn scores(
             })?;
             outcomes.push((m.student_id.clone(), Some(score)));
         }
-        state.store.set_pilot_outcomes(&pilot.id, &outcomes).await?;
+        // The teacher's entries are paper tests: they override the answers' score.
+        state.store.set_paper_scores(&pilot.id, &outcomes).await?;
+        crate::post_test::refresh(&state, &pilot, state.store.pilot_members(&pilot.id).await?)
+            .await?;
         Ok(Flash::success(format!(
-            "Saved {} post-test scores",
+            "Saved {} paper test scores",
             outcomes.iter().filter(|(_, o)| o.is_some()).count()
         )))
     }
@@ -954,6 +1080,8 @@ struct ReportPage {
     opted_out: usize,
     /// For retention after 30 days before it can be computed: the day it will be ready.
     ready_on: String,
+    /// For a post-test: how the scores were obtained (answers, paper tests).
+    post_test_words: String,
 }
 
 pub async fn report(
@@ -973,6 +1101,8 @@ pub async fn report(
     } else {
         members
     };
+    let members = crate::post_test::refresh(&state, &pilot, members).await?;
+    let post_test_words = crate::post_test::report_words(&pilot, &members);
     let ReportView {
         report,
         forest_svg,
@@ -1070,6 +1200,7 @@ pub async fn report(
         distribution_svg,
         subgroups,
         opted_out,
+        post_test_words,
         ready_on: retention_ready.map_or_else(String::new, |at| {
             if at == i64::MAX {
                 "30 days after the pilot ends (it has not started)".to_string()

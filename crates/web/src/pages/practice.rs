@@ -85,9 +85,21 @@ pub async fn practice(
         .store
         .answered_items(&current.user.id, &course_id)
         .await?;
+    // A pilot's post-test items are never served in practice to its members.
+    let held_out = state
+        .store
+        .held_out_items(&current.user.id, &course_id)
+        .await?;
     let item = match query.item.as_deref().and_then(|id| course.course.item(id)) {
-        Some(item) if item.skills.contains(&skill_id) => Some(item),
-        _ => ownpace_core::practice::next_item(&course.course, &skill_id, &answered),
+        Some(item) if item.skills.contains(&skill_id) && !held_out.contains(item.id.as_str()) => {
+            Some(item)
+        }
+        _ => ownpace_core::practice::next_item_except(
+            &course.course,
+            &skill_id,
+            &answered,
+            &held_out,
+        ),
     };
     let carried = match item {
         Some(item) => Some(fresh_carry(&state, &current, item).await?),
@@ -97,6 +109,8 @@ pub async fn practice(
         .as_ref()
         .map(|(key, served)| (key.as_str(), served.as_str()));
     let mut page = practice_page(&current, &course, &skill_id, item, 0, carried, "")?;
+    let (_, variant) = crate::pilots::path_condition(&state, &current.user.id, &course_id).await?;
+    page.lessons = lesson_links(&course, &skill_id, variant.as_deref());
     page.show(&status.view);
     if let SkillState::Locked { missing } = &status.state {
         let names: Vec<&str> = missing
@@ -205,7 +219,7 @@ fn practice_page(
         error: error.to_string(),
         typed: String::new(),
         locked_message: String::new(),
-        lessons: lesson_links(course, skill_id),
+        lessons: lesson_links(course, skill_id, None),
     })
 }
 

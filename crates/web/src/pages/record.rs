@@ -177,6 +177,11 @@ fn history_row(course: &Course, e: &StoredEvent, now: i64, show_answers: bool) -
             String::new(),
         ),
         EventKind::PlacementAnswer => ("Placement question", question, shown_answer),
+        EventKind::PostTestAnswer => (
+            "Pilot post-test question (does not count toward mastery)",
+            question,
+            shown_answer,
+        ),
         EventKind::Placement => ("Finished the placement check", String::new(), String::new()),
         EventKind::SheetResult => (
             "Wrote on a practice sheet (self-reported, not counted until confirmed)",

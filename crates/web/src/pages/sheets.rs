@@ -111,10 +111,16 @@ pub async fn make_sheet(
         .collect();
     let now = state.now();
     let seed = format!("{}/{now}", current.user.id);
-    let items: Vec<_> = sheet::choose_items(&course.course, &skills, &answered, &seed)
-        .into_iter()
-        .map(|i| (i.id.clone(), i.skills.clone()))
-        .collect();
+    // A pilot's post-test items are never practised, on paper either.
+    let held_out = state
+        .store
+        .held_out_items(&current.user.id, &course_id)
+        .await?;
+    let items: Vec<_> =
+        sheet::choose_items_except(&course.course, &skills, &answered, &seed, &held_out)
+            .into_iter()
+            .map(|i| (i.id.clone(), i.skills.clone()))
+            .collect();
     if items.is_empty() {
         let location = format!("/learn/{course_id}/sheets");
         return flash::redirect(

@@ -121,6 +121,8 @@ struct StudentCourse {
     hand: super::hands::HandView,
     /// The student's assignments in this course, newest first.
     assignments: Vec<crate::assignments::StudentAssignment>,
+    /// Open post-tests of the student's pilots: (href, question count in words).
+    post_tests: Vec<(String, String)>,
     flash: crate::flash::Flash,
 }
 
@@ -165,6 +167,8 @@ pub async fn student_course(
         .iter()
         .map(|s| (s.id.as_str(), s.name.as_str()))
         .collect();
+    let (_, variant) = crate::pilots::path_condition(&state, &current.user.id, &course_id).await?;
+    let post_tests = crate::post_test::open_for(&state, &current.user.id, &course_id).await?;
     let (mut continuing, mut ready, mut mastered, mut locked) = (vec![], vec![], vec![], vec![]);
     for skill in &course.course.skills {
         let Some(status) = statuses.get(&skill.id) else {
@@ -194,7 +198,7 @@ pub async fn student_course(
             phrase: status.view.phrase.clone(),
             attempts: status.attempts,
             unlock_hint,
-            lessons: lesson_links(&course, &skill.id),
+            lessons: lesson_links(&course, &skill.id, variant.as_deref()),
         };
         match status.state {
             SkillState::InProgress => continuing.push(card),
@@ -212,6 +216,7 @@ pub async fn student_course(
         .map(|c| (c.id.into_string(), c.name))
         .collect();
     Ok(StudentCourse {
+        post_tests,
         checkin_classes,
         layout: Layout::new(course.course.title.clone(), Some(&current), "/learn"),
         course_id: course_id.into_string(),
@@ -478,11 +483,13 @@ struct ProjectPage {
 }
 
 pub async fn project(
+    State(state): State<AppState>,
     Student(current): Student,
     CourseInPath(course): CourseInPath,
     Path((_, project_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let course_id = course.course.id.clone();
+    let (_, variant) = crate::pilots::path_condition(&state, &current.user.id, &course_id).await?;
     let project = course
         .course
         .project(&project_id)
@@ -528,7 +535,7 @@ pub async fn project(
         lessons: project
             .skills
             .iter()
-            .flat_map(|s| lesson_links(&course, s))
+            .flat_map(|s| lesson_links(&course, s, variant.as_deref()))
             .filter(|l| l.offline)
             .collect(),
     }
