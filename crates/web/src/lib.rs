@@ -38,6 +38,8 @@ pub mod pilots;
 mod pilots_api;
 pub mod policy;
 mod practice;
+pub mod projects;
+mod projects_api;
 pub mod retention;
 mod routing;
 mod screen;

@@ -26,6 +26,7 @@ fn routes() -> Vec<Route> {
     routes.extend(crate::checkins_api::routes());
     routes.extend(crate::pilots_api::routes());
     routes.extend(crate::assignments_api::routes());
+    routes.extend(crate::projects_api::routes());
     routes
 }
 

@@ -35,6 +35,7 @@ mod pilot;
 mod pilots;
 mod policy;
 mod privacy;
+mod projects;
 mod record;
 mod screen_time;
 mod security;
