@@ -34,7 +34,7 @@ pub(crate) struct PolicyRounds {
     pub attachment: String,
 }
 
-async fn published_round(
+pub(crate) async fn published_round(
     app: &TestApp,
     class: &ownpace_core::ids::ClassId,
     students: &[String],
