@@ -4,6 +4,7 @@
 mod data_rights;
 mod evaluate;
 mod fit;
+mod grouping_report;
 mod pilot;
 mod simulate;
 
@@ -87,6 +88,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Pilot studies: `calibrate` checks the statistics on simulated pilots.
     Pilot(pilot::PilotArgs),
+    /// How the proposal of project groups does against random assignment (simulated classes).
+    GroupingReport(grouping_report::GroupingReportArgs),
     /// Write a student's whole record to one zip (summary, JSON, xAPI statements, CSV).
     ExportStudent {
         username: String,
@@ -377,6 +380,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Fit(args) => fit::run(args).await,
         Command::Simulate(args) => simulate::run(args),
         Command::Pilot(args) => pilot::run(args),
+        Command::GroupingReport(args) => grouping_report::run(args),
         Command::ExportStudent {
             username,
             out,

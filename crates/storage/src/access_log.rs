@@ -56,6 +56,11 @@ pub enum AuditAction {
     // guardian opted them out.
     PilotAssigned,
     PilotOptedOut,
+    // Projects together (issue 10): a teacher saw the class's rankings, levels and
+    // groups (the round page, a group's space, the API), or moved or removed the student
+    // in a group.
+    GroupsViewed,
+    GroupChanged,
 }
 
 impl AuditAction {
@@ -87,6 +92,8 @@ impl AuditAction {
         AuditAction::Exported,
         AuditAction::PilotAssigned,
         AuditAction::PilotOptedOut,
+        AuditAction::GroupsViewed,
+        AuditAction::GroupChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +124,8 @@ impl AuditAction {
             AuditAction::Exported => "exported",
             AuditAction::PilotAssigned => "pilot_assigned",
             AuditAction::PilotOptedOut => "pilot_opted_out",
+            AuditAction::GroupsViewed => "groups_viewed",
+            AuditAction::GroupChanged => "group_changed",
         }
     }
 
@@ -147,6 +156,7 @@ impl AuditAction {
                 | AuditAction::FamilyProgressViewed
                 | AuditAction::AccountViewed
                 | AuditAction::Exported
+                | AuditAction::GroupsViewed
         )
     }
 }

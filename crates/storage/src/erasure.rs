@@ -37,6 +37,8 @@ pub const ALSO_NAMES_STUDENT: &[(&str, &str)] = &[
     ("notices", "recipient_id"),
     // A student's own sign-ins name them as the actor too.
     ("staff_audit", "actor_id"),
+    // The second student of a pair kept apart.
+    ("keep_apart", "student_b"),
 ];
 
 /// Columns named like a person's id that never hold a student's: staff or guardian
@@ -81,6 +83,15 @@ pub const NEVER_A_STUDENT: &[(&str, &str)] = &[
     ("letter_subscriptions", "guardian_id"),
     ("letter_sends", "guardian_id"),
     ("letter_sends", "claimed_by"),
+    // Projects together (issue 10): rounds opened, pairs kept apart and members moved or
+    // removed by teachers; ids of groups and rounds.
+    ("project_rounds", "opened_by"),
+    ("keep_apart", "set_by"),
+    ("group_members", "left_by"),
+    ("group_members", "group_id"),
+    ("group_files", "group_id"),
+    ("group_posts", "group_id"),
+    ("group_milestones", "group_id"),
 ];
 
 /// Column names that are ids of things, never of people.
@@ -93,7 +104,12 @@ const REPLACED_BY_ROW_ID: &[(&str, &str)] = &[("events", "idempotency_key")];
 
 /// Personal text columns of kept tables that are `NOT NULL`: erasure empties them instead
 /// of setting them to NULL.
-const CLEARED_TO_EMPTY: &[(&str, &str)] = &[("staff_audit", "detail"), ("staff_audit", "address")];
+const CLEARED_TO_EMPTY: &[(&str, &str)] = &[
+    ("staff_audit", "detail"),
+    ("staff_audit", "address"),
+    ("group_posts", "text"),
+    ("group_milestones", "title"),
+];
 
 /// The longest reason an erasure accepts.
 pub const MAX_REASON_CHARS: usize = 500;

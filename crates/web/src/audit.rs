@@ -134,6 +134,10 @@ pub(crate) fn what(action: &str, detail: &str) -> String {
             format!("started the pilot {quoted}, which includes the student")
         }
         AuditAction::PilotOptedOut => format!("opted the student out of the pilot {quoted}"),
+        AuditAction::GroupsViewed => {
+            "saw the project rankings, levels and groups of the class".into()
+        }
+        AuditAction::GroupChanged => format!("changed the student's project group: {detail}"),
     }
 }
 

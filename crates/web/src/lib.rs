@@ -41,6 +41,8 @@ mod pilots_api;
 pub mod policy;
 mod post_test;
 mod practice;
+pub mod projects;
+mod projects_api;
 pub mod retention;
 mod routing;
 mod screen;

@@ -31,6 +31,12 @@ pub enum Subject {
     Class(&'static str),
     /// A course: taught by the teacher, or taken by the student, in some class.
     Course(&'static str),
+    /// A project round: the teacher teaches its class, or the student is enrolled in it.
+    Round(&'static str),
+    /// A project group: a teacher of its class, or (once the groups are published) one
+    /// of its members now (`projects::group_relation`, which part B extends with the
+    /// group's peer reviewers for the routes that let them in).
+    Group(&'static str),
 }
 
 /// One row of the route table, without its handler: what tests enumerate.

@@ -493,6 +493,23 @@ async fn every_read_and_change_of_a_record_is_in_the_access_log(backend: Backend
     )
     .await;
 
+    // A project round with her in a published group (issue 10): the teacher reads the
+    // round's page, then takes her out of the group.
+    let (round, _) =
+        crate::projects::published_round(&app, &app.school.class_id, &app.school.students[..1])
+            .await;
+    get(&teacher, &format!("{base}/rounds/{round}")).await;
+    post(
+        &teacher,
+        &format!("{base}/rounds/{round}/move"),
+        &[
+            ("_csrf", &tcsrf),
+            ("student", ana.as_str()),
+            ("to", "remove"),
+        ],
+    )
+    .await;
+
     let logged: HashSet<AuditAction> = app
         .store
         .audit_entries_for(&ana, 1_000)

@@ -37,6 +37,7 @@ mod pilot_conditions;
 mod pilots;
 mod policy;
 mod privacy;
+mod projects;
 mod record;
 mod screen_time;
 mod security;

@@ -460,6 +460,66 @@ const REVIEWED: &[(&str, &str, &str)] = &[
         "/api/v1/classes/{class}/mastery",
         "teacher of class {class}",
     ),
+    // Projects together (issue 10, points 1-3): rounds, groups, the group space.
+    ("GET", "/classes/{class}/rounds", "teacher of class {class}"),
+    (
+        "POST",
+        "/classes/{class}/rounds",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/keep-apart",
+        "teacher of class {class}",
+    ),
+    ("GET", "/rounds/{round}", "teacher of round {round}"),
+    (
+        "POST",
+        "/rounds/{round}/propose",
+        "teacher of round {round}",
+    ),
+    ("POST", "/rounds/{round}/move", "teacher of round {round}"),
+    (
+        "POST",
+        "/rounds/{round}/publish",
+        "teacher of round {round}",
+    ),
+    ("POST", "/rounds/{round}/finish", "teacher of round {round}"),
+    ("GET", "/rounds/{round}/rank", "student of round {round}"),
+    ("POST", "/rounds/{round}/rank", "student of round {round}"),
+    ("GET", "/groups/{group}", "student,teacher of group {group}"),
+    (
+        "POST",
+        "/groups/{group}/posts",
+        "student,teacher of group {group}",
+    ),
+    (
+        "POST",
+        "/groups/{group}/milestones",
+        "student,teacher of group {group}",
+    ),
+    (
+        "POST",
+        "/groups/{group}/milestones/{milestone}/done",
+        "student,teacher of group {group}",
+    ),
+    (
+        "POST",
+        "/groups/{group}/files",
+        "student,teacher of group {group}",
+    ),
+    (
+        "GET",
+        "/groups/{group}/files/{attachment}",
+        "student,teacher of group {group}",
+    ),
+    ("POST", "/groups/{group}/submit", "student of group {group}"),
+    (
+        "GET",
+        "/api/v1/classes/{class}/rounds",
+        "teacher of class {class}",
+    ),
+    ("GET", "/api/v1/me/rounds", "student"),
 ];
 
 fn declared(access: Access) -> String {
@@ -477,6 +537,8 @@ fn declared(access: Access) -> String {
                 Subject::Student(param) => format!("{roles} of student {{{param}}}"),
                 Subject::Class(param) => format!("{roles} of class {{{param}}}"),
                 Subject::Course(param) => format!("{roles} of course {{{param}}}"),
+                Subject::Round(param) => format!("{roles} of round {{{param}}}"),
+                Subject::Group(param) => format!("{roles} of group {{{param}}}"),
             }
         }
     }
@@ -577,6 +639,11 @@ struct Ids {
     sheet: HashMap<String, String>,
     /// A running pilot on the caller's class with ana (the guardian's child) in it.
     pilot: String,
+    /// Project rounds and published groups: ana's and her teacher's ("own"), and another
+    /// class's ("other"); a file in ana's group.
+    round: HashMap<String, String>,
+    group: HashMap<String, String>,
+    attachment: String,
 }
 
 fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
@@ -626,6 +693,22 @@ fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
             .map_or("01900000-0000-7000-8000-000000000002", String::as_str),
     )
     .replace("{pilot}", &ids.pilot)
+    .replace(
+        "{round}",
+        &pick(
+            ids.round.get("own").map(String::as_str),
+            &ids.round["other"],
+        ),
+    )
+    .replace(
+        "{group}",
+        &pick(
+            ids.group.get("own").map(String::as_str),
+            &ids.group["other"],
+        ),
+    )
+    .replace("{attachment}", &ids.attachment)
+    .replace("{milestone}", "01900000-0000-7000-8000-000000000004")
     .replace("{upload}", "01900000-0000-7000-8000-000000000001")
     .replace("{file}", "app.css")
 }
@@ -758,7 +841,17 @@ async fn check_every_route(backend: Backend) {
         sheet.insert(role.to_string(), made);
     }
     let pilot = crate::pilots::running_pilot(&app, &school.class_id, &teacher).await;
+    let rounds = crate::projects::rounds_for_policy(&app).await;
     let ids = Ids {
+        round: HashMap::from([
+            ("own".into(), rounds.own_round),
+            ("other".into(), rounds.other_round),
+        ]),
+        group: HashMap::from([
+            ("own".into(), rounds.own_group),
+            ("other".into(), rounds.other_group),
+        ]),
+        attachment: rounds.attachment,
         pilot,
         sheet,
         course: HashMap::from([

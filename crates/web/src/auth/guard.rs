@@ -43,6 +43,13 @@ enum Proof {
     Class(ClassId),
     /// The caller teaches or takes this course in some class.
     Course(CourseId),
+    /// The caller teaches the round's class, or (a student) is enrolled in it.
+    Round(String),
+    /// The caller relates to this group as `relation`.
+    Group {
+        id: String,
+        relation: crate::projects::GroupRelation,
+    },
 }
 
 /// The signed-in routes a user whose password an admin reset may still use: choosing a
@@ -181,7 +188,14 @@ async fn authorize(
         && !matches!(*request.method(), Method::GET | Method::HEAD)
         && !WITHOUT_SESSION.contains(&spec.path)
     {
-        check_csrf(state, request, user.as_ref()).await?
+        // A group's file upload may be as large as one file may be (and the route's
+        // own body limit says the same); every other upload is a roster.
+        let multipart_limit = if spec.path == crate::projects::UPLOAD_PATH {
+            crate::projects::UPLOAD_BODY_LIMIT
+        } else {
+            MULTIPART_LIMIT
+        };
+        check_csrf(state, request, user.as_ref(), multipart_limit).await?
     } else {
         request
     };
@@ -231,6 +245,32 @@ async fn prove(
                 .any(|c| c.course_id == course)
                 .then_some(Proof::Course(course))
         }
+        Subject::Round(name) => {
+            let id = param(name)?;
+            match store.round(&id).await? {
+                Some(round) => {
+                    let related = match user.role {
+                        Role::Teacher => store.teaches_class(&user.id, &round.class_id).await?,
+                        Role::Student => store.is_enrolled(&user.id, &round.class_id).await?,
+                        Role::Admin | Role::Guardian => false,
+                    };
+                    related.then_some(Proof::Round(round.id))
+                }
+                None => None,
+            }
+        }
+        Subject::Group(name) => {
+            let id = param(name)?;
+            match store.group(&id).await? {
+                Some(group) => crate::projects::group_relation(state, user, &group)
+                    .await?
+                    .map(|relation| Proof::Group {
+                        id: group.id,
+                        relation,
+                    }),
+                None => None,
+            }
+        }
     };
     proof.map(Some).ok_or(WebError::NotFound)
 }
@@ -243,6 +283,7 @@ async fn check_csrf(
     state: &AppState,
     request: Request,
     user: Option<&CurrentUser>,
+    multipart_limit: usize,
 ) -> Result<Request, WebError> {
     let (parts, body) = request.into_parts();
     if let Some(origin) = parts
@@ -268,8 +309,12 @@ async fn check_csrf(
         .to_string();
     let multipart = content_type.starts_with("multipart/form-data");
     // File uploads (roster CSV files) may be larger than a form of fields.
+    let too_large = format!(
+        "the upload is too large ({} at most)",
+        ownpace_storage::projects::bytes_in_words(multipart_limit as i64)
+    );
     let (limit, what) = if multipart {
-        (MULTIPART_LIMIT, "the upload is too large (1 MiB at most)")
+        (multipart_limit, too_large.as_str())
     } else {
         (256 * 1024, "the form is too large (256 KiB at most)")
     };
@@ -528,6 +573,129 @@ impl FromRequestParts<AppState> for GuardianOf {
         Ok(GuardianOf {
             guardian: caller_with_role(parts, Role::Guardian)?,
             student: student_related_as(parts, state, StudentRelation::Guardian).await?,
+        })
+    }
+}
+
+/// A teacher and the round in the path, whose class the guard proved they teach.
+pub struct TeacherOfRound {
+    pub teacher: CurrentUser,
+    pub round: ownpace_storage::Round,
+    pub class: Class,
+}
+
+async fn proved_round(parts: &Parts, state: &AppState) -> Result<ownpace_storage::Round, WebError> {
+    let Proof::Round(id) = proof(parts)? else {
+        return Err(WebError::NotFound);
+    };
+    state.store.round(id).await?.ok_or(WebError::NotFound)
+}
+
+impl FromRequestParts<AppState> for TeacherOfRound {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let teacher = caller_with_role(parts, Role::Teacher)?;
+        let round = proved_round(parts, state).await?;
+        let class = state
+            .store
+            .class(&round.class_id)
+            .await?
+            .ok_or(WebError::NotFound)?;
+        Ok(TeacherOfRound {
+            teacher,
+            round,
+            class,
+        })
+    }
+}
+
+/// A student and the round in the path, whose class the guard proved they are in.
+pub struct StudentOfRound {
+    pub student: CurrentUser,
+    pub round: ownpace_storage::Round,
+}
+
+impl FromRequestParts<AppState> for StudentOfRound {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let student = caller_with_role(parts, Role::Student)?;
+        let round = proved_round(parts, state).await?;
+        Ok(StudentOfRound { student, round })
+    }
+}
+
+async fn proved_group(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<(ownpace_storage::Group, crate::projects::GroupRelation), WebError> {
+    let Proof::Group { id, relation } = proof(parts)? else {
+        return Err(WebError::NotFound);
+    };
+    let group = state.store.group(id).await?.ok_or(WebError::NotFound)?;
+    Ok((group, *relation))
+}
+
+/// Someone working in the group in the path: a member now, or a teacher of its class.
+/// (A peer reviewer, which part B adds to the relation, is not let in here.)
+pub struct InGroup {
+    pub user: CurrentUser,
+    pub group: ownpace_storage::Group,
+    pub relation: crate::projects::GroupRelation,
+}
+
+impl FromRequestParts<AppState> for InGroup {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let user = caller(parts)?;
+        let (group, relation) = proved_group(parts, state).await?;
+        if !relation.works_in_group() {
+            return Err(WebError::NotFound);
+        }
+        Ok(InGroup {
+            user,
+            group,
+            relation,
+        })
+    }
+}
+
+/// A student who is a member of the group in the path now.
+pub struct MemberOfGroup {
+    pub student: CurrentUser,
+    pub group: ownpace_storage::Group,
+}
+
+impl FromRequestParts<AppState> for MemberOfGroup {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let student = caller_with_role(parts, Role::Student)?;
+        let (group, relation) = proved_group(parts, state).await?;
+        if relation != crate::projects::GroupRelation::Member {
+            return Err(WebError::NotFound);
+        }
+        Ok(MemberOfGroup { student, group })
+    }
+}
+
+/// Someone who may read the group's files (`projects::may_read_group_files`).
+pub struct GroupFileReader {
+    pub user: CurrentUser,
+    pub group: ownpace_storage::Group,
+    pub relation: crate::projects::GroupRelation,
+}
+
+impl FromRequestParts<AppState> for GroupFileReader {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let user = caller(parts)?;
+        let (group, relation) = proved_group(parts, state).await?;
+        if !crate::projects::may_read_group_files(relation, &group) {
+            return Err(WebError::NotFound);
+        }
+        Ok(GroupFileReader {
+            user,
+            group,
+            relation,
         })
     }
 }

@@ -15,6 +15,7 @@ pub(crate) mod assignments;
 mod checkins;
 mod data_rights;
 mod family;
+mod groups;
 pub(crate) mod hands;
 mod heatmap;
 pub(crate) mod letters;
@@ -24,6 +25,7 @@ mod placement;
 mod practice;
 mod privacy;
 pub(crate) mod record;
+mod rounds;
 mod screen;
 mod setup;
 mod sheets;
@@ -50,6 +52,8 @@ pub(crate) fn routes() -> Vec<Route> {
         record::routes(),
         hands::routes(),
         checkins::routes(),
+        rounds::routes(),
+        groups::routes(),
         assignments::routes(),
         crate::calendar::routes(),
         notices::routes(),

@@ -107,6 +107,8 @@ struct StudentCourse {
     layout: Layout,
     /// The student's classes in this course (id, name): each has a check-in page.
     checkin_classes: Vec<(String, String)>,
+    /// The student's project rounds and groups in this course: (href, words).
+    project_links: Vec<(String, String)>,
     course_id: String,
     course_title: String,
     mastered_count: usize,
@@ -215,9 +217,12 @@ pub async fn student_course(
         .filter(|c| c.course_id == course.course.id)
         .map(|c| (c.id.into_string(), c.name))
         .collect();
+    let project_links =
+        crate::projects::student_round_links(&state, &current.user.id, &course.course.id).await?;
     Ok(StudentCourse {
         post_tests,
         checkin_classes,
+        project_links,
         layout: Layout::new(course.course.title.clone(), Some(&current), "/learn"),
         course_id: course_id.into_string(),
         course_title: course.course.title.clone(),
