@@ -155,6 +155,7 @@ fn situation() -> Situation {
         lessons_done: Default::default(),
         hidden: vec![Activity::PracticeSkill(id(61))],
         screen_time: Default::default(),
+        group_work: None,
         now: NOW,
     }
 }

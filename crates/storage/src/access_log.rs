@@ -56,6 +56,10 @@ pub enum AuditAction {
     // guardian opted them out.
     PilotAssigned,
     PilotOptedOut,
+    // Working together (issue 10): a teacher recorded time with others for the student, or
+    // paired them with a helper (as the one helped or as the helper).
+    TogetherRecorded,
+    HelpPaired,
 }
 
 impl AuditAction {
@@ -87,6 +91,8 @@ impl AuditAction {
         AuditAction::Exported,
         AuditAction::PilotAssigned,
         AuditAction::PilotOptedOut,
+        AuditAction::TogetherRecorded,
+        AuditAction::HelpPaired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +123,8 @@ impl AuditAction {
             AuditAction::Exported => "exported",
             AuditAction::PilotAssigned => "pilot_assigned",
             AuditAction::PilotOptedOut => "pilot_opted_out",
+            AuditAction::TogetherRecorded => "together_recorded",
+            AuditAction::HelpPaired => "help_paired",
         }
     }
 

@@ -37,6 +37,8 @@ pub const ALSO_NAMES_STUDENT: &[(&str, &str)] = &[
     ("notices", "recipient_id"),
     // A student's own sign-ins name them as the actor too.
     ("staff_audit", "actor_id"),
+    // The helper of a peer-help pair (the pair is also found by `student_id`).
+    ("peer_help_pairs", "helper_id"),
 ];
 
 /// Columns named like a person's id that never hold a student's: staff or guardian
@@ -74,6 +76,10 @@ pub const NEVER_A_STUDENT: &[(&str, &str)] = &[
     ("assignment_students", "assignment_id"),
     ("assignment_history", "assignment_id"),
     ("assignment_history", "changed_by"),
+    // Balance and peer help (issue 10): teachers who set, recorded or paired.
+    ("class_balance_settings", "set_by"),
+    ("together_time", "recorded_by_teacher"),
+    ("peer_help_pairs", "paired_by"),
 ];
 
 /// Column names that are ids of things, never of people.

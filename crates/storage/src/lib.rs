@@ -36,6 +36,7 @@ mod roster;
 mod screen;
 mod security;
 mod staff_audit;
+mod together;
 mod two_factor;
 
 pub use access_log::AuditAction;
@@ -71,6 +72,7 @@ pub use screen::{
 };
 pub use security::{Charge, MAX_THROTTLE_KEY_BYTES, ThrottleRule};
 pub use staff_audit::{StaffAction, StaffEntry, StaffEvent};
+pub use together::{EVERY_SKILL, HelpPair, HelperOffer, TogetherEntry};
 pub use two_factor::TwoFactor;
 
 pub use erasure::{Erased, ErasedVia, ErasureLogEntry, ErasureRequest};

@@ -134,6 +134,8 @@ pub(crate) fn what(action: &str, detail: &str) -> String {
             format!("started the pilot {quoted}, which includes the student")
         }
         AuditAction::PilotOptedOut => format!("opted the student out of the pilot {quoted}"),
+        AuditAction::TogetherRecorded => "recorded time the student worked with others".into(),
+        AuditAction::HelpPaired => format!("paired the student with a classmate for {quoted}"),
     }
 }
 

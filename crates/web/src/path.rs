@@ -277,6 +277,8 @@ pub async fn student_path(
         lessons_done,
         hidden,
         screen_time,
+        // The solo/group balance (issue 10, point 6): group work at precedence 5.
+        group_work: crate::together::group_work_ask(state, student_id, course_id).await?,
         now: state.now(),
     };
     Ok(StudentPath {

@@ -30,6 +30,7 @@ mod sign_in;
 mod site;
 mod student;
 mod teacher;
+mod together;
 mod two_factor;
 
 pub(crate) use admin::origin;
@@ -57,6 +58,7 @@ pub(crate) fn routes() -> Vec<Route> {
         screen::routes(),
         sheets::routes(),
         pilots::routes(),
+        together::routes(),
         privacy::routes(),
         data_rights::routes(),
         admin::routes(),
