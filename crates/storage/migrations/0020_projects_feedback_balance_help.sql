@@ -1,7 +1,7 @@
 -- Projects together, part B (issue 10, points 4-7): the solo/group balance setting and
 -- time recorded with others, peer helpers and the pairs a teacher made. Teacher
 -- assessments are `project-assessment` events (they move mastery, so `rebuild` replays
--- them): no table here. Same portable conventions as 0001: TEXT ids, BIGINT ms, 0/1 flags.
+-- them); the row below keeps what the people read. Same portable conventions as 0001: TEXT ids, BIGINT ms, 0/1 flags.
 
 -- A class's threshold for the solo/group balance: above this share of time alone at a
 -- screen over two weeks, a student's next steps offer group work. No row: the default (80).
@@ -48,3 +48,18 @@ CREATE TABLE peer_help_pairs (
 CREATE INDEX peer_help_pairs_class ON peer_help_pairs (class_id, paired_at);
 CREATE INDEX peer_help_pairs_student ON peer_help_pairs (student_id);
 CREATE INDEX peer_help_pairs_helper ON peer_help_pairs (helper_id);
+
+-- A teacher's assessment of a student's project work: points per criterion (in the
+-- rubric's order, space-separated) and written feedback. Each criterion that names skills
+-- is also a `project-assessment` event (the evidence that moves mastery).
+CREATE TABLE project_assessments (
+    id TEXT PRIMARY KEY,
+    class_id TEXT NOT NULL REFERENCES classes (id),
+    project_id TEXT NOT NULL,
+    student_id TEXT NOT NULL REFERENCES users (id),
+    assessed_by TEXT NOT NULL REFERENCES users (id),
+    levels TEXT NOT NULL,
+    feedback TEXT NOT NULL,
+    assessed_at BIGINT NOT NULL
+);
+CREATE INDEX project_assessments_student ON project_assessments (student_id, assessed_at);

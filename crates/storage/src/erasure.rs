@@ -80,6 +80,7 @@ pub const NEVER_A_STUDENT: &[(&str, &str)] = &[
     ("class_balance_settings", "set_by"),
     ("together_time", "recorded_by_teacher"),
     ("peer_help_pairs", "paired_by"),
+    ("project_assessments", "assessed_by"),
 ];
 
 /// Column names that are ids of things, never of people.

@@ -981,7 +981,7 @@ async fn first_use<'e>(
 
 /// Appends a graded event (`answer` or `placement-answer`); 0 rows when its idempotency
 /// key was recorded before.
-async fn insert_graded<'e>(
+pub(crate) async fn insert_graded<'e>(
     executor: impl sqlx::Executor<'e, Database = Any>,
     event_id: &str,
     kind: EventKind,
@@ -1072,7 +1072,7 @@ async fn save_progress(
 
 /// Loads the state of the skills an event touches, applies the event with the core's one
 /// rule, and saves what changed, inside the caller's transaction.
-async fn apply_in_tx(
+pub(crate) async fn apply_in_tx(
     tx: &mut Transaction<'_, Any>,
     student_id: &str,
     course_id: &str,

@@ -16,6 +16,7 @@
 pub mod access_log;
 mod accounts;
 mod admin;
+mod assessments;
 mod assignments;
 mod checkins;
 mod consent;
@@ -42,6 +43,7 @@ mod two_factor;
 pub use access_log::AuditAction;
 pub use accounts::{MAX_DEVICE_CHARS, NewUser, Role, Session, SessionInfo, User};
 pub use admin::{PendingRoster, RosterAccount, RosterApplied, RosterMembership};
+pub use assessments::{MAX_ASSESSMENT_FEEDBACK_CHARS, NewAssessment, StoredAssessment};
 pub use assignments::{
     AssignTo, Assignment, AssignmentChange, CalendarFeed, MAX_ASSIGNED_STUDENTS,
     MAX_TARGET_ID_CHARS, NewAssignment,

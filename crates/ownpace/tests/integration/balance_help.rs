@@ -14,6 +14,7 @@ use ownpace_storage::{AnswerRecord, Backend, ErasedVia, EventRecord};
 on_both_engines!(
     the_balance_offers_group_work_above_the_threshold_until_time_together_counts,
     a_teacher_pairs_a_helper_with_a_stuck_classmate,
+    a_teacher_assessment_moves_mastery_and_rebuild_reproduces_it,
 );
 
 fn now(app: &TestApp) -> i64 {
@@ -82,8 +83,11 @@ async fn the_balance_offers_group_work_above_the_threshold_until_time_together_c
         50
     );
     let ana_row = body
+        .split("id=\"balance-table\"")
+        .nth(1)
+        .expect("the balance table")
         .split(&format!("<tr data-student=\"{ana}\"><th scope=\"row\">"))
-        .nth(2)
+        .nth(1)
         .expect("ana's row in the balance table");
     let ana_row = ana_row.split("</tr>").next().unwrap();
     assert!(ana_row.contains("<td>yes</td>"), "{ana_row}");
@@ -380,4 +384,165 @@ async fn a_teacher_pairs_a_helper_with_a_stuck_classmate(backend: Backend) {
             .unwrap()
             .is_empty()
     );
+}
+
+async fn a_teacher_assessment_moves_mastery_and_rebuild_reproduces_it(backend: Backend) {
+    let app = spawn_app(backend, 2).await;
+    let school = &app.school;
+    let class = school.class_id.to_string();
+    let ana = user_id(&app, &school.students[0]).await;
+    let version = app
+        .store
+        .current_course(&school.course_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let project = version
+        .course
+        .projects
+        .iter()
+        .find(|p| p.rubric.iter().any(|c| !c.skills.is_empty()))
+        .expect("a project whose rubric names skills")
+        .clone();
+    let assessed = project
+        .rubric
+        .iter()
+        .position(|c| !c.skills.is_empty())
+        .unwrap();
+    let skill = project.rubric[assessed].skills[0].clone();
+    let attempts = |rows: &[ownpace_storage::MasteryRow]| {
+        rows.iter()
+            .find(|r| r.skill_id.as_str() == skill)
+            .map_or((0, 0), |r| (r.progress.attempts, r.progress.correct))
+    };
+    let before = attempts(
+        &app.store
+            .student_mastery(&ana, &school.course_id)
+            .await
+            .unwrap(),
+    );
+
+    let (teacher, t_csrf) = signed_in(&app, &school.teacher).await;
+    let (status, body) = page(
+        &teacher,
+        &format!("{}/classes/{class}/assess/{ana}", app.base),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(body.contains(&project.title));
+    let form_url = format!("{}/classes/{class}/assess/{ana}/{}", app.base, project.id);
+    let top: Vec<String> = project
+        .rubric
+        .iter()
+        .map(|c| c.levels.last().unwrap().points.to_string())
+        .collect();
+    let names: Vec<String> = (1..=top.len()).map(|n| format!("level_{n}")).collect();
+    // A missing level: a clear error, nothing written.
+    let mut partial: Vec<(&str, &str)> = vec![("_csrf", &t_csrf), ("feedback", "x")];
+    partial.extend(
+        names
+            .iter()
+            .skip(1)
+            .map(|n| n.as_str())
+            .zip(top.iter().skip(1).map(|p| p.as_str())),
+    );
+    post(&teacher, &form_url, &partial).await;
+    assert!(
+        app.store
+            .student_assessments(&ana)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A level that is not one of the criterion's: refused too.
+    let mut wrong: Vec<(&str, &str)> = vec![("_csrf", &t_csrf), ("feedback", "x")];
+    wrong.extend(
+        names
+            .iter()
+            .map(|n| n.as_str())
+            .zip(std::iter::repeat("999")),
+    );
+    post(&teacher, &form_url, &wrong).await;
+    assert!(
+        app.store
+            .student_assessments(&ana)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        attempts(
+            &app.store
+                .student_mastery(&ana, &school.course_id)
+                .await
+                .unwrap()
+        ),
+        before
+    );
+
+    let mut full: Vec<(&str, &str)> = vec![
+        ("_csrf", &t_csrf),
+        ("feedback", "Clear <script>table</script>, check the units"),
+    ];
+    full.extend(
+        names
+            .iter()
+            .map(|n| n.as_str())
+            .zip(top.iter().map(|p| p.as_str())),
+    );
+    let (status, _) = post(&teacher, &form_url, &full).await;
+    assert_eq!(status, 303);
+    let live = app
+        .store
+        .student_mastery(&ana, &school.course_id)
+        .await
+        .unwrap();
+    let after = attempts(&live);
+    assert_eq!(
+        after,
+        (before.0 + 1, before.1 + 1),
+        "one correct answer's worth"
+    );
+    let evidence = app
+        .store
+        .skill_evidence(&ana, &school.course_id)
+        .await
+        .unwrap();
+    assert_eq!(evidence[&skill].assessed, 1);
+    assert_eq!(evidence[&skill].assessed_meets, 1);
+    assert!(
+        app.store
+            .notices_for(&ana, 10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|n| n.kind == "project_assessed")
+    );
+    let (student, _) = signed_in(&app, &school.students[0]).await;
+    let (_, mine) = page(&student, &format!("{}/together/{class}", app.base)).await;
+    assert!(
+        mine.contains("Clear &lt;script&gt;table&lt;/script&gt;, check the units"),
+        "{mine}"
+    );
+
+    // Rebuild replays the assessment exactly.
+    app.store
+        .rebuild_mastery(|_| Default::default())
+        .await
+        .unwrap();
+    let rebuilt = app
+        .store
+        .student_mastery(&ana, &school.course_id)
+        .await
+        .unwrap();
+    assert_eq!(attempts(&rebuilt), after);
+
+    // Another class's student: 404.
+    let stranger = user_id(&app, &school.other_students[0]).await;
+    let (status, _) = page(
+        &teacher,
+        &format!("{}/classes/{class}/assess/{stranger}", app.base),
+    )
+    .await;
+    assert_eq!(status, 404);
 }

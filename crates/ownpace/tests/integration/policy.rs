@@ -188,6 +188,18 @@ const REVIEWED: &[(&str, &str, &str)] = &[
         "/classes/{class}/help-pairs",
         "teacher of class {class}",
     ),
+    // Teacher assessment of project work (issue 10, point 5): the student in the path must
+    // be in the class.
+    (
+        "GET",
+        "/classes/{class}/assess/{student}",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/assess/{student}/{project}",
+        "teacher of class {class}",
+    ),
     ("GET", "/api/v1/me/checkins", "student,guardian"),
     (
         "GET",

@@ -11,6 +11,7 @@ mod admin_account;
 mod admin_audit;
 mod admin_class;
 mod admin_import;
+mod assess;
 pub(crate) mod assignments;
 mod checkins;
 mod data_rights;
@@ -59,6 +60,7 @@ pub(crate) fn routes() -> Vec<Route> {
         sheets::routes(),
         pilots::routes(),
         together::routes(),
+        assess::routes(),
         privacy::routes(),
         data_rights::routes(),
         admin::routes(),

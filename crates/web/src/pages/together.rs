@@ -64,6 +64,9 @@ struct StudentPage {
     mastered: Vec<(String, String, bool)>,
     every_skill: bool,
     pairs: Vec<PairRow>,
+    /// The teacher's assessments of the student's project work: (project, date, levels,
+    /// feedback).
+    assessments: Vec<(String, String, String, String)>,
     max_minutes: u32,
     max_what: usize,
 }
@@ -140,6 +143,34 @@ pub async fn student_page(
             when: views::date(p.paired_at, now),
         });
     }
+    let assessments = state
+        .store
+        .student_assessments(me)
+        .await?
+        .into_iter()
+        .filter(|a| a.class_id == class.id)
+        .map(|a| {
+            let project = course.course.project(&a.project_id);
+            let levels = a
+                .levels
+                .iter()
+                .enumerate()
+                .map(|(n, points)| {
+                    let name = project
+                        .and_then(|p| p.rubric.get(n))
+                        .map_or_else(|| format!("criterion {}", n + 1), |c| c.name.clone());
+                    format!("{name}: {points}")
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            (
+                project.map_or(a.project_id.clone(), |p| p.title.clone()),
+                views::date(a.assessed_at, now),
+                levels,
+                a.feedback,
+            )
+        })
+        .collect();
     Ok(StudentPage {
         layout: Layout::new("Working together", Some(&current), "/learn")
             .with_crumbs([("/learn", "My learning")]),
@@ -159,6 +190,7 @@ pub async fn student_page(
         mastered,
         every_skill: offers.iter().any(|o| o == EVERY_SKILL),
         pairs,
+        assessments,
         max_minutes: balance::MAX_RECORDED_MINUTES,
         max_what: balance::WHAT_MAX_CHARS,
     }
