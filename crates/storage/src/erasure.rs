@@ -37,6 +37,8 @@ pub const ALSO_NAMES_STUDENT: &[(&str, &str)] = &[
     ("notices", "recipient_id"),
     // A student's own sign-ins name them as the actor too.
     ("staff_audit", "actor_id"),
+    // The second student of a pair kept apart.
+    ("keep_apart", "student_b"),
     // The helper of a peer-help pair (the pair is also found by `student_id`).
     ("peer_help_pairs", "helper_id"),
 ];
@@ -76,7 +78,17 @@ pub const NEVER_A_STUDENT: &[(&str, &str)] = &[
     ("assignment_students", "assignment_id"),
     ("assignment_history", "assignment_id"),
     ("assignment_history", "changed_by"),
-    // Balance and peer help (issue 10): teachers who set, recorded or paired.
+    // Projects together (issue 10): rounds opened, pairs kept apart and members moved or
+    // removed by teachers; ids of groups and rounds.
+    ("project_rounds", "opened_by"),
+    ("keep_apart", "set_by"),
+    ("group_members", "left_by"),
+    ("group_members", "group_id"),
+    ("group_files", "group_id"),
+    ("group_posts", "group_id"),
+    ("group_milestones", "group_id"),
+    // Balance, peer help and assessments (issue 10, part B): teachers who set, recorded,
+    // paired or assessed.
     ("class_balance_settings", "set_by"),
     ("together_time", "recorded_by_teacher"),
     ("peer_help_pairs", "paired_by"),
@@ -93,7 +105,12 @@ const REPLACED_BY_ROW_ID: &[(&str, &str)] = &[("events", "idempotency_key")];
 
 /// Personal text columns of kept tables that are `NOT NULL`: erasure empties them instead
 /// of setting them to NULL.
-const CLEARED_TO_EMPTY: &[(&str, &str)] = &[("staff_audit", "detail"), ("staff_audit", "address")];
+const CLEARED_TO_EMPTY: &[(&str, &str)] = &[
+    ("staff_audit", "detail"),
+    ("staff_audit", "address"),
+    ("group_posts", "text"),
+    ("group_milestones", "title"),
+];
 
 /// The longest reason an erasure accepts.
 pub const MAX_REASON_CHARS: usize = 500;

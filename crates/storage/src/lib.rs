@@ -32,6 +32,7 @@ mod models;
 mod notices;
 mod path;
 pub mod pilots;
+pub mod projects;
 pub mod retention;
 mod roster;
 mod screen;
@@ -66,6 +67,10 @@ pub use notices::Notice;
 pub use path::{
     ActivityOverride, Goal, GoalAgreement, GoalDecision, GoalReviewNote, MAX_GOAL_COMMENT_CHARS,
     NewGoal, NewOverride, OverrideAction, OverrideScope,
+};
+pub use projects::{
+    FileQuota, Group, GroupFile, GroupMember, Milestone, NewFile, NewRound, Post, ProposedGroup,
+    Round, RoundProject, RoundStatus,
 };
 pub use roster::{Class, Enrolment, StudentRelation};
 pub use screen::{
@@ -173,6 +178,10 @@ pub enum Conflict {
     /// A pilot is not in the state the change needs (its plan is frozen once started).
     #[error("{0}")]
     PilotState(&'static str),
+    /// A project round or group is not in the state the change needs (ranking closed,
+    /// groups already published, work already submitted); the message says which.
+    #[error("{0}")]
+    ProjectRound(&'static str),
     #[error("{kind} events are recorded with their own call, which also updates mastery")]
     MovesMastery {
         kind: ownpace_core::events::EventKind,

@@ -9,10 +9,11 @@
 use crate::store::course;
 use crate::support::{COURSE, I1, open};
 use ownpace_core::events::EventKind;
-use ownpace_core::ids::UserId;
+use ownpace_core::ids::{ClassId, UserId};
 use ownpace_core::learner::bkt::BktParams;
 use ownpace_storage::{
-    AnswerRecord, Backend, ErasedVia, EventRecord, NewGoal, NewUser, Role, Store, User,
+    AnswerRecord, Backend, ErasedVia, EventRecord, FileQuota, NewFile, NewGoal, NewRound, NewUser,
+    ProposedGroup, Role, RoundProject, Store, User,
 };
 
 on_both_engines!(
@@ -137,6 +138,7 @@ async fn fill(store: &Store, username: &str, name: &str) -> (User, User) {
             .unwrap();
     }
     store.add_guardian(&guardian.id, &student.id).await.unwrap();
+    fill_projects(store, &class.id, &tess, &student, &other).await;
     store
         .request_erasure(&student.id, &guardian.id, 5_000)
         .await
@@ -151,6 +153,103 @@ async fn fill(store: &Store, username: &str, name: &str) -> (User, User) {
         .await
         .unwrap();
     (student, other)
+}
+
+/// A project round (issue 10): the student ranked, is in a group with the other student,
+/// posted, added a milestone, uploaded a file and submitted; a third student is kept
+/// apart from them.
+async fn fill_projects(store: &Store, class: &ClassId, tess: &User, student: &User, other: &User) {
+    let third = user(store, "third-one", "Third One", Role::Student).await;
+    store.add_to_class(class, &third.id, 100).await.unwrap();
+    let projects = [RoundProject {
+        project_id: "p-bridge".into(),
+        group_min: 2,
+        group_max: 3,
+    }];
+    let round = store
+        .create_round(
+            &NewRound {
+                class_id: class,
+                course_id: &COURSE,
+                title: "Round",
+                opened_by: &tess.id,
+                opens_at: 0,
+                closes_at: 3_000,
+                due_at: 9_000,
+                seed: 1,
+                projects: &projects,
+            },
+            1_000,
+        )
+        .await
+        .unwrap();
+    for s in [student, other] {
+        store
+            .set_ranking(&round.id, &s.id, &["p-bridge".to_string()], 1_100)
+            .await
+            .unwrap();
+    }
+    store
+        .save_proposal(
+            &round.id,
+            &[ProposedGroup {
+                project_id: "p-bridge".into(),
+                name: "Bridge builders".into(),
+                members: vec![
+                    (student.id.clone(), "first choice".into()),
+                    (other.id.clone(), "first choice".into()),
+                ],
+            }],
+            3_100,
+        )
+        .await
+        .unwrap();
+    store.publish_groups(&round.id, 3_200).await.unwrap();
+    let group = store
+        .group_of(&student.id, &round.id)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .add_post(
+            &group.id,
+            &student.id,
+            GOAL,
+            Some("https://example.org/zq"),
+            3_300,
+        )
+        .await
+        .unwrap();
+    store
+        .add_post(&group.id, &other.id, OTHER_GOAL, None, 3_300)
+        .await
+        .unwrap();
+    store
+        .add_milestone(&group.id, ANSWER, 8_000, &student.id, 3_400)
+        .await
+        .unwrap();
+    let file = store
+        .add_file(
+            &NewFile {
+                group_id: &group.id,
+                uploaded_by: &student.id,
+                name: "zelda-unique-7q.txt",
+                content_type: "text/plain",
+                bytes: INTEREST.as_bytes(),
+                at: 3_500,
+            },
+            FileQuota::default(),
+        )
+        .await
+        .unwrap();
+    store
+        .submit_group(&group.id, &student.id, GOAL, None, &[file], 3_600)
+        .await
+        .unwrap();
+    store
+        .set_keep_apart(class, &student.id, &third.id, &tess.id, 3_700)
+        .await
+        .unwrap();
 }
 
 /// A bare connection to the same database, for scanning it the way an auditor would.

@@ -16,6 +16,7 @@ mod consent;
 mod erasure;
 mod inventory;
 mod models;
+mod projects;
 mod roster;
 mod screen;
 mod security;
