@@ -91,8 +91,7 @@ impl Store {
         by: &UserId,
         at: i64,
     ) -> Result<u8> {
-        let percent =
-            balance::check_threshold(percent).map_err(|e| invalid("alone_threshold", e))?;
+        let percent = balance::check_threshold(percent).map_err(|e| invalid("threshold", e))?;
         sqlx::query(
             "INSERT INTO class_balance_settings (class_id, alone_threshold_percent, set_by, set_at) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (class_id) DO UPDATE SET \
@@ -201,6 +200,25 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(at,)| at).collect())
+    }
+
+    /// When the student did group project work since `since`: their posts and uploads in
+    /// a group's space and the submissions they made (tables of migration 0019).
+    pub async fn project_work_since(&self, student_id: &UserId, since: i64) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT posted_at FROM group_posts WHERE author_id = $1 AND posted_at >= $2 \
+             UNION ALL SELECT uploaded_at FROM group_files WHERE uploaded_by = $1 \
+             AND uploaded_at >= $2 \
+             UNION ALL SELECT submitted_at FROM project_groups WHERE submitted_by = $1 \
+             AND submitted_at >= $2",
+        )
+        .bind(student_id.as_str())
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut at: Vec<i64> = rows.into_iter().map(|(t,)| t).collect();
+        at.sort_unstable();
+        Ok(at)
     }
 
     /// Offers (or withdraws) the student's help on a skill in a class; [`EVERY_SKILL`]

@@ -53,6 +53,13 @@ pub async fn together_since(
             kind: TogetherKind::OfflineLesson,
         });
     }
+    for at in state.store.project_work_since(student_id, since).await? {
+        out.push(Together {
+            at,
+            minutes: ACTIVITY_MINUTES,
+            kind: TogetherKind::ProjectWork,
+        });
+    }
     for at in state.store.checkins_held_since(student_id, since).await? {
         out.push(Together {
             at,

@@ -8,7 +8,7 @@
 use crate::support::{TestApp, spawn_app, user_id};
 use crate::support::{get_page as page, post_form as post, signed_in};
 use ownpace_core::events::EventKind;
-use ownpace_core::ids::{ItemId, UserId};
+use ownpace_core::ids::UserId;
 use ownpace_storage::{AnswerRecord, Backend, ErasedVia, EventRecord};
 
 on_both_engines!(
@@ -138,7 +138,7 @@ async fn the_balance_offers_group_work_above_the_threshold_until_time_together_c
     .await;
     assert_eq!(status, 303);
     let (_, mine) = page(&student, &format!("{}/together/{class}", app.base)).await;
-    assert!(mine.contains("600 min: Built the &lt;b&gt;model&lt;/b&gt; bridge together"));
+    assert!(mine.contains("600 min: Built the &#60;b&#62;model&#60;/b&#62; bridge together"));
     let (_, learn) = page(&student, &format!("{}/learn/{course}", app.base)).await;
     assert!(!learn.contains("work with others:"), "{learn}");
 
@@ -198,7 +198,7 @@ async fn a_teacher_pairs_a_helper_with_a_stuck_classmate(backend: Backend) {
     let item = version.course.items[0].clone();
     let skill = item.skills[0].clone();
     let skill_name = version.course.skill(&skill).unwrap().name.clone();
-    let item_id = ItemId::new(item.id.clone());
+    let item_id = item.id.clone();
     let answer = |student: UserId, correct: bool, n: i64| {
         let store = app.store.clone();
         let course_id = school.course_id.clone();
@@ -521,7 +521,7 @@ async fn a_teacher_assessment_moves_mastery_and_rebuild_reproduces_it(backend: B
     let (student, _) = signed_in(&app, &school.students[0]).await;
     let (_, mine) = page(&student, &format!("{}/together/{class}", app.base)).await;
     assert!(
-        mine.contains("Clear &lt;script&gt;table&lt;/script&gt;, check the units"),
+        mine.contains("Clear &#60;script&#62;table&#60;/script&#62;, check the units"),
         "{mine}"
     );
 

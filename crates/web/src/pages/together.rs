@@ -377,10 +377,16 @@ pub async fn record_for_student(
         return Err(WebError::NotFound);
     }
     let student_id = UserId::new(form.student.trim());
+    let location = format!("/classes/{}#balance", class.id);
+    if student_id.as_str().is_empty() {
+        let missing = Err(WebError::BadRequest(
+            "student: choose a student of the class".into(),
+        ));
+        return flash::finish(&state, &current, &location, missing, "together", []).await;
+    }
     if !state.store.is_enrolled(&student_id, &class.id).await? {
         return Err(WebError::NotFound);
     }
-    let location = format!("/classes/{}#balance", class.id);
     let result = async {
         let minutes = parse_minutes(&form.minutes)?;
         state
