@@ -159,6 +159,7 @@ fn situation() -> Situation {
         screen_time: Default::default(),
         policy: Default::default(),
         lesson_variant: None,
+        group_work: None,
         now: NOW,
     }
 }

@@ -43,10 +43,14 @@ pub enum EventKind {
     /// normal grader, moves nothing (like a placement answer); the pilot's post-test
     /// outcome is computed from these events.
     PostTestAnswer,
+    /// A teacher's level on one rubric criterion of a project, for one student
+    /// ([`crate::course::RubricCriterion::meets`]): moves mastery on the criterion's skills
+    /// like one answer each, correct when the level is at or above "meets".
+    ProjectAssessment,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::Answer,
         EventKind::Hint,
         EventKind::Lesson,
@@ -58,6 +62,7 @@ impl EventKind {
         EventKind::SheetAnswer,
         EventKind::GradeOverride,
         EventKind::PostTestAnswer,
+        EventKind::ProjectAssessment,
     ];
 
     /// The name stored in the event log.
@@ -74,6 +79,7 @@ impl EventKind {
             EventKind::SheetAnswer => "sheet-answer",
             EventKind::GradeOverride => "grade-override",
             EventKind::PostTestAnswer => "post-test-answer",
+            EventKind::ProjectAssessment => "project-assessment",
         }
     }
 
@@ -86,7 +92,10 @@ impl EventKind {
     pub fn moves_mastery(self) -> bool {
         matches!(
             self,
-            EventKind::Answer | EventKind::Placement | EventKind::SheetAnswer
+            EventKind::Answer
+                | EventKind::Placement
+                | EventKind::SheetAnswer
+                | EventKind::ProjectAssessment
         )
     }
 
@@ -205,6 +214,51 @@ pub fn apply(
     }
 }
 
+/// A teacher's level on one rubric criterion for one student, as evidence: one answer on
+/// each of the criterion's skills, correct when the level reaches the criterion's
+/// "meets" level ([`crate::course::RubricCriterion::meets`]). Stored as a
+/// `project-assessment` event and applied through [`apply`] like an answer, so the live
+/// write and `rebuild` agree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment<'a> {
+    pub skills: &'a [String],
+    pub points: u32,
+    pub meets: u32,
+    pub at: i64,
+}
+
+impl Assessment<'_> {
+    pub fn meets_level(&self) -> bool {
+        self.points >= self.meets
+    }
+    /// The event [`apply`] takes: weight one answer per skill.
+    pub fn event(&self) -> LearnerEvent<'_> {
+        LearnerEvent::Answer {
+            skills: self.skills,
+            correct: self.meets_level(),
+            at: self.at,
+        }
+    }
+}
+
+/// The assessment for `points` on `criterion`; `None` when `points` is not one of the
+/// criterion's levels (nothing is recorded then).
+pub fn assessment(
+    criterion: &crate::course::RubricCriterion,
+    points: u32,
+    at: i64,
+) -> Option<Assessment<'_>> {
+    if !criterion.levels.iter().any(|l| l.points == points) {
+        return None;
+    }
+    Some(Assessment {
+        skills: &criterion.skills,
+        points,
+        meets: criterion.meets()?,
+        at,
+    })
+}
+
 /// Placement seeds a skill only while the student has not practised it: answers count
 /// more than the check's estimate.
 fn seed_from_placement(
@@ -243,6 +297,50 @@ mod tests {
         assert!(EventKind::Hint.on_screen());
         assert!(!EventKind::PostTestAnswer.moves_mastery());
         assert!(EventKind::PostTestAnswer.on_screen());
+        assert!(EventKind::ProjectAssessment.moves_mastery());
+        assert!(!EventKind::ProjectAssessment.on_screen());
+    }
+
+    #[test]
+    fn a_project_assessment_counts_as_one_answer_on_each_skill() {
+        use crate::course::{RubricCriterion, RubricLevel};
+        let level = |points| RubricLevel {
+            points,
+            description: String::new(),
+        };
+        let criterion = RubricCriterion {
+            name: "Accurate".into(),
+            levels: vec![level(1), level(2), level(3), level(4)],
+            skills: vec!["a".into(), "b".into()],
+        };
+        // Four levels: "meets" is the second-highest (3 points).
+        assert_eq!(criterion.meets(), Some(3));
+        let (meets, below) = (
+            assessment(&criterion, 3, 10).expect("3 is a level"),
+            assessment(&criterion, 2, 10).expect("2 is a level"),
+        );
+        let mut state = LearnerState::new();
+        let changes = apply(&mut state, &meets.event(), &params);
+        assert_eq!(changes.len(), 2);
+        let mut by_answer = LearnerState::new();
+        apply(
+            &mut by_answer,
+            &LearnerEvent::Answer {
+                skills: &criterion.skills,
+                correct: true,
+                at: 10,
+            },
+            &params,
+        );
+        assert_eq!(state, by_answer, "at \"meets\" it is one correct answer");
+        let mut low = LearnerState::new();
+        apply(&mut low, &below.event(), &params);
+        assert_eq!(low["a"].attempts, 1);
+        assert_eq!(
+            low["a"].correct, 0,
+            "below \"meets\" it is one wrong answer"
+        );
+        assert!(assessment(&criterion, 5, 10).is_none(), "5 is not a level");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! (The dataset readers in [`learner::datasets`] parse text they are handed.)
 
 pub mod assignments;
+pub mod balance;
 pub mod checkins;
 pub mod consent;
 pub mod course;

@@ -184,6 +184,11 @@ pub struct Situation {
     /// one): [`Course::lesson_shown`] decides which lessons are offered.
     #[serde(default)]
     pub lesson_variant: Option<String>,
+    /// Set when the solo/group balance asks for group work ([`crate::balance`]): the
+    /// student's share alone at a screen over the last two weeks, in percent. Group
+    /// projects and group lessons are then offered with that reason (precedence 5).
+    #[serde(default)]
+    pub group_work: Option<u8>,
     /// ms since the epoch.
     pub now: i64,
 }
@@ -315,6 +320,11 @@ pub enum Reason {
         lesson: String,
         days_since: Option<i64>,
     },
+    /// The student spent most of the last two weeks alone at a screen (`alone_percent`,
+    /// above the class's threshold), and this is work with others.
+    GroupWork {
+        alone_percent: u8,
+    },
     /// Screen time is near its budget or spent, and this activity happens away from the
     /// screen.
     ScreenTime {
@@ -419,6 +429,9 @@ impl Reason {
                     Activity::Lesson(lesson.clone()).title(course)
                 )
             }
+            Reason::GroupWork { alone_percent } => format!(
+                "work with others: {alone_percent}% of your last two weeks was alone at a screen"
+            ),
             Reason::ScreenTime { activity, spent } => {
                 let what = match activity {
                     Activity::Lesson(id) => match course.lesson(id).map(|l| l.modality) {
@@ -599,6 +612,20 @@ fn assignment_score(pressing: bool, due: i64, now: i64) -> f64 {
     } else {
         90.0 + urgency(due, now)
     }
+}
+
+/// The score of group work the solo/group balance asks for (CONTRACTS' precedence 5): 90,
+/// the top of the review band (70–90), so no review ranks below it (a tie goes to the
+/// review by kind order), and above every goal due more than about a week out. Goals due
+/// within a week (80 plus an urgency of up to 20) may still rank above it: the review and
+/// goal bands overlap by design of the earlier issues.
+const GROUP_WORK_SCORE: f64 = 90.0;
+
+/// The group-work reason (and its score) when the balance asks for it and `activity` is
+/// work with others (a group project, a group lesson).
+fn group_reason(situation: &Situation, with_others: bool) -> Option<(Reason, f64)> {
+    let alone_percent = situation.group_work?;
+    with_others.then_some((Reason::GroupWork { alone_percent }, GROUP_WORK_SCORE))
 }
 
 /// The assignment reason (and its score) for a lesson or project the teacher assigned.
@@ -811,6 +838,11 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
                 ));
             }
         }
+        if let Some(group) = group_reason(situation, lesson.modality == Modality::Group)
+            && best.as_ref().is_none_or(|(_, s)| group.1 > *s)
+        {
+            best = Some(group);
+        }
         let offline = lesson.modality.is_offline();
         if offline && situation.screen_time.offline() {
             best = screen(&activity, best);
@@ -871,6 +903,11 @@ fn candidates(course: &Course, situation: &Situation, graph: &Graph) -> Vec<Cand
                     score,
                 ));
             }
+        }
+        if let Some(group) = group_reason(situation, project.group_min >= 2)
+            && best.as_ref().is_none_or(|(_, s)| group.1 > *s)
+        {
+            best = Some(group);
         }
         let activity = Activity::Project(project.id.clone());
         let offline = project.group_min >= 2;

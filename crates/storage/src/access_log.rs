@@ -61,6 +61,10 @@ pub enum AuditAction {
     // in a group.
     GroupsViewed,
     GroupChanged,
+    // Working together (issue 10): a teacher recorded time with others for the student, or
+    // paired them with a helper (as the one helped or as the helper).
+    TogetherRecorded,
+    HelpPaired,
 }
 
 impl AuditAction {
@@ -94,6 +98,8 @@ impl AuditAction {
         AuditAction::PilotOptedOut,
         AuditAction::GroupsViewed,
         AuditAction::GroupChanged,
+        AuditAction::TogetherRecorded,
+        AuditAction::HelpPaired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -126,6 +132,8 @@ impl AuditAction {
             AuditAction::PilotOptedOut => "pilot_opted_out",
             AuditAction::GroupsViewed => "groups_viewed",
             AuditAction::GroupChanged => "group_changed",
+            AuditAction::TogetherRecorded => "together_recorded",
+            AuditAction::HelpPaired => "help_paired",
         }
     }
 

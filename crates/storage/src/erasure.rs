@@ -39,6 +39,8 @@ pub const ALSO_NAMES_STUDENT: &[(&str, &str)] = &[
     ("staff_audit", "actor_id"),
     // The second student of a pair kept apart.
     ("keep_apart", "student_b"),
+    // The helper of a peer-help pair (the pair is also found by `student_id`).
+    ("peer_help_pairs", "helper_id"),
 ];
 
 /// Columns named like a person's id that never hold a student's: staff or guardian
@@ -92,6 +94,12 @@ pub const NEVER_A_STUDENT: &[(&str, &str)] = &[
     ("group_files", "group_id"),
     ("group_posts", "group_id"),
     ("group_milestones", "group_id"),
+    // Balance, peer help and assessments (issue 10, part B): teachers who set, recorded,
+    // paired or assessed.
+    ("class_balance_settings", "set_by"),
+    ("together_time", "recorded_by_teacher"),
+    ("peer_help_pairs", "paired_by"),
+    ("project_assessments", "assessed_by"),
 ];
 
 /// Column names that are ids of things, never of people.

@@ -194,6 +194,21 @@ impl Store {
             .await
     }
 
+    /// Appends a teacher's level on one rubric criterion for one student
+    /// (`project-assessment`, built from [`ownpace_core::events::assessment`]): `answer`
+    /// names the criterion as its item (`project/criterion-number`), carries the skills of
+    /// the criterion, `correct` when the level reaches "meets", and the level as its
+    /// response. It moves mastery like one answer per skill, in one transaction,
+    /// idempotently, and `rebuild` replays it.
+    pub async fn record_project_assessment(
+        &self,
+        answer: &AnswerRecord<'_>,
+        params_for: impl Fn(&str) -> BktParams,
+    ) -> Result<RecordedAnswer> {
+        self.record_graded(EventKind::ProjectAssessment, answer, params_for)
+            .await
+    }
+
     async fn record_graded(
         &self,
         kind: EventKind,
@@ -831,11 +846,12 @@ async fn replay_into(
     }
     let events: Vec<Row> = sqlx::query_as(
         "SELECT student_id, course_id, kind, skills, correct, occurred_at, data FROM events \
-             WHERE kind IN ($1, $2, $3) ORDER BY occurred_at, id",
+             WHERE kind IN ($1, $2, $3, $4) ORDER BY occurred_at, id",
     )
     .bind(EventKind::Answer.as_str())
     .bind(EventKind::Placement.as_str())
     .bind(EventKind::SheetAnswer.as_str())
+    .bind(EventKind::ProjectAssessment.as_str())
     .fetch_all(&mut **tx)
     .await?;
     let mut states: HashMap<(String, String), LearnerState> = HashMap::new();
@@ -854,7 +870,7 @@ async fn replay_into(
                 };
                 events::apply(state, &event, params_for);
             }
-            EventKind::Answer | EventKind::SheetAnswer => {
+            EventKind::Answer | EventKind::SheetAnswer | EventKind::ProjectAssessment => {
                 answers += 1;
                 let skills = split_skills(&row.skills);
                 let event = LearnerEvent::Answer {
@@ -897,7 +913,7 @@ async fn replay_until(
     }
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, kind, skills, correct, occurred_at, data FROM events \
-         WHERE student_id = $1 AND course_id = $2 AND kind IN ($3, $4, $5) \
+         WHERE student_id = $1 AND course_id = $2 AND kind IN ($3, $4, $5, $6) \
          ORDER BY occurred_at, id",
     )
     .bind(student_id)
@@ -905,6 +921,7 @@ async fn replay_until(
     .bind(EventKind::Answer.as_str())
     .bind(EventKind::Placement.as_str())
     .bind(EventKind::SheetAnswer.as_str())
+    .bind(EventKind::ProjectAssessment.as_str())
     .fetch_all(&mut **tx)
     .await?;
     let mut state = LearnerState::default();
@@ -1005,7 +1022,7 @@ async fn first_use<'e>(
 
 /// Appends a graded event (`answer` or `placement-answer`); 0 rows when its idempotency
 /// key was recorded before.
-async fn insert_graded<'e>(
+pub(crate) async fn insert_graded<'e>(
     executor: impl sqlx::Executor<'e, Database = Any>,
     event_id: &str,
     kind: EventKind,
@@ -1096,7 +1113,7 @@ async fn save_progress(
 
 /// Loads the state of the skills an event touches, applies the event with the core's one
 /// rule, and saves what changed, inside the caller's transaction.
-async fn apply_in_tx(
+pub(crate) async fn apply_in_tx(
     tx: &mut Transaction<'_, Any>,
     student_id: &str,
     course_id: &str,
@@ -1158,6 +1175,26 @@ mod replay {
             beliefs: Vec<f64>,
             gap: i64,
         },
+        /// A teacher's level (1 to 4) on a four-level criterion assessing `skills`.
+        Assessment {
+            student: usize,
+            skills: Vec<usize>,
+            points: u32,
+            gap: i64,
+        },
+    }
+
+    fn criterion(skills: Vec<String>) -> ownpace_core::course::RubricCriterion {
+        ownpace_core::course::RubricCriterion {
+            name: "c".into(),
+            levels: (1..=4)
+                .map(|points| ownpace_core::course::RubricLevel {
+                    points,
+                    description: String::new(),
+                })
+                .collect(),
+            skills,
+        }
     }
 
     fn step() -> impl Strategy<Value = Step> {
@@ -1166,8 +1203,10 @@ mod replay {
         prop_oneof![
             8 => (0..2usize, proptest::sample::subsequence(vec![0, 1, 2], 1..=2), any::<bool>(), gap.clone())
                 .prop_map(|(student, skills, correct, gap)| Step::Answer { student, skills, correct, gap }),
-            1 => (0..2usize, proptest::collection::vec(0.0f64..=1.0, 3), gap)
+            1 => (0..2usize, proptest::collection::vec(0.0f64..=1.0, 3), gap.clone())
                 .prop_map(|(student, beliefs, gap)| Step::Placement { student, beliefs, gap }),
+            2 => (0..2usize, proptest::sample::subsequence(vec![0, 1, 2], 1..=2), 1u32..=4, gap)
+                .prop_map(|(student, skills, points, gap)| Step::Assessment { student, skills, points, gap }),
         ]
     }
 
@@ -1275,6 +1314,36 @@ mod replay {
                         };
                         events::apply(&mut memory[*student], &event, &params);
                     }
+                }
+                Step::Assessment {
+                    student,
+                    skills,
+                    points,
+                    gap,
+                } => {
+                    at += gap;
+                    let criterion =
+                        criterion(skills.iter().map(|&i| SKILLS[i].to_string()).collect());
+                    let assessment = events::assessment(&criterion, *points, at).expect("a level");
+                    store
+                        .record_project_assessment(
+                            &AnswerRecord {
+                                student_id: &students[*student],
+                                course_id: &"c".into(),
+                                course_version: 1,
+                                item_id: &"p/1".into(),
+                                skills: assessment.skills,
+                                response: &points.to_string(),
+                                correct: assessment.meets_level(),
+                                occurred_at: at,
+                                duration_ms: None,
+                                idempotency_key: &format!("k{n}"),
+                            },
+                            params,
+                        )
+                        .await
+                        .expect("assessment");
+                    events::apply(&mut memory[*student], &assessment.event(), &params);
                 }
             }
         }

@@ -45,6 +45,10 @@ pub struct SkillEvidence {
     pub placement_questions: u32,
     /// Lessons on the skill finished (on screen or offline).
     pub lessons: u32,
+    /// A teacher's levels on project rubric criteria assessing the skill, and how many
+    /// reached the criterion's "meets" level (each counts as one answer for mastery).
+    pub assessed: u32,
+    pub assessed_meets: u32,
     /// First and latest activity on the skill (ms since the epoch); 0 when none.
     pub first_at: i64,
     pub last_at: i64,
@@ -62,6 +66,10 @@ impl SkillEvidence {
                 self.on_paper += 1;
                 self.on_paper_correct += right;
             }
+            EventKind::ProjectAssessment => {
+                self.assessed += 1;
+                self.assessed_meets += right;
+            }
             EventKind::PlacementAnswer => self.placement_questions += 1,
             EventKind::Lesson | EventKind::OfflineActivity => self.lessons += 1,
             _ => return,
@@ -74,8 +82,9 @@ impl SkillEvidence {
 }
 
 /// The kinds that count as evidence of a skill.
-const EVIDENCE_KINDS: [EventKind; 5] = [
+const EVIDENCE_KINDS: [EventKind; 6] = [
     EventKind::Answer,
+    EventKind::ProjectAssessment,
     EventKind::SheetAnswer,
     EventKind::PlacementAnswer,
     EventKind::Lesson,
@@ -187,7 +196,7 @@ impl Store {
     ) -> Result<HashMap<String, SkillEvidence>> {
         let rows: Vec<EvidenceRow> = sqlx::query_as(
             "SELECT student_id, kind, skills, correct, occurred_at FROM events \
-             WHERE student_id = $1 AND course_id = $2 AND kind IN ($3, $4, $5, $6, $7)",
+             WHERE student_id = $1 AND course_id = $2 AND kind IN ($3, $4, $5, $6, $7, $8)",
         )
         .bind(student_id.as_str())
         .bind(course_id.as_str())
@@ -196,6 +205,7 @@ impl Store {
         .bind(EVIDENCE_KINDS[2].as_str())
         .bind(EVIDENCE_KINDS[3].as_str())
         .bind(EVIDENCE_KINDS[4].as_str())
+        .bind(EVIDENCE_KINDS[5].as_str())
         .fetch_all(&self.pool)
         .await?;
         Ok(evidence_from(rows)
@@ -213,7 +223,7 @@ impl Store {
             "SELECT ev.student_id, ev.kind, ev.skills, ev.correct, ev.occurred_at FROM events ev \
              JOIN enrollments e ON e.student_id = ev.student_id \
              JOIN classes c ON c.id = e.class_id AND c.course_id = ev.course_id \
-             WHERE e.class_id = $1 AND e.left_at IS NULL AND ev.kind IN ($2, $3, $4, $5, $6)",
+             WHERE e.class_id = $1 AND e.left_at IS NULL AND ev.kind IN ($2, $3, $4, $5, $6, $7)",
         )
         .bind(class_id.as_str())
         .bind(EVIDENCE_KINDS[0].as_str())
@@ -221,6 +231,7 @@ impl Store {
         .bind(EVIDENCE_KINDS[2].as_str())
         .bind(EVIDENCE_KINDS[3].as_str())
         .bind(EVIDENCE_KINDS[4].as_str())
+        .bind(EVIDENCE_KINDS[5].as_str())
         .fetch_all(&self.pool)
         .await?;
         Ok(evidence_from(rows))

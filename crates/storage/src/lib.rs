@@ -16,6 +16,7 @@
 pub mod access_log;
 mod accounts;
 mod admin;
+mod assessments;
 mod assignments;
 mod checkins;
 mod consent;
@@ -38,11 +39,13 @@ mod roster;
 mod screen;
 mod security;
 mod staff_audit;
+mod together;
 mod two_factor;
 
 pub use access_log::AuditAction;
 pub use accounts::{MAX_DEVICE_CHARS, NewUser, Role, Session, SessionInfo, User};
 pub use admin::{PendingRoster, RosterAccount, RosterApplied, RosterMembership};
+pub use assessments::{MAX_ASSESSMENT_FEEDBACK_CHARS, NewAssessment, StoredAssessment};
 pub use assignments::{
     AssignTo, Assignment, AssignmentChange, CalendarFeed, MAX_ASSIGNED_STUDENTS,
     MAX_TARGET_ID_CHARS, NewAssignment,
@@ -78,6 +81,7 @@ pub use screen::{
 };
 pub use security::{Charge, MAX_THROTTLE_KEY_BYTES, ThrottleRule};
 pub use staff_audit::{StaffAction, StaffEntry, StaffEvent};
+pub use together::{EVERY_SKILL, HelpPair, HelperOffer, TogetherEntry};
 pub use two_factor::TwoFactor;
 
 pub use erasure::{Erased, ErasedVia, ErasureLogEntry, ErasureRequest};

@@ -138,6 +138,8 @@ pub(crate) fn what(action: &str, detail: &str) -> String {
             "saw the project rankings, levels and groups of the class".into()
         }
         AuditAction::GroupChanged => format!("changed the student's project group: {detail}"),
+        AuditAction::TogetherRecorded => "recorded time the student worked with others".into(),
+        AuditAction::HelpPaired => format!("paired the student with a classmate for {quoted}"),
     }
 }
 

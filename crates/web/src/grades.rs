@@ -133,6 +133,12 @@ fn evidence_lines(e: &SkillEvidence, now: i64) -> Vec<String> {
             e.on_paper_correct, e.on_paper
         ));
     }
+    if e.assessed > 0 {
+        lines.push(format!(
+            "{} of {} teacher assessment(s) on a project rubric at or above “meets”",
+            e.assessed_meets, e.assessed
+        ));
+    }
     if e.placement_questions > 0 {
         lines.push(format!(
             "{} question(s) in the placement check",

@@ -47,6 +47,7 @@ pub mod retention;
 mod routing;
 mod screen;
 mod screen_api;
+mod together;
 mod views;
 
 pub use auth::address::{IpRange, parse_ranges};

@@ -282,6 +282,8 @@ pub async fn student_path(
         screen_time,
         policy,
         lesson_variant,
+        // The solo/group balance (issue 10, point 6): group work at precedence 5.
+        group_work: crate::together::group_work_ask(state, student_id, course_id).await?,
         now: state.now(),
     };
     Ok(StudentPath {

@@ -199,6 +199,18 @@ pub struct RubricCriterion {
     pub skills: Vec<String>,
 }
 
+impl RubricCriterion {
+    /// The points of the criterion's "meets" level: the second-highest level when the
+    /// criterion has three or more, otherwise the highest. A teacher's level at or above it
+    /// is evidence like a correct answer on the criterion's skills, below it like a wrong
+    /// one (`docs/course-format.md`, "Rubrics and mastery"). `None` without levels.
+    pub fn meets(&self) -> Option<u32> {
+        let n = self.levels.len();
+        let at = if n >= 3 { n - 2 } else { n.checked_sub(1)? };
+        self.levels.get(at).map(|l| l.points)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RubricLevel {
     pub points: u32,

@@ -647,6 +647,65 @@ fn a_pressing_assignment_comes_after_pins_before_reviews_and_goals() {
     assert_eq!(recs[1].activity, practice("compare"));
 }
 
+/// CONTRACTS' precedence 5: when the solo/group balance asks for it, group work (group
+/// projects and group lessons) is offered with that reason, after a due review and after
+/// a pressing assignment, before a goal that is not due within the week; never without
+/// the balance asking, and never for work done alone.
+#[test]
+fn group_work_comes_after_reviews_and_before_goals_when_the_balance_asks() {
+    let c = course();
+    let mut s = situation();
+    s.skills.get_mut("frac").unwrap().review_due = true;
+    s.skills.get_mut("frac").unwrap().recall = Some(0.0);
+    s.goals.push(Goal {
+        name: "Percent".into(),
+        target: GoalTarget::Skills(vec!["percent".into()]),
+        due: NOW + 20 * DAY,
+    });
+    let recs = recommend(&c, &s, ALL);
+    assert!(
+        !recs
+            .iter()
+            .any(|r| matches!(r.reason, Reason::GroupWork { .. })),
+        "no group work unless the balance asks: {:?}",
+        texts(&c, &recs)
+    );
+
+    s.group_work = Some(92);
+    let recs = recommend(&c, &s, ALL);
+    let at = |f: &dyn Fn(&Reason) -> bool| recs.iter().position(|r| f(&r.reason));
+    let group = at(&|r| matches!(r, Reason::GroupWork { .. })).expect("group work offered");
+    let review = at(&|r| matches!(r, Reason::ReviewDue { .. })).expect("review offered");
+    let goal = at(&|r| matches!(r, Reason::Goal { .. })).expect("goal offered");
+    assert!(review < group, "{:?}", texts(&c, &recs));
+    assert!(group < goal, "{:?}", texts(&c, &recs));
+    let grouped: Vec<&Activity> = recs
+        .iter()
+        .filter(|r| matches!(r.reason, Reason::GroupWork { .. }))
+        .map(|r| &r.activity)
+        .collect();
+    assert!(
+        grouped.contains(&&Activity::Project("box".into())),
+        "{grouped:?}"
+    );
+    // "music" is a project for one: never offered as work with others.
+    assert!(!grouped.contains(&&Activity::Project("music".into())));
+    assert!(
+        texts(&c, &recs)
+            .iter()
+            .any(|t| t.contains("92% of your last two weeks was alone at a screen"))
+    );
+
+    // A pressing assignment still comes before it.
+    s.assignments.push(Assignment {
+        skill: "add".into(),
+        due: NOW + DAY,
+        pressing: true,
+    });
+    let recs = recommend(&c, &s, ALL);
+    assert!(matches!(recs[0].reason, Reason::Assignment { .. }));
+}
+
 /// An assigned lesson or project is offered with its own reason and date, even when none
 /// of its skills would be offered otherwise.
 #[test]

@@ -20,6 +20,7 @@ mod accounts;
 mod adaptive;
 mod admin;
 mod assignments;
+mod balance_help;
 mod checkins;
 mod cli;
 mod config;

@@ -174,6 +174,43 @@ const REVIEWED: &[(&str, &str, &str)] = &[
         "/classes/{class}/checkins/{student}/actions/{action}",
         "teacher of class {class}",
     ),
+    // Working together (issue 10, points 6 and 7): the student's own page and forms; the
+    // teacher's threshold, time recorded and pairs (student ids in the body are checked
+    // against the class like path ids).
+    ("GET", "/together/{class}", "student of class {class}"),
+    ("POST", "/together/{class}/time", "student of class {class}"),
+    (
+        "POST",
+        "/together/{class}/helper",
+        "student of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/balance",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/together",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/help-pairs",
+        "teacher of class {class}",
+    ),
+    // Teacher assessment of project work (issue 10, point 5): the student in the path must
+    // be in the class.
+    (
+        "GET",
+        "/classes/{class}/assess/{student}",
+        "teacher of class {class}",
+    ),
+    (
+        "POST",
+        "/classes/{class}/assess/{student}/{project}",
+        "teacher of class {class}",
+    ),
     ("GET", "/api/v1/me/checkins", "student,guardian"),
     (
         "GET",

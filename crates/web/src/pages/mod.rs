@@ -11,6 +11,7 @@ mod admin_account;
 mod admin_audit;
 mod admin_class;
 mod admin_import;
+mod assess;
 pub(crate) mod assignments;
 mod checkins;
 mod data_rights;
@@ -33,6 +34,7 @@ mod sign_in;
 mod site;
 mod student;
 mod teacher;
+mod together;
 mod two_factor;
 
 pub(crate) use admin::origin;
@@ -64,6 +66,8 @@ pub(crate) fn routes() -> Vec<Route> {
         sheets::routes(),
         pilots::routes(),
         crate::post_test::routes(),
+        together::routes(),
+        assess::routes(),
         privacy::routes(),
         data_rights::routes(),
         admin::routes(),

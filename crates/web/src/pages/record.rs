@@ -198,6 +198,11 @@ fn history_row(course: &Course, e: &StoredEvent, now: i64, show_answers: bool) -
             String::new(),
             String::new(),
         ),
+        EventKind::ProjectAssessment => (
+            "A teacher assessed project work on the rubric",
+            String::new(),
+            String::new(),
+        ),
     };
     let (outcome, outcome_text) = match (e.kind, e.correct) {
         (EventKind::UnreadAnswer, _) => ("unread", "Could not be read: not graded"),

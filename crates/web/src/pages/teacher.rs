@@ -120,6 +120,11 @@ struct ClassDashboard {
     /// The class's screen-time budget as typed (minutes; empty for none).
     budget_daily: String,
     budget_weekly: String,
+    /// The solo/group balance (issue 10, point 6): the class's threshold and a row per
+    /// student; possible helpers for stuck students (point 7).
+    balance_threshold: u8,
+    balance: Vec<crate::together::BalanceRow>,
+    help: Vec<crate::together::HelpChoice>,
 }
 
 pub async fn class_dashboard(
@@ -252,10 +257,18 @@ pub async fn class_dashboard(
         })
         .collect();
     let budget = state.store.class_budget(&class_id).await?;
+    let (balance_threshold, balance) =
+        crate::together::class_balance(&state, &class_id, &students).await?;
+    let help =
+        crate::together::help_choices(&state, &class_id, &course.course, &students, &mastery)
+            .await?;
     let typed = |m: Option<u32>| m.map_or(String::new(), |m| m.to_string());
     Ok(ClassDashboard {
         budget_daily: typed(budget.daily_minutes),
         budget_weekly: typed(budget.weekly_minutes),
+        balance_threshold,
+        balance,
+        help,
         layout: Layout::new(
             format!("{}: dashboard", class.name),
             Some(&current),
