@@ -428,11 +428,13 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 /// The actions of the hold form, checked against the class's course: a goal needs a skill
-/// and a day from today on, a pin a skill.
+/// and a day from today on, a pin a skill. A typed day is a day of the school's `zone`
+/// (the action's time is the end of that day there).
 fn actions_from(
     fields: &[(String, String)],
     course: &CourseVersion,
     now: i64,
+    zone: &ownpace_core::screen_time::SchoolZone,
 ) -> Result<Vec<NewAction>, WebError> {
     let mut actions = Vec::new();
     for i in 1..=ownpace_storage::MAX_CHECKIN_ENTRIES {
@@ -458,8 +460,8 @@ fn actions_from(
         let due_at = match field(fields, &format!("due{i}")).trim() {
             "" => None,
             day => Some(
-                views::parse_date(day)
-                    .map(|d| d + 86_400_000 - 1)
+                ownpace_core::assignments::school_day(zone, day)
+                    .map(|(_, next)| next - 1)
                     .ok_or_else(|| WebError::BadRequest("actions: a date is YYYY-MM-DD".into()))?,
             ),
         };
@@ -508,7 +510,7 @@ pub async fn hold(
             })
             .filter(|(t, _)| !t.trim().is_empty())
             .collect();
-        let actions = actions_from(&fields, &course, now)?;
+        let actions = actions_from(&fields, &course, now, &state.config.timezone)?;
         let held = state
             .store
             .hold_checkin(NewCheckin {
