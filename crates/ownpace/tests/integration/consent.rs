@@ -510,6 +510,65 @@ async fn every_read_and_change_of_a_record_is_in_the_access_log(backend: Backend
     )
     .await;
 
+    // Working together (issue 10): the teacher records time ana spent with others, and
+    // pairs her, who mastered a skill and offered help on it, with a stuck classmate.
+    post(
+        &teacher,
+        &format!("{base}/classes/{class}/together"),
+        &[
+            ("_csrf", &tcsrf),
+            ("student", ana.as_str()),
+            ("minutes", "30"),
+            ("what", "Workshop"),
+        ],
+    )
+    .await;
+    let ben = user_id(&app, &app.school.students[1]).await;
+    let item = course.course.items[0].clone();
+    let help_skill = item.skills[0].clone();
+    let start = ownpace_web::now_ms() + app.clock_offset.load(std::sync::atomic::Ordering::SeqCst)
+        - 3_600_000;
+    for (who, correct, count) in [(&ana, true, 20), (&ben, false, 4)] {
+        for n in 0..count {
+            app.store
+                .record_answer(
+                    &ownpace_storage::AnswerRecord {
+                        student_id: who,
+                        course_id: &app.school.course_id,
+                        course_version: course.version,
+                        item_id: &item.id,
+                        skills: &item.skills,
+                        response: "null",
+                        correct,
+                        occurred_at: start + n * 60_000,
+                        duration_ms: None,
+                        idempotency_key: &format!("help-{correct}-{n}"),
+                    },
+                    |_| Default::default(),
+                )
+                .await
+                .unwrap();
+        }
+    }
+    // Ana's own offer (the page's form is tested in `balance_help`; she is signed out by
+    // now).
+    app.store
+        .set_helper_offer(&ana, class, &help_skill, true, start)
+        .await
+        .unwrap();
+    let (status, _) = post(
+        &teacher,
+        &format!("{base}/classes/{class}/help-pairs"),
+        &[
+            ("_csrf", &tcsrf),
+            ("student", ben.as_str()),
+            ("helper", ana.as_str()),
+            ("skill", &help_skill),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+
     let logged: HashSet<AuditAction> = app
         .store
         .audit_entries_for(&ana, 1_000)
