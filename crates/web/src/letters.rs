@@ -483,5 +483,25 @@ async fn send_one(
         .send(email)
         .await
         .map(|_| ())
-        .map_err(|e| format!("the mail server refused or could not be reached: {e}"))
+        .map_err(|e| smtp_failure(&e))
+}
+
+/// What a failed send is logged as: the reply code and kind only. A mail server's reply
+/// text may echo the guardian's address, which must not reach the log.
+fn smtp_failure(e: &lettre::transport::smtp::Error) -> String {
+    let kind = if e.is_permanent() {
+        "refused permanently"
+    } else if e.is_transient() {
+        "refused for now"
+    } else if e.is_timeout() {
+        "did not answer in time"
+    } else if e.is_tls() {
+        "could not agree on TLS"
+    } else {
+        "could not be reached or did not follow SMTP"
+    };
+    match e.status() {
+        Some(code) => format!("the mail server {kind} (reply code {code})"),
+        None => format!("the mail server {kind}"),
+    }
 }
