@@ -100,6 +100,8 @@ pub const NEVER_A_STUDENT: &[(&str, &str)] = &[
     ("together_time", "recorded_by_teacher"),
     ("peer_help_pairs", "paired_by"),
     ("project_assessments", "assessed_by"),
+    // The group an assessment was made for (issue 10, point 5 per group).
+    ("project_assessments", "group_id"),
 ];
 
 /// Column names that are ids of things, never of people.

@@ -1212,6 +1212,7 @@ pub const INVENTORY: &[TableUse] = &[
             ("levels", P),
             ("feedback", P),
             ("assessed_at", S),
+            ("group_id", N),
         ],
     },
     TableUse {

@@ -45,7 +45,9 @@ mod two_factor;
 pub use access_log::AuditAction;
 pub use accounts::{MAX_DEVICE_CHARS, NewUser, Role, Session, SessionInfo, User};
 pub use admin::{PendingRoster, RosterAccount, RosterApplied, RosterMembership};
-pub use assessments::{MAX_ASSESSMENT_FEEDBACK_CHARS, NewAssessment, StoredAssessment};
+pub use assessments::{
+    MAX_ASSESSMENT_FEEDBACK_CHARS, NewAssessment, NewGroupAssessment, StoredAssessment,
+};
 pub use assignments::{
     AssignTo, Assignment, AssignmentChange, CalendarFeed, MAX_ASSIGNED_STUDENTS,
     MAX_TARGET_ID_CHARS, NewAssignment,

@@ -12,18 +12,16 @@ use ownpace_core::ids::UserId;
 use ownpace_storage::{Group, ProposedGroup, Role, Round, RoundStatus, User};
 use std::collections::{BTreeMap, HashMap};
 
-/// The upload route: the guard allows its body up to [`UPLOAD_BODY_LIMIT`].
+/// The upload route: its body limit and the guard's CSRF read are [`upload_body_limit`].
 pub(crate) const UPLOAD_PATH: &str = "/groups/{group}/files";
-/// The largest upload body: one file at the per-file limit and the form's other fields.
-pub(crate) const UPLOAD_BODY_LIMIT: usize = MAX_FILE_BYTES as usize + 64 * 1024;
-/// The largest file (5 MB), a student's quota over all their groups (20 MB) and a
-/// group's (50 MB). Fixed here rather than settings: what a class shares is small.
-pub(crate) const MAX_FILE_BYTES: i64 = 5 * 1024 * 1024;
-pub(crate) const QUOTA: ownpace_storage::FileQuota = ownpace_storage::FileQuota {
-    max_file_bytes: MAX_FILE_BYTES,
-    per_student_bytes: 20 * 1024 * 1024,
-    per_group_bytes: 50 * 1024 * 1024,
-};
+
+/// The largest upload body under the settings' limits: one file at the per-file limit
+/// (`upload_file_mb`) and the form's other fields.
+pub fn upload_body_limit(quota: &ownpace_storage::FileQuota) -> usize {
+    usize::try_from(quota.max_file_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024)
+}
 
 /// How someone relates to a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,7 +165,7 @@ pub(crate) async fn grouping_input(
 
 /// Proposes groups for the round and saves them as its proposal (replacing an earlier
 /// one); returns the core's proposal (with its warnings).
-pub(crate) async fn propose(
+pub async fn propose(
     state: &AppState,
     round: &Round,
     course: &Course,
@@ -203,11 +201,7 @@ pub(crate) async fn propose(
 
 /// Publishes the round's groups and leaves each member a notice with a link to their
 /// group's space.
-pub(crate) async fn publish(
-    state: &AppState,
-    round: &Round,
-    course: &Course,
-) -> Result<usize, WebError> {
+pub async fn publish(state: &AppState, round: &Round, course: &Course) -> Result<usize, WebError> {
     let now = state.now();
     let published = state.store.publish_groups(&round.id, now).await?;
     let mut notified = 0;

@@ -38,6 +38,7 @@ mod pilot_conditions;
 mod pilots;
 mod policy;
 mod privacy;
+mod project_groups;
 mod projects;
 mod record;
 mod screen_time;

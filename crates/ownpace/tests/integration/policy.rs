@@ -551,12 +551,16 @@ const REVIEWED: &[(&str, &str, &str)] = &[
         "student,teacher of group {group}",
     ),
     ("POST", "/groups/{group}/submit", "student of group {group}"),
+    // Point 5 per group: the teacher assesses the whole group from its space.
+    ("POST", "/groups/{group}/assess", "teacher of group {group}"),
     (
         "GET",
         "/api/v1/classes/{class}/rounds",
         "teacher of class {class}",
     ),
     ("GET", "/api/v1/me/rounds", "student"),
+    // Point 9: the student's project groups (peer feedback without reviewers).
+    ("GET", "/api/v1/me/projects", "student"),
 ];
 
 fn declared(access: Access) -> String {

@@ -191,7 +191,7 @@ async fn authorize(
         // A group's file upload may be as large as one file may be (and the route's
         // own body limit says the same); every other upload is a roster.
         let multipart_limit = if spec.path == crate::projects::UPLOAD_PATH {
-            crate::projects::UPLOAD_BODY_LIMIT
+            crate::projects::upload_body_limit(&state.config.uploads)
         } else {
             MULTIPART_LIMIT
         };

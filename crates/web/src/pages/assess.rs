@@ -2,7 +2,8 @@
 //! rubric criterion and written feedback. Each criterion tied to skills becomes evidence
 //! of mastery (`project-assessment` events), so the student's mastery and grade move and
 //! `rebuild` reproduces them. The student gets a notice and reads the feedback on their
-//! "Working together" page.
+//! "Working together" page. A whole group is assessed at once from its space
+//! (`pages::group_assess`); this page adjusts one member afterwards.
 
 use crate::auth::guard::TeacherOfClass;
 use crate::flash::{self, Flash};
@@ -215,6 +216,15 @@ pub async fn assess(
             })?;
             levels.push(points);
         }
+        // The group the student works on this project with (in this class) now, if any:
+        // an adjustment of one member is read in the group's space like the group's own.
+        let group_id = state
+            .store
+            .groups_of_student(&student.id)
+            .await?
+            .into_iter()
+            .find(|g| g.class_id == class.id && g.project_id == project.id)
+            .map(|g| g.id);
         let bkt = state.clone();
         state
             .store
@@ -229,6 +239,7 @@ pub async fn assess(
                     levels: &levels,
                     feedback: &feedback,
                     at: state.now(),
+                    group_id: group_id.as_deref(),
                 },
                 move |s| bkt.bkt_params(s),
             )

@@ -16,6 +16,7 @@ pub(crate) mod assignments;
 mod checkins;
 mod data_rights;
 mod family;
+mod group_assess;
 mod groups;
 pub(crate) mod hands;
 mod heatmap;
@@ -56,6 +57,7 @@ pub(crate) fn routes() -> Vec<Route> {
         checkins::routes(),
         rounds::routes(),
         groups::routes(),
+        group_assess::routes(),
         assignments::routes(),
         crate::calendar::routes(),
         notices::routes(),
