@@ -32,6 +32,7 @@ mod letters;
 mod models;
 mod notices;
 mod path;
+pub mod peer_review;
 pub mod pilots;
 pub mod projects;
 pub mod retention;
@@ -71,6 +72,10 @@ pub use notices::Notice;
 pub use path::{
     ActivityOverride, Goal, GoalAgreement, GoalDecision, GoalReviewNote, MAX_GOAL_COMMENT_CHARS,
     NewGoal, NewOverride, OverrideAction, OverrideScope,
+};
+pub use peer_review::{
+    FeedbackStatus, NewReview, NewSelfAssessment, PeerFeedback, PeerReview, PeerReviewSettings,
+    ReviewAssigned, ReviewerHelpfulness, SelfAssessment,
 };
 pub use projects::{
     FileQuota, Group, GroupFile, GroupMember, Milestone, NewFile, NewRound, Post, ProposedGroup,

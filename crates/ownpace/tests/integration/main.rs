@@ -33,6 +33,7 @@ mod flows;
 mod grades;
 mod letters;
 mod openapi;
+mod peer_review;
 mod pilot;
 mod pilot_conditions;
 mod pilots;
