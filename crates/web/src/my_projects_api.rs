@@ -118,18 +118,22 @@ pub struct AssessmentOut {
     feedback: String,
 }
 
-/// One piece of peer feedback the group received, without who wrote it.
+/// One piece of peer feedback the group received, without who wrote it (nor when: the
+/// order follows a hash of the review, not the reviewer or the time of writing).
 #[derive(Serialize, ToSchema)]
 pub struct PeerFeedbackOut {
+    /// The review's id, which a helpful rating names (never the reviewer's).
+    review_id: String,
     /// The reviewer's level per rubric criterion.
     levels: Vec<CriterionLevelOut>,
-    /// "What works".
-    works: String,
+    /// "What works" (null when left empty or hidden by the teacher).
+    works: Option<String>,
     /// "What to improve".
-    improve: String,
+    improve: Option<String>,
     /// "A question".
-    question: String,
-    given_at: i64,
+    question: Option<String>,
+    /// The teacher hid this review's comments (its levels still show).
+    comments_hidden: bool,
 }
 
 /// One project group of the student.
@@ -178,13 +182,28 @@ fn assessment_out(project: Option<&Project>, a: StoredAssessment) -> AssessmentO
     }
 }
 
-/// The peer feedback a group's authors may see, as the API gives it (no reviewer).
+/// The peer feedback a group's authors may see, as the API gives it: from
+/// `Store::visible_feedback_for_group`, the one release/hidden rule pages share, whose
+/// rows carry no reviewer.
 async fn feedback_out(
-    _state: &AppState,
-    _group_id: &str,
-    _project: Option<&Project>,
+    state: &AppState,
+    group_id: &str,
+    project: Option<&Project>,
 ) -> Result<Vec<PeerFeedbackOut>, WebError> {
-    Ok(Vec::new())
+    Ok(state
+        .store
+        .visible_feedback_for_group(group_id)
+        .await?
+        .into_iter()
+        .map(|f| PeerFeedbackOut {
+            levels: levels_out(project, &f.levels),
+            review_id: f.review_id,
+            works: f.works,
+            improve: f.improve,
+            question: f.question,
+            comments_hidden: f.comments_hidden,
+        })
+        .collect())
 }
 
 #[utoipa::path(get, path = "/api/v1/me/projects", security(("bearer" = [])), responses(

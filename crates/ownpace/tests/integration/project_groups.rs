@@ -39,6 +39,16 @@ async fn project_with_skills(app: &TestApp) -> Project {
 
 /// A published round of the main class with one group on `project` of `students`.
 async fn group_of(app: &TestApp, project: &Project, students: &[String]) -> (String, String) {
+    let (round, groups) = groups_of(app, project, &[students]).await;
+    (round, groups[0].clone())
+}
+
+/// A published round of the main class with a group on `project` of each list.
+async fn groups_of(
+    app: &TestApp,
+    project: &Project,
+    groups: &[&[String]],
+) -> (String, Vec<String>) {
     let now = ownpace_web::now_ms();
     let school = &app.school;
     let teacher = app.store.class_teachers(&school.class_id).await.unwrap()[0]
@@ -67,24 +77,24 @@ async fn group_of(app: &TestApp, project: &Project, students: &[String]) -> (Str
         )
         .await
         .unwrap();
-    let mut members = Vec::new();
-    for s in students {
-        members.push((user_id(app, s).await, "first choice".to_string()));
+    let mut proposed = Vec::new();
+    for (n, students) in groups.iter().enumerate() {
+        let mut members = Vec::new();
+        for s in students.iter() {
+            members.push((user_id(app, s).await, "first choice".to_string()));
+        }
+        proposed.push(ProposedGroup {
+            project_id: project.id.clone(),
+            name: format!("Bakers {}", n + 1),
+            members,
+        });
     }
     app.store
-        .save_proposal(
-            &round.id,
-            &[ProposedGroup {
-                project_id: project.id.clone(),
-                name: "Bakers".into(),
-                members,
-            }],
-            now,
-        )
+        .save_proposal(&round.id, &proposed, now)
         .await
         .unwrap();
     let published = app.store.publish_groups(&round.id, now).await.unwrap();
-    (round.id, published[0].0.id.clone())
+    (round.id, published.into_iter().map(|(g, _)| g.id).collect())
 }
 
 /// (attempts, correct) of a student on a skill.
@@ -286,7 +296,13 @@ async fn my_projects_lists_groups_without_reviewers(backend: Backend) {
     let app = spawn_app(backend, 5).await;
     let school = &app.school;
     let project = project_with_skills(&app).await;
-    let (round, group) = group_of(&app, &project, &school.students[..2]).await;
+    let (round, groups) = groups_of(
+        &app,
+        &project,
+        &[&school.students[..2], &school.students[2..4]],
+    )
+    .await;
+    let group = groups[0].clone();
     let ana = user_id(&app, &school.students[0]).await;
     let ben = user_id(&app, &school.students[1]).await;
     let now = ownpace_web::now_ms();
@@ -330,6 +346,62 @@ async fn my_projects_lists_groups_without_reviewers(backend: Backend) {
         &full,
     )
     .await;
+    // Peer review: the other group's two members review ana's group.
+    let teacher_id = user_id(&app, &school.teacher).await;
+    app.store
+        .start_peer_review(&round, 1, &teacher_id, now)
+        .await
+        .unwrap();
+    let reviews: Vec<_> = app
+        .store
+        .reviews_of_round(&round)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.group_id == group)
+        .collect();
+    assert_eq!(reviews.len(), 2, "two reviewers of ana's group");
+    let mid = level_fields(&project, |c| c.levels[c.levels.len() / 2].points);
+    let mid: Vec<u32> = mid.iter().map(|(_, v)| v.parse().unwrap()).collect();
+    let feedback_of = |token: String| {
+        let url = format!("{}/api/v1/me/projects", app.base);
+        async move {
+            let body: Value = client()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body[0]["feedback"].as_array().unwrap().clone()
+        }
+    };
+    let token = login_api(&app, &school.students[0]).await;
+    for (n, review) in reviews.iter().enumerate() {
+        assert!(
+            feedback_of(token.clone()).await.is_empty(),
+            "nothing before two reviews are in (the release rule)"
+        );
+        app.store
+            .submit_review(&ownpace_storage::NewReview {
+                review_id: &review.id,
+                reviewer: &review.reviewer_id,
+                project: &project,
+                levels: &mid,
+                works: &format!("The card is clear ({n})"),
+                improve: "Show the unit prices",
+                question: "",
+                at: now,
+            })
+            .await
+            .unwrap();
+    }
+    app.store
+        .set_review_hidden(&reviews[0].id, true, &teacher_id, now)
+        .await
+        .unwrap();
     let reviewers: Vec<UserId> = {
         let mut out = Vec::new();
         for s in &school.students[2..4] {
@@ -345,7 +417,6 @@ async fn my_projects_lists_groups_without_reviewers(backend: Backend) {
         out
     };
 
-    let token = login_api(&app, &school.students[0]).await;
     let response = client()
         .get(format!("{}/api/v1/me/projects", app.base))
         .bearer_auth(&token)
@@ -380,10 +451,44 @@ async fn my_projects_lists_groups_without_reviewers(backend: Backend) {
     let levels = entry["assessment"]["levels"].as_array().unwrap();
     assert_eq!(levels.len(), project.rubric.len());
     assert_eq!(levels[0]["criterion"], project.rubric[0].name.as_str());
-    assert!(entry["feedback"].is_array(), "feedback is an array");
+    let feedback = entry["feedback"].as_array().expect("feedback is an array");
+    assert_eq!(feedback.len(), 2, "both reviews, anonymous: {text}");
+    let hidden: Vec<&Value> = feedback
+        .iter()
+        .filter(|f| f["comments_hidden"] == true)
+        .collect();
+    assert_eq!(hidden.len(), 1);
+    assert!(
+        hidden[0]["works"].is_null(),
+        "a hidden comment never reaches the authors"
+    );
+    let shown = feedback
+        .iter()
+        .find(|f| f["comments_hidden"] == false)
+        .unwrap();
+    assert!(
+        shown["works"]
+            .as_str()
+            .unwrap()
+            .starts_with("The card is clear")
+    );
+    assert_eq!(shown["improve"], "Show the unit prices");
+    assert_eq!(
+        shown["levels"].as_array().unwrap().len(),
+        project.rubric.len()
+    );
+    assert!(shown["levels"][0]["points"].is_u64());
+    assert_eq!(reviewers.len(), 2);
     for (id, name) in reviewers.iter().zip(&reviewer_names) {
         assert!(!text.contains(id.as_str()), "no reviewer id in {text}");
         assert!(!text.contains(name.as_str()), "no reviewer name in {text}");
+    }
+    for f in feedback {
+        let keys: Vec<&String> = f.as_object().unwrap().keys().collect();
+        assert!(
+            keys.iter().all(|k| !k.contains("reviewer")),
+            "no reviewer field: {keys:?}"
+        );
     }
 
     // A student without a group: an empty array. A teacher: 403.
