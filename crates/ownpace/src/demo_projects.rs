@@ -8,6 +8,9 @@
 //!   small text file and its final submission, and the teacher assessed the whole group
 //!   through the real storage path (`Store::record_group_assessment`: each member's
 //!   mastery moves and `rebuild` agrees); the other groups posted and most submitted;
+//!   then peer review ran (two reviews per student, of other groups' submitted work):
+//!   every review of ana's group was written, so she reads at least two, anonymous, and
+//!   she assessed her own work on the rubric;
 //! - an **open round** to rank until next week, which ana has not ranked yet (a few
 //!   classmates have).
 //!
@@ -16,7 +19,8 @@
 use anyhow::{Context, anyhow, bail};
 use ownpace_core::ids::UserId;
 use ownpace_storage::{
-    FileQuota, NewFile, NewGroupAssessment, NewRound, Round, RoundProject, Store, User,
+    FileQuota, NewFile, NewGroupAssessment, NewReview, NewRound, NewSelfAssessment, Round,
+    RoundProject, Store, User,
 };
 use ownpace_web::{AppState, Config};
 use rand::{RngExt, SeedableRng};
@@ -226,6 +230,35 @@ pub async fn seed(
                 .await?;
         }
     }
+    // Peer review after the due day: two reviews each, of other groups' submitted work;
+    // every review of ana's group is written (so she reads them without a release), most
+    // of the others too. Ana assessed her own work on the rubric.
+    peer_review(
+        store,
+        &finished,
+        &course,
+        &teacher.id,
+        &ana_group.id,
+        &mut rng,
+    )
+    .await?;
+    if let Some(project) = course.project(&ana_group.project_id) {
+        let levels: Vec<u32> = project
+            .rubric
+            .iter()
+            .map(|c| c.meets().unwrap_or(1))
+            .collect();
+        store
+            .save_self_assessment(&NewSelfAssessment {
+                group_id: &ana_group.id,
+                student: &ana,
+                project,
+                levels: &levels,
+                note: "Scaling went well; I still check the unit prices twice.",
+                at: finished.due_at + DAY,
+            })
+            .await?;
+    }
     // The teacher assessed ana's group as a whole, now (after every simulated answer).
     let project = course
         .project(&ana_group.project_id)
@@ -313,6 +346,82 @@ pub async fn seed(
         open_round: open.id,
         ana_group: ana_group.id,
     })
+}
+
+/// Starts peer review on the round (two reviews per student) and writes the reviews:
+/// all of `ana_group`'s, and three in four of the others, at levels around "meets".
+async fn peer_review(
+    store: &Store,
+    round: &Round,
+    course: &ownpace_core::course::Course,
+    teacher: &UserId,
+    ana_group: &str,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<()> {
+    let at = round.due_at + 3_600_000;
+    store.start_peer_review(&round.id, 2, teacher, at).await?;
+    const WORKS: &[&str] = &[
+        "Every amount is worked out step by step, so we could follow it.",
+        "The table makes the comparison easy to read.",
+        "Your drawing shows the scale clearly.",
+        "The numbers add up and the units are always written.",
+    ];
+    const IMPROVE: &[&str] = &[
+        "Say how you rounded the amounts you could not measure exactly.",
+        "Show the price per 100 g for both packs, not just the cheaper one.",
+        "Explain why you chose this scale factor.",
+        "Check the second step again: one fraction was not simplified.",
+    ];
+    const QUESTIONS: &[&str] = &[
+        "Would the recipe still work for 30 people?",
+        "How did you decide which pack was the better buy?",
+        "",
+        "What would you change if you did it again?",
+    ];
+    for (n, review) in store
+        .reviews_of_round(&round.id)
+        .await?
+        .into_iter()
+        .enumerate()
+    {
+        if review.group_id != ana_group && n % 4 == 3 {
+            continue;
+        }
+        let Some(project) = course.project(&review.project_id) else {
+            continue;
+        };
+        let levels: Vec<u32> = project
+            .rubric
+            .iter()
+            .map(|c| {
+                let meets = c.meets().unwrap_or(1);
+                let points: Vec<u32> = c.levels.iter().map(|l| l.points).collect();
+                // "meets", or one level either side of it now and then.
+                let i = points.iter().position(|p| *p == meets).unwrap_or(0);
+                let step = rng.random_range(0..4_usize);
+                let i = match step {
+                    0 => i.saturating_sub(1),
+                    1 => (i + 1).min(points.len() - 1),
+                    _ => i,
+                };
+                points[i]
+            })
+            .collect();
+        let pick = rng.random_range(0..WORKS.len());
+        store
+            .submit_review(&NewReview {
+                review_id: &review.id,
+                reviewer: &review.reviewer_id,
+                project,
+                levels: &levels,
+                works: WORKS[pick],
+                improve: IMPROVE[(pick + n) % IMPROVE.len()],
+                question: QUESTIONS[(pick + 2 * n) % QUESTIONS.len()],
+                at: at + DAY + n as i64 * 600_000,
+            })
+            .await?;
+    }
+    Ok(())
 }
 
 fn submission_text(project: &str) -> String {
