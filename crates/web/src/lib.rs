@@ -36,6 +36,7 @@ pub mod letters;
 mod next_steps_api;
 mod pages;
 mod path;
+mod peer_api;
 pub mod pilots;
 mod pilots_api;
 pub mod policy;

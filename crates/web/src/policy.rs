@@ -28,6 +28,7 @@ fn routes() -> Vec<Route> {
     routes.extend(crate::next_steps_api::routes());
     routes.extend(crate::assignments_api::routes());
     routes.extend(crate::projects_api::routes());
+    routes.extend(crate::peer_api::routes());
     routes
 }
 

@@ -104,6 +104,9 @@ struct GroupPage {
     max_milestone: usize,
     max_submission: usize,
     limits: String,
+    /// Peer feedback: what classmates wrote (anonymous), the reviews to write, the
+    /// self-assessment (`peer_feedback`).
+    peer: super::peer_feedback::PeerSection,
 }
 
 pub async fn group_space(
@@ -145,6 +148,16 @@ pub async fn group_space(
             .map_or_else(|| "a former member".to_string(), |u| u.display_name),
         None => String::new(),
     };
+    let peer = super::peer_feedback::section(
+        &state,
+        &group,
+        relation,
+        &current.user.id,
+        course
+            .as_ref()
+            .and_then(|c| c.course.project(&group.project_id)),
+    )
+    .await?;
     let (crumb_href, crumb_label) = if relation == GroupRelation::Teacher {
         (format!("/rounds/{}", round.id), round.title.clone())
     } else {
@@ -215,6 +228,7 @@ pub async fn group_space(
             bytes_in_words(projects::QUOTA.per_student_bytes),
             bytes_in_words(projects::QUOTA.per_group_bytes),
         ),
+        peer,
     }
     .into_response())
 }
@@ -437,6 +451,9 @@ pub async fn download_file(
         .group_file(&group.id, &attachment)
         .await?
         .ok_or(WebError::NotFound)?;
+    if !projects::may_read_group_file(relation, &group, &file) {
+        return Err(WebError::NotFound);
+    }
     if relation == GroupRelation::Teacher {
         crate::audit::access(
             &state,

@@ -21,6 +21,8 @@ pub(crate) mod hands;
 mod heatmap;
 pub(crate) mod letters;
 pub(crate) mod notices;
+mod peer_feedback;
+pub(crate) mod peer_review;
 pub(crate) mod pilots;
 mod placement;
 mod practice;
@@ -56,6 +58,8 @@ pub(crate) fn routes() -> Vec<Route> {
         checkins::routes(),
         rounds::routes(),
         groups::routes(),
+        peer_review::routes(),
+        peer_feedback::routes(),
         assignments::routes(),
         crate::calendar::routes(),
         notices::routes(),
