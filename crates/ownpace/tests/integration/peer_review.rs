@@ -210,7 +210,21 @@ async fn peer_review_storage_keeps_the_rules(backend: Backend) {
     bad.reviewer = &ana;
     assert!(store.submit_review(&bad).await.is_err());
     bad.reviewer = &first.reviewer_id;
+    let work_before = store
+        .project_work_since(&first.reviewer_id, 0)
+        .await
+        .unwrap()
+        .len();
     let visible = store.submit_review(&bad).await.unwrap();
+    // A written review counts as group work in the solo/group balance.
+    assert_eq!(
+        store
+            .project_work_since(&first.reviewer_id, 0)
+            .await
+            .unwrap()
+            .len(),
+        work_before + 1
+    );
     assert!(!visible, "one review: not visible without a release");
     assert!(
         store
