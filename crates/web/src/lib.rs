@@ -37,6 +37,7 @@ mod my_projects_api;
 mod next_steps_api;
 mod pages;
 mod path;
+mod peer_api;
 pub mod pilots;
 mod pilots_api;
 pub mod policy;

@@ -30,6 +30,7 @@ fn routes() -> Vec<Route> {
     routes.extend(crate::assignments_api::routes());
     routes.extend(crate::projects_api::routes());
     routes.extend(crate::my_projects_api::routes());
+    routes.extend(crate::peer_api::routes());
     routes
 }
 

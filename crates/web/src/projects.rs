@@ -1,6 +1,7 @@
-//! Projects together (issue 10, points 1-3), what pages and the API share: who relates to
-//! a group and how ([`group_relation`], the one place the guard asks; part B adds peer
-//! reviewers here), who may read a group's files ([`may_read_group_files`]), the grouping
+//! Projects together (issue 10, points 1-4), what pages and the API share: who relates to
+//! a group and how ([`group_relation`], the one place the guard asks: members, teachers,
+//! and assigned peer reviewers once the group submitted), who may read a group's files
+//! ([`may_read_group_files`], [`may_read_group_file`]), the grouping
 //! input gathered from the store (rankings, the one state number of each project skill,
 //! earlier partners, pairs kept apart) for `core::grouping`, and the notices sent when
 //! groups are published.
@@ -30,6 +31,9 @@ pub enum GroupRelation {
     Member,
     /// A teacher of the group's class.
     Teacher,
+    /// A student assigned to review the group's work, once the group submitted: they
+    /// read the submission (its text, link and files) and nothing else of the group.
+    Reviewer,
 }
 
 impl GroupRelation {
@@ -52,19 +56,40 @@ pub(crate) async fn group_relation(
             .teaches_class(&user.id, &group.class_id)
             .await?
             .then_some(GroupRelation::Teacher),
-        Role::Student => (group.published_at.is_some()
-            && state.store.is_group_member(&group.id, &user.id).await?)
-            .then_some(GroupRelation::Member),
+        Role::Student if group.published_at.is_none() => None,
+        Role::Student => {
+            if state.store.is_group_member(&group.id, &user.id).await? {
+                Some(GroupRelation::Member)
+            } else if group.is_submitted()
+                && state.store.is_reviewer_of(&group.id, &user.id).await?
+            {
+                Some(GroupRelation::Reviewer)
+            } else {
+                None
+            }
+        }
         Role::Admin | Role::Guardian => None,
     })
 }
 
-/// Who may read a group's files: its members and teachers. (Part B adds the group's
-/// assigned peer reviewers, after the group submitted.)
-pub fn may_read_group_files(relation: GroupRelation, _group: &Group) -> bool {
+/// Who may read (some of) a group's files: its members and teachers, and its assigned
+/// peer reviewers after the group submitted ([`may_read_group_file`] says which file).
+pub fn may_read_group_files(relation: GroupRelation, group: &Group) -> bool {
     match relation {
         GroupRelation::Member | GroupRelation::Teacher => true,
+        GroupRelation::Reviewer => group.is_submitted(),
     }
+}
+
+/// Whether `relation` may read this file of the group: reviewers only the files of the
+/// submission, never the rest of the group's work.
+pub fn may_read_group_file(
+    relation: GroupRelation,
+    group: &Group,
+    file: &ownpace_storage::GroupFile,
+) -> bool {
+    may_read_group_files(relation, group)
+        && (relation != GroupRelation::Reviewer || file.in_submission)
 }
 
 /// A round's status in words for pages.

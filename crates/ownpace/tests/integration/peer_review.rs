@@ -5,15 +5,19 @@
 //! and erasure of a reviewer (their comments cleared, the review kept under the pseudonym;
 //! their ratings and self-assessments deleted) and the export of what a student wrote.
 
-use crate::support::{TestApp, spawn_app, user_id};
+use crate::support::{TestApp, login_api, signed_in, spawn_app, user_id};
+use crate::support::{get_page as page, post_form as post};
 use ownpace_core::course::Project;
 use ownpace_core::ids::UserId;
 use ownpace_storage::erasure::ErasedVia;
 use ownpace_storage::{
-    Backend, NewReview, NewRound, NewSelfAssessment, ProposedGroup, RoundProject,
+    Backend, NewFile, NewReview, NewRound, NewSelfAssessment, ProposedGroup, RoundProject,
 };
 
-on_both_engines!(peer_review_storage_keeps_the_rules,);
+on_both_engines!(
+    peer_review_storage_keeps_the_rules,
+    an_author_never_learns_who_reviewed_them,
+);
 
 /// A published round of the main class with `groups` groups of the given students (by
 /// index into the school's students), all of one project; returns the round, the group
@@ -80,6 +84,31 @@ pub(crate) async fn round_with_groups(
     let published = app.store.publish_groups(&round.id, now).await.unwrap();
     let group_ids = published.into_iter().map(|(g, _)| g.id).collect();
     (round.id, group_ids, project, teacher)
+}
+
+/// For the policy test: a round of ana's class where ana's group has not submitted and
+/// the second student's has, with peer review started, so ana reviews that group;
+/// returns its id.
+pub(crate) async fn reviewed_by_ana(app: &TestApp) -> String {
+    let (round, groups, _, teacher) = round_with_groups(app, &[&[0], &[1]]).await;
+    let now = ownpace_web::now_ms();
+    let second = user_id(app, &app.school.students[1]).await;
+    app.store
+        .submit_group(&groups[1], &second, "Our work", None, &[], now)
+        .await
+        .unwrap();
+    let added = app
+        .store
+        .start_peer_review(&round, 1, &teacher, now)
+        .await
+        .unwrap();
+    let ana = user_id(app, &app.school.students[0]).await;
+    assert!(
+        added
+            .iter()
+            .any(|a| a.reviewer_id == ana && a.group_id == groups[1])
+    );
+    groups[1].clone()
 }
 
 /// The lowest level of every criterion (a valid review).
@@ -181,7 +210,21 @@ async fn peer_review_storage_keeps_the_rules(backend: Backend) {
     bad.reviewer = &ana;
     assert!(store.submit_review(&bad).await.is_err());
     bad.reviewer = &first.reviewer_id;
+    let work_before = store
+        .project_work_since(&first.reviewer_id, 0)
+        .await
+        .unwrap()
+        .len();
     let visible = store.submit_review(&bad).await.unwrap();
+    // A written review counts as group work in the solo/group balance.
+    assert_eq!(
+        store
+            .project_work_since(&first.reviewer_id, 0)
+            .await
+            .unwrap()
+            .len(),
+        work_before + 1
+    );
     assert!(!visible, "one review: not visible without a release");
     assert!(
         store
@@ -464,4 +507,290 @@ async fn peer_review_storage_keeps_the_rules(backend: Backend) {
     );
     let ratings = store.review_ratings(&round).await.unwrap();
     assert_eq!(ratings.get(&first.id), None, "ana's rating went with her");
+}
+
+/// Through the server: the teacher starts peer review, reviewers read only the submission
+/// and send reviews (escaped), the authors read them without any reviewer name or id in
+/// their pages or API answers, rate them, the teacher sees names and the helpful share,
+/// hides a comment (gone for the authors, kept for the teacher), and releases a group's
+/// single review; a self-assessment shows beside the teacher's assessment form.
+async fn an_author_never_learns_who_reviewed_them(backend: Backend) {
+    let app = spawn_app(backend, 6).await;
+    let school = &app.school;
+    let (round, groups, project, _) = round_with_groups(&app, &[&[0, 1, 2], &[3, 4, 5]]).await;
+    let now = ownpace_web::now_ms();
+    let ana = user_id(&app, &school.students[0]).await;
+    let dan = user_id(&app, &school.students[3]).await;
+    // Group 1 has a file handed in and one kept back; both groups submit.
+    let mut file_ids = Vec::new();
+    for name in ["handed.txt", "draft.txt"] {
+        file_ids.push(
+            app.store
+                .add_file(
+                    &NewFile {
+                        group_id: &groups[0],
+                        uploaded_by: &ana,
+                        name,
+                        content_type: "text/plain; charset=utf-8",
+                        bytes: b"our numbers",
+                        at: now,
+                    },
+                    ownpace_storage::FileQuota::default(),
+                )
+                .await
+                .unwrap(),
+        );
+    }
+    app.store
+        .submit_group(&groups[0], &ana, "Our fair game", None, &file_ids[..1], now)
+        .await
+        .unwrap();
+    app.store
+        .submit_group(&groups[1], &dan, "Our mural", None, &[], now)
+        .await
+        .unwrap();
+
+    let (teacher, t_csrf) = signed_in(&app, &school.teacher).await;
+    let reviews_url = format!("{}/rounds/{round}/reviews", app.base);
+    let (status, _) = post(
+        &teacher,
+        &format!("{reviews_url}/start"),
+        &[("_csrf", &t_csrf), ("per_student", "3")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(app.store.reviews_of_round(&round).await.unwrap().is_empty());
+    post(
+        &teacher,
+        &format!("{reviews_url}/start"),
+        &[("_csrf", &t_csrf), ("per_student", "1")],
+    )
+    .await;
+    let assigned = app.store.reviews_of_round(&round).await.unwrap();
+    assert_eq!(assigned.len(), 6);
+    let notices = app.store.notices_for(&dan, 20).await.unwrap();
+    assert!(
+        notices.iter().any(|n| n.kind == "peer_review_assigned"
+            && n.link == format!("/groups/{}/review", groups[0]))
+    );
+
+    // A reviewer reads the submission and its handed-in file only.
+    let (dan_http, dan_csrf) = signed_in(&app, &school.students[3]).await;
+    let review_url = format!("{}/groups/{}/review", app.base, groups[0]);
+    let (status, html) = page(&dan_http, &review_url).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Our fair game") && html.contains("handed.txt"));
+    assert!(!html.contains("draft.txt"));
+    let file = |id: &str| format!("{}/groups/{}/files/{id}", app.base, groups[0]);
+    assert_eq!(page(&dan_http, &file(&file_ids[0])).await.0, 200);
+    assert_eq!(page(&dan_http, &file(&file_ids[1])).await.0, 404);
+    assert_eq!(
+        page(&dan_http, &format!("{}/groups/{}", app.base, groups[0]))
+            .await
+            .0,
+        404
+    );
+    let dan_token = login_api(&app, &school.students[3]).await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/groups/{}/feedback", app.base, groups[0]))
+        .bearer_auth(&dan_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404, "a reviewer reads no group feedback");
+    let (status, _) = post(
+        &dan_http,
+        &format!("{}/groups/{}/posts", app.base, groups[0]),
+        &[("_csrf", &dan_csrf), ("text", "hi")],
+    )
+    .await;
+    assert_eq!(status, 404);
+    // Ana (a member, not a reviewer of her own group) has no review page there.
+    let (ana_http, ana_csrf) = signed_in(&app, &school.students[0]).await;
+    assert_eq!(page(&ana_http, &review_url).await.0, 404);
+
+    // Reviews through the form: a missing level is refused and nothing is written.
+    let levels = lowest_levels(&project);
+    let level_fields: Vec<(String, String)> = levels
+        .iter()
+        .enumerate()
+        .map(|(n, p)| (format!("level_{}", n + 1), p.to_string()))
+        .collect();
+    post(
+        &dan_http,
+        &review_url,
+        &[("_csrf", &dan_csrf), ("works", "Nice")],
+    )
+    .await;
+    assert!(
+        app.store
+            .reviews_of_round(&round)
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.submitted_at.is_none())
+    );
+    let mut reviewer_names = Vec::new();
+    let mut reviewer_ids = Vec::new();
+    for (i, works) in [
+        (3, "<b>Clear</b> rules"),
+        (4, "Fun dice"),
+        (5, "Good chart"),
+    ] {
+        let id = user_id(&app, &school.students[i]).await;
+        reviewer_names.push(app.store.user(&id).await.unwrap().unwrap().display_name);
+        reviewer_ids.push(id.to_string());
+        let (http, csrf) = signed_in(&app, &school.students[i]).await;
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("_csrf", csrf.as_str()),
+            ("works", works),
+            ("improve", "Explain the scoring"),
+            ("question", "Why six sides?"),
+        ];
+        fields.extend(level_fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let (status, _) = post(&http, &review_url, &fields).await;
+        assert_eq!(status, 303);
+    }
+    let done = app.store.reviews_of_round(&round).await.unwrap();
+    assert_eq!(done.iter().filter(|r| r.submitted_at.is_some()).count(), 3);
+    assert!(
+        app.store
+            .notices_for(&ana, 20)
+            .await
+            .unwrap()
+            .iter()
+            .any(|n| n.kind == "peer_feedback")
+    );
+
+    // The author's page and API answers: the feedback, never a reviewer's name or id.
+    let group_url = format!("{}/groups/{}", app.base, groups[0]);
+    let (status, html) = page(&ana_http, &group_url).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Feedback from classmates"));
+    assert!(
+        html.contains("b&#62;Clear&#60;/b&#62; rules")
+            || html.contains("b&gt;Clear&lt;/b&gt; rules"),
+        "escaped"
+    );
+    assert!(!html.contains("<b>Clear</b>"));
+    assert_eq!(html.matches("Explain the scoring").count(), 3);
+    let token = login_api(&app, &school.students[0]).await;
+    let api = reqwest::Client::new();
+    let mut answers = vec![html];
+    for path in [
+        format!("/api/v1/groups/{}/feedback", groups[0]),
+        "/api/v1/me/rounds".to_string(),
+        "/api/v1/me/reviews".to_string(),
+    ] {
+        let response = api
+            .get(format!("{}{path}", app.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        answers.push(response.text().await.unwrap());
+    }
+    let feedback: serde_json::Value = serde_json::from_str(&answers[1]).unwrap();
+    assert_eq!(feedback.as_array().map(Vec::len), Some(3));
+    for answer in &answers {
+        for (name, id) in reviewer_names.iter().zip(&reviewer_ids) {
+            assert!(
+                !answer.contains(name.as_str()),
+                "{name} in an author's answer"
+            );
+            assert!(
+                !answer.contains(id.as_str()),
+                "a reviewer id in an author's answer"
+            );
+        }
+    }
+
+    // Ana rates one piece of feedback helpful; the teacher sees names and the share.
+    let first = feedback[0]["review_id"].as_str().unwrap().to_string();
+    let (status, _) = post(
+        &ana_http,
+        &format!("{group_url}/feedback/rate"),
+        &[("_csrf", &ana_csrf), ("review", &first), ("helpful", "1")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, html) = page(&ana_http, &group_url).await;
+    assert!(html.contains("you rated it helpful"));
+    let (status, html) = page(&teacher, &reviews_url).await;
+    assert_eq!(status, 200);
+    for name in &reviewer_names {
+        assert!(html.contains(name.as_str()), "the teacher sees {name}");
+    }
+    assert!(html.contains("100% (1 of 1 ratings)"), "{html}");
+
+    // Hiding a review's comments: gone for the authors, kept for the teacher.
+    let hidden = done
+        .iter()
+        .find(|r| r.reviewer_id.as_str() == reviewer_ids[1])
+        .unwrap();
+    post(
+        &teacher,
+        &format!("{reviews_url}/hide"),
+        &[("_csrf", &t_csrf), ("review", &hidden.id), ("hidden", "1")],
+    )
+    .await;
+    let (_, html) = page(&ana_http, &group_url).await;
+    assert!(!html.contains("Fun dice"));
+    assert_eq!(html.matches("Explain the scoring").count(), 2);
+    let (_, html) = page(&teacher, &reviews_url).await;
+    assert!(html.contains("Fun dice") && html.contains("comments hidden from the group"));
+
+    // Group 2 has one review in: nothing for its authors until the teacher releases it.
+    let to_second = done.iter().find(|r| r.group_id == groups[1]).unwrap();
+    let reviewer = app
+        .store
+        .user(&to_second.reviewer_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let (http, csrf) = signed_in(&app, &reviewer.username).await;
+    let mut fields: Vec<(&str, &str)> = vec![("_csrf", csrf.as_str()), ("question", "Which wall?")];
+    fields.extend(level_fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    post(
+        &http,
+        &format!("{}/groups/{}/review", app.base, groups[1]),
+        &fields,
+    )
+    .await;
+    let (dan_page_status, html) =
+        page(&dan_http, &format!("{}/groups/{}", app.base, groups[1])).await;
+    assert_eq!(dan_page_status, 200);
+    assert!(!html.contains("Which wall?"));
+    post(
+        &teacher,
+        &format!("{reviews_url}/release"),
+        &[("_csrf", &t_csrf), ("group", &groups[1])],
+    )
+    .await;
+    let (_, html) = page(&dan_http, &format!("{}/groups/{}", app.base, groups[1])).await;
+    assert!(html.contains("Which wall?"));
+    assert!(!html.contains(reviewer.display_name.as_str()));
+    // A group id of another round is refused.
+    let (_, location) = post(
+        &teacher,
+        &format!("{reviews_url}/release"),
+        &[("_csrf", &t_csrf), ("group", "not-a-group")],
+    )
+    .await;
+    assert!(location.contains("/reviews"));
+
+    // Ana's self-assessment shows beside the teacher's assessment form.
+    let mut fields: Vec<(&str, &str)> =
+        vec![("_csrf", ana_csrf.as_str()), ("note", "We ran out of time")];
+    fields.extend(level_fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let (status, _) = post(&ana_http, &format!("{group_url}/self-assessment"), &fields).await;
+    assert_eq!(status, 303);
+    let (status, html) = page(
+        &teacher,
+        &format!("{}/classes/{}/assess/{}", app.base, school.class_id, ana),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("self-assessment") && html.contains("We ran out of time"));
 }

@@ -56,6 +56,15 @@ struct ProjectView {
     id: String,
     title: String,
     criteria: Vec<CriterionView>,
+    /// The student's own assessment on this rubric (peer feedback, point 4), in words:
+    /// shown beside the teacher's form; it moves no mastery.
+    self_assessment: Option<SelfView>,
+}
+
+struct SelfView {
+    when: String,
+    levels: Vec<String>,
+    note: String,
 }
 
 struct PastView {
@@ -100,11 +109,20 @@ pub async fn page(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let own = state
+        .store
+        .self_assessments_in_class(&class.id, &student.id)
+        .await?;
     let projects = course
         .course
         .projects
         .iter()
         .map(|p| ProjectView {
+            self_assessment: own.iter().find(|a| a.project_id == p.id).map(|a| SelfView {
+                when: views::date(a.assessed_at, now),
+                levels: rubric_words(p, &a.levels),
+                note: a.note.clone(),
+            }),
             id: p.id.clone(),
             title: p.title.clone(),
             criteria: p
@@ -278,4 +296,23 @@ pub async fn assess(
         [("feedback", feedback.as_str())],
     )
     .await
+}
+
+/// "Criterion: 2 — description" per criterion of the project's rubric.
+pub(crate) fn rubric_words(project: &ownpace_core::course::Project, levels: &[u32]) -> Vec<String> {
+    levels
+        .iter()
+        .enumerate()
+        .map(|(n, points)| match project.rubric.get(n) {
+            Some(c) => {
+                let text = c
+                    .levels
+                    .iter()
+                    .find(|l| l.points == *points)
+                    .map_or_else(String::new, |l| format!(" — {}", l.description));
+                format!("{}: {points}{text}", c.name)
+            }
+            None => format!("criterion {}: {points}", n + 1),
+        })
+        .collect()
 }

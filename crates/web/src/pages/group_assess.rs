@@ -101,6 +101,8 @@ pub(crate) async fn section(
         ..AssessmentSection::default()
     };
     match relation {
+        // A peer reviewer reads the submission only, never the teacher's assessment.
+        GroupRelation::Reviewer => {}
         GroupRelation::Member => {
             if let Some(mine) = state.store.my_group_assessment(&group.id, me).await? {
                 out.levels = level_lines(project, &mine);

@@ -105,6 +105,9 @@ struct GroupPage {
     /// The teacher's assessment: the form for teachers, what applies to a member.
     assessment: super::group_assess::AssessmentSection,
     is_teacher: bool,
+    /// Peer feedback: what classmates wrote (anonymous), the reviews to write, the
+    /// self-assessment (`peer_feedback`).
+    peer: super::peer_feedback::PeerSection,
 }
 
 pub async fn group_space(
@@ -147,6 +150,16 @@ pub async fn group_space(
         None => String::new(),
     };
     let assessment = super::group_assess::section(
+        &state,
+        &group,
+        relation,
+        &current.user.id,
+        course
+            .as_ref()
+            .and_then(|c| c.course.project(&group.project_id)),
+    )
+    .await?;
+    let peer = super::peer_feedback::section(
         &state,
         &group,
         relation,
@@ -228,6 +241,7 @@ pub async fn group_space(
             bytes_in_words(state.config.uploads.per_student_bytes),
             bytes_in_words(state.config.uploads.per_group_bytes),
         ),
+        peer,
     }
     .into_response())
 }
@@ -450,6 +464,9 @@ pub async fn download_file(
         .group_file(&group.id, &attachment)
         .await?
         .ok_or(WebError::NotFound)?;
+    if !projects::may_read_group_file(relation, &group, &file) {
+        return Err(WebError::NotFound);
+    }
     if relation == GroupRelation::Teacher {
         crate::audit::access(
             &state,

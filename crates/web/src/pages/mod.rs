@@ -22,6 +22,8 @@ pub(crate) mod hands;
 mod heatmap;
 pub(crate) mod letters;
 pub(crate) mod notices;
+mod peer_feedback;
+pub(crate) mod peer_review;
 pub(crate) mod pilots;
 mod placement;
 mod practice;
@@ -58,6 +60,8 @@ pub(crate) fn routes() -> Vec<Route> {
         rounds::routes(),
         groups::routes(),
         group_assess::routes(),
+        peer_review::routes(),
+        peer_feedback::routes(),
         assignments::routes(),
         crate::calendar::routes(),
         notices::routes(),
