@@ -19,6 +19,7 @@ pub mod ids;
 pub mod learner;
 pub mod letters;
 pub mod needs;
+pub mod peer_review;
 pub mod pilot;
 pub mod placement;
 pub mod practice;

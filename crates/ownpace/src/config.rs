@@ -326,6 +326,40 @@ pub const LETTER_HOUR: Setting = Setting {
     scope: Scope::Server,
 };
 
+// Uploads to a project group's space (issue 10, point 3): the largest file, what one
+// student may keep over all their groups, and what one group may keep. Whole megabytes
+// (1 MB = 1,048,576 bytes); per-file ≤ per-student ≤ per-group (checked at start).
+pub const UPLOAD_FILE_MB: Setting = Setting {
+    name: "upload_file_mb",
+    flag: "upload-file-mb",
+    env: "OWNPACE_UPLOAD_FILE_MB",
+    in_file: true,
+    default: Some("5"),
+    help: "The largest file a student may upload to a project group's space, in MB (at most upload_student_mb)",
+    kind: Kind::Whole { min: 1, max: 1024 },
+    scope: Scope::Server,
+};
+pub const UPLOAD_STUDENT_MB: Setting = Setting {
+    name: "upload_student_mb",
+    flag: "upload-student-mb",
+    env: "OWNPACE_UPLOAD_STUDENT_MB",
+    in_file: true,
+    default: Some("20"),
+    help: "The files one student may keep over all their project groups, in MB (at least upload_file_mb, at most upload_group_mb)",
+    kind: Kind::Whole { min: 1, max: 10240 },
+    scope: Scope::Server,
+};
+pub const UPLOAD_GROUP_MB: Setting = Setting {
+    name: "upload_group_mb",
+    flag: "upload-group-mb",
+    env: "OWNPACE_UPLOAD_GROUP_MB",
+    in_file: true,
+    default: Some("50"),
+    help: "The files one project group may keep, in MB (at least upload_student_mb)",
+    kind: Kind::Whole { min: 1, max: 10240 },
+    scope: Scope::Server,
+};
+
 /// Every setting, in the order of `--help` and the README.
 // Consent (issue 11, point 5): who needs a guardian's consent before using Ownpace.
 pub const CONSENT_AGE: Setting = Setting {
@@ -374,6 +408,9 @@ pub const SETTINGS: &[&Setting] = &[
     &PUBLIC_URL,
     &LETTER_WEEKDAY,
     &LETTER_HOUR,
+    &UPLOAD_FILE_MB,
+    &UPLOAD_STUDENT_MB,
+    &UPLOAD_GROUP_MB,
 ];
 
 /// The longest text value accepted for any setting.
@@ -441,6 +478,18 @@ pub enum ConfigError {
         setting: &'static str,
         with: &'static str,
         why: &'static str,
+    },
+    #[error(
+        "setting {setting} = {value} (from {origin}) is larger than {other} = {other_value} (from {other_origin}): use per-file ≤ per-student ≤ per-group (upload_file_mb ≤ upload_student_mb ≤ upload_group_mb)"
+    )]
+    UploadOrder {
+        setting: &'static str,
+        /// Where the value came from, in words (an [`Origin`]).
+        origin: String,
+        value: i64,
+        other: &'static str,
+        other_origin: String,
+        other_value: i64,
     },
     #[error("setting {setting} has no value: its declaration needs a default")]
     Missing { setting: &'static str },
@@ -766,6 +815,23 @@ impl Sources<'_> {
         }
     }
 
+    /// Where the setting's value comes from (for messages about two settings together).
+    fn origin(&self, setting: &'static Setting) -> Origin {
+        if let Some(given) = self.given.iter().find(|g| g.setting.name == setting.name) {
+            return given.origin.clone();
+        }
+        if let Some(file) = &self.file
+            && let Some(key) = setting.file_key()
+            && file.table.contains_key(key)
+        {
+            return Origin::File {
+                path: file.path.clone(),
+                key,
+            };
+        }
+        Origin::Default
+    }
+
     fn address(&self, setting: &'static Setting) -> Result<SocketAddr, ConfigError> {
         match self.value(setting)? {
             Some(Value::Address(address)) => Ok(address),
@@ -867,6 +933,35 @@ fn letter_settings(
     })
 }
 
+/// The upload limits from `upload_file_mb`, `upload_student_mb` and `upload_group_mb`:
+/// each positive (their ranges), and a file must fit in a student's quota and a student's
+/// in the group's.
+fn upload_limits(sources: &Sources<'_>) -> Result<ownpace_storage::FileQuota, ConfigError> {
+    const MB: i64 = 1024 * 1024;
+    let order = [&UPLOAD_FILE_MB, &UPLOAD_STUDENT_MB, &UPLOAD_GROUP_MB];
+    let mut values = [0_i64; 3];
+    for (value, setting) in values.iter_mut().zip(order) {
+        *value = sources.whole(setting)?;
+    }
+    for n in 0..2 {
+        if values[n] > values[n + 1] {
+            return Err(ConfigError::UploadOrder {
+                setting: order[n].name,
+                origin: sources.origin(order[n]).to_string(),
+                value: values[n],
+                other: order[n + 1].name,
+                other_origin: sources.origin(order[n + 1]).to_string(),
+                other_value: values[n + 1],
+            });
+        }
+    }
+    Ok(ownpace_storage::FileQuota {
+        max_file_bytes: values[0] * MB,
+        per_student_bytes: values[1] * MB,
+        per_group_bytes: values[2] * MB,
+    })
+}
+
 impl Settings {
     /// Resolves every setting from the command's flags and environment (`server` for a
     /// serving command), the settings file and the defaults. The file is checked whole
@@ -913,6 +1008,7 @@ impl Settings {
             admins_need_two_factor: sources.switch(&ADMINS_NEED_TWO_FACTOR)?,
             retention_days_after_leaving: sources.whole(&RETENTION_DAYS_AFTER_LEAVING)?,
             consent: consent_policy(&sources)?,
+            uploads: upload_limits(&sources)?,
             timezone: sources
                 .text(&TIMEZONE)?
                 .and_then(|name| ownpace_core::screen_time::SchoolZone::new(&name).ok())
@@ -1138,6 +1234,45 @@ mod tests {
         let error = resolve(&[(&LISTEN, "nowhere"), (&DATABASE_URL, "sqlite://x")])
             .expect_err("not an address");
         assert!(error.to_string().contains("use ADDR:PORT"), "{error}");
+    }
+
+    #[test]
+    fn upload_limits_default_to_5_20_50_mb_and_must_nest() {
+        const MB: i64 = 1024 * 1024;
+        let url = (&DATABASE_URL, "sqlite://x");
+        let defaults = resolve(&[url]).expect("the defaults resolve");
+        assert_eq!(
+            defaults.web.uploads,
+            ownpace_storage::FileQuota {
+                max_file_bytes: 5 * MB,
+                per_student_bytes: 20 * MB,
+                per_group_bytes: 50 * MB,
+            }
+        );
+        assert_eq!(defaults.web.uploads, ownpace_web::Config::default().uploads);
+        let smaller = resolve(&[(&UPLOAD_FILE_MB, "1"), url]).expect("1 MB resolves");
+        assert_eq!(smaller.web.uploads.max_file_bytes, MB);
+        assert_eq!(smaller.web.uploads.per_group_bytes, 50 * MB);
+
+        let error = resolve(&[(&UPLOAD_FILE_MB, "30"), url]).expect_err("a file above the quota");
+        assert_eq!(
+            error.to_string(),
+            "setting upload_file_mb = 30 (from flag --upload-file-mb) is larger than upload_student_mb = 20 (from the default): use per-file ≤ per-student ≤ per-group (upload_file_mb ≤ upload_student_mb ≤ upload_group_mb)"
+        );
+        let settings = file("upload_group_mb = 10\n");
+        let path = path_of(&settings);
+        let error = resolve(&[(&CONFIG, path), url]).expect_err("a student above the group");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "setting upload_student_mb = 20 (from the default) is larger than upload_group_mb = 10 (from settings file {path}:upload_group_mb): use per-file ≤ per-student ≤ per-group (upload_file_mb ≤ upload_student_mb ≤ upload_group_mb)"
+            )
+        );
+        let error = resolve(&[(&UPLOAD_STUDENT_MB, "0"), url]).expect_err("zero");
+        assert_eq!(
+            error.to_string(),
+            "setting upload_student_mb = 0 (from flag --upload-student-mb) is out of range: use 1 to 10240"
+        );
     }
 
     #[test]

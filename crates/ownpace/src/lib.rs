@@ -6,3 +6,4 @@
 pub mod config;
 pub mod course_dir;
 pub mod demo;
+pub mod demo_projects;

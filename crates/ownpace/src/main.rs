@@ -287,6 +287,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 let now = ownpace_web::now_ms();
                 let school = demo::seed(&store, now, students, 2026).await?;
                 demo::seed_assignments(&store, &school, now).await?;
+                // Last: the teacher's assessment in it comes after every simulated answer.
+                ownpace::demo_projects::seed(&store, &school, now, 2026).await?;
                 Some(school)
             };
             if no_serve {

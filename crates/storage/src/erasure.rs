@@ -100,6 +100,17 @@ pub const NEVER_A_STUDENT: &[(&str, &str)] = &[
     ("together_time", "recorded_by_teacher"),
     ("peer_help_pairs", "paired_by"),
     ("project_assessments", "assessed_by"),
+    // The group an assessment was made for (issue 10, point 5 per group).
+    ("project_assessments", "group_id"),
+    // Peer feedback (issue 10, point 4): started, hidden and released by teachers; ids of
+    // rounds, groups and reviews.
+    ("peer_review_settings", "started_by"),
+    ("peer_reviews", "round_id"),
+    ("peer_reviews", "group_id"),
+    ("peer_reviews", "hidden_by"),
+    ("peer_feedback_releases", "released_by"),
+    ("peer_review_ratings", "review_id"),
+    ("self_assessments", "group_id"),
 ];
 
 /// Column names that are ids of things, never of people.

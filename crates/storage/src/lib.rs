@@ -32,6 +32,7 @@ mod letters;
 mod models;
 mod notices;
 mod path;
+pub mod peer_review;
 pub mod pilots;
 pub mod projects;
 pub mod retention;
@@ -45,7 +46,9 @@ mod two_factor;
 pub use access_log::AuditAction;
 pub use accounts::{MAX_DEVICE_CHARS, NewUser, Role, Session, SessionInfo, User};
 pub use admin::{PendingRoster, RosterAccount, RosterApplied, RosterMembership};
-pub use assessments::{MAX_ASSESSMENT_FEEDBACK_CHARS, NewAssessment, StoredAssessment};
+pub use assessments::{
+    MAX_ASSESSMENT_FEEDBACK_CHARS, NewAssessment, NewGroupAssessment, StoredAssessment,
+};
 pub use assignments::{
     AssignTo, Assignment, AssignmentChange, CalendarFeed, MAX_ASSIGNED_STUDENTS,
     MAX_TARGET_ID_CHARS, NewAssignment,
@@ -69,6 +72,10 @@ pub use notices::Notice;
 pub use path::{
     ActivityOverride, Goal, GoalAgreement, GoalDecision, GoalReviewNote, MAX_GOAL_COMMENT_CHARS,
     NewGoal, NewOverride, OverrideAction, OverrideScope,
+};
+pub use peer_review::{
+    FeedbackStatus, NewReview, NewSelfAssessment, PeerFeedback, PeerReview, PeerReviewSettings,
+    ReviewAssigned, ReviewerHelpfulness, SelfAssessment,
 };
 pub use projects::{
     FileQuota, Group, GroupFile, GroupMember, Milestone, NewFile, NewRound, Post, ProposedGroup,

@@ -203,13 +203,16 @@ impl Store {
     }
 
     /// When the student did group project work since `since`: their posts and uploads in
-    /// a group's space and the submissions they made (tables of migration 0019).
+    /// a group's space and the submissions they made (tables of migration 0019), and the
+    /// peer reviews they submitted (migration 0022).
     pub async fn project_work_since(&self, student_id: &UserId, since: i64) -> Result<Vec<i64>> {
         let rows: Vec<(i64,)> = sqlx::query_as(
             "SELECT posted_at FROM group_posts WHERE author_id = $1 AND posted_at >= $2 \
              UNION ALL SELECT uploaded_at FROM group_files WHERE uploaded_by = $1 \
              AND uploaded_at >= $2 \
              UNION ALL SELECT submitted_at FROM project_groups WHERE submitted_by = $1 \
+             AND submitted_at >= $2 \
+             UNION ALL SELECT submitted_at FROM peer_reviews WHERE reviewer_id = $1 \
              AND submitted_at >= $2",
         )
         .bind(student_id.as_str())

@@ -82,7 +82,9 @@ pub fn openapi_document() -> serde_json::Value {
         .merge_from(crate::pilots_api::PilotsApi::openapi())
         .merge_from(crate::next_steps_api::NextStepsApi::openapi())
         .merge_from(crate::assignments_api::AssignmentsApi::openapi())
-        .merge_from(crate::projects_api::ProjectsApi::openapi());
+        .merge_from(crate::projects_api::ProjectsApi::openapi())
+        .merge_from(crate::my_projects_api::MyProjectsApi::openapi())
+        .merge_from(crate::peer_api::PeerApi::openapi());
     serde_json::to_value(doc).unwrap_or_default()
 }
 

@@ -33,9 +33,11 @@ mod flash;
 mod grades;
 mod layout;
 pub mod letters;
+mod my_projects_api;
 mod next_steps_api;
 mod pages;
 mod path;
+mod peer_api;
 pub mod pilots;
 mod pilots_api;
 pub mod policy;
@@ -123,6 +125,11 @@ pub struct Config {
     pub timezone: ownpace_core::screen_time::SchoolZone,
     /// The weekly letter to guardians: SMTP, sender, public address, day and hour.
     pub letters: letters::LetterSettings,
+    /// Uploads to a project group's space: the largest file, a student's quota over all
+    /// their groups and a group's (`upload_file_mb`, `upload_student_mb`,
+    /// `upload_group_mb`; 5, 20 and 50 MB by default). The upload route's body limit
+    /// follows the per-file limit ([`projects::upload_body_limit`]).
+    pub uploads: ownpace_storage::FileQuota,
 }
 
 impl Default for Config {
@@ -143,6 +150,7 @@ impl Default for Config {
             consent: ownpace_core::consent::Policy::OFF,
             timezone: ownpace_core::screen_time::SchoolZone::default(),
             letters: letters::LetterSettings::default(),
+            uploads: ownpace_storage::FileQuota::default(),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::error::{WebError, render_errors};
 use crate::routing::Route;
 use crate::{AppState, api, pages};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 
 pub use crate::routing::{Access, RouteSpec, Subject};
@@ -28,6 +29,8 @@ fn routes() -> Vec<Route> {
     routes.extend(crate::next_steps_api::routes());
     routes.extend(crate::assignments_api::routes());
     routes.extend(crate::projects_api::routes());
+    routes.extend(crate::my_projects_api::routes());
+    routes.extend(crate::peer_api::routes());
     routes
 }
 
@@ -38,8 +41,14 @@ pub fn route_table() -> Vec<RouteSpec> {
 
 pub(crate) fn build_router(state: AppState) -> Router {
     let mut router = Router::new();
-    for Route { spec, handler } in routes() {
+    for Route { spec, mut handler } in routes() {
         let path = spec.path;
+        if path == crate::projects::UPLOAD_PATH {
+            // A group's upload may be one file at the settings' per-file limit.
+            handler = handler.layer(DefaultBodyLimit::max(crate::projects::upload_body_limit(
+                &state.config.uploads,
+            )));
+        }
         let guarded = handler.route_layer(middleware::from_fn_with_state(
             (state.clone(), spec),
             guard::guard,

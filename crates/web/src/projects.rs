@@ -1,6 +1,7 @@
-//! Projects together (issue 10, points 1-3), what pages and the API share: who relates to
-//! a group and how ([`group_relation`], the one place the guard asks; part B adds peer
-//! reviewers here), who may read a group's files ([`may_read_group_files`]), the grouping
+//! Projects together (issue 10, points 1-4), what pages and the API share: who relates to
+//! a group and how ([`group_relation`], the one place the guard asks: members, teachers,
+//! and assigned peer reviewers once the group submitted), who may read a group's files
+//! ([`may_read_group_files`], [`may_read_group_file`]), the grouping
 //! input gathered from the store (rankings, the one state number of each project skill,
 //! earlier partners, pairs kept apart) for `core::grouping`, and the notices sent when
 //! groups are published.
@@ -12,18 +13,16 @@ use ownpace_core::ids::UserId;
 use ownpace_storage::{Group, ProposedGroup, Role, Round, RoundStatus, User};
 use std::collections::{BTreeMap, HashMap};
 
-/// The upload route: the guard allows its body up to [`UPLOAD_BODY_LIMIT`].
+/// The upload route: its body limit and the guard's CSRF read are [`upload_body_limit`].
 pub(crate) const UPLOAD_PATH: &str = "/groups/{group}/files";
-/// The largest upload body: one file at the per-file limit and the form's other fields.
-pub(crate) const UPLOAD_BODY_LIMIT: usize = MAX_FILE_BYTES as usize + 64 * 1024;
-/// The largest file (5 MB), a student's quota over all their groups (20 MB) and a
-/// group's (50 MB). Fixed here rather than settings: what a class shares is small.
-pub(crate) const MAX_FILE_BYTES: i64 = 5 * 1024 * 1024;
-pub(crate) const QUOTA: ownpace_storage::FileQuota = ownpace_storage::FileQuota {
-    max_file_bytes: MAX_FILE_BYTES,
-    per_student_bytes: 20 * 1024 * 1024,
-    per_group_bytes: 50 * 1024 * 1024,
-};
+
+/// The largest upload body under the settings' limits: one file at the per-file limit
+/// (`upload_file_mb`) and the form's other fields.
+pub fn upload_body_limit(quota: &ownpace_storage::FileQuota) -> usize {
+    usize::try_from(quota.max_file_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024)
+}
 
 /// How someone relates to a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +31,9 @@ pub enum GroupRelation {
     Member,
     /// A teacher of the group's class.
     Teacher,
+    /// A student assigned to review the group's work, once the group submitted: they
+    /// read the submission (its text, link and files) and nothing else of the group.
+    Reviewer,
 }
 
 impl GroupRelation {
@@ -54,19 +56,40 @@ pub(crate) async fn group_relation(
             .teaches_class(&user.id, &group.class_id)
             .await?
             .then_some(GroupRelation::Teacher),
-        Role::Student => (group.published_at.is_some()
-            && state.store.is_group_member(&group.id, &user.id).await?)
-            .then_some(GroupRelation::Member),
+        Role::Student if group.published_at.is_none() => None,
+        Role::Student => {
+            if state.store.is_group_member(&group.id, &user.id).await? {
+                Some(GroupRelation::Member)
+            } else if group.is_submitted()
+                && state.store.is_reviewer_of(&group.id, &user.id).await?
+            {
+                Some(GroupRelation::Reviewer)
+            } else {
+                None
+            }
+        }
         Role::Admin | Role::Guardian => None,
     })
 }
 
-/// Who may read a group's files: its members and teachers. (Part B adds the group's
-/// assigned peer reviewers, after the group submitted.)
-pub fn may_read_group_files(relation: GroupRelation, _group: &Group) -> bool {
+/// Who may read (some of) a group's files: its members and teachers, and its assigned
+/// peer reviewers after the group submitted ([`may_read_group_file`] says which file).
+pub fn may_read_group_files(relation: GroupRelation, group: &Group) -> bool {
     match relation {
         GroupRelation::Member | GroupRelation::Teacher => true,
+        GroupRelation::Reviewer => group.is_submitted(),
     }
+}
+
+/// Whether `relation` may read this file of the group: reviewers only the files of the
+/// submission, never the rest of the group's work.
+pub fn may_read_group_file(
+    relation: GroupRelation,
+    group: &Group,
+    file: &ownpace_storage::GroupFile,
+) -> bool {
+    may_read_group_files(relation, group)
+        && (relation != GroupRelation::Reviewer || file.in_submission)
 }
 
 /// A round's status in words for pages.
@@ -167,7 +190,7 @@ pub(crate) async fn grouping_input(
 
 /// Proposes groups for the round and saves them as its proposal (replacing an earlier
 /// one); returns the core's proposal (with its warnings).
-pub(crate) async fn propose(
+pub async fn propose(
     state: &AppState,
     round: &Round,
     course: &Course,
@@ -203,11 +226,7 @@ pub(crate) async fn propose(
 
 /// Publishes the round's groups and leaves each member a notice with a link to their
 /// group's space.
-pub(crate) async fn publish(
-    state: &AppState,
-    round: &Round,
-    course: &Course,
-) -> Result<usize, WebError> {
+pub async fn publish(state: &AppState, round: &Round, course: &Course) -> Result<usize, WebError> {
     let now = state.now();
     let published = state.store.publish_groups(&round.id, now).await?;
     let mut notified = 0;

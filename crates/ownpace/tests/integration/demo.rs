@@ -1,6 +1,8 @@
 //! The demo school keeps the promises of `shared/CONTRACTS.md` ("The demo school"), on
 //! both engines: what ana has (goals, notices, grades, check-ins, assignments, the
-//! guardian's page), where the budgets are, and a class in the middle of a unit.
+//! guardian's page), where the budgets are, a class in the middle of a unit, and the
+//! project rounds (a finished one with ana's group, its work, peer feedback and the
+//! teacher's assessment; an open one to rank).
 
 use crate::support::{get_page, login_api, signed_in, spawn_app, user_id};
 use ownpace_storage::{Backend, GoalAgreement};
@@ -124,4 +126,142 @@ async fn the_demo_school_has_what_the_contract_lists(backend: Backend) {
         f64::from(working) >= 0.12 * f64::from(working + mastered),
         "{working} cells in progress beside {mastered} mastered"
     );
+
+    // Project rounds (issue 10, point 8), seeded last by `ownpace demo`.
+    let before_rounds = app
+        .store
+        .student_mastery(&ana, &school.course_id)
+        .await
+        .unwrap();
+    let rounds = ownpace::demo_projects::seed(&app.store, school, now, 2026)
+        .await
+        .unwrap();
+    let token = login_api(&app, ana_name).await;
+    let http = reqwest::Client::new();
+    let projects: Value = http
+        .get(format!("{}/api/v1/me/projects", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let finished = projects
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["round"]["status"] == "finished")
+        .expect("a finished round in ana's projects");
+    assert_eq!(finished["group"]["id"], rounds.ana_group.as_str());
+    let size = finished["group"]["members"].as_array().unwrap().len();
+    assert!((2..=4).contains(&size), "ana's group of {size}");
+    let posts = app.store.posts(&rounds.ana_group).await.unwrap();
+    assert!(posts.len() >= 3, "several posts in ana's group");
+    assert!(!finished["milestones"].as_array().unwrap().is_empty());
+    let submission = &finished["submission"];
+    assert!(submission["text"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(
+        !submission["files"].as_array().unwrap().is_empty(),
+        "a file in the submission"
+    );
+    // Peer feedback she can see, through the function the API and pages use: at least
+    // two reviewers, no name.
+    let visible = app
+        .store
+        .visible_feedback_for_group(&rounds.ana_group)
+        .await
+        .unwrap();
+    assert!(visible.len() >= 2, "{} visible reviews", visible.len());
+    assert_eq!(
+        finished["feedback"].as_array().unwrap().len(),
+        visible.len()
+    );
+    let reviews = app
+        .store
+        .reviews_of_round(&rounds.finished_round)
+        .await
+        .unwrap();
+    for r in reviews.iter().filter(|r| r.group_id == rounds.ana_group) {
+        let text = finished.to_string();
+        assert!(!text.contains(r.reviewer_id.as_str()) && !text.contains(&r.reviewer_name));
+    }
+    assert!(
+        app.store
+            .self_assessment(&rounds.ana_group, &ana)
+            .await
+            .unwrap()
+            .is_some(),
+        "ana's self-assessment"
+    );
+    // The teacher's assessment, through the real path: mastery moved, rebuild agrees.
+    assert!(
+        finished["assessment"]["levels"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty())
+    );
+    let after_rounds = app
+        .store
+        .student_mastery(&ana, &school.course_id)
+        .await
+        .unwrap();
+    assert_ne!(
+        after_rounds, before_rounds,
+        "the assessment moved ana's mastery"
+    );
+    app.store
+        .rebuild_mastery(|_| Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.store
+            .student_mastery(&ana, &school.course_id)
+            .await
+            .unwrap(),
+        after_rounds,
+        "rebuild reproduces ana's mastery"
+    );
+    // Everyone of the class is in a group of the finished round.
+    let mut placed = 0;
+    for g in app
+        .store
+        .groups_of_round(&rounds.finished_round)
+        .await
+        .unwrap()
+    {
+        placed += app.store.group_members(&g.id).await.unwrap().len();
+    }
+    assert_eq!(
+        placed,
+        app.store
+            .class_students(&school.class_id)
+            .await
+            .unwrap()
+            .len()
+    );
+    // An open round she can rank and has not ranked yet.
+    let my_rounds: Value = http
+        .get(format!("{}/api/v1/me/rounds", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let open = my_rounds
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == rounds.open_round.as_str())
+        .expect("the open round");
+    assert_eq!(open["ranking_open"], true);
+    assert_eq!(open["my_ranking"], serde_json::json!([]));
+    let (ana_web, _) = signed_in(&app, ana_name).await;
+    let (status, _) = get_page(
+        &ana_web,
+        &format!("{}/rounds/{}/rank", app.base, rounds.open_round),
+    )
+    .await;
+    assert_eq!(status, 200);
 }

@@ -551,12 +551,52 @@ const REVIEWED: &[(&str, &str, &str)] = &[
         "student,teacher of group {group}",
     ),
     ("POST", "/groups/{group}/submit", "student of group {group}"),
+    // Point 5 per group: the teacher assesses the whole group from its space.
+    ("POST", "/groups/{group}/assess", "teacher of group {group}"),
     (
         "GET",
         "/api/v1/classes/{class}/rounds",
         "teacher of class {class}",
     ),
     ("GET", "/api/v1/me/rounds", "student"),
+    // Point 9: the student's project groups (peer feedback without reviewers).
+    ("GET", "/api/v1/me/projects", "student"),
+    // Peer feedback (issue 10, point 4): reviewers (a student assigned to a submitted
+    // group), the round's teacher, the reviewed group's members.
+    ("GET", "/groups/{group}/review", "student of group {group}"),
+    ("POST", "/groups/{group}/review", "student of group {group}"),
+    ("GET", "/rounds/{round}/reviews", "teacher of round {round}"),
+    (
+        "POST",
+        "/rounds/{round}/reviews/start",
+        "teacher of round {round}",
+    ),
+    (
+        "POST",
+        "/rounds/{round}/reviews/hide",
+        "teacher of round {round}",
+    ),
+    (
+        "POST",
+        "/rounds/{round}/reviews/release",
+        "teacher of round {round}",
+    ),
+    (
+        "POST",
+        "/groups/{group}/feedback/rate",
+        "student of group {group}",
+    ),
+    (
+        "POST",
+        "/groups/{group}/self-assessment",
+        "student of group {group}",
+    ),
+    ("GET", "/api/v1/me/reviews", "student"),
+    (
+        "GET",
+        "/api/v1/groups/{group}/feedback",
+        "student of group {group}",
+    ),
 ];
 
 fn declared(access: Access) -> String {
@@ -681,6 +721,9 @@ struct Ids {
     round: HashMap<String, String>,
     group: HashMap<String, String>,
     attachment: String,
+    /// A submitted group of ana's class that ana was assigned to review (the review
+    /// routes' "own" group: a reviewer relates to the group they review, not their own).
+    reviewed_group: String,
 }
 
 fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
@@ -740,7 +783,11 @@ fn fill(path: &str, relation: Relation, caller: &Caller, ids: &Ids) -> String {
     .replace(
         "{group}",
         &pick(
-            ids.group.get("own").map(String::as_str),
+            if path.starts_with("/groups/{group}/review") {
+                Some(ids.reviewed_group.as_str())
+            } else {
+                ids.group.get("own").map(String::as_str)
+            },
             &ids.group["other"],
         ),
     )
@@ -879,7 +926,9 @@ async fn check_every_route(backend: Backend) {
     }
     let pilot = crate::pilots::running_pilot(&app, &school.class_id, &teacher).await;
     let rounds = crate::projects::rounds_for_policy(&app).await;
+    let reviewed_group = crate::peer_review::reviewed_by_ana(&app).await;
     let ids = Ids {
+        reviewed_group,
         round: HashMap::from([
             ("own".into(), rounds.own_round),
             ("other".into(), rounds.other_round),

@@ -191,7 +191,7 @@ async fn authorize(
         // A group's file upload may be as large as one file may be (and the route's
         // own body limit says the same); every other upload is a roster.
         let multipart_limit = if spec.path == crate::projects::UPLOAD_PATH {
-            crate::projects::UPLOAD_BODY_LIMIT
+            crate::projects::upload_body_limit(&state.config.uploads)
         } else {
             MULTIPART_LIMIT
         };
@@ -636,7 +636,7 @@ async fn proved_group(
 }
 
 /// Someone working in the group in the path: a member now, or a teacher of its class.
-/// (A peer reviewer, which part B adds to the relation, is not let in here.)
+/// (A peer reviewer is not let in here: they read the submission on its review page.)
 pub struct InGroup {
     pub user: CurrentUser,
     pub group: ownpace_storage::Group,
@@ -674,6 +674,24 @@ impl FromRequestParts<AppState> for MemberOfGroup {
             return Err(WebError::NotFound);
         }
         Ok(MemberOfGroup { student, group })
+    }
+}
+
+/// A student assigned to review the group in the path, which has submitted.
+pub struct ReviewerOfGroup {
+    pub student: CurrentUser,
+    pub group: ownpace_storage::Group,
+}
+
+impl FromRequestParts<AppState> for ReviewerOfGroup {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let student = caller_with_role(parts, Role::Student)?;
+        let (group, relation) = proved_group(parts, state).await?;
+        if relation != crate::projects::GroupRelation::Reviewer {
+            return Err(WebError::NotFound);
+        }
+        Ok(ReviewerOfGroup { student, group })
     }
 }
 

@@ -2,7 +2,8 @@
 //! rubric criterion and written feedback. Each criterion tied to skills becomes evidence
 //! of mastery (`project-assessment` events), so the student's mastery and grade move and
 //! `rebuild` reproduces them. The student gets a notice and reads the feedback on their
-//! "Working together" page.
+//! "Working together" page. A whole group is assessed at once from its space
+//! (`pages::group_assess`); this page adjusts one member afterwards.
 
 use crate::auth::guard::TeacherOfClass;
 use crate::flash::{self, Flash};
@@ -55,6 +56,15 @@ struct ProjectView {
     id: String,
     title: String,
     criteria: Vec<CriterionView>,
+    /// The student's own assessment on this rubric (peer feedback, point 4), in words:
+    /// shown beside the teacher's form; it moves no mastery.
+    self_assessment: Option<SelfView>,
+}
+
+struct SelfView {
+    when: String,
+    levels: Vec<String>,
+    note: String,
 }
 
 struct PastView {
@@ -99,11 +109,20 @@ pub async fn page(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let own = state
+        .store
+        .self_assessments_in_class(&class.id, &student.id)
+        .await?;
     let projects = course
         .course
         .projects
         .iter()
         .map(|p| ProjectView {
+            self_assessment: own.iter().find(|a| a.project_id == p.id).map(|a| SelfView {
+                when: views::date(a.assessed_at, now),
+                levels: rubric_words(p, &a.levels),
+                note: a.note.clone(),
+            }),
             id: p.id.clone(),
             title: p.title.clone(),
             criteria: p
@@ -215,6 +234,15 @@ pub async fn assess(
             })?;
             levels.push(points);
         }
+        // The group the student works on this project with (in this class) now, if any:
+        // an adjustment of one member is read in the group's space like the group's own.
+        let group_id = state
+            .store
+            .groups_of_student(&student.id)
+            .await?
+            .into_iter()
+            .find(|g| g.class_id == class.id && g.project_id == project.id)
+            .map(|g| g.id);
         let bkt = state.clone();
         state
             .store
@@ -229,6 +257,7 @@ pub async fn assess(
                     levels: &levels,
                     feedback: &feedback,
                     at: state.now(),
+                    group_id: group_id.as_deref(),
                 },
                 move |s| bkt.bkt_params(s),
             )
@@ -267,4 +296,23 @@ pub async fn assess(
         [("feedback", feedback.as_str())],
     )
     .await
+}
+
+/// "Criterion: 2 — description" per criterion of the project's rubric.
+pub(crate) fn rubric_words(project: &ownpace_core::course::Project, levels: &[u32]) -> Vec<String> {
+    levels
+        .iter()
+        .enumerate()
+        .map(|(n, points)| match project.rubric.get(n) {
+            Some(c) => {
+                let text = c
+                    .levels
+                    .iter()
+                    .find(|l| l.points == *points)
+                    .map_or_else(String::new, |l| format!(" — {}", l.description));
+                format!("{}: {points}{text}", c.name)
+            }
+            None => format!("criterion {}: {points}", n + 1),
+        })
+        .collect()
 }

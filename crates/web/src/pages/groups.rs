@@ -7,7 +7,7 @@
 //! plain text), images lose their metadata, the name is cleaned for display, the bytes are
 //! stored in the database under an id the server makes (no client path touches a file
 //! system), within the per-file limit and the student's and group's quotas
-//! (`projects::QUOTA`); the route has its own body limit. Files are served only to those
+//! (the `upload_*_mb` settings, `Config::uploads`); the route has its own body limit. Files are served only to those
 //! `projects::may_read_group_files` lets in, as attachments with `nosniff` and the
 //! stored, safe Content-Type.
 
@@ -20,7 +20,7 @@ use crate::views;
 use crate::{AppState, WebError};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, State};
+use axum::extract::{Form, Multipart, Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use ownpace_core::uploads::{self, FileKind};
@@ -33,10 +33,8 @@ use serde::Deserialize;
 pub(crate) fn routes() -> Vec<Route> {
     let in_group = Access::Roles(LEARNING, Subject::Group("group"));
     let member = Access::Roles(STUDENT, Subject::Group("group"));
-    let mut upload = post(projects::UPLOAD_PATH, in_group, upload_file);
-    upload.handler = upload
-        .handler
-        .layer(DefaultBodyLimit::max(projects::UPLOAD_BODY_LIMIT));
+    // Its body limit follows the settings (`policy::build_router`).
+    let upload = post(projects::UPLOAD_PATH, in_group, upload_file);
     vec![
         get("/groups/{group}", in_group, group_space),
         post("/groups/{group}/posts", in_group, add_post),
@@ -104,6 +102,12 @@ struct GroupPage {
     max_milestone: usize,
     max_submission: usize,
     limits: String,
+    /// The teacher's assessment: the form for teachers, what applies to a member.
+    assessment: super::group_assess::AssessmentSection,
+    is_teacher: bool,
+    /// Peer feedback: what classmates wrote (anonymous), the reviews to write, the
+    /// self-assessment (`peer_feedback`).
+    peer: super::peer_feedback::PeerSection,
 }
 
 pub async fn group_space(
@@ -145,6 +149,26 @@ pub async fn group_space(
             .map_or_else(|| "a former member".to_string(), |u| u.display_name),
         None => String::new(),
     };
+    let assessment = super::group_assess::section(
+        &state,
+        &group,
+        relation,
+        &current.user.id,
+        course
+            .as_ref()
+            .and_then(|c| c.course.project(&group.project_id)),
+    )
+    .await?;
+    let peer = super::peer_feedback::section(
+        &state,
+        &group,
+        relation,
+        &current.user.id,
+        course
+            .as_ref()
+            .and_then(|c| c.course.project(&group.project_id)),
+    )
+    .await?;
     let (crumb_href, crumb_label) = if relation == GroupRelation::Teacher {
         (format!("/rounds/{}", round.id), round.title.clone())
     } else {
@@ -169,6 +193,8 @@ pub async fn group_space(
         due: views::date(round.due_at, now),
         members: members.iter().map(|m| m.display_name.clone()).collect(),
         is_member: relation == GroupRelation::Member,
+        is_teacher: relation == GroupRelation::Teacher,
+        assessment,
         read_only: group.is_submitted(),
         milestones: milestones
             .into_iter()
@@ -211,10 +237,11 @@ pub async fn group_space(
         max_submission: MAX_SUBMISSION_CHARS,
         limits: format!(
             "Pictures (PNG, JPEG, WebP: location and camera details are removed), PDF or plain text; at most {} a file, {} per student and {} per group",
-            bytes_in_words(projects::QUOTA.max_file_bytes),
-            bytes_in_words(projects::QUOTA.per_student_bytes),
-            bytes_in_words(projects::QUOTA.per_group_bytes),
+            bytes_in_words(state.config.uploads.max_file_bytes),
+            bytes_in_words(state.config.uploads.per_student_bytes),
+            bytes_in_words(state.config.uploads.per_group_bytes),
         ),
+        peer,
     }
     .into_response())
 }
@@ -378,7 +405,7 @@ pub async fn upload_file(
             let bytes = field.bytes().await.map_err(|_| {
                 WebError::BadRequest(format!(
                     "file: at most {} per file",
-                    bytes_in_words(projects::QUOTA.max_file_bytes)
+                    bytes_in_words(state.config.uploads.max_file_bytes)
                 ))
             })?;
             upload = Some((name, bytes));
@@ -386,10 +413,10 @@ pub async fn upload_file(
         let Some((name, bytes)) = upload else {
             return Err(WebError::BadRequest("file: choose a file to upload".into()));
         };
-        if bytes.len() as i64 > projects::QUOTA.max_file_bytes {
+        if bytes.len() as i64 > state.config.uploads.max_file_bytes {
             return Err(WebError::BadRequest(format!(
                 "file: at most {} per file (this one is {})",
-                bytes_in_words(projects::QUOTA.max_file_bytes),
+                bytes_in_words(state.config.uploads.max_file_bytes),
                 bytes_in_words(bytes.len() as i64)
             )));
         }
@@ -406,7 +433,7 @@ pub async fn upload_file(
                     bytes: &checked.bytes,
                     at: state.now(),
                 },
-                projects::QUOTA,
+                state.config.uploads,
             )
             .await?;
         Ok(Flash::success(format!("Uploaded {}", checked.name)))
@@ -437,6 +464,9 @@ pub async fn download_file(
         .group_file(&group.id, &attachment)
         .await?
         .ok_or(WebError::NotFound)?;
+    if !projects::may_read_group_file(relation, &group, &file) {
+        return Err(WebError::NotFound);
+    }
     if relation == GroupRelation::Teacher {
         crate::audit::access(
             &state,

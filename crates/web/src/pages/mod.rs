@@ -16,11 +16,14 @@ pub(crate) mod assignments;
 mod checkins;
 mod data_rights;
 mod family;
+mod group_assess;
 mod groups;
 pub(crate) mod hands;
 mod heatmap;
 pub(crate) mod letters;
 pub(crate) mod notices;
+mod peer_feedback;
+pub(crate) mod peer_review;
 pub(crate) mod pilots;
 mod placement;
 mod practice;
@@ -56,6 +59,9 @@ pub(crate) fn routes() -> Vec<Route> {
         checkins::routes(),
         rounds::routes(),
         groups::routes(),
+        group_assess::routes(),
+        peer_review::routes(),
+        peer_feedback::routes(),
         assignments::routes(),
         crate::calendar::routes(),
         notices::routes(),
