@@ -17,7 +17,8 @@ mod browser_support;
 mod common;
 
 use browser_support::{
-    Driver, Findings, click_and_load, open, screenshot_dir, set_value, sign_in, text_of, wait_for,
+    Driver, Findings, click_and_load, click_and_wait, open, screenshot_dir, set_value, sign_in,
+    text_of, wait_for,
 };
 use fantoccini::Locator;
 use ownpace::demo::DEMO_PASSWORD;
@@ -113,16 +114,11 @@ async fn story() {
                 .await
                 .expect("type"),
         }
-        s.find(Locator::Css("#submit-post-test"))
+        let next = s
+            .find(Locator::Css("#submit-post-test"))
             .await
-            .expect("the next button")
-            .click()
-            .await
-            .expect("submit");
-        s.wait()
-            .for_element(Locator::Css("h1"))
-            .await
-            .expect("the next page");
+            .expect("the next button");
+        click_and_wait(s, &next, "the next button").await;
     }
     let done = text_of(s, "#post-test-done", "the end of the post-test").await;
     assert!(done.contains("do not change your mastery"), "{done:?}");
