@@ -92,6 +92,29 @@ pub fn may_read_group_file(
         && (relation != GroupRelation::Reviewer || file.in_submission)
 }
 
+/// A group's round and its project in the round's course (`NotFound` when the course or
+/// project is gone).
+pub(crate) async fn round_and_project(
+    state: &AppState,
+    group: &Group,
+) -> Result<(Round, ownpace_core::course::Project), WebError> {
+    let round = state
+        .store
+        .round(&group.round_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let course = state
+        .course(&round.course_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let project = course
+        .course
+        .project(&group.project_id)
+        .cloned()
+        .ok_or(WebError::NotFound)?;
+    Ok((round, project))
+}
+
 /// A round's status in words for pages.
 pub(crate) fn status_words(round: &Round, now: i64) -> String {
     match round.status {

@@ -226,19 +226,8 @@ pub async fn self_assess(
 ) -> Result<Response, WebError> {
     let note = field(&form, "note");
     let result = async {
-        let round = state
-            .store
-            .round(&group.round_id)
-            .await?
-            .ok_or(WebError::NotFound)?;
-        let course = state
-            .course(&round.course_id)
-            .await?
-            .ok_or(WebError::NotFound)?;
-        let project = course
-            .course
-            .project(&group.project_id)
-            .ok_or(WebError::NotFound)?;
+        let (_, project) = crate::projects::round_and_project(&state, &group).await?;
+        let project = &project;
         let levels = levels_from_form(project, &form)?;
         state
             .store

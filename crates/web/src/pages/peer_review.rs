@@ -95,28 +95,6 @@ pub(crate) fn field(form: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The group's project in its round's course.
-async fn project_of(
-    state: &AppState,
-    group: &ownpace_storage::Group,
-) -> Result<(ownpace_storage::Round, Project), WebError> {
-    let round = state
-        .store
-        .round(&group.round_id)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    let course = state
-        .course(&round.course_id)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    let project = course
-        .course
-        .project(&group.project_id)
-        .cloned()
-        .ok_or(WebError::NotFound)?;
-    Ok((round, project))
-}
-
 // ---------------------------------------------------------------------------------------
 // The reviewer's page
 
@@ -155,7 +133,7 @@ pub async fn review_page(
 ) -> Result<Response, WebError> {
     let here = format!("/groups/{}/review", group.id);
     let flash = flash::take(&state, &current, &here).await?;
-    let (_, project) = project_of(&state, &group).await?;
+    let (_, project) = crate::projects::round_and_project(&state, &group).await?;
     let review = state
         .store
         .review_of_group_by(&group.id, &current.user.id)
@@ -206,7 +184,7 @@ pub async fn submit_review(
         field(&form, "question"),
     );
     let result = async {
-        let (_, project) = project_of(&state, &group).await?;
+        let (_, project) = crate::projects::round_and_project(&state, &group).await?;
         let levels = levels_from_form(&project, &form)?;
         let review = state
             .store
