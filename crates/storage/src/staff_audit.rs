@@ -35,6 +35,9 @@ pub enum StaffAction {
     Exported,
     /// A student was erased (written by the erasure work; names only a pseudonym).
     Erased,
+    /// An admin set or removed a guardian's address for weekly letters (the detail says
+    /// which, never the address).
+    LetterAddressChanged,
 }
 
 impl StaffAction {
@@ -51,6 +54,7 @@ impl StaffAction {
         StaffAction::Enabled,
         StaffAction::Exported,
         StaffAction::Erased,
+        StaffAction::LetterAddressChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +71,7 @@ impl StaffAction {
             StaffAction::Enabled => "enabled",
             StaffAction::Exported => "exported",
             StaffAction::Erased => "erased",
+            StaffAction::LetterAddressChanged => "letter_address_changed",
         }
     }
 
@@ -92,6 +97,7 @@ impl StaffAction {
             StaffAction::Enabled => "account enabled",
             StaffAction::Exported => "record exported",
             StaffAction::Erased => "student erased",
+            StaffAction::LetterAddressChanged => "letter address changed",
         }
     }
 }

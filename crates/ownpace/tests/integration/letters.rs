@@ -14,7 +14,7 @@
 use crate::support::{TestApp, client, get_page, post_form, signed_in, spawn_app, user_id};
 use ownpace_core::consent::{Policy, Scope, WhenAgeUnknown};
 use ownpace_core::letters::LetterWeek;
-use ownpace_storage::{Backend, ErasedVia, NewCheckin};
+use ownpace_storage::{Backend, ErasedVia, NewCheckin, StaffAction};
 use ownpace_web::letters::{LetterSettings, SmtpUrl};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -291,6 +291,64 @@ async fn one_letter_per_week_with_both_parts_and_a_working_unsubscribe(backend: 
     assert_eq!(status, 303);
     let (_, body) = get_page(&family, &format!("{}/family", app.base)).await;
     assert!(body.contains("this is not an e-mail address"), "{body}");
+    assert_eq!(
+        app.store
+            .letter_address(&guardian)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("sam.okafor@family.example")
+    );
+
+    // An admin changes where the letters go: on the staff trail as "set" or "removed",
+    // never with the address.
+    let (office, office_csrf) = signed_in(&app, &school.admin).await;
+    let admin_form = format!("{}/admin/users/{guardian}/letter-address", app.base);
+    let (status, _) = post_form(
+        &office,
+        &admin_form,
+        &[
+            ("_csrf", &office_csrf),
+            ("address", "okafor.home@family.example"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let trail = app
+        .store
+        .staff_audit_page(Some(StaffAction::LetterAddressChanged), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), 1, "{trail:?}");
+    assert_eq!(trail[0].detail, "set");
+    assert!(trail.iter().all(|e| !e.detail.contains("family.example")));
+    let (status, _) = post_form(
+        &office,
+        &admin_form,
+        &[("_csrf", &office_csrf), ("address", "not an address")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let refused = app
+        .store
+        .staff_audit_page(Some(StaffAction::LetterAddressChanged), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.len(),
+        1,
+        "a refused address writes no event: {refused:?}"
+    );
+    let (status, _) = post_form(
+        &office,
+        &admin_form,
+        &[
+            ("_csrf", &office_csrf),
+            ("address", "sam.okafor@family.example"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
     assert_eq!(
         app.store
             .letter_address(&guardian)

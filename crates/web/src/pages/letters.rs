@@ -19,7 +19,7 @@ use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Response};
 use ownpace_core::ids::UserId;
 use ownpace_core::letters::{Digest, LetterWeek};
-use ownpace_storage::{Role, User};
+use ownpace_storage::{Role, StaffAction, User};
 use serde::Deserialize;
 
 /// The unsubscribe route: public, no session looked up, no CSRF token asked.
@@ -223,7 +223,26 @@ pub async fn admin_address(
         .await?
         .ok_or(WebError::NotFound)?;
     let result = if guardian.role == Role::Guardian {
-        save_address(&state, &guardian, &form.address, &current.user.id).await
+        let saved = save_address(&state, &guardian, &form.address, &current.user.id).await;
+        if saved.is_ok() {
+            // On the staff trail: that an admin changed where a family's letters go, never
+            // the address itself.
+            let detail = if form.address.trim().is_empty() {
+                "removed"
+            } else {
+                "set"
+            };
+            crate::audit::staff(
+                &state,
+                StaffAction::LetterAddressChanged,
+                Some(&current.user.id),
+                Some(&guardian.id),
+                detail,
+                None,
+            )
+            .await?;
+        }
+        saved
     } else {
         Err(WebError::BadRequest(
             "address: only a guardian's account has an address for weekly letters".into(),
