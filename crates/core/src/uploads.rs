@@ -6,7 +6,9 @@
 //!   WebP, PDF and plain UTF-8 text are accepted.
 //! - Images lose their metadata: JPEG keeps only the segments needed to draw the picture
 //!   (every `APPn` segment but the JFIF header goes, so EXIF with its GPS position and
-//!   camera, XMP and IPTC are gone, as are comments); PNG keeps only a list of drawing
+//!   camera, XMP and IPTC are gone, as are comments). One EXIF fact is put back: a
+//!   phone photo's orientation (which way up it was taken), as a new EXIF segment holding
+//!   that one tag and nothing else, so the picture is not shown on its side; PNG keeps only a list of drawing
 //!   chunks (no `eXIf`, `tEXt`, `zTXt`, `iTXt`, `tIME`); WebP loses its `EXIF` and `XMP `
 //!   chunks and the flags announcing them. A file whose structure cannot be walked is
 //!   refused, so a truncated or disguised file is not stored.
@@ -273,11 +275,71 @@ fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
                 let metadata = (0xE0..=0xEF).contains(&marker) || marker == 0xFE;
                 if !metadata || is_jfif || is_adobe {
                     out.extend_from_slice(segment);
+                } else if marker == 0xE1
+                    && let Some(orientation) = exif_orientation(&segment[4..])
+                {
+                    out.extend_from_slice(&orientation_only_exif(orientation));
                 }
                 at = end;
             }
         }
     }
+}
+
+/// The EXIF Orientation tag (0x0112) of IFD0, when it says the picture is turned or
+/// mirrored (2–8); `None` for upright (1), a missing tag or an APP1 that is not EXIF or
+/// cannot be read.
+fn exif_orientation(app1: &[u8]) -> Option<u16> {
+    let tiff = app1.strip_prefix(b"Exif\0\0")?;
+    let big_endian = match tiff.get(..4)? {
+        b"MM\0*" => true,
+        b"II*\0" => false,
+        _ => return None,
+    };
+    let u16_at = |at: usize| -> Option<u16> {
+        let b: [u8; 2] = tiff.get(at..at.checked_add(2)?)?.try_into().ok()?;
+        Some(if big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
+    };
+    let u32_at = |at: usize| -> Option<u32> {
+        let b: [u8; 4] = tiff.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(if big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    };
+    let ifd0 = u32_at(4)? as usize;
+    let entries = u16_at(ifd0)? as usize;
+    (0..entries).find_map(|n| {
+        let entry = ifd0.checked_add(2 + 12 * n)?;
+        // Tag 0x0112, type SHORT (3), count 1: the value sits in the entry itself.
+        if u16_at(entry)? != 0x0112 || u16_at(entry + 2)? != 3 || u32_at(entry + 4)? != 1 {
+            return None;
+        }
+        Some(u16_at(entry + 8)?).filter(|o| (2..=8).contains(o))
+    })
+}
+
+/// A whole APP1 segment holding an EXIF block with one entry: the orientation.
+fn orientation_only_exif(orientation: u16) -> Vec<u8> {
+    let mut tiff = b"MM\0*".to_vec();
+    tiff.extend_from_slice(&8u32.to_be_bytes()); // IFD0 right after the header
+    tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    tiff.extend_from_slice(&0x0112u16.to_be_bytes());
+    tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    tiff.extend_from_slice(&1u32.to_be_bytes()); // count
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0]); // value padding
+    tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+    let mut out = vec![0xFF, 0xE1];
+    out.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    out.extend_from_slice(b"Exif\0\0");
+    out.extend_from_slice(&tiff);
+    out
 }
 
 fn strip_webp(bytes: &[u8]) -> Option<Vec<u8>> {
@@ -374,6 +436,76 @@ mod tests {
             &[0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34]
         ));
         assert!(checked.bytes.ends_with(&[0xFF, 0xD9]));
+    }
+
+    /// A little-endian EXIF block as a phone writes it: IFD0 with a camera make, the
+    /// orientation and a pointer to a GPS IFD, then the GPS IFD and the make's text.
+    fn phone_exif(orientation: u16) -> Vec<u8> {
+        let mut tiff = b"II*\0".to_vec();
+        tiff.extend_from_slice(&8u32.to_le_bytes());
+        tiff.extend_from_slice(&3u16.to_le_bytes());
+        let entry = |tag: u16, kind: u16, count: u32, value: u32| {
+            let mut e = tag.to_le_bytes().to_vec();
+            e.extend_from_slice(&kind.to_le_bytes());
+            e.extend_from_slice(&count.to_le_bytes());
+            e.extend_from_slice(&value.to_le_bytes());
+            e
+        };
+        let gps_ifd = 8 + 2 + 3 * 12 + 4;
+        let make_text = gps_ifd + 2 + 12 + 4;
+        tiff.extend(entry(0x010F, 2, 6, make_text)); // Make, ASCII at make_text
+        tiff.extend(entry(0x0112, 3, 1, u32::from(orientation)));
+        tiff.extend(entry(0x8825, 4, 1, gps_ifd)); // GPS IFD pointer
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        tiff.extend_from_slice(&1u16.to_le_bytes());
+        tiff.extend(entry(0x0001, 2, 2, u32::from_le_bytes(*b"N\0\0\0"))); // GPSLatitudeRef
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        tiff.extend_from_slice(b"Canon\0");
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend(tiff);
+        app1
+    }
+
+    fn jpeg_with_exif(exif: &[u8]) -> Vec<u8> {
+        let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        out.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(exif);
+        out.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x04, 0x00, 0x01]);
+        out.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0xD9]);
+        out
+    }
+
+    #[test]
+    fn a_turned_phone_photo_keeps_its_orientation_and_nothing_else_of_its_exif() {
+        let checked = check("photo.jpg", &jpeg_with_exif(&phone_exif(6))).unwrap();
+        assert!(!contains(&checked.bytes, b"Canon"));
+        let app1 = &checked.bytes[6..6 + 32];
+        assert_eq!(&checked.bytes[2..4], &[0xFF, 0xE1]);
+        assert_eq!(
+            exif_orientation(app1),
+            Some(6),
+            "rotated 90° clockwise, still"
+        );
+        // One entry only: no GPS pointer, no make.
+        assert_eq!(&app1[14..16], &1u16.to_be_bytes());
+        assert!(contains(
+            &checked.bytes,
+            &[0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34]
+        ));
+
+        // Upright photos (1) and nonsense values lose the whole EXIF segment.
+        for orientation in [1, 0, 9] {
+            let checked = check("photo.jpg", &jpeg_with_exif(&phone_exif(orientation))).unwrap();
+            assert!(
+                !contains(&checked.bytes, b"Exif"),
+                "orientation {orientation}"
+            );
+        }
+        // A block whose IFD offset points past its end is dropped, not trusted.
+        let mut broken = phone_exif(6);
+        broken[10..14].copy_from_slice(&4000u32.to_le_bytes());
+        let checked = check("photo.jpg", &jpeg_with_exif(&broken)).unwrap();
+        assert!(!contains(&checked.bytes, b"Exif"));
     }
 
     fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
