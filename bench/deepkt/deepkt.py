@@ -180,6 +180,7 @@ def main():
     ap.add_argument("--max-epochs", type=int, default=200)
     ap.add_argument("--patience", type=int, default=10)
     ap.add_argument("--time-budget", type=float, default=0, help="seconds; 0 = none")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads")
     # pyKT configs/kt_config.json for DKT; pyKT examples/wandb_akt_train.py (tuned on
     # assist2009) for AKT.
     ap.add_argument("--dkt-emb-size", type=int, default=200)
@@ -195,7 +196,7 @@ def main():
 
     if args.batch_size == 0:
         args.batch_size = 256 if args.model == "dkt" else 64
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)

@@ -17,8 +17,12 @@
 #                         without a better validation AUC, as pyKT does
 #   DEEPKT_TIME_BUDGET    seconds of training per model after which training stops, even
 #                         mid-epoch (default 0 = none). The table says when it cut training.
+#   DEEPKT_BATCH_SIZE     training batch (default 0: 256 for DKT, 64 for AKT; one AKT at 64
+#                         holds about 13 GB, so two AKT runs side by side need 32)
+#   DEEPKT_THREADS        torch threads per model (default 1; the machine's other core
+#                         stays free for the other work on it)
 #   DEEPKT_TABLE_ONLY     1: train nothing, print the table of the results already in
-#                         target/deepkt/fold{FOLD} (to join runs started separately)
+#                         target/deepkt/fold{FOLD}/RUN/{ours,dkt,akt}.json
 #   OWNPACE_BIN           an already built `ownpace` (default: cargo build --release)
 #
 # Pins: torch 2.15.0 and pykt-toolkit 0.0.38 (the newest on PyPI, 2026-11-29). PyPI's Linux
@@ -27,7 +31,8 @@
 # installing torch with --no-deps fails at import (`libcublasLt.so not found`), so the full
 # set is installed. pykt-toolkit 0.0.38 runs with numpy 2 / pandas 3 / scikit-learn 1.9
 # (pinned as resolved). Its PyPI release has no simpleKT model (only the GitHub tree does),
-# so simpleKT is not run. torch uses one thread and everything runs under `nice -n 19`.
+# so simpleKT is not run. torch uses DEEPKT_THREADS threads (default one) and everything
+# runs under `nice -n 19`.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -38,8 +43,10 @@ models="${DEEPKT_MODELS:-dkt akt}"
 runs="${DEEPKT_RUNS:-pid pid-merged statics}"
 max_epochs="${DEEPKT_MAX_EPOCHS:-200}"
 budget="${DEEPKT_TIME_BUDGET:-0}"
+threads="${DEEPKT_THREADS:-1}"
+batch="${DEEPKT_BATCH_SIZE:-0}"
 work="$root/target/deepkt/fold$fold"
-export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 WANDB_MODE=disabled
+export OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" WANDB_MODE=disabled
 
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
@@ -65,23 +72,24 @@ for run in $runs; do
     esac
     out="$work/$run"
     mkdir -p "$out"
-    results="$out/results.jsonl"
-    : >"$results"
     echo "$run: ownpace evaluate --dataset $dir ${flags[*]} --models logistic --folds $fold" >&2
     ours="$(nice -n 19 "$ownpace" evaluate --dataset "$dir" "${flags[@]}" --models logistic \
         --folds "$fold" --json --export-folds "$out")"
-    echo "{\"run\": \"$run\", \"ours\": $ours}" >>"$results"
+    echo "{\"run\": \"$run\", \"ours\": $ours}" >"$out/ours.json"
     for m in $models; do
         echo "$run: training $m (log: $out/$m.log)" >&2
         theirs="$(nice -n 19 "$venv/bin/python" "$root/bench/deepkt/deepkt.py" \
             --train "$out/fold${fold}_train.csv" --test "$out/fold${fold}_test.csv" \
-            --model "$m" --max-epochs "$max_epochs" --time-budget "$budget" 2>"$out/$m.log")"
-        echo "{\"run\": \"$run\", \"theirs\": $theirs}" >>"$results"
+            --model "$m" --max-epochs "$max_epochs" --time-budget "$budget" --threads "$threads" \
+            --batch-size "$batch" 2>"$out/$m.log")"
+        echo "{\"run\": \"$run\", \"theirs\": $theirs}" >"$out/$m.json"
     done
 done
 
+# One result file per run and model, so runs started separately join in one table; a
+# model trained again replaces only its own row.
 files=()
-for run in $runs; do files+=("$work/$run/results.jsonl"); done
+for run in $runs; do files+=("$work/$run/ours.json" "$work/$run/dkt.json" "$work/$run/akt.json"); done
 "$venv/bin/python" - "$fold" "${files[@]}" <<'PY'
 import json, os, sys
 rows = [json.loads(l) for f in sys.argv[2:] if os.path.exists(f) for l in open(f) if l.strip()]
