@@ -10,6 +10,7 @@
 //! the group it was made for, so members read it in the group's space; adjusting one
 //! member afterwards (the per-student page) records a newer assessment for them alone.
 
+use crate::check_text;
 use crate::events::{apply_in_tx, insert_graded};
 use crate::{AnswerRecord, Result, Store, StoreError, new_id};
 use ownpace_core::course::Project;
@@ -126,15 +127,7 @@ fn checked<'p>(
         assessed.push(one);
     }
     let feedback = feedback.trim();
-    if feedback.chars().count() > MAX_ASSESSMENT_FEEDBACK_CHARS {
-        return Err(StoreError::Invalid {
-            field: "feedback",
-            message: format!(
-                "write at most {MAX_ASSESSMENT_FEEDBACK_CHARS} characters (this has {})",
-                feedback.chars().count()
-            ),
-        });
-    }
+    check_text("feedback", feedback, MAX_ASSESSMENT_FEEDBACK_CHARS, false)?;
     Ok((assessed, feedback))
 }
 

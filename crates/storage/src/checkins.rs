@@ -4,6 +4,7 @@
 //! what it became). Rows, not events: check-ins do not count toward grades. Every text is
 //! length-limited here, so no caller can store more.
 
+use crate::check_text;
 use crate::{Result, Store, StoreError, new_id};
 use ownpace_core::ids::{ClassId, SkillId, UserId};
 use std::collections::HashMap;
@@ -121,17 +122,6 @@ pub struct NewCheckin<'a> {
     pub actions: &'a [NewAction],
 }
 
-fn check_len(field: &'static str, text: &str, max: usize) -> Result<()> {
-    let count = text.chars().count();
-    if count > max {
-        return Err(StoreError::Invalid {
-            field,
-            message: format!("at most {max} characters (this one has {count})"),
-        });
-    }
-    Ok(())
-}
-
 type CheckinRow = (String, String, String, String, i64, String, String, String);
 type ActionRow = (
     String,
@@ -217,9 +207,9 @@ impl Store {
         prep: &CheckinPrep,
         at: i64,
     ) -> Result<()> {
-        check_len("went_well", &prep.went_well, MAX_PREP_CHARS)?;
-        check_len("was_hard", &prep.was_hard, MAX_PREP_CHARS)?;
-        check_len("next_step", &prep.next_step, MAX_PREP_CHARS)?;
+        check_text("went_well", &prep.went_well, MAX_PREP_CHARS, false)?;
+        check_text("was_hard", &prep.was_hard, MAX_PREP_CHARS, false)?;
+        check_text("next_step", &prep.next_step, MAX_PREP_CHARS, false)?;
         sqlx::query(
             "INSERT INTO checkin_preps (student_id, class_id, went_well, was_hard, next_step, saved_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (student_id, class_id) DO UPDATE \
@@ -280,10 +270,10 @@ impl Store {
             });
         }
         for (text, _) in new.notes {
-            check_len("notes", text.trim(), MAX_NOTE_CHARS)?;
+            check_text("notes", text.trim(), MAX_NOTE_CHARS, false)?;
         }
         for action in new.actions {
-            check_len("actions", action.text.trim(), MAX_ACTION_CHARS)?;
+            check_text("actions", action.text.trim(), MAX_ACTION_CHARS, false)?;
         }
         let id = new_id();
         let mut tx = self.pool.begin().await?;

@@ -3,6 +3,7 @@
 //! clears. The partial unique index `help_requests_one_open` keeps the one-open rule even
 //! when two requests race.
 
+use crate::check_text;
 use crate::{Conflict, Result, Store, StoreError, new_id};
 use ownpace_core::ids::{CourseId, ItemId, SkillId, UserId};
 
@@ -161,15 +162,7 @@ impl Store {
         at: i64,
     ) -> Result<()> {
         let reply = reply.trim();
-        if reply.chars().count() > MAX_HAND_REPLY_CHARS {
-            return Err(StoreError::Invalid {
-                field: "reply",
-                message: format!(
-                    "at most {MAX_HAND_REPLY_CHARS} characters (this one has {})",
-                    reply.chars().count()
-                ),
-            });
-        }
+        check_text("reply", reply, MAX_HAND_REPLY_CHARS, false)?;
         let done = sqlx::query(
             "UPDATE help_requests SET closed_at = $1, closed_by = $2, reply = $3 \
              WHERE id = $4 AND student_id = $5 AND closed_at IS NULL",

@@ -389,6 +389,27 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// The one length check for free text a person writes: at most `max` characters
+/// (`required`: not blank either), or [`StoreError::Invalid`] naming the field and the count.
+pub(crate) fn check_text(
+    field: &'static str,
+    text: &str,
+    max: usize,
+    required: bool,
+) -> Result<()> {
+    let invalid = |message: String| StoreError::Invalid { field, message };
+    let count = text.chars().count();
+    if count > max {
+        return Err(invalid(format!(
+            "at most {max} characters (this one has {count})"
+        )));
+    }
+    if required && text.trim().is_empty() {
+        return Err(invalid("write something here".to_string()));
+    }
+    Ok(())
+}
+
 #[cfg(any(test, feature = "testing"))]
 pub mod testing {
     //! Scratch databases for tests: a fresh SQLite file or a fresh PostgreSQL database.

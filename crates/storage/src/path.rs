@@ -1,6 +1,7 @@
 //! What shapes a student's path besides their answers: goals, the teacher's pins and
 //! hides, and the student's interests.
 
+use crate::check_text;
 use crate::{Result, Store, StoreError, new_id};
 use ownpace_core::ids::{ClassId, CourseId, GoalId, OverrideId, UserId};
 use sqlx::AssertSqlSafe;
@@ -279,15 +280,7 @@ impl Store {
         by: &UserId,
         at: i64,
     ) -> Result<Goal> {
-        if comment.chars().count() > MAX_GOAL_COMMENT_CHARS {
-            return Err(StoreError::Invalid {
-                field: "comment",
-                message: format!(
-                    "at most {MAX_GOAL_COMMENT_CHARS} characters (this one has {})",
-                    comment.chars().count()
-                ),
-            });
-        }
+        check_text("comment", comment, MAX_GOAL_COMMENT_CHARS, false)?;
         let (agreement, closed_at, target_at) = match decision {
             GoalDecision::Accept => (GoalAgreement::Agreed, None, None),
             GoalDecision::Adjust { target_at } => (GoalAgreement::Agreed, None, Some(target_at)),

@@ -14,7 +14,7 @@
 //! authors never read a text that changes under their rating. Every text is
 //! length-limited here; nothing here logs a text.
 
-use crate::projects::check_text;
+use crate::check_text;
 use crate::{Result, Store, StoreError, new_id};
 use ownpace_core::course::Project;
 use ownpace_core::ids::{ClassId, UserId};

@@ -9,7 +9,7 @@
 //! one row and opens another, so the history of who worked with whom stays (the grouping
 //! reads it to avoid repeat partners).
 
-use crate::{Result, Store, StoreError, new_id};
+use crate::{Result, Store, StoreError, check_text, new_id};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use ownpace_core::ids::{ClassId, CourseId, UserId};
@@ -238,21 +238,6 @@ fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
         field,
         message: message.into(),
     }
-}
-
-/// A text of at most `max` characters; `required`: not blank.
-pub fn check_text(field: &'static str, text: &str, max: usize, required: bool) -> Result<()> {
-    let count = text.chars().count();
-    if count > max {
-        return Err(invalid(
-            field,
-            format!("at most {max} characters (this one has {count})"),
-        ));
-    }
-    if required && text.trim().is_empty() {
-        return Err(invalid(field, "write something here"));
-    }
-    Ok(())
 }
 
 /// A link: `http://` or `https://`, no spaces or control characters, at most
