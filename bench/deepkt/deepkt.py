@@ -181,6 +181,7 @@ def main():
     ap.add_argument("--patience", type=int, default=10)
     ap.add_argument("--time-budget", type=float, default=0, help="seconds; 0 = none")
     ap.add_argument("--threads", type=int, default=1, help="torch threads")
+    ap.add_argument("--length-buckets", action="store_true", help="batch windows by length")
     # pyKT configs/kt_config.json for DKT; pyKT examples/wandb_akt_train.py (tuned on
     # assist2009) for AKT.
     ap.add_argument("--dkt-emb-size", type=int, default=200)
@@ -227,13 +228,25 @@ def main():
     best_auc, best_epoch, best_state, epochs, stopped = -1.0, 0, None, 0, "patience"
     for epoch in range(1, args.max_epochs + 1):
         runner.model.train()
-        rng.shuffle(wins)
+        if args.length_buckets:
+            # Windows of similar length batched together (ties broken at random), batches
+            # in random order: the same windows and updates per epoch, far less padding
+            # on data of short sequences (attention costs the square of the length).
+            order = sorted(range(len(wins)), key=lambda i: (len(wins[i][0]), rng.random()))
+            batches = [order[a : a + args.batch_size] for a in range(0, len(order), args.batch_size)]
+            rng.shuffle(batches)
+        else:
+            rng.shuffle(wins)
+            batches = [
+                range(a, min(a + args.batch_size, len(wins)))
+                for a in range(0, len(wins), args.batch_size)
+            ]
         out_of_time = False
-        for a in range(0, len(wins), args.batch_size):
+        for batch in batches:
             if args.time_budget and time.perf_counter() - t0 > args.time_budget:
                 out_of_time = True
                 break
-            C, Q, R, M = pad(wins[a : a + args.batch_size])
+            C, Q, R, M = pad([wins[i] for i in batch])
             y, reg = runner.predict(C, Q, R)
             loss = loss_fn(y[M].double(), R[M].double()) + reg
             opt.zero_grad()
@@ -274,6 +287,8 @@ def main():
         fit_seconds=fit_seconds,
         predict_seconds=predict_seconds,
         question_ids=not concept_only if args.model == "akt" else False,
+        batch_size=args.batch_size,
+        length_buckets=args.length_buckets,
     )
     print(json.dumps(result))
 

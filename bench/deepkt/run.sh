@@ -19,6 +19,9 @@
 #                         mid-epoch (default 0 = none). The table says when it cut training.
 #   DEEPKT_BATCH_SIZE     training batch (default 0: 256 for DKT, 64 for AKT; one AKT at 64
 #                         holds about 13 GB, so two AKT runs side by side need 32)
+#   DEEPKT_LENGTH_BUCKETS 1: batch training windows of similar length together (much less
+#                         padding on assist2009's short sequences; pyKT pads every window
+#                         to 200). Default 0.
 #   DEEPKT_THREADS        torch threads per model (default 1; the machine's other core
 #                         stays free for the other work on it)
 #   DEEPKT_TABLE_ONLY     1: train nothing, print the table of the results already in
@@ -45,6 +48,8 @@ max_epochs="${DEEPKT_MAX_EPOCHS:-200}"
 budget="${DEEPKT_TIME_BUDGET:-0}"
 threads="${DEEPKT_THREADS:-1}"
 batch="${DEEPKT_BATCH_SIZE:-0}"
+buckets=()
+[ "${DEEPKT_LENGTH_BUCKETS:-0}" = 1 ] && buckets=(--length-buckets)
 work="$root/target/deepkt/fold$fold"
 export OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" WANDB_MODE=disabled
 
@@ -81,7 +86,7 @@ for run in $runs; do
         theirs="$(nice -n 19 "$venv/bin/python" "$root/bench/deepkt/deepkt.py" \
             --train "$out/fold${fold}_train.csv" --test "$out/fold${fold}_test.csv" \
             --model "$m" --max-epochs "$max_epochs" --time-budget "$budget" --threads "$threads" \
-            --batch-size "$batch" 2>"$out/$m.log")"
+            --batch-size "$batch" "${buckets[@]}" 2>"$out/$m.log")"
         echo "{\"run\": \"$run\", \"theirs\": $theirs}" >"$out/$m.json"
     done
 done
