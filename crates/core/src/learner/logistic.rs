@@ -26,9 +26,12 @@
 //! enters through a weight of its own per (earlier item, this item, how many answers back)
 //! pair seen often enough in training, on the earlier answer's residual (correct minus the
 //! earlier item's prior): how doing better than expected on step 3 of a problem bears on
-//! step 4. This is what deep knowledge tracing learns from sequences, kept linear and
-//! sparse; on data without problem ids (statics) it is worth +0.004 AUC on folds it was not
-//! tuned on. The online state keeps those last answers, so an update stays O(1).
+//! step 4. By default each pair has two weights, one after a correct earlier answer and one
+//! after a wrong one, so it also carries how having just met the earlier item shifts this
+//! one ([`FitOptions::pair_split`]). This is what deep knowledge tracing learns from
+//! sequences, kept linear and sparse; on data without problem ids (statics) it is worth
+//! +0.006 AUC on folds it was not tuned on. The online state keeps those last answers, so
+//! an update stays O(1).
 //!
 //! On top of the shared weights, a few dense features also get a weight per item
 //! ([`DEFAULT_ITEM_SLOPES`]: the item's own learning rate on its skills' counts, and how
@@ -222,6 +225,12 @@ pub struct FitOptions {
     /// L2 penalty on the pair weights, as a total like [`FitOptions::l2_slope`].
     #[serde(default)]
     pub l2_pair: f64,
+    /// Two weights per pair, one after a correct earlier answer and one after a wrong one,
+    /// instead of one on the residual: the pair then also carries how having just met the
+    /// earlier item shifts this one, whatever the answer (an order effect the item's own
+    /// easiness cannot hold).
+    #[serde(default)]
+    pub pair_split: bool,
 }
 
 impl Default for FitOptions {
@@ -244,10 +253,12 @@ impl Default for FitOptions {
             max_iter: 150,
             min_count: 1,
             // Tuned on folds 1 and 2 of statics (docs/learner-model.md, "Item-to-item
-            // transfer"): 6 lags, pairs seen 3 times, precision 5.
-            pair_lags: 6,
+            // transfer"): 12 lags, pairs seen 3 times, split by the earlier answer,
+            // precision 4.
+            pair_lags: 12,
             pair_min_count: 3,
-            l2_pair: 5.0,
+            l2_pair: 4.0,
+            pair_split: true,
         }
     }
 }
@@ -343,10 +354,18 @@ pub struct PairWeight {
     pub from: u32,
     pub to: u32,
     pub weight: f64,
+    /// For split pairs ([`FitOptions::pair_split`]), whether this weight applies after a
+    /// correct (true) or a wrong (false) earlier answer; None: after either.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_correct: Option<bool>,
 }
 
+/// A pair column while fitting: lag, earlier item, this item, and for split pairs the
+/// earlier answer's correctness.
+type PairKey = (u8, u32, u32, Option<bool>);
+
 /// The most previous answers a pair weight can reach back.
-pub const MAX_PAIR_LAGS: usize = 6;
+pub const MAX_PAIR_LAGS: usize = 12;
 
 /// Pseudo-answers pulling an item's prior toward the overall mean.
 const PRIOR_STRENGTH: f64 = 5.0;
@@ -641,24 +660,27 @@ pub fn fit(train: &[Sequence], options: &FitOptions) -> LogisticParams {
     let islope_base = count_base + 2 * skills.len();
     let sslope_base = islope_base + items.len() * ni;
     let pair_base = sslope_base + skills.len() * ns;
-    // Item-to-item pairs seen often enough in training, each with one column.
+    // Item-to-item pairs seen often enough in training, each with one column: (lag, from,
+    // to, the earlier answer's correctness when split).
     let lags = usize::from(options.pair_lags).min(MAX_PAIR_LAGS);
-    let mut pair_count: HashMap<(u8, u32, u32), u32> = HashMap::new();
+    let after = |correct: bool| options.pair_split.then_some(correct);
+    let mut pair_count: HashMap<PairKey, u32> = HashMap::new();
     for seq in train {
         for (t, a) in seq.attempts.iter().enumerate() {
             for l in 0..lags.min(t) {
-                let from = seq.attempts[t - 1 - l].item;
-                *pair_count.entry((l as u8, from, a.item)).or_default() += 1;
+                let earlier = &seq.attempts[t - 1 - l];
+                let key = (l as u8, earlier.item, a.item, after(earlier.correct));
+                *pair_count.entry(key).or_default() += 1;
             }
         }
     }
-    let mut pairs: Vec<(u8, u32, u32)> = pair_count
+    let mut pairs: Vec<PairKey> = pair_count
         .into_iter()
         .filter(|(_, c)| *c >= options.pair_min_count.max(1))
         .map(|(k, _)| k)
         .collect();
     pairs.sort_unstable();
-    let pair_col: HashMap<(u8, u32, u32), usize> =
+    let pair_col: HashMap<PairKey, usize> =
         pairs.iter().enumerate().map(|(c, &k)| (k, c)).collect();
     let width = pair_base + pairs.len();
     let prior = |item: u32, own: Option<bool>| -> f64 {
@@ -732,7 +754,9 @@ pub fn fit(train: &[Sequence], options: &FitOptions) -> LogisticParams {
                     }
                 }
                 for (l, &(from, residual)) in h.lags.iter().take(lags).enumerate() {
-                    if let Some(&c) = pair_col.get(&(l as u8, from, a.item))
+                    // The residual's sign is the answer: an item's prior is never 0 or 1.
+                    let key = (l as u8, from, a.item, after(residual > 0.0));
+                    if let Some(&c) = pair_col.get(&key)
                         && residual != 0.0
                     {
                         d.index.push((pair_base + c) as u32);
@@ -919,11 +943,12 @@ pub fn fit(train: &[Sequence], options: &FitOptions) -> LogisticParams {
             .iter()
             .enumerate()
             .filter(|&(c, _)| w[pair_base + c] != 0.0)
-            .map(|(c, &(lag, from, to))| PairWeight {
+            .map(|(c, &(lag, from, to, after_correct))| PairWeight {
                 lag,
                 from,
                 to,
                 weight: w[pair_base + c],
+                after_correct,
             })
             .collect(),
     }
@@ -1014,6 +1039,7 @@ impl LogisticModel {
             for p in pairs {
                 if let Some(&(from, residual)) = h.lags.get(usize::from(p.lag))
                     && from == p.from
+                    && p.after_correct.is_none_or(|c| c == (residual > 0.0))
                 {
                     z += p.weight * f64::from(residual);
                 }
@@ -1089,6 +1115,7 @@ impl StudentModel for LogisticStudent<'_> {
 mod tests {
     use super::*;
     use crate::learner::{Attempt, eval};
+    use rand::seq::SliceRandom;
     use rand::{RngExt, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
@@ -1212,16 +1239,26 @@ mod tests {
         assert!(without.pairs.is_empty());
         // Step one's residual weighs on step three, two answers later (lag 1): positively
         // on an even problem, negatively on an odd one.
-        let weight = |from: u32, to: u32| {
+        assert!(with_pairs.pairs.iter().all(|p| p.after_correct.is_some()));
+        let weight = |from: u32, to: u32, after_correct: bool| {
             with_pairs
                 .pairs
                 .iter()
-                .find(|p| p.lag == 1 && p.from == from && p.to == to)
+                .find(|p| {
+                    p.lag == 1
+                        && p.from == from
+                        && p.to == to
+                        && p.after_correct == Some(after_correct)
+                })
                 .map(|p| p.weight)
         };
-        let (even, odd) = (weight(6, 8), weight(9, 11));
-        assert!(even.is_some_and(|w| w > 0.3), "even problem: {even:?}");
-        assert!(odd.is_some_and(|w| w < -0.3), "odd problem: {odd:?}");
+        // Both weights of a pair lean the same way here: the residual is positive after a
+        // correct answer and negative after a wrong one.
+        for after_correct in [true, false] {
+            let (even, odd) = (weight(6, 8, after_correct), weight(9, 11, after_correct));
+            assert!(even.is_some_and(|w| w > 0.3), "even problem: {even:?}");
+            assert!(odd.is_some_and(|w| w < -0.3), "odd problem: {odd:?}");
+        }
         let auc = |params: LogisticParams| {
             let (p, y) = eval::predict_sequences(&LogisticModel::new(params), &test);
             eval::auc(&p, &y)
@@ -1240,6 +1277,84 @@ mod tests {
         solved.update(6, &[6], true);
         solved.update(7, &[7], true);
         assert!(solved.predict(8, &[8]) > slipped.predict(8, &[8]) + 0.1);
+    }
+
+    /// Ten items (each its own skill) in a random order per student, where item 1 is much
+    /// easier right after item 0, whatever the answer to item 0: an order effect, invisible
+    /// to a weight on item 0's residual alone.
+    fn order_effect(students: usize, seed: u64) -> Vec<Sequence> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..students)
+            .map(|s| {
+                let ability: f64 = rng.random_range(-1.0..1.0);
+                let mut attempts: Vec<Attempt> = Vec::new();
+                for _ in 0..4 {
+                    let mut order: Vec<u32> = (0..10).collect();
+                    order.shuffle(&mut rng);
+                    for item in order {
+                        let primed = item == 1 && attempts.last().is_some_and(|a| a.item == 0);
+                        let z = ability - 0.5 + if primed { 2.5 } else { 0.0 };
+                        attempts.push(Attempt {
+                            item,
+                            skills: vec![item],
+                            correct: rng.random_bool(sigmoid(z)),
+                            timestamp: None,
+                        });
+                    }
+                }
+                Sequence {
+                    student: s.to_string(),
+                    attempts,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn split_pair_weights_learn_an_order_effect() {
+        let train = order_effect(800, 7);
+        let test = order_effect(300, 8);
+        let split = fit(&train, &FitOptions::default());
+        let single = fit(
+            &train,
+            &FitOptions {
+                pair_split: false,
+                ..FitOptions::default()
+            },
+        );
+        assert!(single.pairs.iter().all(|p| p.after_correct.is_none()));
+        // Right after item 0, item 1 gets easier either way: a positive weight on the
+        // positive residual of a correct answer, a negative one on a wrong answer's.
+        let weight = |after_correct: bool| {
+            split
+                .pairs
+                .iter()
+                .find(|p| {
+                    p.lag == 0 && p.from == 0 && p.to == 1 && p.after_correct == Some(after_correct)
+                })
+                .map(|p| p.weight)
+        };
+        let (after_correct, after_wrong) = (weight(true), weight(false));
+        assert!(after_correct.is_some_and(|w| w > 0.5), "{after_correct:?}");
+        assert!(after_wrong.is_some_and(|w| w < -0.5), "{after_wrong:?}");
+        // Scored on item 1's answers, where the order effect lives.
+        let on_item_1: Vec<bool> = test
+            .iter()
+            .flat_map(|s| s.attempts.iter().map(|a| a.item == 1))
+            .collect();
+        let auc = |params: LogisticParams| {
+            let (p, y) = eval::predict_sequences(&LogisticModel::new(params), &test);
+            let (p, y): (Vec<f64>, Vec<bool>) = p
+                .into_iter()
+                .zip(y)
+                .zip(&on_item_1)
+                .filter(|&(_, &keep)| keep)
+                .map(|(py, _)| py)
+                .unzip();
+            eval::auc(&p, &y)
+        };
+        let (a, b) = (auc(split), auc(single));
+        assert!(a > b + 0.03, "split {a}, single {b}");
     }
 
     #[test]
