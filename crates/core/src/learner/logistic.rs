@@ -1207,13 +1207,7 @@ mod tests {
                     let z = ability + if first { transfer } else { -transfer };
                     let third = rng.random_bool(sigmoid(z));
                     for (step, correct) in [first, second, third].into_iter().enumerate() {
-                        let item = 3 * problem + step as u32;
-                        attempts.push(Attempt {
-                            item,
-                            skills: vec![item],
-                            correct,
-                            timestamp: None,
-                        });
+                        attempts.push(own_skill_attempt(3 * problem + step as u32, correct));
                     }
                 }
                 Sequence {
@@ -1222,6 +1216,16 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// An answer on an item that is its own skill, as in statics.
+    fn own_skill_attempt(item: u32, correct: bool) -> Attempt {
+        Attempt {
+            item,
+            skills: vec![item],
+            correct,
+            timestamp: None,
+        }
     }
 
     #[test]
@@ -1294,12 +1298,7 @@ mod tests {
                     for item in order {
                         let primed = item == 1 && attempts.last().is_some_and(|a| a.item == 0);
                         let z = ability - 0.5 + if primed { 2.5 } else { 0.0 };
-                        attempts.push(Attempt {
-                            item,
-                            skills: vec![item],
-                            correct: rng.random_bool(sigmoid(z)),
-                            timestamp: None,
-                        });
+                        attempts.push(own_skill_attempt(item, rng.random_bool(sigmoid(z))));
                     }
                 }
                 Sequence {
