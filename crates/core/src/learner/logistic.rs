@@ -364,6 +364,13 @@ pub struct PairWeight {
 /// earlier answer's correctness.
 type PairKey = (u8, u32, u32, Option<bool>);
 
+/// Whether the answer behind a stored residual (answer − the item's prior) was correct:
+/// its sign says so, since an item's prior is never 0 or 1. Fitting and scoring both read
+/// split pairs through this, so they cannot disagree.
+fn was_correct(residual: f32) -> bool {
+    residual > 0.0
+}
+
 /// The most previous answers a pair weight can reach back.
 pub const MAX_PAIR_LAGS: usize = 12;
 
@@ -754,8 +761,7 @@ pub fn fit(train: &[Sequence], options: &FitOptions) -> LogisticParams {
                     }
                 }
                 for (l, &(from, residual)) in h.lags.iter().take(lags).enumerate() {
-                    // The residual's sign is the answer: an item's prior is never 0 or 1.
-                    let key = (l as u8, from, a.item, after(residual > 0.0));
+                    let key = (l as u8, from, a.item, after(was_correct(residual)));
                     if let Some(&c) = pair_col.get(&key)
                         && residual != 0.0
                     {
@@ -1039,7 +1045,7 @@ impl LogisticModel {
             for p in pairs {
                 if let Some(&(from, residual)) = h.lags.get(usize::from(p.lag))
                     && from == p.from
-                    && p.after_correct.is_none_or(|c| c == (residual > 0.0))
+                    && p.after_correct.is_none_or(|c| c == was_correct(residual))
                 {
                     z += p.weight * f64::from(residual);
                 }
